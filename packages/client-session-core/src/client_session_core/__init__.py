@@ -1,0 +1,62 @@
+"""client-session-core: sessions kept in encrypted, authenticated cookies.
+
+The sans-I/O core shared by every adapter: it takes a request's Cookie header and a
+clock, and returns a :class:`Session`; it takes that session and returns the
+``Set-Cookie`` values to send. It imports no web framework.
+
+::
+
+    from client_session_core import KeyRing, SessionCodec, SessionPolicy
+
+    codec = SessionCodec(SessionPolicy(keys=KeyRing.from_env()))
+    session = codec.load(cookie_header)
+    session["count"] = session.get("count", 0) + 1
+    commit = codec.commit(session)   # commit.set_cookie, commit.vary_cookie
+"""
+
+from ._codec import Clock, Commit, SessionCodec
+from ._envelope import Envelope, Sealer
+from ._errors import (
+    ConfigurationError,
+    InvalidReason,
+    InvalidSession,
+    SessionError,
+    SessionTooLarge,
+    UnserializableValue,
+)
+from ._keys import DEFAULT_KEYS_ENV, Key, KeyRing, generate_key
+from ._policy import SameSite, SessionPolicy
+from ._serializer import JSONSerializer, Serializer
+from ._session import CookieOrigin, Session
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_KEYS_ENV",
+    "Clock",
+    "Commit",
+    "ConfigurationError",
+    "CookieOrigin",
+    "Envelope",
+    "InvalidReason",
+    "InvalidSession",
+    "JSONSerializer",
+    "Key",
+    "KeyRing",
+    "SameSite",
+    "Sealer",
+    "Serializer",
+    "Session",
+    "SessionCodec",
+    "SessionError",
+    "SessionPolicy",
+    "SessionTooLarge",
+    "UnserializableValue",
+    "generate_key",
+]
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if hasattr(_obj, "__module__") and isinstance(_obj, type):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -1,0 +1,89 @@
+"""Reading the Cookie header and writing Set-Cookie values (RFC 6265)."""
+
+from __future__ import annotations
+
+import time
+
+from ._policy import SessionPolicy
+
+__all__ = ["CookieWriter", "parse_cookie_header"]
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:
+    """The cookies in ``header`` whose names start with ``prefix``; the first of each name wins.
+
+    RFC 6265 section 5.4 has the browser send cookies with longer paths first, so the
+    first of several same-named cookies is the most specific one. Any input is accepted:
+    pairs without ``=`` are skipped, one pair of surrounding double quotes is removed
+    (section 4.1.1 allows them), and the work is one linear pass.
+    """
+    found: dict[str, str] = {}
+    if prefix not in header:
+        return found
+    for pair in header.split(";"):
+        name, sep, value = pair.partition("=")
+        if not sep:
+            continue
+        name = name.strip()
+        if name.startswith(prefix) and name not in found:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+                value = value[1:-1]
+            found[name] = value
+    return found
+
+
+def http_date(timestamp: int) -> str:
+    """An RFC 7231 IMF-fixdate, as Expires wants it (RFC 6265 section 5.1.1)."""
+    t = time.gmtime(timestamp)
+    return (
+        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:04d} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    )
+
+
+class CookieWriter:
+    """Formats Set-Cookie values with the policy's attributes, built once."""
+
+    __slots__ = ("_after", "_before")
+
+    def __init__(self, policy: SessionPolicy) -> None:
+        before = f"; Path={policy.path}"
+        if policy.domain is not None:
+            before += f"; Domain={policy.domain}"
+        after = ""
+        if policy.secure:
+            after += "; Secure"
+        if policy.http_only:
+            after += "; HttpOnly"
+        if policy.same_site is not None:
+            after += f"; SameSite={policy.same_site.capitalize()}"
+        if policy.partitioned:
+            after += "; Partitioned"
+        self._before = before
+        self._after = after
+
+    def set(self, name: str, value: str, *, max_age: int | None, now: int) -> str:
+        """A Set-Cookie value; ``max_age=None`` makes a browser-session cookie."""
+        if max_age is None:
+            return f"{name}={value}{self._before}{self._after}"
+        return (
+            f"{name}={value}{self._before}; Max-Age={max_age}; "
+            f"Expires={http_date(now + max_age)}{self._after}"
+        )
+
+    def delete(self, name: str) -> str:
+        """A Set-Cookie value that deletes ``name``, with the same Path, Domain and flags.
+
+        RFC 6265 section 3.1: a cookie is replaced only by one of the same name, domain
+        and path; Max-Age=0 and an Expires in the past make the browser drop it.
+        """
+        return f"{name}={self._before}; Max-Age=0; Expires={_EPOCH}{self._after}"
+
+    def overhead(self, name: str, *, max_age: int | None, now: int) -> int:
+        """The length of a Set-Cookie for ``name`` with an empty value."""
+        return len(self.set(name, "", max_age=max_age, now=now))

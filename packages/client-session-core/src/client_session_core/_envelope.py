@@ -1,0 +1,205 @@
+"""The sealed envelope, version 1 (``docs/wire-format.md`` is the normative description).
+
+::
+
+    off  size  field
+    0    1     version       0x01: AES-256-GCM, HKDF-SHA256, fixed; nothing is negotiated
+    1    1     flags         bit 0: persistent cookie; bits 1-7 reserved, must be 0
+    2    4     kid           HMAC-SHA256(key, "client-session/v1/kid")[:4]
+    6    4     created_at    uint32 seconds since the epoch: anchor of the absolute lifetime
+    10   4     issued_at     uint32 seconds since the epoch: anchor of the idle timeout
+    14   16    salt          random; selects the subkey HKDF-SHA256(key, salt, "client-session/v1/seal")
+    30   12    nonce         random, per message
+    42   n     ciphertext    AES-256-GCM of the serialized session
+    42+n 16    tag           GCM tag over the ciphertext, AAD = bytes 0..41 || cookie name (UTF-8)
+
+all big-endian, then base64url without padding (RFC 4648 section 5), decoded strictly.
+
+Why a salt *and* a nonce: NIST SP 800-38D section 8.3 caps one GCM key at 2**32
+messages with random 96-bit nonces. Each subkey here seals at most ``SUBKEY_USES``
+messages before a fresh salt gives a fresh subkey, so no key ring key is ever near that
+cap however many cookies it seals (the construction of XAES-256-GCM), and a process does
+not pay an HKDF for every cookie. Subkeys are cached on the opening side too, but only
+after a tag has verified under them, so a forger cannot fill the cache.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import struct
+import threading
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ._errors import InvalidReason, InvalidSession
+from ._keys import Key, KeyRing
+
+__all__ = ["Envelope", "Sealer"]
+
+VERSION = 1
+FLAG_PERSISTENT = 0x01
+_KNOWN_FLAGS = FLAG_PERSISTENT
+SALT_SIZE = 16
+NONCE_SIZE = 12
+TAG_SIZE = 16
+_HEADER = struct.Struct(">BB4sII16s12s")
+HEADER_SIZE = _HEADER.size  # 42
+OVERHEAD = HEADER_SIZE + TAG_SIZE  # 58 bytes, 78 characters of base64url
+SUBKEY_USES = 2**24
+_SUBKEY_CACHE_SIZE = 512
+_SEAL_INFO = b"client-session/v1/seal"
+_UINT32_MAX = 2**32 - 1
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+# In a canonical encoding the bits below the last character's data bits are zero
+# (RFC 4648 section 3.5): these are the last characters allowed for each remainder.
+_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+
+
+def b64encode(data: bytes) -> str:
+    """base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64decode_strict(text: str) -> bytes:
+    """Decode base64url without padding, refusing every non-canonical form.
+
+    Raises :class:`InvalidSession` (``MALFORMED``) on any other alphabet, padding,
+    impossible length or non-zero trailing bits, so that exactly one string encodes
+    each envelope.
+    """
+    remainder = len(text) % 4
+    if remainder == 1 or not _BASE64URL.fullmatch(text):
+        raise InvalidSession(InvalidReason.MALFORMED)
+    if remainder and text[-1] not in _CANONICAL_LAST[remainder]:
+        raise InvalidSession(InvalidReason.MALFORMED)
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):  # unreachable after the checks above
+        raise InvalidSession(InvalidReason.MALFORMED) from None
+
+
+def _derive_subkey(key: Key, salt: bytes) -> AESGCM:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_SEAL_INFO)
+    return AESGCM(hkdf.derive(key.material))
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The authenticated header of a sealed value, readable before decryption."""
+
+    flags: int
+    kid: bytes
+    created_at: int
+    issued_at: int
+    salt: bytes
+    nonce: bytes
+    raw: bytes
+
+    @classmethod
+    def parse(cls, value: str) -> Envelope:
+        """Decode and split ``value``; :class:`InvalidSession` if it is not a v1 envelope."""
+        raw = b64decode_strict(value)
+        if len(raw) < OVERHEAD:
+            raise InvalidSession(InvalidReason.MALFORMED)
+        version, flags, kid, created_at, issued_at, salt, nonce = _HEADER.unpack_from(raw)
+        if version != VERSION or flags & ~_KNOWN_FLAGS:
+            raise InvalidSession(InvalidReason.UNKNOWN_VERSION)
+        return cls(flags, kid, created_at, issued_at, salt, nonce, raw)
+
+
+class Sealer:
+    """Seals and opens envelopes under a key ring. Thread-safe; one per policy."""
+
+    def __init__(self, keys: KeyRing) -> None:
+        self._keys = keys
+        self._lock = threading.Lock()
+        self._opening: dict[tuple[bytes, bytes], AESGCM] = {}
+        self._sealing: tuple[bytes, AESGCM] | None = None
+        self._sealing_uses = 0
+        # A child process must not continue its parent's subkey (its use count is private).
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget_sealing_subkey)
+
+    @property
+    def keys(self) -> KeyRing:
+        """The key ring this sealer uses."""
+        return self._keys
+
+    def _forget_sealing_subkey(self) -> None:
+        self._sealing = None
+
+    def _sealing_subkey(self) -> tuple[bytes, AESGCM]:
+        with self._lock:
+            current = self._sealing
+            if current is None or self._sealing_uses >= SUBKEY_USES:
+                salt = os.urandom(SALT_SIZE)
+                current = (salt, _derive_subkey(self._keys.primary, salt))
+                self._sealing = current
+                self._sealing_uses = 0
+            self._sealing_uses += 1
+            return current
+
+    def seal(
+        self,
+        plaintext: bytes,
+        *,
+        cookie_name: str,
+        created_at: int,
+        issued_at: int,
+        flags: int = 0,
+        salt: bytes | None = None,
+        nonce: bytes | None = None,
+    ) -> str:
+        """Seal ``plaintext`` under the primary key into a cookie value.
+
+        ``salt`` and ``nonce`` are for test vectors only: leave them unset.
+        """
+        if not 0 <= created_at <= issued_at <= _UINT32_MAX:
+            raise ValueError("timestamps must satisfy 0 <= created_at <= issued_at < 2**32")
+        if flags & ~_KNOWN_FLAGS:
+            raise ValueError(f"unknown envelope flags {flags:#x}")
+        key = self._keys.primary
+        if salt is None:
+            salt, subkey = self._sealing_subkey()
+        else:
+            subkey = _derive_subkey(key, salt)
+        if nonce is None:
+            nonce = os.urandom(NONCE_SIZE)
+        header = _HEADER.pack(VERSION, flags, key.kid, created_at, issued_at, salt, nonce)
+        sealed = subkey.encrypt(nonce, plaintext, header + cookie_name.encode("utf-8"))
+        return b64encode(header + sealed)
+
+    def open(self, envelope: Envelope, *, cookie_name: str) -> tuple[bytes, Key]:
+        """The plaintext of ``envelope`` and the key that opened it.
+
+        :class:`InvalidSession` with ``UNKNOWN_KEY`` or ``FORGED``; nothing else.
+        """
+        key = self._keys.find(envelope.kid)
+        if key is None:
+            raise InvalidSession(InvalidReason.UNKNOWN_KEY)
+        cache_key = (envelope.kid, envelope.salt)
+        subkey = self._opening.get(cache_key)
+        cached = subkey is not None
+        if subkey is None:
+            subkey = _derive_subkey(key, envelope.salt)
+        raw = envelope.raw
+        aad = raw[:HEADER_SIZE] + cookie_name.encode("utf-8")
+        try:
+            plaintext = subkey.decrypt(envelope.nonce, raw[HEADER_SIZE:], aad)
+        except InvalidTag:
+            raise InvalidSession(InvalidReason.FORGED) from None
+        if not cached:
+            # Only subkeys proven by a valid tag enter the cache.
+            if len(self._opening) >= _SUBKEY_CACHE_SIZE:
+                self._opening.clear()
+            self._opening[cache_key] = subkey
+        return plaintext, key
+

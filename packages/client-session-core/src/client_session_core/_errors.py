@@ -1,0 +1,105 @@
+"""The one error tree of client-session.
+
+::
+
+    SessionError                      base of everything raised on purpose
+    ├── ConfigurationError (ValueError)   bad keys or options; raised at start-up
+    ├── InvalidSession                    any cookie that does not open (one type for every
+    │                                     reason, as Fernet's InvalidToken: the reason is a
+    │                                     code for logs and metrics, never shown to a client)
+    ├── SessionTooLarge (ValueError)      the sealed session does not fit the cookie budget
+    └── UnserializableValue (TypeError)   a session value that the serializer cannot write
+
+Adapters never let ``InvalidSession`` escape: a bad cookie becomes a fresh, empty session.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "ConfigurationError",
+    "InvalidReason",
+    "InvalidSession",
+    "SessionError",
+    "SessionTooLarge",
+    "UnserializableValue",
+]
+
+
+class SessionError(Exception):
+    """Base class of every error client-session raises on purpose."""
+
+
+class ConfigurationError(SessionError, ValueError):
+    """A key or an option is unusable. Raised when the policy or key ring is built.
+
+    The message says how to fix the value; it never contains key material.
+    """
+
+
+class InvalidReason(str, enum.Enum):
+    """Why a cookie did not open: a code for logs and metrics, never for the client."""
+
+    MALFORMED = "malformed"
+    """Not strict base64url, too short, or too long."""
+    UNKNOWN_VERSION = "unknown_version"
+    """The version byte or a reserved flag is not one this release reads."""
+    UNKNOWN_KEY = "unknown_key"
+    """The key id names no key in the ring."""
+    EXPIRED_IDLE = "expired_idle"
+    """Last issued longer ago than the idle timeout."""
+    EXPIRED_ABSOLUTE = "expired_absolute"
+    """Created longer ago than the absolute lifetime."""
+    NOT_BEFORE = "not_before"
+    """Created before the policy's ``not_before`` (everyone logged out)."""
+    FROM_THE_FUTURE = "from_the_future"
+    """Issued later than now plus the allowed clock skew."""
+    FORGED = "forged"
+    """The AEAD tag did not verify: tampered, truncated, wrong key or wrong cookie name."""
+    BAD_PAYLOAD = "bad_payload"
+    """The plaintext authenticated but is not a session the serializer reads."""
+    INCOMPLETE_CHUNKS = "incomplete_chunks"
+    """A chunked session whose chunk cookies are missing or malformed."""
+
+
+class InvalidSession(SessionError):
+    """A cookie that does not open into a session, for whatever reason.
+
+    ``reason`` is an :class:`InvalidReason` code. The message holds only that code,
+    never any part of the cookie.
+    """
+
+    def __init__(self, reason: InvalidReason) -> None:
+        super().__init__(f"invalid session cookie ({reason.value})")
+        self.reason = reason
+
+
+class SessionTooLarge(SessionError, ValueError):
+    """The session does not fit in the cookie budget.
+
+    Browsers drop a ``Set-Cookie`` longer than 4096 bytes, name and attributes included
+    (RFC 6265 section 6.1), silently. ``size`` is the length the header would have had,
+    ``limit`` the budget, both in bytes.
+    """
+
+    def __init__(self, size: int, limit: int, *, chunks: int = 1) -> None:
+        where = "one cookie" if chunks == 1 else f"{chunks} cookies"
+        super().__init__(
+            f"the session needs a Set-Cookie of {size} bytes, over the limit of {limit} bytes "
+            f"for {where}; store less in the session (keep large data server-side and put "
+            "its id in the session) or allow chunking with max_chunks"
+        )
+        self.size = size
+        self.limit = limit
+
+
+class UnserializableValue(SessionError, TypeError):
+    """A session value the serializer cannot write. ``key`` names the top-level key."""
+
+    def __init__(self, key: str, detail: str) -> None:
+        super().__init__(
+            f"session[{key!r}] cannot be stored in a cookie session: {detail}. "
+            "Store JSON values only (dict, list, str, int, float, bool, None)."
+        )
+        self.key = key

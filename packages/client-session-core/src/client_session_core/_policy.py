@@ -1,0 +1,183 @@
+"""The session policy: keys, cookie attributes, lifetimes, size. Validated once, at start-up."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ._errors import ConfigurationError
+from ._keys import KeyRing
+from ._serializer import JSON, Serializer
+
+__all__ = ["SameSite", "SessionPolicy"]
+
+SameSite = Literal["lax", "strict", "none"]
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+# RFC 6265 section 6.1: user agents should store cookies of at least 4096 bytes, counted
+# over name, value and attributes; larger ones are dropped without a word.
+BROWSER_COOKIE_LIMIT = 4096
+MAX_CHUNKS = 9
+# RFC 6265 section 4.1.1: a cookie-name is an RFC 2616 token.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Path and Domain values: printable ASCII other than ";" (RFC 6265 section 4.1.1, av-octet).
+_ATTRIBUTE_VALUE = re.compile(r"[\x21-\x3a\x3c-\x7e]+")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionPolicy:
+    """Everything that decides how sessions are sealed, expired and sent.
+
+    Times are in seconds. Defaults, and why:
+
+    - ``idle_timeout=1800``: 30 minutes without a request that uses the session ends it,
+      as in node-session, the project this one renews, and within OWASP's advice for
+      idle timeouts.
+    - ``absolute_lifetime=43200``: 12 hours after it was created (or cleared, as at a
+      logout) a session ends however active it is, so that a stolen cookie cannot be kept
+      alive for ever by use.
+    - ``renew_after=0.25``: a session in use is re-issued (sliding expiry) once a quarter
+      of the idle window has passed - about once every 7.5 minutes by default, rather
+      than a ``Set-Cookie`` on every response.
+    - ``persistent=True``: the cookie carries ``Max-Age`` and ``Expires`` equal to the
+      server-side deadline, so the browser forgets it when the server would refuse it.
+      ``False`` gives a browser-session cookie (the seed's ``maxAge: 0``); the server
+      still enforces both timeouts.
+    - ``http_only=True``, ``same_site="lax"``, ``path="/"``: what Starlette and Flask
+      users get today. ``secure=False`` so the demo works on ``http://127.0.0.1``; turn it
+      on in production (or use a ``__Host-`` name, which requires it).
+    - ``max_cookie_size=4096``: the browser limit, counted on the whole ``Set-Cookie``.
+    """
+
+    keys: KeyRing
+    cookie_name: str = "session"
+    idle_timeout: int | None = 30 * MINUTE
+    absolute_lifetime: int | None = 12 * HOUR
+    renew_after: float = 0.25
+    not_before: int | None = None
+    clock_skew: int = 60
+    persistent: bool = True
+    path: str = "/"
+    domain: str | None = None
+    secure: bool = False
+    http_only: bool = True
+    same_site: SameSite | None = "lax"
+    partitioned: bool = False
+    max_cookie_size: int = BROWSER_COOKIE_LIMIT
+    max_chunks: int = 1
+    clear_invalid: bool = True
+    serializer: Serializer = field(default=JSON, repr=False)
+
+    def __post_init__(self) -> None:
+        self._check_keys()
+        self._check_name()
+        self._check_lifetimes()
+        self._check_attributes()
+        self._check_size()
+
+    def _check_keys(self) -> None:
+        if not isinstance(self.keys, KeyRing):
+            raise ConfigurationError(
+                "keys must be a KeyRing, e.g. KeyRing([key]) or KeyRing.from_env(); "
+                "generate a key with `client-session keygen`"
+            )
+
+    def _check_name(self) -> None:
+        name = self.cookie_name
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            raise ConfigurationError(
+                f"cookie_name {name!r} is not a cookie name: use letters, digits and "
+                "!#$%&'*+-.^_`|~ only (RFC 6265 section 4.1.1)"
+            )
+        # RFC 6265bis section 4.1.3: the prefixes are promises the browser enforces.
+        if name.startswith("__Secure-") and not self.secure:
+            raise ConfigurationError(
+                f"cookie_name {name!r} has the __Secure- prefix, which browsers only accept "
+                "with the Secure attribute: set secure=True"
+            )
+        if name.startswith("__Host-") and (
+            not self.secure or self.path != "/" or self.domain is not None
+        ):
+            raise ConfigurationError(
+                f"cookie_name {name!r} has the __Host- prefix, which browsers only accept with "
+                "secure=True, path='/' and no domain: set those, or drop the prefix"
+            )
+
+    def _check_lifetimes(self) -> None:
+        for label in ("idle_timeout", "absolute_lifetime", "not_before"):
+            value = getattr(self, label)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value <= 0
+            ):
+                raise ConfigurationError(
+                    f"{label} must be a positive whole number of seconds or None, not {value!r}"
+                )
+        if self.idle_timeout is None and self.absolute_lifetime is None:
+            raise ConfigurationError(
+                "idle_timeout and absolute_lifetime are both None, so a stolen cookie would "
+                "never expire: set at least one of them (in seconds)"
+            )
+        if (
+            self.idle_timeout is not None
+            and self.absolute_lifetime is not None
+            and self.idle_timeout > self.absolute_lifetime
+        ):
+            raise ConfigurationError(
+                f"idle_timeout ({self.idle_timeout} s) is longer than absolute_lifetime "
+                f"({self.absolute_lifetime} s), so it could never apply: shorten it, or set "
+                "idle_timeout=None"
+            )
+        if not 0.0 <= self.renew_after <= 1.0:
+            raise ConfigurationError(
+                f"renew_after is a fraction of idle_timeout between 0 (renew on every request) "
+                f"and 1 (renew only when about to expire), not {self.renew_after!r}"
+            )
+        if not isinstance(self.clock_skew, int) or not 0 <= self.clock_skew <= 600:
+            raise ConfigurationError(
+                f"clock_skew must be between 0 and 600 seconds, not {self.clock_skew!r}"
+            )
+
+    def _check_attributes(self) -> None:
+        if not _ATTRIBUTE_VALUE.fullmatch(self.path) or not self.path.startswith("/"):
+            raise ConfigurationError(
+                f"path {self.path!r} must start with '/' and hold no ';', space or control "
+                "character"
+            )
+        if self.domain is not None and not _ATTRIBUTE_VALUE.fullmatch(self.domain):
+            raise ConfigurationError(
+                f"domain {self.domain!r} must be a host name such as 'example.com' or None"
+            )
+        if self.same_site not in ("lax", "strict", "none", None):
+            raise ConfigurationError(
+                f"same_site must be 'lax', 'strict', 'none' or None, not {self.same_site!r}"
+            )
+        if self.same_site == "none" and not self.secure:
+            raise ConfigurationError(
+                "same_site='none' needs secure=True: browsers reject SameSite=None cookies "
+                "without the Secure attribute"
+            )
+        if self.partitioned and not self.secure:
+            raise ConfigurationError(
+                "partitioned=True needs secure=True: browsers accept Partitioned (CHIPS) "
+                "cookies only with the Secure attribute"
+            )
+
+    def _check_size(self) -> None:
+        if not 512 <= self.max_cookie_size <= BROWSER_COOKIE_LIMIT:
+            raise ConfigurationError(
+                f"max_cookie_size must be between 512 and {BROWSER_COOKIE_LIMIT} bytes "
+                f"(browsers drop larger cookies), not {self.max_cookie_size!r}"
+            )
+        if not 1 <= self.max_chunks <= MAX_CHUNKS:
+            raise ConfigurationError(
+                f"max_chunks must be between 1 (no chunking) and {MAX_CHUNKS}, not "
+                f"{self.max_chunks!r}; servers refuse requests whose Cookie header grows "
+                "much beyond 8 KB"
+            )
+
+    def chunk_name(self, index: int) -> str:
+        """The name of chunk cookie ``index`` (from 1): ``<cookie_name>C<index>``."""
+        return f"{self.cookie_name}C{index}"

@@ -1,0 +1,72 @@
+"""How a session's content becomes bytes: compact JSON by default, never pickle."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ._errors import UnserializableValue
+
+__all__ = ["JSON", "JSONSerializer", "Serializer"]
+
+
+class Serializer(Protocol):
+    """Turns a session's content into bytes and back.
+
+    ``loads`` only ever sees plaintext that authenticated under a key of the ring; it
+    must return a ``dict`` or raise ``ValueError``. Frameworks with richer session types
+    (Flask's tagged JSON) plug in their own; the result must still be JSON so that every
+    adapter can read every cookie.
+    """
+
+    def dumps(self, data: Mapping[str, Any]) -> bytes:
+        """The bytes of ``data``; :class:`UnserializableValue` naming the bad key."""
+        ...
+
+    def loads(self, payload: bytes) -> dict[str, Any]:
+        """The content ``payload`` holds; ``ValueError`` if it is not a session."""
+        ...
+
+
+def find_unserializable(
+    data: Mapping[str, Any], dump_one: Any, error: Exception
+) -> UnserializableValue:
+    """The :class:`UnserializableValue` for the first key whose value ``dump_one`` refuses."""
+    for key, value in data.items():
+        try:
+            dump_one(value)
+        except (TypeError, ValueError) as exc:
+            return UnserializableValue(str(key), str(exc))
+    return UnserializableValue("?", str(error))
+
+
+class JSONSerializer:
+    """Compact UTF-8 JSON (RFC 8259): objects, arrays, strings, numbers, true/false/null.
+
+    NaN and infinities are refused (they are not JSON). Tuples come back as lists; that
+    is JSON's doing.
+    """
+
+    __slots__ = ("_decoder", "_encoder")
+
+    def __init__(self) -> None:
+        self._encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        self._decoder = json.JSONDecoder()
+
+    def dumps(self, data: Mapping[str, Any]) -> bytes:
+        """Compact JSON bytes of ``data``."""
+        try:
+            return self._encoder.encode(data).encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise find_unserializable(data, self._encoder.encode, exc) from None
+
+    def loads(self, payload: bytes) -> dict[str, Any]:
+        """The JSON object in ``payload``; ``ValueError`` for anything else."""
+        data = self._decoder.decode(payload.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("a session is a JSON object")
+        return data
+
+
+JSON = JSONSerializer()

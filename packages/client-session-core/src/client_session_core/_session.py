@@ -1,0 +1,236 @@
+"""The session object: a dict that knows whether it was read and whether it changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import InvalidReason
+from ._serializer import JSON, Serializer
+
+__all__ = ["Session"]
+
+
+@dataclass(frozen=True, slots=True)
+class CookieOrigin:
+    """What the request's cookies held, as the codec found them."""
+
+    plaintext: bytes | None = None
+    """The serialized session that was opened, or None for a new session."""
+    created_at: int = 0
+    issued_at: int = 0
+    persistent: bool = True
+    needs_rekey: bool = False
+    """Opened with a key that is not the primary: reseal on the next response."""
+    rejected: InvalidReason | None = None
+    """Why a cookie that was present did not open."""
+    chunk_cookies: int = 0
+    """How many chunk cookies (``<name>C1``...) the request carried."""
+    cookie_present: bool = False
+
+
+_NEW = CookieOrigin()
+
+
+class Session(dict[str, Any]):
+    """A session: a ``dict`` of JSON values with change tracking.
+
+    - ``accessed`` is true once anything read or wrote the session (adapters then send
+      ``Vary: Cookie``);
+    - ``modified`` is true when the content differs from what the cookie held, including
+      changes made inside nested values (``session["cart"].append(item)`` is saved), or
+      once :meth:`mark_modified` was called;
+    - ``new`` is true when the request carried no valid session cookie;
+    - ``persistent`` chooses a cookie with ``Max-Age`` (true) or a browser-session
+      cookie (false), per session.
+
+    It subclasses ``dict`` so that ``json.dumps(session)`` and frameworks that test for
+    ``dict`` keep working, as with Starlette's and Flask's session classes.
+    """
+
+    __slots__ = ("_accessed", "_cleared", "_forced", "_origin", "_persistent", "_serializer")
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        origin: CookieOrigin = _NEW,
+        persistent: bool | None = None,
+        serializer: Serializer = JSON,
+    ) -> None:
+        super().__init__(data or {})
+        self._origin = origin
+        self._accessed = False
+        self._forced = False
+        self._cleared = False
+        self._persistent = origin.persistent if persistent is None else persistent
+        self._serializer = serializer
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def accessed(self) -> bool:
+        """True once the session was read or written in this request."""
+        return self._accessed
+
+    @property
+    def new(self) -> bool:
+        """True when no valid session cookie came with the request."""
+        return self._origin.plaintext is None
+
+    @property
+    def rejected(self) -> InvalidReason | None:
+        """Why the request's session cookie was refused, if it was (for logs and metrics)."""
+        return self._origin.rejected
+
+    @property
+    def created_at(self) -> int | None:
+        """When this session was first sealed (seconds since the epoch), if it was."""
+        return None if self.new else self._origin.created_at
+
+    @property
+    def modified(self) -> bool:
+        """True when the session must be saved: its content changed, or it was forced."""
+        if self._forced or self._cleared:
+            return True
+        if not self._accessed:
+            return False
+        if self._origin.plaintext is None:
+            return bool(self)
+        return True if self._persistent != self._origin.persistent else self._content_changed()
+
+    @modified.setter
+    def modified(self, value: bool) -> None:
+        # Flask's idiom, ``session.modified = True``, forces a save.
+        self._forced = bool(value)
+
+    def _content_changed(self) -> bool:
+        try:
+            return self._serializer.dumps(self.data()) != self._origin.plaintext
+        except (TypeError, ValueError):
+            return True
+
+    @property
+    def persistent(self) -> bool:
+        """True for a cookie that outlives the browser session (it carries ``Max-Age``)."""
+        return self._persistent
+
+    @persistent.setter
+    def persistent(self, value: bool) -> None:
+        self._accessed = True
+        self._persistent = bool(value)
+
+    def mark_accessed(self) -> None:
+        """Record a read (Starlette's ``request.session`` calls this)."""
+        self._accessed = True
+
+    def mark_modified(self) -> None:
+        """Force the session to be saved on this response."""
+        self._accessed = True
+        self._forced = True
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def __getitem__(self, key: str) -> Any:
+        self._accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._accessed = True
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._accessed = True
+        return super().__contains__(key)
+
+    def __iter__(self) -> Iterator[str]:
+        self._accessed = True
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._accessed = True
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._accessed = True
+        return super().keys()
+
+    def values(self) -> Any:
+        self._accessed = True
+        return super().values()
+
+    def items(self) -> Any:
+        self._accessed = True
+        return super().items()
+
+    def copy(self) -> dict[str, Any]:
+        """A plain ``dict`` copy (shallow)."""
+        self._accessed = True
+        return dict(super().items())
+
+    def __repr__(self) -> str:
+        return f"Session({dict(super().items())!r})"
+
+    # -- writes: modification itself is found by comparing content at commit time -------
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"session keys are strings, not {type(key).__name__}")
+        self._accessed = True
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._accessed = True
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._accessed = True
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        self._accessed = True
+        return super().popitem()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._accessed = True
+        if not super().__contains__(key):
+            self[key] = default
+        return super().__getitem__(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> Session:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def clear(self) -> None:
+        """Empty the session. The next response deletes the cookie, and a session
+        filled again afterwards starts a new absolute lifetime (as after a logout)."""
+        self._accessed = True
+        self._cleared = True
+        super().clear()
+
+    # -- for the codec --------------------------------------------------------------------
+
+    @property
+    def origin(self) -> CookieOrigin:
+        """What the request's cookies held (for the codec and adapters' diagnostics)."""
+        return self._origin
+
+    @property
+    def was_cleared(self) -> bool:
+        """True once :meth:`clear` ran in this request."""
+        return self._cleared
+
+    @property
+    def forced(self) -> bool:
+        """True once a save was forced with :meth:`mark_modified` or ``modified = True``."""
+        return self._forced
+
+    def data(self) -> dict[str, Any]:
+        """The content as a plain dict, without marking the session accessed."""
+        return dict(super().items())
+
