@@ -11,7 +11,7 @@ clock, and returns a :class:`Session`; it takes that session and returns the
     codec = SessionCodec(SessionPolicy(keys=KeyRing.from_env()))
     session = codec.load(cookie_header)
     session["count"] = session.get("count", 0) + 1
-    commit = codec.commit(session)   # commit.set_cookie, commit.vary_cookie
+    commit = codec.commit(session)  # commit.set_cookie, commit.vary_cookie
 """
 
 from ._codec import Clock, Commit, SessionCodec
@@ -55,8 +55,11 @@ __all__ = [
     "generate_key",
 ]
 
+# Public classes show as client_session_core.X in reprs and docs. The module test matters:
+# on Python 3.10, isinstance(Callable[[], float], type) is true, and an alias such as Clock
+# has a read-only __module__.
 for _name in __all__:
     _obj = globals()[_name]
-    if hasattr(_obj, "__module__") and isinstance(_obj, type):
+    if isinstance(_obj, type) and getattr(_obj, "__module__", "").startswith(f"{__name__}._"):
         _obj.__module__ = __name__
 del _name, _obj

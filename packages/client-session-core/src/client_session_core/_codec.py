@@ -15,7 +15,7 @@ from typing import Any
 
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
-from ._errors import InvalidReason, InvalidSession, SessionTooLarge
+from ._errors import ConfigurationError, InvalidReason, InvalidSession, SessionTooLarge
 from ._policy import MAX_CHUNKS, SessionPolicy
 from ._session import CookieOrigin, Session
 
@@ -27,6 +27,8 @@ Clock = Callable[[], float]
 logger = logging.getLogger("client_session")
 
 _CHUNK_MARKER = "chunks-"
+# A chunked session has 2 to MAX_CHUNKS chunks: "chunks-2" ... "chunks-9".
+_CHUNK_COUNTS = frozenset(str(count) for count in range(2, MAX_CHUNKS + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +54,9 @@ class SessionCodec:
     One per application, shared by every request and thread::
 
         codec = SessionCodec(SessionPolicy(keys=KeyRing.from_env()))
-        session = codec.load(request_cookie_header)   # never raises for bad cookies
-        ...                                            # the application uses `session`
-        commit = codec.commit(session)                 # Set-Cookie values, Vary flag
+        session = codec.load(request_cookie_header)  # never raises for bad cookies
+        ...  # the application uses `session`
+        commit = codec.commit(session)  # Set-Cookie values, Vary flag
     """
 
     __slots__ = ("_chunk_names", "_clock", "_max_value", "_sealer", "_writer", "policy")
@@ -66,6 +68,20 @@ class SessionCodec:
         self._writer = CookieWriter(policy)
         self._chunk_names = tuple(policy.chunk_name(i) for i in range(1, MAX_CHUNKS + 1))
         self._max_value = policy.max_cookie_size * policy.max_chunks
+        self._check_not_before()
+
+    def _check_not_before(self) -> None:
+        # Fresh sessions are created now; with a not_before still ahead, each would be
+        # refused on its next request, and nobody could keep a session until that time.
+        not_before = self.policy.not_before
+        now = int(self._clock())
+        if not_before is not None and not_before > now + self.policy.clock_skew:
+            raise ConfigurationError(
+                f"not_before ({not_before}) is {not_before - now} s in the future, so every "
+                "session created until then would be refused on its next request: set it to "
+                "the time of the logout you want, in the past (e.g. int(time.time()) when you "
+                "deploy the change)"
+            )
 
     @property
     def clock(self) -> Clock:
@@ -105,7 +121,8 @@ class SessionCodec:
 
     def _join_chunks(self, marker: str, cookies: Mapping[str, str]) -> str:
         count = marker[len(_CHUNK_MARKER) :]
-        if not (count.isdigit() and len(count) == 1 and 2 <= int(count) <= self.policy.max_chunks):
+        # One ASCII digit: str.isdigit() alone also accepts "²" or "٣", which int() refuses.
+        if count not in _CHUNK_COUNTS or int(count) > self.policy.max_chunks:
             raise InvalidSession(InvalidReason.INCOMPLETE_CHUNKS)
         parts = []
         for chunk_name in self._chunk_names[: int(count)]:
@@ -141,6 +158,9 @@ class SessionCodec:
             data = policy.serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
             raise InvalidSession(InvalidReason.BAD_PAYLOAD) from None
+        if not isinstance(data, dict):
+            # A third-party serializer that breaks its contract still never raises from load().
+            raise InvalidSession(InvalidReason.BAD_PAYLOAD)
         origin = CookieOrigin(
             plaintext=plaintext,
             created_at=envelope.created_at,
@@ -153,7 +173,9 @@ class SessionCodec:
         return Session(data, origin=origin, serializer=policy.serializer)
 
     def _new_session(self, origin: CookieOrigin) -> Session:
-        return Session(origin=origin, persistent=self.policy.persistent, serializer=self.policy.serializer)
+        return Session(
+            origin=origin, persistent=self.policy.persistent, serializer=self.policy.serializer
+        )
 
     def _reject(self, reason: InvalidReason, chunk_cookies: int) -> Session:
         # Once per request, at a low level, and never with the cookie's content.
@@ -254,9 +276,15 @@ class SessionCodec:
         )
         count = -(-len(value) // room)
         if count > policy.max_chunks:
-            size = len(value) + count * writer.overhead(policy.cookie_name, max_age=max_age, now=now)
-            raise SessionTooLarge(size, policy.max_cookie_size * policy.max_chunks, chunks=policy.max_chunks)
-        headers = [writer.set(policy.cookie_name, f"{_CHUNK_MARKER}{count}", max_age=max_age, now=now)]
+            size = len(value) + count * writer.overhead(
+                policy.cookie_name, max_age=max_age, now=now
+            )
+            raise SessionTooLarge(
+                size, policy.max_cookie_size * policy.max_chunks, chunks=policy.max_chunks
+            )
+        headers = [
+            writer.set(policy.cookie_name, f"{_CHUNK_MARKER}{count}", max_age=max_age, now=now)
+        ]
         for index in range(count):
             part = value[index * room : (index + 1) * room]
             headers.append(writer.set(self._chunk_names[index], part, max_age=max_age, now=now))
@@ -268,7 +296,9 @@ class SessionCodec:
 
     # -- direct sealing, for tools and test vectors ------------------------------------------
 
-    def seal(self, data: Mapping[str, Any], *, created_at: int | None = None, persistent: bool = True) -> str:
+    def seal(
+        self, data: Mapping[str, Any], *, created_at: int | None = None, persistent: bool = True
+    ) -> str:
         """A cookie value holding ``data``, issued now (for tools, tests and vectors)."""
         now = int(self._clock())
         return self._sealer.seal(

@@ -11,6 +11,7 @@ __all__ = ["CookieWriter", "parse_cookie_header"]
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
+_WSP = " \t"
 
 
 def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:
@@ -18,8 +19,9 @@ def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:
 
     RFC 6265 section 5.4 has the browser send cookies with longer paths first, so the
     first of several same-named cookies is the most specific one. Any input is accepted:
-    pairs without ``=`` are skipped, one pair of surrounding double quotes is removed
-    (section 4.1.1 allows them), and the work is one linear pass.
+    pairs without ``=`` are skipped, spaces and tabs around names and values are dropped,
+    one pair of surrounding double quotes is removed (section 4.1.1 allows them), and the
+    work is one linear pass.
     """
     found: dict[str, str] = {}
     if prefix not in header:
@@ -28,9 +30,11 @@ def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep:
             continue
-        name = name.strip()
+        # Only SP and HTAB (section 5.2), not str.strip()'s Unicode whitespace, so that
+        # every implementation finds the same cookies in the same header.
+        name = name.strip(_WSP)
         if name.startswith(prefix) and name not in found:
-            value = value.strip()
+            value = value.strip(_WSP)
             if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
                 value = value[1:-1]
             found[name] = value

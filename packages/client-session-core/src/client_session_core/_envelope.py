@@ -8,7 +8,8 @@
     2    4     kid           HMAC-SHA256(key, "client-session/v1/kid")[:4]
     6    4     created_at    uint32 seconds since the epoch: anchor of the absolute lifetime
     10   4     issued_at     uint32 seconds since the epoch: anchor of the idle timeout
-    14   16    salt          random; selects the subkey HKDF-SHA256(key, salt, "client-session/v1/seal")
+    14   16    salt          random; selects the subkey
+                       HKDF-SHA256(ikm=key, salt=salt, info="client-session/v1/seal")
     30   12    nonce         random, per message
     42   n     ciphertext    AES-256-GCM of the serialized session
     42+n 16    tag           GCM tag over the ciphertext, AAD = bytes 0..41 || cookie name (UTF-8)
@@ -31,6 +32,7 @@ import os
 import re
 import struct
 import threading
+import weakref
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -91,6 +93,22 @@ def _derive_subkey(key: Key, salt: bytes) -> AESGCM:
     return AESGCM(hkdf.derive(key.material))
 
 
+# Every live sealer, held weakly: one fork hook for all of them, rather than one hook per
+# sealer that os.register_at_fork would keep alive for the life of the process.
+_LIVE_SEALERS: weakref.WeakSet[Sealer] = weakref.WeakSet()
+
+
+def _forget_sealing_subkeys_after_fork() -> None:
+    # A child process must not continue its parent's sealing subkey: the use count that
+    # bounds it is per process, so two processes could each spend the whole budget.
+    for sealer in list(_LIVE_SEALERS):
+        sealer._forget_sealing_subkey()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_forget_sealing_subkeys_after_fork)
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """The authenticated header of a sealed value, readable before decryption."""
@@ -124,9 +142,7 @@ class Sealer:
         self._opening: dict[tuple[bytes, bytes], AESGCM] = {}
         self._sealing: tuple[bytes, AESGCM] | None = None
         self._sealing_uses = 0
-        # A child process must not continue its parent's subkey (its use count is private).
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=self._forget_sealing_subkey)
+        _LIVE_SEALERS.add(self)
 
     @property
     def keys(self) -> KeyRing:
@@ -134,7 +150,11 @@ class Sealer:
         return self._keys
 
     def _forget_sealing_subkey(self) -> None:
+        # A fresh lock too: another thread of the parent may have held this one at the fork,
+        # and nothing in the child would ever release it.
+        self._lock = threading.Lock()
         self._sealing = None
+        self._sealing_uses = 0
 
     def _sealing_subkey(self) -> tuple[bytes, AESGCM]:
         with self._lock:
@@ -202,4 +222,3 @@ class Sealer:
                 self._opening.clear()
             self._opening[cache_key] = subkey
         return plaintext, key
-

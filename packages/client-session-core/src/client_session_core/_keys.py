@@ -104,8 +104,7 @@ def _check_secret_text(text: str, position: int) -> None:
         or any(marker in lowered for marker in _PLACEHOLDER_MARKERS)
     ):
         raise ConfigurationError(
-            f"{where} looks like a placeholder or a low-entropy string, not a secret; "
-            f"{_HOW_TO_FIX}"
+            f"{where} looks like a placeholder or a low-entropy string, not a secret; {_HOW_TO_FIX}"
         )
 
 
@@ -154,7 +153,9 @@ class Key:
                 )
             if len(secret) == KEY_SIZE:
                 return cls(secret)
-            hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=_LONG_SECRET_INFO)
+            hkdf = HKDF(
+                algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=_LONG_SECRET_INFO
+            )
             return cls(hkdf.derive(secret))
         raise ConfigurationError(
             f"key #{position} is a {type(secret).__name__}, not str or bytes; {_HOW_TO_FIX}"
@@ -175,6 +176,12 @@ class KeyRing:
     __slots__ = ("_by_kid", "_keys")
 
     def __init__(self, keys: Iterable[Key | str | bytes]) -> None:
+        if isinstance(keys, (str, bytes, Key)):
+            # Iterating a single secret would make a "key" of each character.
+            raise ConfigurationError(
+                "KeyRing takes a list of keys, primary first: KeyRing([key]) or "
+                "KeyRing([new_key, old_key]), or use KeyRing.from_env()"
+            )
         resolved: list[Key] = []
         by_kid: dict[bytes, Key] = {}
         for position, item in enumerate(keys, start=1):

@@ -27,6 +27,11 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _ATTRIBUTE_VALUE = re.compile(r"[\x21-\x3a\x3c-\x7e]+")
 
 
+def _is_int(value: object) -> bool:
+    # bool is an int subclass, but True seconds or True bytes is a mistake.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionPolicy:
     """Everything that decides how sessions are sealed, expired and sent.
@@ -92,13 +97,15 @@ class SessionPolicy:
                 f"cookie_name {name!r} is not a cookie name: use letters, digits and "
                 "!#$%&'*+-.^_`|~ only (RFC 6265 section 4.1.1)"
             )
-        # RFC 6265bis section 4.1.3: the prefixes are promises the browser enforces.
-        if name.startswith("__Secure-") and not self.secure:
+        # RFC 6265bis section 4.1.3: the prefixes are promises the browser enforces, and it
+        # matches them case-insensitively (section 5.7), so "__HOST-" is held to them too.
+        prefix = name[:9].lower()
+        if prefix.startswith("__secure-") and not self.secure:
             raise ConfigurationError(
                 f"cookie_name {name!r} has the __Secure- prefix, which browsers only accept "
                 "with the Secure attribute: set secure=True"
             )
-        if name.startswith("__Host-") and (
+        if prefix.startswith("__host-") and (
             not self.secure or self.path != "/" or self.domain is not None
         ):
             raise ConfigurationError(
@@ -109,9 +116,7 @@ class SessionPolicy:
     def _check_lifetimes(self) -> None:
         for label in ("idle_timeout", "absolute_lifetime", "not_before"):
             value = getattr(self, label)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value <= 0
-            ):
+            if value is not None and (not _is_int(value) or value <= 0):
                 raise ConfigurationError(
                     f"{label} must be a positive whole number of seconds or None, not {value!r}"
                 )
@@ -130,23 +135,33 @@ class SessionPolicy:
                 f"({self.absolute_lifetime} s), so it could never apply: shorten it, or set "
                 "idle_timeout=None"
             )
-        if not 0.0 <= self.renew_after <= 1.0:
+        if (
+            isinstance(self.renew_after, bool)
+            or not isinstance(self.renew_after, (int, float))
+            or not 0.0 <= self.renew_after <= 1.0
+        ):
             raise ConfigurationError(
                 f"renew_after is a fraction of idle_timeout between 0 (renew on every request) "
                 f"and 1 (renew only when about to expire), not {self.renew_after!r}"
             )
-        if not isinstance(self.clock_skew, int) or not 0 <= self.clock_skew <= 600:
+        if not _is_int(self.clock_skew) or not 0 <= self.clock_skew <= 600:
             raise ConfigurationError(
                 f"clock_skew must be between 0 and 600 seconds, not {self.clock_skew!r}"
             )
 
     def _check_attributes(self) -> None:
-        if not _ATTRIBUTE_VALUE.fullmatch(self.path) or not self.path.startswith("/"):
+        if (
+            not isinstance(self.path, str)
+            or not _ATTRIBUTE_VALUE.fullmatch(self.path)
+            or not self.path.startswith("/")
+        ):
             raise ConfigurationError(
                 f"path {self.path!r} must start with '/' and hold no ';', space or control "
                 "character"
             )
-        if self.domain is not None and not _ATTRIBUTE_VALUE.fullmatch(self.domain):
+        if self.domain is not None and (
+            not isinstance(self.domain, str) or not _ATTRIBUTE_VALUE.fullmatch(self.domain)
+        ):
             raise ConfigurationError(
                 f"domain {self.domain!r} must be a host name such as 'example.com' or None"
             )
@@ -166,12 +181,15 @@ class SessionPolicy:
             )
 
     def _check_size(self) -> None:
-        if not 512 <= self.max_cookie_size <= BROWSER_COOKIE_LIMIT:
+        if (
+            not _is_int(self.max_cookie_size)
+            or not 512 <= self.max_cookie_size <= BROWSER_COOKIE_LIMIT
+        ):
             raise ConfigurationError(
                 f"max_cookie_size must be between 512 and {BROWSER_COOKIE_LIMIT} bytes "
                 f"(browsers drop larger cookies), not {self.max_cookie_size!r}"
             )
-        if not 1 <= self.max_chunks <= MAX_CHUNKS:
+        if not _is_int(self.max_chunks) or not 1 <= self.max_chunks <= MAX_CHUNKS:
             raise ConfigurationError(
                 f"max_chunks must be between 1 (no chunking) and {MAX_CHUNKS}, not "
                 f"{self.max_chunks!r}; servers refuse requests whose Cookie header grows "

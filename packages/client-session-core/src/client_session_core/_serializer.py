@@ -41,6 +41,10 @@ def find_unserializable(
     return UnserializableValue("?", str(error))
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 class JSONSerializer:
     """Compact UTF-8 JSON (RFC 8259): objects, arrays, strings, numbers, true/false/null.
 
@@ -52,14 +56,20 @@ class JSONSerializer:
 
     def __init__(self) -> None:
         self._encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        self._decoder = json.JSONDecoder()
+        # Python's decoder reads NaN, Infinity and -Infinity by default; they are not JSON
+        # (RFC 8259 section 6), and a session holding one could never be written back.
+        self._decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+
+    def _encode(self, value: Any) -> bytes:
+        # UTF-8 refuses lone surrogates ("\ud800"), which the encoder lets through.
+        return self._encoder.encode(value).encode("utf-8")
 
     def dumps(self, data: Mapping[str, Any]) -> bytes:
         """Compact JSON bytes of ``data``."""
         try:
-            return self._encoder.encode(data).encode("utf-8")
+            return self._encode(data)
         except (TypeError, ValueError) as exc:
-            raise find_unserializable(data, self._encoder.encode, exc) from None
+            raise find_unserializable(data, self._encode, exc) from None
 
     def loads(self, payload: bytes) -> dict[str, Any]:
         """The JSON object in ``payload``; ``ValueError`` for anything else."""

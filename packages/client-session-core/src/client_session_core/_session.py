@@ -102,8 +102,11 @@ class Session(dict[str, Any]):
 
     @modified.setter
     def modified(self, value: bool) -> None:
-        # Flask's idiom, ``session.modified = True``, forces a save.
+        # Flask's idiom, ``session.modified = True``, forces a save. The codec writes only
+        # sessions that were accessed, so forcing a save also records an access.
         self._forced = bool(value)
+        if self._forced:
+            self._accessed = True
 
     def _content_changed(self) -> bool:
         try:
@@ -233,4 +236,3 @@ class Session(dict[str, Any]):
     def data(self) -> dict[str, Any]:
         """The content as a plain dict, without marking the session accessed."""
         return dict(super().items())
-

@@ -1,0 +1,481 @@
+"""Generate the test vectors of the client-session v1 wire format from client-session-core.
+
+::
+
+    python conformance/vectors/generate.py           # (re)write valid.json and invalid.json
+    python conformance/vectors/generate.py --check   # exit 1 if they differ from a fresh run
+
+Like ``fernet/spec``'s ``generate.json`` and ``invalid.json``, the files pin the format so that
+every adapter, and any implementation in another language, reads and writes the same cookies.
+Keys, salts and nonces are derived from fixed labels and time is a fixed ``now``, so the output
+is the same on every run; every vector is checked against the core's codec before it is written.
+``docs/wire-format.md`` describes the format and the files' schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from client_session_core import (
+    JSONSerializer,
+    Key,
+    KeyRing,
+    Sealer,
+    SessionCodec,
+    SessionPolicy,
+)
+
+HERE = Path(__file__).resolve().parent
+NOW = 1_800_000_000  # the conformance suite's ManualClock starts here: 2027-01-15T08:00:00Z
+MINUTE = 60
+DEFAULT_POLICY: dict[str, int | None] = {
+    "idle_timeout": 1800,
+    "absolute_lifetime": 43200,
+    "clock_skew": 60,
+    "not_before": None,
+}
+# Byte offsets of the envelope's fields (docs/wire-format.md, "Byte layout").
+VERSION_AT = 0
+FLAGS_AT = 1
+KID_AT = 2
+CREATED_AT = 6
+ISSUED_AT = 10
+SALT_AT = 14
+NONCE_AT = 30
+HEADER_SIZE = 42
+TAG_SIZE = 16
+PERSISTENT = 0x01  # flags bit 0
+SERIALIZER = JSONSerializer()
+
+
+def _label_bytes(label: str, size: int) -> bytes:
+    return hashlib.sha256(f"client-session vectors: {label}".encode()).digest()[:size]
+
+
+def _key_text(label: str) -> str:
+    return base64.urlsafe_b64encode(_label_bytes(f"key {label}", 32)).rstrip(b"=").decode()
+
+
+PRIMARY_KEY = _key_text("primary")
+OLD_KEY = _key_text("old")
+OTHER_KEY = _key_text("other")
+# A passphrase as a framework's SECRET_KEY holds one: accepted when long and varied enough,
+# then stretched with scrypt. Made up for the vectors, as every key here is.
+PASSPHRASE = "correct horse battery staple, but much longer: 7 vectors / v1"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A cookie value and what went into it."""
+
+    cookie: str
+    raw: bytes
+    plaintext: bytes
+    created_at: int
+    issued_at: int
+    salt: bytes
+    nonce: bytes
+    flags: int
+    kid: bytes
+
+
+def seal(
+    label: str,
+    session: dict[str, Any] | bytes,
+    *,
+    key: str | Key = PRIMARY_KEY,
+    cookie_name: str = "session",
+    created_at: int = NOW,
+    issued_at: int = NOW,
+    persistent: bool = True,
+) -> Sealed:
+    """Seal ``session`` (a dict, or plaintext bytes); salt and nonce derive from ``label``."""
+    ring = KeyRing([key])
+    plaintext = session if isinstance(session, bytes) else SERIALIZER.dumps(session)
+    salt = _label_bytes(f"salt {label}", 16)
+    nonce = _label_bytes(f"nonce {label}", 12)
+    flags = PERSISTENT if persistent else 0
+    cookie = Sealer(ring).seal(
+        plaintext,
+        cookie_name=cookie_name,
+        created_at=created_at,
+        issued_at=issued_at,
+        flags=flags,
+        salt=salt,
+        nonce=nonce,
+    )
+    raw = base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
+    kid = ring.primary.kid
+    return Sealed(cookie, raw, plaintext, created_at, issued_at, salt, nonce, flags, kid)
+
+
+def encode(raw: bytes) -> str:
+    """base64url without padding."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def flip(raw: bytes, offset: int, mask: int = 0x01) -> str:
+    """The cookie value of ``raw`` with the byte at ``offset`` XORed with ``mask``."""
+    changed = bytearray(raw)
+    changed[offset] ^= mask
+    return encode(bytes(changed))
+
+
+def codec_for(vector: dict[str, Any]) -> SessionCodec:
+    """The codec a vector is read with: its keys, cookie name, policy and clock."""
+    policy = SessionPolicy(
+        keys=KeyRing(vector["keys"]), cookie_name=vector["cookie_name"], **vector["policy"]
+    )
+    now = vector["now"]
+    return SessionCodec(policy, clock=lambda: now)
+
+
+def valid_vector(
+    description: str,
+    session: dict[str, Any],
+    *,
+    keys: tuple[str, ...] = (PRIMARY_KEY,),
+    sealing_key: str | None = None,
+    cookie_name: str = "session",
+    created_at: int = NOW,
+    issued_at: int = NOW,
+    persistent: bool = True,
+    policy: dict[str, int | None] | None = None,
+) -> dict[str, Any]:
+    """A cookie that opens, to ``session``, under ``keys`` and ``policy`` at ``NOW``."""
+    sealed = seal(
+        description,
+        session,
+        key=sealing_key or keys[0],
+        cookie_name=cookie_name,
+        created_at=created_at,
+        issued_at=issued_at,
+        persistent=persistent,
+    )
+    return {
+        "description": description,
+        "keys": list(keys),
+        "now": NOW,
+        "cookie_name": cookie_name,
+        "policy": {**DEFAULT_POLICY, **(policy or {})},
+        "session": session,
+        "plaintext": sealed.plaintext.decode("utf-8"),
+        "persistent": persistent,
+        "flags": sealed.flags,
+        "kid": sealed.kid.hex(),
+        "created_at": sealed.created_at,
+        "issued_at": sealed.issued_at,
+        "salt": sealed.salt.hex(),
+        "nonce": sealed.nonce.hex(),
+        "cookie": sealed.cookie,
+    }
+
+
+def invalid_vector(
+    description: str,
+    reason: str,
+    cookie: str,
+    *,
+    keys: tuple[str, ...] = (PRIMARY_KEY,),
+    cookie_name: str = "session",
+    policy: dict[str, int | None] | None = None,
+) -> dict[str, Any]:
+    """A cookie that must give an empty session, refused for ``reason``."""
+    return {
+        "description": description,
+        "reason": reason,
+        "keys": list(keys),
+        "now": NOW,
+        "cookie_name": cookie_name,
+        "policy": {**DEFAULT_POLICY, **(policy or {})},
+        "cookie": cookie,
+    }
+
+
+def valid_vectors() -> list[dict[str, Any]]:
+    """Cookies that open, each to its session."""
+    nested = {
+        "user": {"id": 42, "roles": ["admin", "editor"]},
+        "cart": [{"sku": "A-1", "qty": 2}, {"sku": "B-7", "qty": 1}],
+        "preferences": {"beta": True, "theme": None, "ratio": 0.25, "depth": {"a": {"b": [[]]}}},
+    }
+    unicode = {
+        "name": "Zoë Ça va?",
+        "greeting": "こんにちは",
+        "cookie": "\U0001f36a",
+        "escapes": 'quote " backslash \\ newline \n tab \t nul \u0000',
+    }
+    return [
+        valid_vector("counter, just created", {"count": 1}),
+        valid_vector(
+            "counter, renewed: created_at kept, issued_at later",
+            {"count": 7},
+            created_at=NOW - 50 * MINUTE,
+            issued_at=NOW - 10 * MINUTE,
+        ),
+        valid_vector("unicode text, written as UTF-8 (not \\u escapes)", unicode),
+        valid_vector("nested objects and arrays, booleans, null and a float", nested),
+        valid_vector("empty object", {}),
+        valid_vector(
+            "sealed under the second (older) key of the ring",
+            {"count": 2},
+            keys=(PRIMARY_KEY, OLD_KEY),
+            sealing_key=OLD_KEY,
+        ),
+        valid_vector(
+            "browser-session cookie: the persistent flag is clear", {"count": 3}, persistent=False
+        ),
+        valid_vector("key derived from a passphrase with scrypt", {"count": 4}, keys=(PASSPHRASE,)),
+        valid_vector(
+            "another cookie name, bound into the associated data",
+            {"count": 5},
+            cookie_name="app_session",
+        ),
+        valid_vector(
+            "idle: issued one second less than idle_timeout ago",
+            {"count": 6},
+            created_at=NOW - 1799,
+            issued_at=NOW - 1799,
+        ),
+        valid_vector(
+            "absolute: created one second less than absolute_lifetime ago",
+            {"count": 8},
+            created_at=NOW - 43199,
+            issued_at=NOW - 60,
+        ),
+        valid_vector(
+            "issued exactly clock_skew seconds in the future",
+            {"count": 9},
+            created_at=NOW,
+            issued_at=NOW + 60,
+        ),
+        valid_vector(
+            "created exactly at not_before",
+            {"count": 10},
+            created_at=NOW - 100,
+            issued_at=NOW - 100,
+            policy={"not_before": NOW - 100},
+        ),
+        valid_vector(
+            "no idle timeout: only the absolute lifetime applies",
+            {"count": 11},
+            created_at=NOW - 40000,
+            issued_at=NOW - 40000,
+            policy={"idle_timeout": None},
+        ),
+    ]
+
+
+def invalid_vectors() -> list[dict[str, Any]]:
+    """Cookies that must not open, each with the reason the core gives."""
+    # {"count":12} is 12 bytes, so the envelope is 70 bytes: 94 characters, with a last
+    # character that carries 2 data bits (the padding and canonical-form vectors need that).
+    base = seal("base", {"count": 12}, created_at=NOW - 10 * MINUTE, issued_at=NOW - MINUTE)
+    raw = base.raw
+    _require(len(raw) % 3 == 1, "the base envelope must need padding")
+    tag_at = len(raw) - TAG_SIZE
+    last = base.cookie[-1]
+    non_canonical = chr(ord(last) + 1)  # same data bits, non-zero trailing bits
+    _require(non_canonical not in "AQgw", "the last character must become non-canonical")
+    collision = Key(base64.urlsafe_b64decode(OTHER_KEY + "="))
+    collision.kid = KeyRing([PRIMARY_KEY]).primary.kid  # as if two keys shared an id
+    created_after_issued = bytearray(raw)
+    created_after_issued[CREATED_AT : CREATED_AT + 4] = (NOW - 30).to_bytes(4, "big")
+    too_long = seal("too long", {"blob": "x" * 3100})
+
+    vectors = [
+        invalid_vector(
+            "tampered version byte (0x01 -> 0x00)", "unknown_version", flip(raw, VERSION_AT)
+        ),
+        invalid_vector("tampered flags byte (persistent bit)", "forged", flip(raw, FLAGS_AT)),
+        invalid_vector("tampered key id", "unknown_key", flip(raw, KID_AT + 3)),
+        invalid_vector(
+            "tampered created_at (still before issued_at)", "forged", flip(raw, CREATED_AT + 3)
+        ),
+        invalid_vector("tampered issued_at", "forged", flip(raw, ISSUED_AT + 3)),
+        invalid_vector("tampered salt", "forged", flip(raw, SALT_AT + 5)),
+        invalid_vector("tampered nonce", "forged", flip(raw, NONCE_AT + 5)),
+        invalid_vector("tampered ciphertext", "forged", flip(raw, HEADER_SIZE)),
+        invalid_vector("tampered tag", "forged", flip(raw, tag_at + TAG_SIZE - 1)),
+        invalid_vector(
+            "created_at moved after issued_at (checked before the tag)",
+            "from_the_future",
+            encode(bytes(created_after_issued)),
+        ),
+        invalid_vector(
+            "truncated below the 58-byte minimum", "malformed", encode(raw[: HEADER_SIZE + 15])
+        ),
+        invalid_vector("truncated tag (3 bytes short)", "forged", encode(raw[:-3])),
+        invalid_vector("empty value", "malformed", ""),
+        invalid_vector(
+            "sealed under a key that is not in the ring",
+            "unknown_key",
+            base.cookie,
+            keys=(OTHER_KEY,),
+        ),
+        invalid_vector(
+            "sealed under the old key after it left the ring",
+            "unknown_key",
+            seal("rotated out", {"count": 14}, key=OLD_KEY).cookie,
+            keys=(PRIMARY_KEY,),
+        ),
+        invalid_vector(
+            "key id of a ring key, sealed under another key (a key id collision)",
+            "forged",
+            seal("collision", {"count": 15}, key=collision).cookie,
+        ),
+        invalid_vector(
+            "sealed for cookie name 'session', read as 'other'",
+            "forged",
+            base.cookie,
+            cookie_name="other",
+        ),
+        invalid_vector(
+            "version 2 (not one this release reads)", "unknown_version", flip(raw, VERSION_AT, 0x03)
+        ),
+        invalid_vector("reserved flag bit 1 set", "unknown_version", flip(raw, FLAGS_AT, 0x02)),
+        invalid_vector("reserved flag bit 7 set", "unknown_version", flip(raw, FLAGS_AT, 0x80)),
+        invalid_vector(
+            "standard base64 alphabet character '+'",
+            "malformed",
+            base.cookie[:20] + "+" + base.cookie[21:],
+        ),
+        invalid_vector(
+            "standard base64 alphabet character '/'",
+            "malformed",
+            base.cookie[:20] + "/" + base.cookie[21:],
+        ),
+        invalid_vector(
+            "character outside base64 ('.')", "malformed", base.cookie[:20] + "." + base.cookie[21:]
+        ),
+        invalid_vector("padded with '='", "malformed", base.cookie + "=="),
+        invalid_vector(
+            "non-canonical last character (non-zero trailing bits)",
+            "malformed",
+            base.cookie[:-1] + non_canonical,
+        ),
+        invalid_vector("impossible length (4n+1 characters)", "malformed", base.cookie + "A" * 3),
+        invalid_vector(
+            "longer than max_cookie_size x max_chunks characters, though authentic",
+            "malformed",
+            too_long.cookie,
+        ),
+        invalid_vector(
+            "expired idle: issued exactly idle_timeout ago",
+            "expired_idle",
+            seal("idle", {"count": 13}, created_at=NOW - 1800, issued_at=NOW - 1800).cookie,
+        ),
+        invalid_vector(
+            "expired absolute: created exactly absolute_lifetime ago, issued recently",
+            "expired_absolute",
+            seal("absolute", {"count": 13}, created_at=NOW - 43200, issued_at=NOW - 60).cookie,
+        ),
+        invalid_vector(
+            "created one second before not_before",
+            "not_before",
+            seal("not before", {"count": 13}, created_at=NOW - 101, issued_at=NOW - 101).cookie,
+            policy={"not_before": NOW - 100},
+        ),
+        invalid_vector(
+            "issued clock_skew + 1 seconds in the future",
+            "from_the_future",
+            seal("future", {"count": 13}, created_at=NOW + 61, issued_at=NOW + 61).cookie,
+        ),
+        invalid_vector(
+            "authentic, but the plaintext is a JSON array",
+            "bad_payload",
+            seal("array", b"[1,2,3]").cookie,
+        ),
+        invalid_vector(
+            "authentic, but the plaintext is not UTF-8",
+            "bad_payload",
+            seal("latin-1", b'{"name":"Zo\xeb"}').cookie,
+        ),
+        invalid_vector(
+            "authentic, but the plaintext holds NaN, which is not JSON",
+            "bad_payload",
+            seal("nan", b'{"ratio":NaN}').cookie,
+        ),
+    ]
+    return vectors
+
+
+class VectorError(Exception):
+    """A vector the core does not treat as the generator says it should."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise VectorError(message)
+
+
+def _check_valid(vector: dict[str, Any]) -> None:
+    for session in _loaded(vector):
+        _require(
+            session.rejected is None and session.data() == vector["session"],
+            f"{vector['description']!r} does not open (rejected: {session.rejected})",
+        )
+
+
+def _check_invalid(vector: dict[str, Any]) -> None:
+    for session in _loaded(vector):
+        rejected = session.rejected.value if session.rejected else None
+        _require(
+            rejected == vector["reason"] and not session.data(),
+            f"{vector['description']!r} gives {rejected}, not {vector['reason']}",
+        )
+
+
+def _loaded(vector: dict[str, Any]) -> list[Any]:
+    codec = codec_for(vector)
+    name, cookie = vector["cookie_name"], vector["cookie"]
+    return [codec.load_cookies({name: cookie}), codec.load(f"{name}={cookie}")]
+
+
+def render() -> dict[str, str]:
+    """The text of each vector file, by file name; every vector checked against the core."""
+    files: dict[str, tuple[list[dict[str, Any]], Callable[[dict[str, Any]], None]]] = {
+        "valid.json": (valid_vectors(), _check_valid),
+        "invalid.json": (invalid_vectors(), _check_invalid),
+    }
+    texts = {}
+    for file_name, (vectors, check) in files.items():
+        for vector in vectors:
+            check(vector)
+        texts[file_name] = json.dumps(vectors, indent=2, ensure_ascii=False) + "\n"
+    return texts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the vector files next to this script, or with ``--check`` compare them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="compare instead of writing; exit 1 on a difference"
+    )
+    args = parser.parse_args(argv)
+    stale = []
+    for file_name, text in render().items():
+        path = HERE / file_name
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if args.check:
+            if current != text:
+                stale.append(file_name)
+        elif current != text:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    if stale:
+        print(f"out of date: {', '.join(stale)}; run {Path(__file__).name}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

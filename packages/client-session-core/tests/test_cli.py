@@ -1,0 +1,211 @@
+"""The client-session command: keygen, seal, inspect."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from client_session_core import DEFAULT_KEYS_ENV, Key, KeyRing, SessionCodec, SessionPolicy
+from client_session_core._cli import main
+
+NOW = 1_800_000_000
+
+
+@pytest.fixture
+def keys_env(monkeypatch: pytest.MonkeyPatch, primary_key: str, old_key: str) -> None:
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, f"{primary_key},{old_key}")
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def _fields(out: str) -> dict[str, str]:
+    """The ``label: value`` lines of an inspect report."""
+    head = out.split("payload:\n", 1)[0]
+    pairs = (line.split(":", 1) for line in head.splitlines())
+    return {label: value.strip() for label, value in pairs}
+
+
+def _payload(out: str) -> Any:
+    return json.loads(out.split("payload:\n", 1)[1])
+
+
+def _sealed(key: str, data: dict[str, Any], *, name: str = "session", at: int = NOW) -> str:
+    codec = SessionCodec(SessionPolicy(keys=KeyRing([key]), cookie_name=name), clock=lambda: at)
+    return codec.seal(data)
+
+
+def test_keygen_prints_a_key_and_how_to_use_it(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = _run(capsys, "keygen")
+    assert status == 0
+    key = out.strip()
+    assert len(key) == 43
+    assert len(KeyRing([key])) == 1
+    assert err.count("\n") == 1
+    assert f"export {DEFAULT_KEYS_ENV}={key}" in err
+
+
+def test_seal_then_inspect(capsys: pytest.CaptureFixture[str], keys_env: None) -> None:
+    status, out, _ = _run(capsys, "seal", '{"count": 1, "name": "Zoë"}')
+    assert status == 0
+    cookie = out.strip()
+    status, out, _ = _run(capsys, "inspect", cookie)
+    assert status == 0
+    assert _fields(out)["verdict"] == "valid"
+    assert _payload(out) == {"count": 1, "name": "Zoë"}
+
+
+def test_inspect_reports_the_header_and_the_key(
+    capsys: pytest.CaptureFixture[str], keys_env: None, old_key: str
+) -> None:
+    cookie = _sealed(old_key, {"count": 2}, at=NOW - 600)
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW))
+    assert status == 0
+    kid = Key.from_secret(old_key).kid.hex()
+    fields = _fields(out)
+    assert fields["version"] == "1"
+    assert fields["flags"] == "0x01 (persistent)"
+    assert fields["kid"] == kid
+    assert fields["created_at"] == "2027-01-15T07:50:00Z (1799999400)"
+    assert fields["issued_at"] == "2027-01-15T07:50:00Z (1799999400)"
+    assert fields["now"] == "2027-01-15T08:00:00Z (1800000000)"
+    assert fields["key"].startswith(f"#2 of 2 in {DEFAULT_KEYS_ENV}, kid {kid} (older key")
+    assert fields["deadlines"] == (
+        "idle 2027-01-15T08:20:00Z (1800001200); absolute 2027-01-15T19:50:00Z (1800042600)"
+    )
+    assert old_key not in out
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{}", "session={}", "a=1; session={}; b=2", "Cookie: theme=dark; session={}"],
+    ids=["bare", "pair", "header", "with-field-name"],
+)
+def test_inspect_accepts_a_value_a_pair_or_a_header(
+    capsys: pytest.CaptureFixture[str], keys_env: None, primary_key: str, template: str
+) -> None:
+    cookie = _sealed(primary_key, {"count": 3}, at=NOW)
+    status, out, _ = _run(capsys, "inspect", template.format(cookie), "--now", str(NOW))
+    assert status == 0
+    assert _payload(out) == {"count": 3}
+
+
+def test_an_expired_cookie_shows_its_reason_and_content(
+    capsys: pytest.CaptureFixture[str], keys_env: None, primary_key: str
+) -> None:
+    cookie = _sealed(primary_key, {"count": 4}, at=NOW - 1800)
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW))
+    assert status == 1
+    assert _fields(out)["verdict"].startswith("rejected: expired_idle (")
+    assert _payload(out) == {"count": 4}
+    # Judged by another policy, the same cookie is valid.
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW), "--idle", "3600")
+    assert (status, _fields(out)["verdict"]) == (0, "valid")
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW), "--idle", "0")
+    assert (status, _fields(out)["deadlines"]) == (0, "absolute 2027-01-15T19:30:00Z (1800041400)")
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW), "--absolute", "1000")
+    assert status == 2  # an idle timeout longer than the absolute lifetime: a usage error
+
+
+def test_a_cookie_of_another_name_or_key_is_forged_or_unknown(
+    capsys: pytest.CaptureFixture[str], keys_env: None, primary_key: str
+) -> None:
+    cookie = _sealed(primary_key, {"count": 5}, name="sid", at=NOW)
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW))
+    assert status == 1
+    assert _fields(out)["verdict"].startswith("rejected: forged (")
+    assert "payload:" not in out
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW), "--name", "sid")
+    assert status == 0
+    stranger_key = base64.urlsafe_b64encode(hashlib.sha256(b"stranger").digest())
+    stranger = _sealed(stranger_key.rstrip(b"=").decode(), {"a": 1}, at=NOW)
+    status, out, _ = _run(capsys, "inspect", stranger, "--now", str(NOW))
+    assert status == 1
+    assert _fields(out)["key"].startswith(f"none of the 2 key(s) in {DEFAULT_KEYS_ENV}")
+    assert _fields(out)["verdict"].startswith("rejected: unknown_key")
+
+
+def test_a_malformed_cookie_is_rejected(capsys: pytest.CaptureFixture[str], keys_env: None) -> None:
+    status, out, _ = _run(capsys, "inspect", "session=not*base64")
+    assert status == 1
+    assert _fields(out)["verdict"].startswith("rejected: malformed")
+
+
+def test_a_chunked_cookie_is_inspected_whole(
+    capsys: pytest.CaptureFixture[str], keys_env: None, primary_key: str
+) -> None:
+    codec = SessionCodec(
+        SessionPolicy(keys=KeyRing([primary_key]), max_chunks=2), clock=lambda: NOW
+    )
+    session = codec.load(None)
+    session["blob"] = "x" * 5000
+    header = "; ".join(value.split(";", 1)[0] for value in codec.commit(session).set_cookie)
+    status, out, _ = _run(capsys, "inspect", header, "--now", str(NOW))
+    assert status == 0
+    assert _fields(out)["cookie"] == "session, chunks-2 (chunked)"
+    assert _payload(out) == {"blob": "x" * 5000}
+    status, out, _ = _run(capsys, "inspect", header.rsplit(";", 1)[0], "--now", str(NOW))
+    assert status == 1
+    assert _fields(out)["verdict"].startswith("rejected: incomplete_chunks")
+
+
+def test_no_cookie_of_that_name(capsys: pytest.CaptureFixture[str], keys_env: None) -> None:
+    status, _, err = _run(capsys, "inspect", "a=1; b=2")
+    assert status == 1
+    assert "no cookie named 'session' (found: a, b)" in err
+
+
+@pytest.mark.parametrize("command", [["seal", "{}"], ["inspect", "AQEA"]])
+def test_missing_keys_are_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.delenv(DEFAULT_KEYS_ENV, raising=False)
+    status, out, err = _run(capsys, *command)
+    assert (status, out) == (2, "")
+    assert f"{DEFAULT_KEYS_ENV} holds no key" in err
+    assert "client-session keygen" in err
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "{not json", '{"x": NaN}', "42"])
+def test_seal_takes_a_json_object_only(
+    capsys: pytest.CaptureFixture[str], keys_env: None, text: str
+) -> None:
+    status, out, err = _run(capsys, "seal", text)
+    assert (status, out) == (2, "")
+    assert "JSON must be a JSON object" in err
+
+
+def test_a_bad_cookie_name_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], keys_env: None
+) -> None:
+    status, _, err = _run(capsys, "seal", "{}", "--name", "bad name")
+    assert status == 2
+    assert "is not a cookie name" in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([])
+    assert caught.value.code == 2
+    assert "COMMAND" in capsys.readouterr().err
+
+
+def test_runs_as_a_module() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "client_session_core", "keygen"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert len(result.stdout.strip()) == 43

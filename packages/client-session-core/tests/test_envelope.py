@@ -1,0 +1,228 @@
+"""The v1 envelope, checked against the format rather than against the code that writes it."""
+
+from __future__ import annotations
+
+import base64
+import gc
+import struct
+import weakref
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from client_session_core import (
+    Envelope,
+    InvalidReason,
+    InvalidSession,
+    Key,
+    KeyRing,
+    Sealer,
+    _envelope,
+)
+
+NOW = 1_800_000_000
+SALT = bytes(range(16))
+NONCE = bytes(range(100, 112))
+
+
+def _raw(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def sealer(primary_key: str) -> Sealer:
+    return Sealer(KeyRing([primary_key]))
+
+
+def _seal(sealer: Sealer, plaintext: bytes = b'{"a":1}', **overrides: object) -> str:
+    options: dict[str, object] = {
+        "cookie_name": "session",
+        "created_at": NOW - 100,
+        "issued_at": NOW,
+        "flags": 1,
+        "salt": SALT,
+        "nonce": NONCE,
+        **overrides,
+    }
+    return sealer.seal(plaintext, **options)  # type: ignore[arg-type]
+
+
+def test_byte_layout(sealer: Sealer, primary_key: str) -> None:
+    raw = _raw(_seal(sealer))
+    version, flags, kid, created_at, issued_at = struct.unpack_from(">BB4sII", raw)
+    assert (version, flags, kid) == (1, 1, Key.from_secret(primary_key).kid)
+    assert (created_at, issued_at) == (NOW - 100, NOW)
+    assert raw[14:30] == SALT
+    assert raw[30:42] == NONCE
+    assert len(raw) == 42 + len(b'{"a":1}') + 16
+
+
+def test_opens_with_the_documented_key_schedule_and_aad(sealer: Sealer, primary_key: str) -> None:
+    raw = _raw(_seal(sealer, cookie_name="app"))
+    hkdf = HKDF(hashes.SHA256(), length=32, salt=SALT, info=b"client-session/v1/seal")
+    subkey = hkdf.derive(Key.from_secret(primary_key).material)
+    plaintext = AESGCM(subkey).decrypt(NONCE, raw[42:], raw[:42] + b"app")
+    assert plaintext == b'{"a":1}'
+
+
+def test_the_value_is_unpadded_base64url(sealer: Sealer) -> None:
+    for size in range(6):
+        value = _seal(sealer, b"x" * size)
+        assert "=" not in value
+        assert set(value) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def test_parse_reads_the_header(sealer: Sealer, primary_key: str) -> None:
+    value = _seal(sealer)
+    envelope = Envelope.parse(value)
+    assert envelope.flags == 1
+    assert envelope.kid == Key.from_secret(primary_key).kid
+    assert (envelope.created_at, envelope.issued_at) == (NOW - 100, NOW)
+    assert (envelope.salt, envelope.nonce) == (SALT, NONCE)
+    assert envelope.raw == _raw(value)
+
+
+def test_open_returns_the_plaintext_and_the_key(primary_key: str, old_key: str) -> None:
+    old_sealer = Sealer(KeyRing([old_key]))
+    value = _seal(old_sealer)
+    ring = KeyRing([primary_key, old_key])
+    plaintext, key = Sealer(ring).open(Envelope.parse(value), cookie_name="session")
+    assert plaintext == b'{"a":1}'
+    assert key is list(ring)[1]
+
+
+@pytest.mark.parametrize(
+    ("make_value", "reason"),
+    [
+        (lambda raw: _encode(raw[:57]), InvalidReason.MALFORMED),
+        (lambda raw: "", InvalidReason.MALFORMED),
+        (lambda raw: _encode(b"\x02" + raw[1:]), InvalidReason.UNKNOWN_VERSION),
+        (lambda raw: _encode(b"\x00" + raw[1:]), InvalidReason.UNKNOWN_VERSION),
+        (lambda raw: _encode(raw[:1] + b"\x03" + raw[2:]), InvalidReason.UNKNOWN_VERSION),
+        (lambda raw: _encode(raw[:1] + b"\x80" + raw[2:]), InvalidReason.UNKNOWN_VERSION),
+        (lambda raw: base64.urlsafe_b64encode(raw).decode(), InvalidReason.MALFORMED),
+        (lambda raw: base64.b64encode(raw).decode().rstrip("="), InvalidReason.MALFORMED),
+    ],
+    ids=["short", "empty", "version-2", "version-0", "flag-1", "flag-7", "padded", "std-b64"],
+)
+def test_parse_refuses(sealer: Sealer, make_value: object, reason: InvalidReason) -> None:
+    # A plaintext whose envelope holds '+' or '/' in standard base64, and needs padding.
+    raw = _raw(_seal(sealer, b"xxxx"))
+    assert len(raw) % 3
+    assert b"+" in base64.b64encode(raw) or b"/" in base64.b64encode(raw)
+    with pytest.raises(InvalidSession) as caught:
+        Envelope.parse(make_value(raw))  # type: ignore[operator]
+    assert caught.value.reason is reason
+
+
+@pytest.mark.parametrize(("plaintext_size", "last_group"), [(1, 3), (3, 2)])
+def test_only_the_canonical_encoding_parses(
+    sealer: Sealer, plaintext_size: int, last_group: int
+) -> None:
+    # A last group of 2 or 3 characters carries 4 or 2 unused low bits, which must be zero
+    # (RFC 4648 section 3.5): one string per envelope, so no variant slips past a check.
+    value = _seal(sealer, b"y" * plaintext_size)
+    assert len(value) % 4 == last_group
+    Envelope.parse(value)
+    variants = [
+        value[:-1] + candidate
+        for candidate in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        if candidate != value[-1] and _raw(value[:-1] + candidate) == _raw(value)
+    ]
+    assert len(variants) == 2 ** (2 * (4 - last_group)) - 1
+    for variant in variants:
+        with pytest.raises(InvalidSession, match="malformed"):
+            Envelope.parse(variant)
+
+
+@pytest.mark.parametrize("extra", ["A", "AAAAA", "Q"])
+def test_a_length_of_4n_plus_1_is_malformed(sealer: Sealer, extra: str) -> None:
+    value = _seal(sealer, b"12")  # 60 bytes: 80 characters
+    with pytest.raises(InvalidSession, match="malformed"):
+        Envelope.parse(value + extra)
+
+
+def test_a_key_outside_the_ring_is_unknown(sealer: Sealer, old_key: str) -> None:
+    with pytest.raises(InvalidSession) as caught:
+        Sealer(KeyRing([old_key])).open(Envelope.parse(_seal(sealer)), cookie_name="session")
+    assert caught.value.reason is InvalidReason.UNKNOWN_KEY
+
+
+@pytest.mark.parametrize("offset", [1, 6, 10, 14, 30, 42, -1])
+def test_any_changed_authenticated_byte_is_forged(sealer: Sealer, offset: int) -> None:
+    raw = bytearray(_raw(_seal(sealer)))
+    raw[offset] ^= 0x01  # flags (still a known flag), timestamps, salt, nonce, data, tag
+    with pytest.raises(InvalidSession) as caught:
+        sealer.open(Envelope.parse(_encode(bytes(raw))), cookie_name="session")
+    assert caught.value.reason is InvalidReason.FORGED
+
+
+def test_the_cookie_name_is_bound(sealer: Sealer) -> None:
+    envelope = Envelope.parse(_seal(sealer, cookie_name="session"))
+    with pytest.raises(InvalidSession, match="forged"):
+        sealer.open(envelope, cookie_name="session2")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"created_at": NOW + 1, "issued_at": NOW}, "timestamps"),
+        ({"created_at": -1}, "timestamps"),
+        ({"created_at": NOW, "issued_at": 2**32}, "timestamps"),
+        ({"flags": 2}, "unknown envelope flags 0x2"),
+    ],
+)
+def test_seal_refuses_what_the_format_cannot_hold(
+    sealer: Sealer, options: dict[str, int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        _seal(sealer, **options)
+
+
+def test_random_nonces_under_one_subkey_until_its_budget_is_spent(
+    sealer: Sealer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_envelope, "SUBKEY_USES", 3)
+
+    def salt_and_nonce() -> tuple[bytes, bytes]:
+        raw = _raw(sealer.seal(b"{}", cookie_name="s", created_at=NOW, issued_at=NOW))
+        return raw[14:30], raw[30:42]
+
+    first, second, third, fourth = (salt_and_nonce() for _ in range(4))
+    assert first[0] == second[0] == third[0] != fourth[0]
+    assert len({first[1], second[1], third[1], fourth[1]}) == 4
+
+
+def test_a_forked_child_starts_a_new_subkey(sealer: Sealer) -> None:
+    def salt() -> bytes:
+        return _raw(sealer.seal(b"{}", cookie_name="s", created_at=NOW, issued_at=NOW))[14:30]
+
+    before, lock = salt(), sealer._lock
+    assert salt() == before
+    _envelope._forget_sealing_subkeys_after_fork()  # what os.register_at_fork runs in a child
+    assert sealer._lock is not lock  # one held by another thread at the fork stays held
+    assert salt() != before
+
+
+def test_a_sealer_is_not_kept_alive_by_its_fork_hook(primary_key: str) -> None:
+    reference = weakref.ref(Sealer(KeyRing([primary_key])))
+    gc.collect()
+    assert reference() is None
+
+
+def test_only_verified_subkeys_are_cached(sealer: Sealer) -> None:
+    raw = bytearray(_raw(_seal(sealer)))
+    raw[-1] ^= 0x01
+    for index in range(50):
+        raw[14] = index  # a new salt each time: a forger asking for new subkeys
+        with pytest.raises(InvalidSession):
+            sealer.open(Envelope.parse(_encode(bytes(raw))), cookie_name="session")
+    assert not sealer._opening
+    sealer.open(Envelope.parse(_seal(sealer)), cookie_name="session")
+    assert len(sealer._opening) == 1

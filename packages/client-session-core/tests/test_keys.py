@@ -1,0 +1,166 @@
+"""Keys, their ids, passphrases and the key ring."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from client_session_core import DEFAULT_KEYS_ENV, ConfigurationError, Key, KeyRing, generate_key
+
+PASSPHRASE = "Tr0ub4dor&3 plus a long tail of words: spindle quartz"
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_generated_keys_are_43_characters_of_canonical_base64url() -> None:
+    keys = {generate_key() for _ in range(20)}
+    assert len(keys) == 20
+    for text in keys:
+        assert len(text) == 43
+        raw = _b64decode(text)
+        assert len(raw) == 32
+        assert base64.urlsafe_b64encode(raw).rstrip(b"=").decode() == text
+
+
+def test_key_text_is_the_32_bytes_it_encodes(primary_key: str) -> None:
+    assert Key.from_secret(primary_key).material == _b64decode(primary_key)
+
+
+def test_key_text_surrounded_by_whitespace_is_the_same_key(primary_key: str) -> None:
+    assert Key.from_secret(f"  {primary_key}\n").kid == Key.from_secret(primary_key).kid
+
+
+def test_kid_is_the_first_4_bytes_of_hmac_sha256_of_the_label(primary_key: str) -> None:
+    material = _b64decode(primary_key)
+    expected = hmac.new(material, b"client-session/v1/kid", hashlib.sha256).digest()[:4]
+    assert Key(material).kid == expected
+
+
+def test_passphrase_is_stretched_with_scrypt() -> None:
+    expected = hashlib.scrypt(
+        PASSPHRASE.encode(), salt=b"client-session/v1/passphrase", n=2**14, r=8, p=1, dklen=32
+    )
+    assert Key.from_secret(PASSPHRASE).material == expected
+
+
+def test_a_non_canonical_key_text_is_a_passphrase_not_that_key(primary_key: str) -> None:
+    # The 43rd character carries 4 unused bits; only the canonical text names the key.
+    other_last = "B" if primary_key[-1] != "B" else "C"
+    near_copy = primary_key[:-1] + other_last
+    assert Key.from_secret(near_copy).material != Key.from_secret(primary_key).material
+
+
+def test_32_raw_bytes_are_the_key() -> None:
+    raw = bytes(range(32))
+    assert Key.from_secret(raw).material == raw
+
+
+def test_longer_raw_secrets_are_reduced_with_hkdf() -> None:
+    raw = bytes(range(64))
+    hkdf = HKDF(hashes.SHA256(), length=32, salt=None, info=b"client-session/v1/long-secret")
+    assert Key.from_secret(raw).material == hkdf.derive(raw)
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("short-but-random-Xq7", "20 characters long, too short"),
+        ("", "0 characters long"),
+        ("ab" * 20, "placeholder or a low-entropy"),
+        ("aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd", "placeholder or a low-entropy"),
+        ("please-changeme-before-production-2024-xyz", "placeholder"),
+        ("THIS_IS_AN_INSECURE_KEY_FOR_DEVELOPMENT_ONLY", "placeholder"),
+        (b"\x00" * 32, "low entropy"),
+        (bytes(range(16)), "16 bytes"),
+        (12345, "is a int, not str or bytes"),
+    ],
+)
+def test_weak_secrets_are_refused_with_a_way_to_fix_them(secret: object, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        Key.from_secret(secret)  # type: ignore[arg-type]
+    assert "client-session keygen" in str(caught.value)
+
+
+@pytest.mark.parametrize("size", [0, 16, 31, 33, 64])
+def test_key_takes_exactly_32_bytes(size: int) -> None:
+    with pytest.raises(ConfigurationError, match="exactly 32 bytes"):
+        Key(bytes(range(size)))
+
+
+def test_the_first_key_of_a_ring_is_primary_and_every_key_is_found(
+    primary_key: str, old_key: str
+) -> None:
+    ring = KeyRing([primary_key, old_key])
+    primary, old = Key.from_secret(primary_key), Key.from_secret(old_key)
+    assert ring.primary.kid == primary.kid
+    assert [key.kid for key in ring] == [primary.kid, old.kid]
+    assert len(ring) == 2
+    found = ring.find(old.kid)
+    assert found is not None
+    assert found.material == old.material
+    assert ring.find(b"\x00\x00\x00\x00") is None
+
+
+def test_a_ring_takes_keys_of_every_accepted_form(primary_key: str) -> None:
+    ring = KeyRing([Key(bytes(range(32))), primary_key, PASSPHRASE, bytes(range(1, 33))])
+    assert len(ring) == 4
+
+
+def test_an_empty_ring_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="no key configured"):
+        KeyRing([])
+
+
+def test_a_repeated_key_is_refused(primary_key: str) -> None:
+    with pytest.raises(ConfigurationError, match="key #2 has the same id"):
+        KeyRing([primary_key, primary_key])
+
+
+def test_a_bare_secret_is_not_taken_for_a_list_of_keys(primary_key: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"KeyRing\(\[key\]\)"):
+        KeyRing(primary_key)
+
+
+def test_messages_number_the_bad_key(primary_key: str) -> None:
+    with pytest.raises(ConfigurationError, match="key #2 is 5 characters long"):
+        KeyRing([primary_key, "short"])
+
+
+def test_from_env_reads_comma_or_space_separated_keys_primary_first(
+    monkeypatch: pytest.MonkeyPatch, primary_key: str, old_key: str
+) -> None:
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, f" {primary_key}, {old_key}\n")
+    ring = KeyRing.from_env()
+    assert [key.kid for key in ring] == [
+        Key.from_secret(primary_key).kid,
+        Key.from_secret(old_key).kid,
+    ]
+    monkeypatch.setenv("MY_KEYS", f"{old_key} {primary_key}")
+    assert KeyRing.from_env("MY_KEYS").primary.kid == Key.from_secret(old_key).kid
+
+
+@pytest.mark.parametrize("value", [None, "", " , ,\n"])
+def test_from_env_without_a_key_says_how_to_make_one(
+    monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    if value is None:
+        monkeypatch.delenv(DEFAULT_KEYS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(DEFAULT_KEYS_ENV, value)
+    with pytest.raises(ConfigurationError, match=f"{DEFAULT_KEYS_ENV} holds no key") as caught:
+        KeyRing.from_env()
+    assert "client-session keygen" in str(caught.value)
+
+
+def test_reprs_show_key_ids_only(primary_key: str) -> None:
+    key = Key.from_secret(primary_key)
+    ring = KeyRing([primary_key])
+    assert repr(key) == f"Key(kid={key.kid.hex()!r})"
+    assert repr(ring) == f"KeyRing([{key.kid.hex()!r}])"

@@ -1,0 +1,120 @@
+"""The committed wire-format vectors (conformance/vectors/) against this implementation."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from client_session_core import (
+    Envelope,
+    InvalidReason,
+    JSONSerializer,
+    KeyRing,
+    Sealer,
+    SessionCodec,
+    SessionPolicy,
+)
+
+VECTORS = Path(__file__).resolve().parents[3] / "conformance" / "vectors"
+if not (VECTORS / "generate.py").is_file():  # pragma: no cover - a core sdist has no vectors
+    pytest.skip(f"no test vectors at {VECTORS}", allow_module_level=True)
+
+VALID: list[dict[str, Any]] = json.loads((VECTORS / "valid.json").read_text(encoding="utf-8"))
+INVALID: list[dict[str, Any]] = json.loads((VECTORS / "invalid.json").read_text(encoding="utf-8"))
+
+
+def _ids(vectors: list[dict[str, Any]]) -> list[str]:
+    return [vector["description"] for vector in vectors]
+
+
+def _codec(vector: dict[str, Any]) -> SessionCodec:
+    policy = SessionPolicy(
+        keys=KeyRing(vector["keys"]), cookie_name=vector["cookie_name"], **vector["policy"]
+    )
+    return SessionCodec(policy, clock=lambda: vector["now"])
+
+
+def _load_both_ways(vector: dict[str, Any]) -> list[Any]:
+    codec, name, cookie = _codec(vector), vector["cookie_name"], vector["cookie"]
+    return [codec.load(f"{name}={cookie}"), codec.load_cookies({name: cookie})]
+
+
+@pytest.mark.parametrize("vector", VALID, ids=_ids(VALID))
+def test_a_valid_vector_opens_to_its_session(vector: dict[str, Any]) -> None:
+    for session in _load_both_ways(vector):
+        assert session.rejected is None
+        assert not session.new
+        assert session.data() == vector["session"]
+        assert session.created_at == vector["created_at"]
+        assert session.persistent is vector["persistent"]
+
+
+@pytest.mark.parametrize("vector", VALID, ids=_ids(VALID))
+def test_a_valid_vector_header_holds_its_fields(vector: dict[str, Any]) -> None:
+    envelope = Envelope.parse(vector["cookie"])
+    assert envelope.raw[0] == 1
+    assert envelope.flags == vector["flags"] == (1 if vector["persistent"] else 0)
+    assert envelope.kid.hex() == vector["kid"]
+    assert (envelope.created_at, envelope.issued_at) == (vector["created_at"], vector["issued_at"])
+    assert (envelope.salt.hex(), envelope.nonce.hex()) == (vector["salt"], vector["nonce"])
+
+
+@pytest.mark.parametrize("vector", VALID, ids=_ids(VALID))
+def test_sealing_a_valid_vector_gives_its_cookie(vector: dict[str, Any]) -> None:
+    plaintext = vector["plaintext"].encode("utf-8")
+    assert JSONSerializer().dumps(vector["session"]) == plaintext
+    (key,) = [key for key in KeyRing(vector["keys"]) if key.kid.hex() == vector["kid"]]
+    cookie = Sealer(KeyRing([key])).seal(
+        plaintext,
+        cookie_name=vector["cookie_name"],
+        created_at=vector["created_at"],
+        issued_at=vector["issued_at"],
+        flags=vector["flags"],
+        salt=bytes.fromhex(vector["salt"]),
+        nonce=bytes.fromhex(vector["nonce"]),
+    )
+    assert cookie == vector["cookie"]
+
+
+@pytest.mark.parametrize("vector", INVALID, ids=_ids(INVALID))
+def test_an_invalid_vector_gives_an_empty_session(vector: dict[str, Any]) -> None:
+    for session in _load_both_ways(vector):
+        assert session.rejected is InvalidReason(vector["reason"])
+        assert session.new
+        assert session.data() == {}
+
+
+def test_the_vectors_cover_every_reason_a_single_cookie_can_have() -> None:
+    reasons = {InvalidReason(vector["reason"]) for vector in INVALID}
+    assert reasons == set(InvalidReason) - {InvalidReason.INCOMPLETE_CHUNKS}
+    assert len(set(_ids(VALID))) == len(VALID)
+    assert len(set(_ids(INVALID))) == len(INVALID)
+
+
+def _generator() -> ModuleType:
+    name = "client_session_vectors_generate"
+    spec = importlib.util.spec_from_file_location(name, VECTORS / "generate.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+def test_the_committed_files_equal_a_fresh_generation() -> None:
+    rendered: dict[str, str] = _generator().render()
+    assert sorted(rendered) == ["invalid.json", "valid.json"]
+    for file_name, text in rendered.items():
+        assert (VECTORS / file_name).read_text(encoding="utf-8") == text, (
+            f"{file_name} is stale: run python conformance/vectors/generate.py"
+        )
