@@ -423,6 +423,13 @@ def test_a_browser_session_cookie_has_no_max_age(make_codec: Any) -> None:
     assert codec.load(_header(codec, commit)).persistent is False
 
 
+def test_max_age_is_capped_at_the_400_days_browsers_keep(make_codec: Any) -> None:
+    codec = make_codec(idle_timeout=None, absolute_lifetime=3 * 365 * 24 * 3600)
+    session = codec.load(None)
+    session["a"] = 1
+    assert f"; Max-Age={400 * 24 * 3600}; " in codec.commit(session).set_cookie[0]
+
+
 def test_persistence_is_chosen_per_session(codec: SessionCodec) -> None:
     session = codec.load(None)
     session["a"] = 1

@@ -133,7 +133,7 @@ def test_messages_number_the_bad_key(primary_key: str) -> None:
         KeyRing([primary_key, "short"])
 
 
-def test_from_env_reads_comma_or_space_separated_keys_primary_first(
+def test_from_env_reads_comma_or_newline_separated_keys_primary_first(
     monkeypatch: pytest.MonkeyPatch, primary_key: str, old_key: str
 ) -> None:
     monkeypatch.setenv(DEFAULT_KEYS_ENV, f" {primary_key}, {old_key}\n")
@@ -142,8 +142,15 @@ def test_from_env_reads_comma_or_space_separated_keys_primary_first(
         Key.from_secret(primary_key).kid,
         Key.from_secret(old_key).kid,
     ]
-    monkeypatch.setenv("MY_KEYS", f"{old_key} {primary_key}")
+    monkeypatch.setenv("MY_KEYS", f"{old_key}\n{primary_key}")
     assert KeyRing.from_env("MY_KEYS").primary.kid == Key.from_secret(old_key).kid
+
+
+def test_from_env_keeps_spaces_inside_a_passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    passphrase = "correct horse battery staple, but much longer"
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, f"{passphrase.replace(',', '')} ")
+    ring = KeyRing.from_env()
+    assert ring.primary.kid == Key.from_secret(passphrase.replace(",", "")).kid
 
 
 @pytest.mark.parametrize("value", [None, "", " , ,\n"])

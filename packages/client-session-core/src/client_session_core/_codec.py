@@ -27,6 +27,7 @@ Clock = Callable[[], float]
 logger = logging.getLogger("client_session")
 
 _CHUNK_MARKER = "chunks-"
+MAX_AGE_CAP = 400 * 24 * 3600
 # A chunked session has 2 to MAX_CHUNKS chunks: "chunks-2" ... "chunks-9".
 _CHUNK_COUNTS = frozenset(str(count) for count in range(2, MAX_CHUNKS + 1))
 
@@ -238,7 +239,8 @@ class SessionCodec:
             deadlines.append(now + policy.idle_timeout)
         if policy.absolute_lifetime is not None:
             deadlines.append(created_at + policy.absolute_lifetime)
-        return max(0, min(deadlines) - now)
+        # RFC 6265bis section 5.6.2: browsers cap Max-Age at 400 days; say what they keep.
+        return max(0, min(min(deadlines) - now, MAX_AGE_CAP))
 
     def _write(
         self, payload: bytes, created_at: int, now: int, persistent: bool, origin: CookieOrigin

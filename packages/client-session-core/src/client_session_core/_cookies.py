@@ -41,13 +41,25 @@ def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:
     return found
 
 
+_last_http_date: tuple[int, str] = (0, _EPOCH)
+
+
 def http_date(timestamp: int) -> str:
-    """An RFC 7231 IMF-fixdate, as Expires wants it (RFC 6265 section 5.1.1)."""
+    """An RFC 7231 IMF-fixdate, as Expires wants it (RFC 6265 section 5.1.1).
+
+    The last answer is kept: under load most responses in one second share it.
+    """
+    global _last_http_date
+    cached_timestamp, cached = _last_http_date
+    if timestamp == cached_timestamp:
+        return cached
     t = time.gmtime(timestamp)
-    return (
+    date = (
         f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:04d} "
         f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
     )
+    _last_http_date = (timestamp, date)
+    return date
 
 
 class CookieWriter:

@@ -200,9 +200,14 @@ class KeyRing:
 
     @classmethod
     def from_env(cls, variable: str = DEFAULT_KEYS_ENV) -> KeyRing:
-        """Keys from an environment variable: comma- or space-separated, primary first."""
+        """Keys from an environment variable: comma- or newline-separated, primary first.
+
+        Spaces around each key are dropped; spaces inside one are kept, so a passphrase
+        may contain them.
+        """
         value = os.environ.get(variable, "")
-        parts = [part for part in value.replace(",", " ").split() if part]
+        parts = [part.strip() for part in value.replace("\n", ",").split(",")]
+        parts = [part for part in parts if part]
         if not parts:
             raise ConfigurationError(
                 f"the environment variable {variable} holds no key: generate one with "
