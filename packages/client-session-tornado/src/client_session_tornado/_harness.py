@@ -1,0 +1,159 @@
+"""The conformance harness: the route contract served by Tornado's own HTTPServer.
+
+Loaded only by the conformance suite (entry point ``tornado`` in the group
+``client_session_conformance.harnesses``) and by this package's tests; the package's
+``__init__`` never imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from typing import Any
+
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application, HTTPError, RequestHandler
+
+from client_session_conformance import (
+    Harness,
+    append_nested,
+    clear_session,
+    count_visit,
+    leave_untouched,
+    merge_session,
+    store_blob,
+    view_session,
+)
+from client_session_core import Clock, SessionCodec, SessionPolicy
+
+from ._mixin import SessionMixin
+
+__all__ = ["TornadoHarness", "serve_application"]
+
+HOST = "127.0.0.1"
+TIMEOUT = 10.0
+"""Seconds to wait for the server thread to start or to stop."""
+
+
+@contextlib.contextmanager
+def serve_application(application: Application, *, timeout: float = TIMEOUT) -> Iterator[str]:
+    """Serve ``application`` with Tornado's HTTPServer on 127.0.0.1, on an ephemeral port.
+
+    The server runs on its own asyncio event loop in a background thread; this yields the
+    base URL once it accepts connections, and on exit stops it, closes its connections
+    and joins the thread, waiting at most ``timeout`` seconds for each step.
+    """
+    started: Future[tuple[asyncio.AbstractEventLoop, asyncio.Event, int]] = Future()
+    failure: list[BaseException] = []
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        # Bound and added inside the running loop, so that Tornado's IOLoop.current() is
+        # this thread's loop and no "no current event loop" deprecation is raised.
+        sockets = bind_sockets(0, HOST)
+        server = HTTPServer(application)
+        server.add_sockets(sockets)
+        started.set_result((asyncio.get_running_loop(), stop, sockets[0].getsockname()[1]))
+        try:
+            await stop.wait()
+        finally:
+            server.stop()
+            await server.close_all_connections()
+
+    def run() -> None:
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread below
+            failure.append(exc)
+            if not started.done():
+                started.set_exception(exc)
+
+    thread = threading.Thread(target=run, name="tornado-test-server", daemon=True)
+    thread.start()
+    loop, stop, port = started.result(timeout)
+    try:
+        yield f"http://{HOST}:{port}"
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout)
+        if thread.is_alive():
+            raise RuntimeError(f"the Tornado test server did not stop within {timeout} s")
+        if failure:
+            raise failure[0]
+
+
+class _ContractHandler(SessionMixin, RequestHandler):
+    def json_body(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.request.body)
+        except ValueError:
+            raise HTTPError(400, "the body is not JSON") from None
+        if not isinstance(body, dict):
+            raise HTTPError(400, "the body is not a JSON object")
+        return body
+
+
+class _Counter(_ContractHandler):
+    def get(self) -> None:
+        self.write(count_visit(self.session))
+
+
+class _View(_ContractHandler):
+    def get(self) -> None:
+        self.write(view_session(self.session))
+
+
+class _Merge(_ContractHandler):
+    def post(self) -> None:
+        self.write(merge_session(self.session, self.json_body()))
+
+
+class _Clear(_ContractHandler):
+    def post(self) -> None:
+        self.write(clear_session(self.session))
+
+
+class _Untouched(_ContractHandler):
+    def get(self) -> None:
+        self.write(leave_untouched())
+
+
+class _Nested(_ContractHandler):
+    def get(self) -> None:
+        self.write(append_nested(self.session, self.get_argument("item")))
+
+
+class _Large(_ContractHandler):
+    def get(self) -> None:
+        self.write(store_blob(self.session, int(self.get_argument("size"))))
+
+
+def contract_application(codec: SessionCodec) -> Application:
+    """An Application serving the route contract with sessions from ``codec``."""
+    return Application(
+        [
+            ("/counter", _Counter),
+            ("/view", _View),
+            ("/merge", _Merge),
+            ("/clear", _Clear),
+            ("/untouched", _Untouched),
+            ("/nested", _Nested),
+            ("/large", _Large),
+        ],
+        client_session=codec,
+    )
+
+
+class TornadoHarness(Harness):
+    """The route contract on Tornado: :class:`SessionMixin` handlers, Tornado's HTTPServer."""
+
+    name = "tornado"
+
+    def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
+        """Serve the route contract with ``policy`` and ``clock`` on 127.0.0.1."""
+        return serve_application(contract_application(SessionCodec(policy, clock=clock)))

@@ -1,0 +1,125 @@
+"""The ``client_session`` Application setting: its forms, its checks and its one codec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tornado.web import Application
+
+from client_session_conformance import ManualClock
+from client_session_core import Key, generate_key
+from client_session_tornado import (
+    SETTING,
+    ConfigurationError,
+    KeyRing,
+    SessionCodec,
+    SessionPolicy,
+    client_session_settings,
+    session_codec,
+)
+
+KEY = generate_key()
+OLD_KEY = generate_key()
+
+
+def test_settings_builds_a_codec_with_the_options_and_the_clock() -> None:
+    clock = ManualClock()
+    codec = client_session_settings(KEY, clock=clock, cookie_name="sid", idle_timeout=60)
+    assert isinstance(codec, SessionCodec)
+    assert codec.policy.cookie_name == "sid"
+    assert codec.policy.idle_timeout == 60
+    assert codec.clock is clock
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param([KEY, OLD_KEY], id="list"),
+        pytest.param(KeyRing([KEY, OLD_KEY]), id="key-ring"),
+        pytest.param((Key.from_secret(KEY), OLD_KEY), id="keys-and-text"),
+    ],
+)
+def test_several_keys_newest_first(keys: Any) -> None:
+    ring = client_session_settings(keys).policy.keys
+    assert [key.kid for key in ring] == [
+        Key.from_secret(KEY).kid,
+        Key.from_secret(OLD_KEY).kid,
+    ]
+
+
+@pytest.mark.parametrize("secret", [KEY, Key.from_secret(KEY)], ids=["text", "key"])
+def test_one_secret_is_one_key_as_cookie_secret_is(secret: str | Key) -> None:
+    ring = client_session_settings(secret).policy.keys
+    assert len(ring) == 1
+    assert ring.primary.kid == Key.from_secret(KEY).kid
+
+
+def test_no_keys_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLIENT_SESSION_KEYS", f"{KEY},{OLD_KEY}")
+    assert len(client_session_settings().policy.keys) == 2
+    monkeypatch.delenv("CLIENT_SESSION_KEYS")
+    with pytest.raises(ConfigurationError, match="CLIENT_SESSION_KEYS"):
+        client_session_settings()
+
+
+def test_a_weak_key_is_refused_when_the_settings_are_built() -> None:
+    with pytest.raises(ConfigurationError, match="keygen"):
+        client_session_settings("secret")
+
+
+def test_an_unknown_option_is_a_configuration_error_listing_the_options() -> None:
+    with pytest.raises(ConfigurationError, match=r"no option .idle_timout.; .*idle_timeout"):
+        client_session_settings(KEY, idle_timout=60)
+
+
+def test_a_bad_option_is_refused_when_the_settings_are_built() -> None:
+    with pytest.raises(ConfigurationError, match="same_site='none' needs secure=True"):
+        client_session_settings(KEY, same_site="none")
+
+
+def test_a_codec_setting_is_used_as_it_is() -> None:
+    codec = client_session_settings(KEY)
+    assert session_codec(Application([], client_session=codec)) is codec
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        pytest.param(SessionPolicy(keys=KeyRing([KEY]), cookie_name="sid"), id="policy"),
+        pytest.param({"keys": [KEY], "cookie_name": "sid"}, id="dict"),
+    ],
+)
+def test_a_policy_or_a_dict_gives_one_codec_per_application(setting: object) -> None:
+    application = Application([], client_session=setting)
+    codec = session_codec(application)
+    assert codec.policy.cookie_name == "sid"
+    assert session_codec(application) is codec
+    assert session_codec(Application([], client_session=setting)) is not codec
+
+
+def test_a_changed_setting_builds_a_new_codec() -> None:
+    application = Application([], client_session={"keys": [KEY]})
+    first = session_codec(application)
+    application.settings[SETTING] = {"keys": [KEY], "cookie_name": "sid"}
+    assert session_codec(application) is not first
+    assert session_codec(application).policy.cookie_name == "sid"
+
+
+def test_a_missing_setting_says_how_to_configure_sessions() -> None:
+    with pytest.raises(
+        ConfigurationError,
+        match=r"no .client_session. setting \(cookie_secret is not used .*keygen",
+    ):
+        session_codec(Application([], cookie_secret=KEY))
+
+
+def test_a_setting_of_the_wrong_type_says_what_it_takes() -> None:
+    with pytest.raises(ConfigurationError, match="is a str, not the result of"):
+        session_codec(Application([], client_session=KEY))
+
+
+def test_a_dict_with_a_bad_option_fails_on_first_use() -> None:
+    application = Application([], client_session={"keys": [KEY], "secure": False, "domain": ";"})
+    with pytest.raises(ConfigurationError, match="domain"):
+        session_codec(application)
