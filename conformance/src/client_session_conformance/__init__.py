@@ -1,0 +1,78 @@
+"""client-session-conformance: the tests every client-session adapter passes.
+
+Certify an adapter with a harness that serves the route contract (:data:`ROUTES`) and a
+one-line subclass of the suite, collected by pytest because its name starts with ``Test``::
+
+    from client_session_conformance import SessionConformance
+
+
+    class TestStarletteConformance(SessionConformance):
+        harness_class = StarletteHarness
+
+:class:`InteropConformance` checks that every installed adapter (entry-point group
+:data:`HARNESS_ENTRY_POINT_GROUP`) reads every other's cookies and the test vectors.
+"""
+
+import pytest
+
+# The suite's assertions live in this installed package, not in a test module: ask pytest to
+# rewrite them too, so that a failure shows the compared values. This must run before the
+# modules are imported.
+pytest.register_assert_rewrite(
+    "client_session_conformance._interop", "client_session_conformance._suite"
+)
+
+from ._client import SessionClient, SetCookie, parse_set_cookie  # noqa: E402
+from ._clock import ManualClock  # noqa: E402
+from ._harness import HARNESS_ENTRY_POINT_GROUP, Harness, installed_harnesses  # noqa: E402
+from ._interop import InteropConformance  # noqa: E402
+from ._reference import ReferenceHarness  # noqa: E402
+from ._routes import (  # noqa: E402
+    ROUTES,
+    Route,
+    append_nested,
+    clear_session,
+    count_visit,
+    leave_untouched,
+    merge_session,
+    store_blob,
+    view_session,
+)
+from ._servers import Served, ServerPool  # noqa: E402
+from ._suite import SessionConformance  # noqa: E402
+from ._vectors import (  # noqa: E402
+    InvalidVector,
+    ValidVector,
+    load_invalid_vectors,
+    load_valid_vectors,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "HARNESS_ENTRY_POINT_GROUP",
+    "ROUTES",
+    "Harness",
+    "InteropConformance",
+    "InvalidVector",
+    "ManualClock",
+    "ReferenceHarness",
+    "Route",
+    "Served",
+    "ServerPool",
+    "SessionClient",
+    "SessionConformance",
+    "SetCookie",
+    "ValidVector",
+    "append_nested",
+    "clear_session",
+    "count_visit",
+    "installed_harnesses",
+    "leave_untouched",
+    "load_invalid_vectors",
+    "load_valid_vectors",
+    "merge_session",
+    "parse_set_cookie",
+    "store_blob",
+    "view_session",
+]

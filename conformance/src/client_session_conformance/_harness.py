@@ -1,0 +1,56 @@
+"""What an adapter provides to be tested: a harness that serves the route contract."""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+from importlib.metadata import entry_points
+from typing import ClassVar
+
+from client_session_core import Clock, SessionPolicy
+
+__all__ = ["HARNESS_ENTRY_POINT_GROUP", "Harness", "installed_harnesses"]
+
+HARNESS_ENTRY_POINT_GROUP = "client_session_conformance.harnesses"
+"""The entry-point group under which adapters register their harness class."""
+
+
+class Harness(abc.ABC):
+    """Serves the route contract (:data:`ROUTES`) through one adapter.
+
+    An adapter implements :meth:`serve` with its own framework and a real HTTP server;
+    the suite drives it over HTTP only, so it tests exactly what a browser would see.
+    Instances are made with no arguments, once per test class.
+    """
+
+    name: ClassVar[str]
+    """A short name for reports and test ids: ``"starlette"``, ``"flask"``, ``"tornado"``."""
+
+    @abc.abstractmethod
+    def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
+        """Serve the route contract with ``policy`` and ``clock``.
+
+        Use a real server bound to 127.0.0.1 on an ephemeral port (port 0), running in a
+        background thread; yield its base URL (``"http://127.0.0.1:PORT"``) once it accepts
+        connections; on exit, stop the server and join the thread, with a bounded wait.
+        Every session the adapter loads and commits must use ``policy`` and ``clock``
+        (``SessionCodec(policy, clock=clock)`` or the adapter's equivalent options).
+        """
+
+
+def installed_harnesses() -> dict[str, type[Harness]]:
+    """Every harness registered under :data:`HARNESS_ENTRY_POINT_GROUP`, by entry-point name.
+
+    A registered object that is not a :class:`Harness` subclass is a packaging error, and
+    raises :class:`TypeError` naming it.
+    """
+    harnesses: dict[str, type[Harness]] = {}
+    for entry_point in sorted(entry_points(group=HARNESS_ENTRY_POINT_GROUP), key=lambda e: e.name):
+        loaded = entry_point.load()
+        if not (isinstance(loaded, type) and issubclass(loaded, Harness)):
+            raise TypeError(
+                f"entry point {entry_point.name!r} = {entry_point.value!r} in group "
+                f"{HARNESS_ENTRY_POINT_GROUP!r} is not a Harness subclass"
+            )
+        harnesses[entry_point.name] = loaded
+    return harnesses

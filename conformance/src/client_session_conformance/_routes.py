@@ -1,0 +1,101 @@
+"""The route contract every harness serves, and the session logic of each route.
+
+A harness binds each route of :data:`ROUTES` to its framework and calls the matching
+function below with the framework's session object, so that every adapter runs the very
+same session code and differs only where the adapter does. Every answer is a JSON object
+with status 200, except ``/large`` when the session no longer fits in its cookies: the
+adapter then lets :class:`~client_session_core.SessionTooLarge` reach the server, which
+answers 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "ROUTES",
+    "Route",
+    "append_nested",
+    "clear_session",
+    "count_visit",
+    "leave_untouched",
+    "merge_session",
+    "store_blob",
+    "view_session",
+]
+
+SessionMapping = MutableMapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route of the contract: method, path, and what it does to the session."""
+
+    method: str
+    path: str
+    behaviour: str
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/counter", "count_visit(session): increments session['count'], answers {count}"),
+    Route("GET", "/view", "view_session(session): answers the session's content"),
+    Route("POST", "/merge", "merge_session(session, body): session.update(JSON object body)"),
+    Route("POST", "/clear", "clear_session(session): session.clear(), answers {}"),
+    Route("GET", "/untouched", "leave_untouched(): never touches the session, answers {ok: true}"),
+    Route("GET", "/nested", "append_nested(session, item): appends ?item= in place"),
+    Route("GET", "/large", "store_blob(session, size): session['blob'] = 'x' * ?size="),
+)
+"""The routes a :class:`Harness` serves, with the function each one calls."""
+
+
+def count_visit(session: SessionMapping) -> dict[str, Any]:
+    """``GET /counter``: one more visit; answers ``{"count": n}``."""
+    count = session.get("count", 0) + 1
+    session["count"] = count
+    return {"count": count}
+
+
+def view_session(session: SessionMapping) -> dict[str, Any]:
+    """``GET /view``: answers the session's content (a read: the response varies on Cookie)."""
+    return dict(session.items())
+
+
+def merge_session(session: SessionMapping, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /merge``: ``session.update(body)`` with the request's JSON object.
+
+    Answers the session's content.
+    """
+    session.update(body)
+    return dict(session.items())
+
+
+def clear_session(session: SessionMapping) -> dict[str, Any]:
+    """``POST /clear``: empties the session, which deletes its cookie; answers ``{}``."""
+    session.clear()
+    return {}
+
+
+def leave_untouched() -> dict[str, Any]:
+    """``GET /untouched``: never touches the session; answers ``{"ok": true}``."""
+    return {"ok": True}
+
+
+def append_nested(session: SessionMapping, item: str) -> dict[str, Any]:
+    """``GET /nested?item=X``: appends X to ``session["nested"]["items"]`` in place.
+
+    The write goes into a list inside the session, never through the session's own
+    ``__setitem__`` after the first request, so only an adapter that compares content at
+    commit time saves it.
+    """
+    if "nested" not in session:
+        session["nested"] = {"items": []}
+    session["nested"]["items"].append(item)
+    return dict(session.items())
+
+
+def store_blob(session: SessionMapping, size: int) -> dict[str, Any]:
+    """``GET /large?size=N``: stores ``"x" * N`` under ``"blob"``; answers ``{"size": N}``."""
+    session["blob"] = "x" * size
+    return {"size": size}

@@ -1,0 +1,88 @@
+"""The suite's own tools: the clock, Set-Cookie parsing, vectors and harness discovery."""
+
+from __future__ import annotations
+
+import pytest
+
+from client_session_conformance import (
+    ROUTES,
+    Harness,
+    ManualClock,
+    ReferenceHarness,
+    installed_harnesses,
+    load_invalid_vectors,
+    load_valid_vectors,
+    parse_set_cookie,
+)
+
+
+def test_manual_clock_moves_only_when_told() -> None:
+    clock = ManualClock()
+    assert clock() == 1_800_000_000.0
+    clock.advance(1.5)
+    assert clock() == 1_800_000_001.5
+    clock.set(1_700_000_000)
+    assert clock() == 1_700_000_000.0
+
+
+@pytest.mark.parametrize("seconds", [-1, float("nan")])
+def test_manual_clock_refuses_to_go_back(seconds: float) -> None:
+    with pytest.raises(ValueError, match="forward"):
+        ManualClock().advance(seconds)
+
+
+@pytest.mark.parametrize("timestamp", [-1.0, float("inf"), "1800000000"])
+def test_manual_clock_refuses_impossible_times(timestamp: object) -> None:
+    with pytest.raises(ValueError, match="finite number of seconds"):
+        ManualClock(timestamp)  # type: ignore[arg-type]
+
+
+def test_parse_set_cookie_splits_attributes() -> None:
+    cookie = parse_set_cookie(
+        "session=abc=; Path=/app; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly"
+    )
+    assert cookie.name == "session"
+    assert cookie.value == "abc="
+    assert cookie.attributes == {
+        "path": "/app",
+        "max-age": "0",
+        "expires": "Thu, 01 Jan 1970 00:00:00 GMT",
+        "httponly": None,
+    }
+    assert cookie.deletes
+    assert not parse_set_cookie("session=abc; Max-Age=60").deletes
+    assert not parse_set_cookie("session=abc").deletes
+
+
+def test_routes_name_every_contract_path() -> None:
+    assert [(r.method, r.path) for r in ROUTES] == [
+        ("GET", "/counter"),
+        ("GET", "/view"),
+        ("POST", "/merge"),
+        ("POST", "/clear"),
+        ("GET", "/untouched"),
+        ("GET", "/nested"),
+        ("GET", "/large"),
+    ]
+
+
+def test_the_reference_harness_is_registered() -> None:
+    harnesses = installed_harnesses()
+    assert harnesses["reference"] is ReferenceHarness
+    assert all(issubclass(harness, Harness) for harness in harnesses.values())
+
+
+def test_vectors_load_and_open_with_the_core() -> None:
+    from client_session_core import SessionCodec
+
+    valid, invalid = load_valid_vectors(), load_invalid_vectors()
+    assert valid
+    assert invalid
+    for vector in valid:
+        codec = SessionCodec(vector.session_policy(), clock=lambda v=vector: float(v.now))
+        session = codec.load(vector.cookie_header)
+        assert session.rejected is None, vector.description
+        assert session.data() == vector.session, vector.description
+    for bad in invalid:
+        codec = SessionCodec(bad.session_policy(), clock=lambda v=bad: float(v.now))
+        assert codec.load(bad.cookie_header).rejected is not None, bad.description

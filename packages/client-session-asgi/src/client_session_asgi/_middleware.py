@@ -1,0 +1,153 @@
+"""The ASGI middleware: load the session before the application, commit it on the response."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from client_session_core import Clock, Commit, SameSite, SessionCodec, SessionPolicy
+
+from ._options import DEFAULT_MAX_AGE, UNSET, KeysOption, Unset, build_policy
+
+if TYPE_CHECKING:
+    from starlette.datastructures import Secret
+
+__all__ = ["SessionMiddleware"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Headers = Iterable[tuple[bytes, bytes]]
+
+
+class SessionMiddleware:
+    """Sessions in an encrypted, authenticated cookie, for any ASGI application.
+
+    A drop-in for ``starlette.middleware.sessions.SessionMiddleware``: the same arguments,
+    and ``request.session`` works unchanged in Starlette and FastAPI::
+
+        app.add_middleware(SessionMiddleware, secret_key=os.environ["SECRET_KEY"])
+
+    The cookie is sealed with AES-256-GCM, the secret must be strong (a weak one is a
+    :class:`~client_session_core.ConfigurationError` here, at start-up), and expiry is
+    enforced by the server. ``Set-Cookie`` is sent only when the session changed or is due
+    for renewal, and ``Vary: Cookie`` whenever it was used. The keyword-only options are
+    this package's own: ``keys`` (a key ring, newest first, instead of ``secret_key``),
+    ``idle_timeout``, ``absolute_lifetime``, ``renew_after``, ``max_chunks``,
+    ``max_cookie_size``, ``not_before``, ``clock``; or ``policy``, a whole
+    :class:`~client_session_core.SessionPolicy`. Without ``secret_key``, ``keys`` or
+    ``policy``, the keys come from the ``CLIENT_SESSION_KEYS`` environment variable.
+
+    WebSocket connections get ``scope["session"]`` to read; a WebSocket has no response
+    that could carry a cookie, so changes made there are not saved.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        secret_key: str | bytes | Secret | None = None,
+        session_cookie: str = "session",
+        max_age: int | None = DEFAULT_MAX_AGE,
+        path: str = "/",
+        same_site: SameSite | None = "lax",
+        https_only: bool = False,
+        domain: str | None = None,
+        partitioned: bool = False,
+        *,
+        keys: KeysOption | None = None,
+        idle_timeout: int | Unset | None = UNSET,
+        absolute_lifetime: int | Unset | None = UNSET,
+        renew_after: float | Unset = UNSET,
+        max_chunks: int | Unset = UNSET,
+        max_cookie_size: int | Unset = UNSET,
+        not_before: int | Unset | None = UNSET,
+        clock: Clock = time.time,
+        policy: SessionPolicy | None = None,
+    ) -> None:
+        self.app = app
+        session_policy = build_policy(
+            secret_key=secret_key,
+            keys=keys,
+            policy=policy,
+            starlette={
+                "session_cookie": session_cookie,
+                "max_age": max_age,
+                "path": path,
+                "same_site": same_site,
+                "https_only": https_only,
+                "domain": domain,
+                "partitioned": partitioned,
+            },
+            native={
+                "idle_timeout": idle_timeout,
+                "absolute_lifetime": absolute_lifetime,
+                "renew_after": renew_after,
+                "max_chunks": max_chunks,
+                "max_cookie_size": max_cookie_size,
+                "not_before": not_before,
+            },
+        )
+        self.codec = SessionCodec(session_policy, clock=clock)
+        """The codec: ``codec.seal(data)`` makes a cookie value, for tests and tools."""
+
+    @property
+    def policy(self) -> SessionPolicy:
+        """The session policy in force."""
+        return self.codec.policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the application with ``scope["session"]``, and commit it on the response."""
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        session = self.codec.load(cookie_header(scope.get("headers", ())))
+        scope["session"] = session
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_session(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # SessionTooLarge and UnserializableValue propagate from here: the server
+                # answers 500 and logs why, rather than the data being dropped unseen.
+                message = with_session_headers(message, self.codec.commit(session))
+            await send(message)
+
+        await self.app(scope, receive, send_with_session)
+
+
+def cookie_header(headers: Headers) -> str | None:
+    """The request's Cookie header; several are joined with "; " (RFC 9113 section 8.2.3)."""
+    values = [value.decode("latin-1") for name, value in headers if name.lower() == b"cookie"]
+    return "; ".join(values) if values else None
+
+
+def with_session_headers(message: Message, commit: Commit) -> Message:
+    """``message`` with the commit's ``Set-Cookie`` headers appended and ``Vary`` merged."""
+    if not commit.set_cookie and not commit.vary_cookie:
+        return message
+    headers = [(name, value) for name, value in message.get("headers", ())]
+    headers += [(b"set-cookie", value.encode("latin-1")) for value in commit.set_cookie]
+    if commit.vary_cookie:
+        add_vary_cookie(headers)
+    return {**message, "headers": headers}
+
+
+def add_vary_cookie(headers: list[tuple[bytes, bytes]]) -> None:
+    """Add ``Cookie`` to the response's ``Vary``, once (RFC 9110 section 12.5.5)."""
+    first_vary = None
+    for index, (name, value) in enumerate(headers):
+        if name.lower() == b"vary":
+            fields = {field.strip().lower() for field in value.split(b",")}
+            if b"cookie" in fields or b"*" in fields:
+                return
+            if first_vary is None:
+                first_vary = index
+    if first_vary is None:
+        headers.append((b"vary", b"Cookie"))
+    else:
+        name, value = headers[first_vary]
+        headers[first_vary] = (name, value + b", Cookie" if value.strip() else b"Cookie")

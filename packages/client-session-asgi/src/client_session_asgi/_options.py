@@ -1,0 +1,151 @@
+"""From SessionMiddleware's keyword arguments, Starlette's and our own, to a SessionPolicy.
+
+Starlette's ``SessionMiddleware(secret_key, session_cookie, max_age, path, same_site,
+https_only, domain, partitioned)`` maps onto the core's policy as follows:
+
+- ``max_age=N`` (seconds, default 14 days): a persistent cookie and ``idle_timeout=N``, with
+  no absolute lifetime unless one is given. Starlette's cookie expired ``max_age`` after its
+  last write; ours expires ``max_age`` after the last request that used the session, and is
+  renewed as it is used.
+- ``max_age=None``: a browser-session cookie (no ``Max-Age``). The server still refuses a
+  cookie older than ``absolute_lifetime``, 14 days unless given, so that a copied cookie does
+  not live for ever.
+- ``https_only`` is ``secure``, ``session_cookie`` is ``cookie_name``; ``path``, ``domain``,
+  ``same_site`` and ``partitioned`` keep their names.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import Any, Final
+
+from client_session_core import ConfigurationError, Key, KeyRing, SessionPolicy
+
+__all__ = ["DEFAULT_MAX_AGE", "UNSET", "Unset", "build_policy"]
+
+DEFAULT_MAX_AGE: Final = 14 * 24 * 60 * 60
+"""Starlette's default ``max_age``: 14 days, in seconds."""
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`: an option left to its default (None is a real value)."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+
+KeysOption = KeyRing | Iterable[Key | str | bytes]
+_STARLETTE_DEFAULTS: Final[dict[str, Any]] = {
+    "session_cookie": "session",
+    "max_age": DEFAULT_MAX_AGE,
+    "path": "/",
+    "same_site": "lax",
+    "https_only": False,
+    "domain": None,
+    "partitioned": False,
+}
+
+
+def build_policy(
+    *,
+    secret_key: object,
+    keys: KeysOption | None,
+    policy: SessionPolicy | None,
+    starlette: dict[str, Any],
+    native: dict[str, Any],
+) -> SessionPolicy:
+    """The policy for SessionMiddleware's arguments: Starlette's ones (``starlette``, by
+    their Starlette names) and our own (``native``, by policy field name; UNSET if not given).
+    """
+    given = {name: value for name, value in native.items() if value is not UNSET}
+    if policy is not None:
+        _check_policy_alone(policy, secret_key, keys, starlette, given)
+        return policy
+    ring = _key_ring(secret_key, keys)
+    max_age = starlette["max_age"]
+    idle_timeout, absolute_lifetime = _lifetimes(
+        max_age, given.pop("idle_timeout", UNSET), given.pop("absolute_lifetime", UNSET)
+    )
+    return SessionPolicy(
+        keys=ring,
+        cookie_name=starlette["session_cookie"],
+        idle_timeout=idle_timeout,
+        absolute_lifetime=absolute_lifetime,
+        persistent=max_age is not None,
+        path=starlette["path"],
+        domain=starlette["domain"],
+        secure=starlette["https_only"],
+        same_site=starlette["same_site"],
+        partitioned=starlette["partitioned"],
+        **given,
+    )
+
+
+def _check_policy_alone(
+    policy: SessionPolicy,
+    secret_key: object,
+    keys: KeysOption | None,
+    starlette: dict[str, Any],
+    given: dict[str, Any],
+) -> None:
+    if not isinstance(policy, SessionPolicy):
+        raise ConfigurationError(f"policy must be a SessionPolicy, not {type(policy).__name__}")
+    key_options = {"secret_key": secret_key, "keys": keys}
+    others = [name for name, value in key_options.items() if value is not None]
+    others += [name for name, value in starlette.items() if value != _STARLETTE_DEFAULTS[name]]
+    others += list(given)
+    if others:
+        raise ConfigurationError(
+            f"policy= already holds every session option, so {', '.join(others)} cannot be "
+            "passed beside it: set them on the SessionPolicy (only clock= goes with policy=)"
+        )
+
+
+def _key_ring(secret_key: object, keys: KeysOption | None) -> KeyRing:
+    if secret_key is not None and keys is not None:
+        raise ConfigurationError(
+            "pass secret_key (one key, as Starlette does) or keys (a key ring, newest first, "
+            "to rotate), not both"
+        )
+    if keys is not None:
+        if isinstance(keys, KeyRing):
+            return keys
+        if isinstance(keys, (str, bytes, Key)):
+            return KeyRing([keys])  # one key, not a string of one-character keys
+        return KeyRing(keys)
+    if secret_key is None:
+        # Neither given: the environment is the last place to look, and the core's error
+        # says how to make and set a key when it is empty.
+        return KeyRing.from_env()
+    if isinstance(secret_key, (str, bytes)):
+        return KeyRing([secret_key])
+    # starlette.datastructures.Secret (from starlette.config) hides its value behind str().
+    return KeyRing([str(secret_key)])
+
+
+def _lifetimes(
+    max_age: object, idle_timeout: int | Unset | None, absolute_lifetime: int | Unset | None
+) -> tuple[int | None, int | None]:
+    """The idle timeout and absolute lifetime for ``max_age`` and the ones given."""
+    if max_age is None:
+        return (
+            None if idle_timeout is UNSET else idle_timeout,
+            DEFAULT_MAX_AGE if absolute_lifetime is UNSET else absolute_lifetime,
+        )
+    if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age <= 0:
+        raise ConfigurationError(
+            f"max_age must be a positive whole number of seconds, or None for a cookie that "
+            f"ends with the browser session, not {max_age!r} (Starlette accepted 0 or a "
+            "negative max_age and then refused every cookie it wrote)"
+        )
+    absolute = None if absolute_lifetime is UNSET else absolute_lifetime
+    if idle_timeout is UNSET:
+        # An absolute lifetime shorter than max_age caps the idle timeout, rather than
+        # making the core refuse an idle timeout that could never apply.
+        idle_timeout = max_age if absolute is None else min(max_age, absolute)
+    return idle_timeout, absolute

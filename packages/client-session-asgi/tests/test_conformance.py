@@ -1,0 +1,14 @@
+"""The conformance suite, over HTTP, through uvicorn: Starlette and FastAPI."""
+
+from __future__ import annotations
+
+from client_session_asgi._harness import FastAPIHarness, StarletteHarness
+from client_session_conformance import SessionConformance
+
+
+class TestStarletteConformance(SessionConformance):
+    harness_class = StarletteHarness
+
+
+class TestFastAPIConformance(SessionConformance):
+    harness_class = FastAPIHarness
