@@ -1,0 +1,782 @@
+"""The Flask session interface: Flask's own session tests, ported, and what it adds.
+
+The ported tests keep the names and the assertions of ``tests/test_basic.py`` in Flask 3.1
+(pallets/flask), with strong keys in place of ``"test key"``, which the core refuses.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import flask
+import pytest
+from flask.sessions import SessionMixin
+from flask.testing import FlaskClient
+from markupsafe import Markup
+from werkzeug.http import parse_date
+
+from client_session_conformance import ManualClock
+from client_session_core import UnserializableValue
+from client_session_wsgi import (
+    ConfigurationError,
+    KeyRing,
+    SessionCodec,
+    SessionMiddleware,
+    SessionPolicy,
+    SessionTooLarge,
+    generate_key,
+)
+from client_session_wsgi.flask import EncryptedCookieSession, EncryptedCookieSessionInterface
+
+SECRET_KEY = generate_key()
+
+
+@pytest.fixture
+def app() -> flask.Flask:
+    app = flask.Flask("flask_test")
+    app.config.update(TESTING=True, SECRET_KEY=SECRET_KEY)
+    app.session_interface = EncryptedCookieSessionInterface()
+    return app
+
+
+@pytest.fixture
+def client(app: flask.Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _no_keys_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLIENT_SESSION_KEYS", raising=False)
+
+
+def request_session() -> EncryptedCookieSession:
+    """The session of the request context kept by ``with client:``, without touching it."""
+    from flask.globals import request_ctx
+
+    context = request_ctx._get_current_object()
+    # Flask 3.1.3 keeps it in `_session` (its `session` property marks it accessed); earlier
+    # versions in a plain `session` attribute.
+    session = getattr(context, "_session", None)
+    if session is None:
+        session = context.session
+    assert isinstance(session, EncryptedCookieSession)
+    return session
+
+
+# -- ported from Flask's tests/test_basic.py ---------------------------------------------------
+
+
+def test_session_accessed(app: flask.Flask, client: FlaskClient) -> None:
+    @app.post("/")
+    def do_set() -> str:
+        flask.session["value"] = flask.request.form["value"]
+        return "value set"
+
+    @app.get("/")
+    def do_get() -> str:
+        return str(flask.session.get("value", "None"))
+
+    @app.get("/nothing")
+    def do_nothing() -> str:
+        return ""
+
+    with client:
+        rv = client.get("/nothing")
+        assert "cookie" not in rv.vary
+        assert not request_session().accessed
+        assert not request_session().modified
+
+    with client:
+        rv = client.post(data={"value": "42"})
+        assert rv.text == "value set"
+        assert "cookie" in rv.vary
+        assert request_session().accessed
+        assert request_session().modified
+
+    with client:
+        rv = client.get()
+        assert rv.text == "42"
+        assert "cookie" in rv.vary
+        assert request_session().accessed
+        assert not request_session().modified
+
+    with client:
+        rv = client.get("/nothing")
+        assert rv.text == ""
+        assert "cookie" not in rv.vary
+        assert not request_session().accessed
+        assert not request_session().modified
+
+
+def test_session_path(app: flask.Flask, client: FlaskClient) -> None:
+    app.config.update(APPLICATION_ROOT="/foo")
+
+    @app.route("/")
+    def index() -> str:
+        flask.session["testing"] = 42
+        return "Hello World"
+
+    rv = client.get("/", "http://example.com:8080/foo")
+    assert "path=/foo" in rv.headers["set-cookie"].lower()
+
+
+def test_session_using_application_root(app: flask.Flask, client: FlaskClient) -> None:
+    class PrefixPathMiddleware:
+        def __init__(self, app: Any, prefix: str) -> None:
+            self.app = app
+            self.prefix = prefix
+
+        def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+            environ["SCRIPT_NAME"] = self.prefix
+            return self.app(environ, start_response)
+
+    app.wsgi_app = PrefixPathMiddleware(app.wsgi_app, "/bar")  # type: ignore[method-assign]
+    app.config.update(APPLICATION_ROOT="/bar")
+
+    @app.route("/")
+    def index() -> str:
+        flask.session["testing"] = 42
+        return "Hello World"
+
+    rv = client.get("/", "http://example.com:8080/")
+    assert "path=/bar" in rv.headers["set-cookie"].lower()
+
+
+def test_session_using_session_settings(app: flask.Flask, client: FlaskClient) -> None:
+    app.config.update(
+        SERVER_NAME="www.example.com:8080",
+        APPLICATION_ROOT="/test",
+        SESSION_COOKIE_DOMAIN=".example.com",
+        SESSION_COOKIE_HTTPONLY=False,
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_PARTITIONED=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+    )
+
+    @app.route("/")
+    def index() -> str:
+        flask.session["testing"] = 42
+        return "Hello World"
+
+    @app.route("/clear")
+    def clear() -> str:
+        flask.session.pop("testing", None)
+        return "Goodbye World"
+
+    # https, unlike Flask's test: a Secure cookie is only sent back over https, and only a
+    # session that had a cookie has one to delete (Flask deletes on any pop(), even of a
+    # session that was already empty).
+    rv = client.get("/", "https://www.example.com:8080/test/")
+    cookie = rv.headers["set-cookie"].lower()
+    assert "domain=example.com" in cookie or "domain=.example.com" in cookie
+    assert "path=/" in cookie
+    assert "secure" in cookie
+    assert "httponly" not in cookie
+    assert "samesite" in cookie
+    assert "partitioned" in cookie
+
+    rv = client.get("/clear", "https://www.example.com:8080/test/")
+    cookie = rv.headers["set-cookie"].lower()
+    assert "session=;" in cookie
+    assert "domain=example.com" in cookie or "domain=.example.com" in cookie
+    assert "path=/" in cookie
+    assert "secure" in cookie
+    assert "samesite" in cookie
+    assert "partitioned" in cookie
+
+
+def test_session_using_samesite_attribute(app: flask.Flask, client: FlaskClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        # Flask's test stores 42 each time; a write that leaves the content as it was sends
+        # no cookie here, so each request stores a new value.
+        flask.session["testing"] = flask.session.get("testing", 0) + 1
+        return "Hello World"
+
+    app.config.update(SESSION_COOKIE_SAMESITE="invalid")
+
+    with pytest.raises(ValueError, match="same_site"):
+        client.get("/")
+
+    app.config.update(SESSION_COOKIE_SAMESITE=None)
+    rv = client.get("/")
+    cookie = rv.headers["set-cookie"].lower()
+    assert "samesite" not in cookie
+
+    app.config.update(SESSION_COOKIE_SAMESITE="Strict")
+    rv = client.get("/")
+    cookie = rv.headers["set-cookie"].lower()
+    assert "samesite=strict" in cookie
+
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax")
+    rv = client.get("/")
+    cookie = rv.headers["set-cookie"].lower()
+    assert "samesite=lax" in cookie
+
+
+def test_missing_session(app: flask.Flask) -> None:
+    app.secret_key = None
+
+    def expect_exception(f: Any, *args: Any, **kwargs: Any) -> None:
+        with pytest.raises(RuntimeError, match="session is unavailable"):
+            f(*args, **kwargs)
+
+    with app.test_request_context():
+        assert flask.session.get("missing_key") is None
+        expect_exception(flask.session.__setitem__, "foo", 42)
+        expect_exception(flask.session.pop, "foo")
+
+
+def test_session_secret_key_fallbacks(app: flask.Flask, client: FlaskClient) -> None:
+    @app.post("/")
+    def set_session() -> str:
+        flask.session["a"] = 1
+        return ""
+
+    @app.get("/")
+    def get_session() -> dict[str, Any]:
+        return dict(flask.session)
+
+    key_0, key_1, key_2, key_3, other = (generate_key() for _ in range(5))
+    # Set session with initial secret key, and two valid expiring keys
+    app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = key_0, [key_1, key_2]
+    client.post()
+    assert client.get().json == {"a": 1}
+    # Change secret key, session can't be loaded and appears empty
+    app.secret_key = other
+    assert client.get().json == {}
+    # Rotate the valid keys, session can be loaded
+    app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = key_3, [key_0, key_1]
+    assert client.get().json == {"a": 1}
+
+
+def test_session_expiration(app: flask.Flask, client: FlaskClient) -> None:
+    permanent = True
+
+    @app.route("/")
+    def index() -> str:
+        flask.session["test"] = 42
+        flask.session.permanent = permanent
+        return ""
+
+    @app.route("/test")
+    def test() -> str:
+        return str(flask.session.permanent)
+
+    rv = client.get("/")
+    assert "set-cookie" in rv.headers
+    match = re.search(r"(?i)\bexpires=([^;]+)", rv.headers["set-cookie"])
+    assert match is not None
+    expires = parse_date(match.group(1))
+    assert expires is not None
+    expected = datetime.now(timezone.utc) + app.permanent_session_lifetime
+    assert expires.year == expected.year
+    assert expires.month == expected.month
+    assert expires.day == expected.day
+
+    rv = client.get("/test")
+    assert rv.data == b"True"
+
+    permanent = False
+    rv = client.get("/")
+    assert "set-cookie" in rv.headers
+    match = re.search(r"\bexpires=([^;]+)", rv.headers["set-cookie"])
+    assert match is None
+
+
+def test_session_stored_last(app: flask.Flask, client: FlaskClient) -> None:
+    @app.after_request
+    def modify_session(response: flask.Response) -> flask.Response:
+        flask.session["foo"] = 42
+        return response
+
+    @app.route("/")
+    def dump_session_contents() -> str:
+        return repr(flask.session.get("foo"))
+
+    assert client.get("/").data == b"None"
+    assert client.get("/").data == b"42"
+
+
+def test_session_special_types(app: flask.Flask, client: FlaskClient) -> None:
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    the_uuid = uuid.uuid4()
+
+    @app.route("/")
+    def dump_session_contents() -> tuple[str, int]:
+        flask.session["t"] = (1, 2, 3)
+        flask.session["b"] = b"\xff"
+        flask.session["m"] = Markup("<html>")
+        flask.session["u"] = the_uuid
+        flask.session["d"] = now
+        flask.session["t_tag"] = {" t": "not-a-tuple"}
+        flask.session["di_t_tag"] = {" t__": "not-a-tuple"}
+        flask.session["di_tag"] = {" di": "not-a-dict"}
+        return "", 204
+
+    @app.route("/read")
+    def read() -> tuple[str, int]:
+        return "", 204
+
+    client.get("/")
+    # Flask's test reads the session object the view wrote; this one reads it back from the
+    # cookie, through the encryption and the tagged JSON.
+    with client:
+        client.get("/read")
+        s = flask.session
+        assert s["t"] == (1, 2, 3)
+        assert type(s["b"]) is bytes
+        assert s["b"] == b"\xff"
+        assert type(s["m"]) is Markup
+        assert s["m"] == Markup("<html>")
+        assert s["u"] == the_uuid
+        assert s["d"] == now
+        assert s["t_tag"] == {" t": "not-a-tuple"}
+        assert s["di_t_tag"] == {" t__": "not-a-tuple"}
+        assert s["di_tag"] == {" di": "not-a-dict"}
+
+
+def test_session_cookie_setting(app: flask.Flask) -> None:
+    is_permanent = True
+
+    @app.route("/bump")
+    def bump() -> str:
+        rv = flask.session["foo"] = flask.session.get("foo", 0) + 1
+        flask.session.permanent = is_permanent
+        return str(rv)
+
+    @app.route("/read")
+    def read() -> str:
+        return str(flask.session.get("foo", 0))
+
+    def run_test(expect_header: bool) -> None:
+        with app.test_client() as c:
+            assert c.get("/bump").data == b"1"
+            assert c.get("/bump").data == b"2"
+            assert c.get("/bump").data == b"3"
+
+            rv = c.get("/read")
+            set_cookie = rv.headers.get("set-cookie")
+            assert (set_cookie is not None) == expect_header
+            assert rv.data == b"3"
+
+    is_permanent = True
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+    run_test(expect_header=True)
+
+    is_permanent = True
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    run_test(expect_header=False)
+
+    is_permanent = False
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+    run_test(expect_header=False)
+
+    is_permanent = False
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    run_test(expect_header=False)
+
+
+def test_session_vary_cookie(app: flask.Flask, client: FlaskClient) -> None:
+    @app.route("/set")
+    def set_session() -> str:
+        flask.session["test"] = "test"
+        return ""
+
+    @app.route("/get")
+    def get() -> str:
+        return str(flask.session.get("test"))
+
+    @app.route("/getitem")
+    def getitem() -> str:
+        return str(flask.session["test"])
+
+    @app.route("/setdefault")
+    def setdefault() -> str:
+        return str(flask.session.setdefault("test", "default"))
+
+    @app.route("/clear")
+    def clear() -> str:
+        flask.session.clear()
+        return ""
+
+    @app.route("/vary-cookie-header-set")
+    def vary_cookie_header_set() -> flask.Response:
+        response = flask.Response()
+        response.vary.add("Cookie")
+        flask.session["test"] = "test"
+        return response
+
+    @app.route("/vary-header-set")
+    def vary_header_set() -> flask.Response:
+        response = flask.Response()
+        response.vary.update(("Accept-Encoding", "Accept-Language"))
+        flask.session["test"] = "test"
+        return response
+
+    @app.route("/no-vary-header")
+    def no_vary_header() -> str:
+        return ""
+
+    def expect(path: str, header_value: str | None = "Cookie") -> None:
+        rv = client.get(path)
+
+        if header_value:
+            # The 'Vary' key should exist in the headers only once.
+            assert len(rv.headers.get_all("Vary")) == 1
+            assert rv.headers["Vary"] == header_value
+        else:
+            assert "Vary" not in rv.headers
+
+    expect("/set")
+    expect("/get")
+    expect("/getitem")
+    expect("/setdefault")
+    expect("/clear")
+    expect("/vary-cookie-header-set")
+    expect("/vary-header-set", "Accept-Encoding, Accept-Language, Cookie")
+    expect("/no-vary-header", None)
+
+
+def test_session_refresh_vary(app: flask.Flask, client: FlaskClient) -> None:
+    @app.get("/login")
+    def login() -> str:
+        flask.session["user_id"] = 1
+        flask.session.permanent = True
+        return ""
+
+    @app.get("/ignored")
+    def ignored() -> str:
+        return ""
+
+    rv = client.get("/login")
+    assert rv.headers["Vary"] == "Cookie"
+    rv = client.get("/ignored")
+    assert rv.headers["Vary"] == "Cookie"
+
+
+def test_max_cookie_size(app: flask.Flask, client: FlaskClient) -> None:
+    # Flask only warns about a cookie over MAX_COOKIE_SIZE, which browsers then drop
+    # silently; here it is SessionTooLarge, raised when the session is saved.
+    app.config["MAX_COOKIE_SIZE"] = 1000
+
+    @app.route("/")
+    def index() -> str:
+        flask.session["blob"] = "x" * 1000
+        return ""
+
+    with pytest.raises(SessionTooLarge):
+        client.get("/")
+    app.config["MAX_COOKIE_SIZE"] = 0  # Flask's "no warning": the browser limit remains
+    assert "set-cookie" in client.get("/").headers
+
+
+# -- what the encrypted interface adds ------------------------------------------------------------
+
+
+def test_session_is_a_flask_session_mixin(app: flask.Flask) -> None:
+    with app.test_request_context():
+        session = app.session_interface.open_session(app, flask.request)
+        assert isinstance(session, SessionMixin)
+        assert isinstance(session, dict)
+        assert session.new
+        assert not session.permanent
+
+
+def test_nested_in_place_change_is_saved(app: flask.Flask, client: FlaskClient) -> None:
+    @app.route("/add/<item>")
+    def add(item: str) -> dict[str, Any]:
+        cart = flask.session.setdefault("cart", {"items": []})
+        cart["items"].append(item)
+        return dict(flask.session)
+
+    client.get("/add/apple")
+    assert client.get("/add/pear").json == {"cart": {"items": ["apple", "pear"]}}
+
+
+def test_session_too_large_is_a_logged_500_outside_testing(
+    app: flask.Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["TESTING"] = False
+
+    @app.route("/")
+    def index() -> str:
+        flask.session["blob"] = "x" * 5000
+        return "stored"
+
+    with caplog.at_level(logging.ERROR):
+        rv = app.test_client().get("/")
+    assert rv.status_code == 500
+    assert "set-cookie" not in rv.headers
+    assert any(r.exc_info and r.exc_info[0] is SessionTooLarge for r in caplog.records)
+
+
+def test_bad_cookie_is_an_empty_session_never_a_500(app: flask.Flask) -> None:
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return dict(flask.session)
+
+    client = app.test_client()
+    for value in ("garbage", "", "A" * 4000, "eyJ.forged.value"):
+        client.set_cookie("session", value)
+        rv = client.get("/")
+        assert rv.status_code == 200
+        assert rv.json == {}
+
+
+def test_flask_cookies_from_itsdangerous_are_refused(app: flask.Flask) -> None:
+    signed = flask.Flask("signed")
+    signed.secret_key = SECRET_KEY
+
+    @signed.route("/")
+    def write() -> str:
+        flask.session["user"] = "ada"
+        return ""
+
+    rv = signed.test_client().get("/")
+    value = rv.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+
+    @app.route("/")
+    def read() -> dict[str, Any]:
+        return dict(flask.session)
+
+    client = app.test_client()
+    client.set_cookie("session", value)
+    assert client.get("/").json == {}
+
+
+def test_session_transaction(app: flask.Flask, client: FlaskClient) -> None:
+    @app.route("/")
+    def read() -> dict[str, Any]:
+        return dict(flask.session)
+
+    with client.session_transaction() as session:
+        session["user"] = "ada"
+    assert client.get("/").json == {"user": "ada"}
+
+
+def test_permanent_session_lifetime_is_enforced_by_the_server(app: flask.Flask) -> None:
+    clock = ManualClock()
+    app.session_interface = EncryptedCookieSessionInterface(clock=clock)
+    app.config["PERMANENT_SESSION_LIFETIME"] = 600
+
+    @app.route("/")
+    def count() -> str:
+        flask.session["n"] = flask.session.get("n", 0) + 1
+        return str(flask.session["n"])
+
+    @app.route("/read")
+    def read() -> str:
+        return str(flask.session.get("n", 0))
+
+    client = app.test_client()
+    assert client.get("/").text == "1"
+    clock.advance(599)
+    # A browser-session cookie, read but not written: its lifetime runs from the last write.
+    assert client.get("/read").text == "1"
+    clock.advance(1)
+    assert client.get("/read").text == "0"
+
+
+def test_refresh_each_request_slides_a_permanent_session(app: flask.Flask) -> None:
+    clock = ManualClock()
+    app.session_interface = EncryptedCookieSessionInterface(clock=clock)
+    app.config["PERMANENT_SESSION_LIFETIME"] = 600
+
+    @app.route("/login")
+    def login() -> str:
+        flask.session["user"] = "ada"
+        flask.session.permanent = True
+        return ""
+
+    @app.route("/read")
+    def read() -> str:
+        return str(flask.session.get("user"))
+
+    client = app.test_client()
+    client.get("/login")
+    for _ in range(3):
+        clock.advance(500)
+        rv = client.get("/read")
+        assert rv.text == "ada"
+        assert "Max-Age=600" in rv.headers["set-cookie"]
+
+
+def test_created_at_survives_a_refresh(app: flask.Flask) -> None:
+    clock = ManualClock()
+    app.session_interface = EncryptedCookieSessionInterface(clock=clock)
+    created: list[int | None] = []
+
+    @app.route("/login")
+    def login() -> str:
+        flask.session["user"] = "ada"
+        flask.session.permanent = True
+        return ""
+
+    @app.route("/read")
+    def read() -> str:
+        session = flask.session._get_current_object()  # type: ignore[attr-defined]
+        created.append(session.created_at)
+        return ""
+
+    client = app.test_client()
+    client.get("/login")
+    clock.advance(100)
+    client.get("/read")
+    clock.advance(100)
+    client.get("/read")
+    assert created == [int(clock()) - 200] * 2
+
+
+def test_string_fallbacks_are_refused(app: flask.Flask, client: FlaskClient) -> None:
+    app.config["SECRET_KEY_FALLBACKS"] = generate_key()
+    with pytest.raises(ConfigurationError, match="SECRET_KEY_FALLBACKS must be a list"):
+        client.get("/")
+
+
+@pytest.mark.parametrize("secret_key", ["dev", "test key", b"\x00" * 16, "changeme" * 5])
+def test_weak_secret_key_is_a_configuration_error(
+    app: flask.Flask, client: FlaskClient, secret_key: str | bytes
+) -> None:
+    app.secret_key = secret_key
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        client.get("/")
+    with pytest.raises(ConfigurationError):
+        app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+
+
+def test_client_session_keys_setting_comes_first(app: flask.Flask) -> None:
+    primary, old = generate_key(), generate_key()
+    app.config["CLIENT_SESSION_KEYS"] = f"{primary}, {old}"
+    codec = app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+    assert [key.kid for key in codec.policy.keys] == [key.kid for key in KeyRing([primary, old])]
+    ring = KeyRing([generate_key()])
+    app.config["CLIENT_SESSION_KEYS"] = ring
+    assert app.session_interface.get_codec(app).policy.keys is ring  # type: ignore[attr-defined]
+    app.config["CLIENT_SESSION_KEYS"] = 42
+    with pytest.raises(ConfigurationError, match="CLIENT_SESSION_KEYS must be"):
+        app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+
+
+def test_keys_from_the_environment_without_a_secret_key(
+    app: flask.Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.secret_key = None
+    interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
+    assert interface.get_codec(app) is None
+    key = generate_key()
+    monkeypatch.setenv("CLIENT_SESSION_KEYS", key)
+    codec = interface.get_codec(app)
+    assert codec is not None
+    assert codec.policy.keys.primary.kid == KeyRing([key]).primary.kid
+
+
+def test_codec_is_cached_and_rebuilt_when_the_config_changes(app: flask.Flask) -> None:
+    interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
+    first = interface.get_codec(app)
+    assert interface.get_codec(app) is first
+    app.config["SESSION_COOKIE_NAME"] = "sid"
+    second = interface.get_codec(app)
+    assert second is not first
+    assert second is not None
+    assert second.policy.cookie_name == "sid"
+
+
+def test_policy_mode_uses_the_policy_and_the_core_renewal(app: flask.Flask) -> None:
+    clock = ManualClock()
+    policy = SessionPolicy(keys=KeyRing([generate_key()]), idle_timeout=600, renew_after=0.5)
+    app.session_interface = EncryptedCookieSessionInterface(policy, clock=clock)
+    app.config["SESSION_COOKIE_NAME"] = "ignored"
+
+    @app.route("/login")
+    def login() -> str:
+        flask.session["user"] = ("ada", 1)
+        return ""
+
+    @app.route("/read")
+    def read() -> str:
+        return repr(flask.session.get("user"))
+
+    client = app.test_client()
+    cookie = client.get("/login").headers["set-cookie"]
+    assert cookie.startswith("session=")
+    assert "Max-Age=600" in cookie  # the core's default: persistent
+    clock.advance(200)
+    rv = client.get("/read")
+    assert rv.text == "('ada', 1)"  # Flask's tagged JSON still applies
+    assert "set-cookie" not in rv.headers
+    clock.advance(200)
+    assert "set-cookie" in client.get("/read").headers  # half the idle window: renewed
+
+
+def test_flask_reads_what_the_middleware_wrote() -> None:
+    """One policy, two adapters: plain JSON values cross between them both ways."""
+    policy = SessionPolicy(keys=KeyRing([generate_key()]))
+    app = flask.Flask("interop")
+    app.session_interface = EncryptedCookieSessionInterface(policy)
+
+    @app.route("/")
+    def bump() -> dict[str, Any]:
+        flask.session["n"] = flask.session.get("n", 0) + 1
+        return dict(flask.session)
+
+    codec = SessionCodec(policy)
+    client = app.test_client()
+    client.set_cookie("session", codec.seal({"n": 41, "name": "ada"}))
+    assert client.get("/").json == {"n": 42, "name": "ada"}
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert codec.load(f"session={cookie.value}") == {"n": 42, "name": "ada"}
+    assert isinstance(SessionMiddleware(app, policy).codec, SessionCodec)
+
+
+def test_cookie_under_a_fallback_key_is_resealed_under_secret_key(
+    app: flask.Flask, client: FlaskClient
+) -> None:
+    old, new = generate_key(), generate_key()
+
+    @app.route("/login")
+    def login() -> str:
+        flask.session["user"] = "ada"
+        return ""
+
+    @app.route("/read")
+    def read() -> str:
+        return str(flask.session.get("user"))
+
+    app.secret_key = old
+    client.get("/login")
+    app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = new, [old]
+    rv = client.get("/read")
+    assert rv.text == "ada"
+    assert "set-cookie" in rv.headers  # resealed under the new key
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/read").text == "ada"
+
+
+def test_a_cookie_that_does_not_open_is_left_alone(app: flask.Flask, client: FlaskClient) -> None:
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return dict(flask.session)
+
+    client.set_cookie("session", "forged")
+    rv = client.get("/")
+    assert rv.json == {}
+    assert "set-cookie" not in rv.headers
+
+
+def test_a_value_json_cannot_hold_names_its_key(app: flask.Flask, client: FlaskClient) -> None:
+    @app.route("/<kind>")
+    def store(kind: str) -> str:
+        flask.session["fine"] = 1
+        flask.session["bad"] = object() if kind == "object" else float("nan")
+        return ""
+
+    for kind in ("object", "nan"):
+        with pytest.raises(UnserializableValue, match="'bad'"):
+            client.get(f"/{kind}")
