@@ -389,6 +389,7 @@ def test_a_refused_cookie_is_replaced_when_the_session_is_written(codec: Session
             "; Secure; HttpOnly; SameSite=Lax",
         ),
         ({"domain": "example.com"}, "; Path=/; Domain=example.com", "; HttpOnly; SameSite=Lax"),
+        ({"domain": ".example.com"}, "; Path=/; Domain=example.com", "; HttpOnly; SameSite=Lax"),
         ({"path": "/shop", "http_only": False}, "; Path=/shop", "; SameSite=Lax"),
         ({"same_site": None}, "; Path=/", "; HttpOnly"),
         ({"same_site": "strict"}, "; Path=/", "; HttpOnly; SameSite=Strict"),
@@ -454,3 +455,17 @@ def test_seal_makes_a_cookie_value_issued_now(codec: SessionCodec, clock: Any) -
     assert (envelope.created_at, envelope.issued_at, envelope.flags) == (NOW, NOW + 30, 0)
     assert codec.load(f"session={value}").data() == {"count": 3}
     assert codec.clock is clock
+
+
+def test_a_session_class_hands_out_the_adapters_subclass(make_codec: Any) -> None:
+    class FrameworkSession(Session):
+        __slots__ = ()
+
+    codec = make_codec()
+    typed = SessionCodec(codec.policy, clock=codec.clock, session_class=FrameworkSession)
+    assert type(typed.load(None)) is FrameworkSession
+    value = typed.seal({"count": 1})
+    opened = typed.load(f"session={value}")
+    assert type(opened) is FrameworkSession
+    assert opened.data() == {"count": 1}
+    assert type(typed.load("session=garbage")) is FrameworkSession

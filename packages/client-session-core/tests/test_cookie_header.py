@@ -38,6 +38,8 @@ def test_the_first_of_duplicate_cookies_wins(codec: SessionCodec, value: str) ->
         "flag; session={}; other",
         ";;session={};;",
         "theme=därk; emoji=🍪; session={}",
+        "theme=dark, session={}",
+        "a=1; b=2, session={}, c=3",
         "sessionid=x; session_old=y; session={}",
         "SESSION=x; session={}",
     ],

@@ -60,11 +60,28 @@ class SessionCodec:
         commit = codec.commit(session)  # Set-Cookie values, Vary flag
     """
 
-    __slots__ = ("_chunk_names", "_clock", "_max_value", "_sealer", "_writer", "policy")
+    __slots__ = (
+        "_chunk_names",
+        "_clock",
+        "_max_value",
+        "_sealer",
+        "_session_class",
+        "_writer",
+        "policy",
+    )
 
-    def __init__(self, policy: SessionPolicy, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        policy: SessionPolicy,
+        *,
+        clock: Clock = time.time,
+        session_class: type[Session] = Session,
+    ) -> None:
+        """``session_class`` lets a framework adapter hand out its own subclass of
+        :class:`Session` (Flask's needs ``permanent``) without copying each session."""
         self.policy = policy
         self._clock = clock
+        self._session_class = session_class
         self._sealer = Sealer(policy.keys)
         self._writer = CookieWriter(policy)
         self._chunk_names = tuple(policy.chunk_name(i) for i in range(1, MAX_CHUNKS + 1))
@@ -171,10 +188,10 @@ class SessionCodec:
             chunk_cookies=chunk_cookies,
             cookie_present=True,
         )
-        return Session(data, origin=origin, serializer=policy.serializer)
+        return self._session_class(data, origin=origin, serializer=policy.serializer)
 
     def _new_session(self, origin: CookieOrigin) -> Session:
-        return Session(
+        return self._session_class(
             origin=origin, persistent=self.policy.persistent, serializer=self.policy.serializer
         )
 

@@ -26,6 +26,10 @@ def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:
     found: dict[str, str] = {}
     if prefix not in header:
         return found
+    if "," in header:
+        # WSGI servers (werkzeug's, gunicorn) join repeated Cookie headers with ", " as
+        # for any other header; no cookie value of ours holds a comma, so split there too.
+        header = header.replace(",", ";")
     for pair in header.split(";"):
         name, sep, value = pair.partition("=")
         if not sep:
@@ -70,7 +74,9 @@ class CookieWriter:
     def __init__(self, policy: SessionPolicy) -> None:
         before = f"; Path={policy.path}"
         if policy.domain is not None:
-            before += f"; Domain={policy.domain}"
+            # RFC 6265 section 5.2.3: a leading dot is ignored by browsers; some clients
+            # (werkzeug's test client) then fail to match the domain, so it is not sent.
+            before += f"; Domain={policy.domain.removeprefix('.')}"
         after = ""
         if policy.secure:
             after += "; Secure"

@@ -14,7 +14,7 @@ import os
 import time
 import weakref
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask.json.provider import DefaultJSONProvider
 from flask.json.tag import TaggedJSONSerializer
@@ -199,7 +199,7 @@ class EncryptedCookieSessionInterface(SessionInterface):
         if policy is not None:
             if type(policy.serializer) is JSONSerializer:
                 policy = dataclasses.replace(policy, serializer=self._session_serializer())
-            self._fixed_codec = SessionCodec(policy, clock=clock)
+            self._fixed_codec = SessionCodec(policy, clock=clock, session_class=self.session_class)
         self._codecs: weakref.WeakKeyDictionary[
             Flask, tuple[_FlaskSessionSettings, SessionCodec]
         ] = weakref.WeakKeyDictionary()
@@ -224,7 +224,9 @@ class EncryptedCookieSessionInterface(SessionInterface):
         cached = self._codecs.get(app)
         if cached is not None and cached[0] == settings:
             return cached[1]
-        codec = SessionCodec(self._policy_from(settings), clock=self._clock)
+        codec = SessionCodec(
+            self._policy_from(settings), clock=self._clock, session_class=self.session_class
+        )
         self._codecs[app] = (settings, codec)
         return codec
 
@@ -301,13 +303,8 @@ class EncryptedCookieSessionInterface(SessionInterface):
         codec = self.get_codec(app)
         if codec is None:
             return None
-        loaded = codec.load(request.environ.get("HTTP_COOKIE"))
-        return self.session_class(
-            loaded.data(),
-            origin=loaded.origin,
-            persistent=loaded.persistent,
-            serializer=codec.policy.serializer,
-        )
+        # The codec was built with session_class=self.session_class.
+        return cast(EncryptedCookieSession, codec.load(request.environ.get("HTTP_COOKIE")))
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         """Add the session's ``Set-Cookie`` and ``Vary: Cookie`` headers to ``response``.
