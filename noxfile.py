@@ -1,0 +1,268 @@
+"""Lint, type-check and test every client-session package, across Pythons and framework versions.
+
+Run what CI runs (``make test`` bootstraps the interpreters and nox first, then does this)::
+
+    nox -t checks tests
+
+Run a part of it::
+
+    nox --list                                          # every session, with its id
+    nox -s lint typecheck                               # the "checks" tag
+    nox -s core-3.11                                    # core (and conformance) tests on one Python
+    nox -t asgi                                         # every cell of one adapter
+    nox -s "asgi(python='3.12', frameworks='oldest')"   # one cell
+    nox -s core-3.12 -- -k expiry -x                    # arguments after -- go to pytest
+    nox -t tests -j auto                                # test sessions in parallel
+
+Where the matrix comes from (nothing below is written twice):
+
+- Pythons: the ``Programming Language :: Python :: 3.X`` classifiers of
+  ``packages/client-session-core/pyproject.toml``, keeping only the ``pythonX.Y`` that run on this
+  machine. The others are reported on stderr and left out; ``make bootstrap`` puts every pyenv
+  version on PATH.
+- Adapters: every ``packages/client-session-*`` directory other than core that has a
+  ``pyproject.toml``. A missing adapter just has no cells.
+- Frameworks: an adapter's ``[project.optional-dependencies]`` entries named after the
+  distribution they require, for example ``starlette = ["starlette>=0.40,<2"]``. The ``oldest``
+  cell pins each one to its lower bound, and ``newest`` installs the latest release.
+- Test dependencies: each package's ``[dependency-groups] test``, or else its ``test`` extra.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nox
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+nox.needs_version = ">=2026.10.20"  # the release this file is tested with; see `make bootstrap`
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.download_python = "never"  # test on the machine's interpreters, never fetch one
+nox.options.error_on_missing_interpreters = True  # PYTHONS below lists only ones that run
+nox.options.error_on_external_run = True  # pytest or mypy from outside the venv is a bug
+nox.options.reuse_venv = "yes"
+nox.options.tags = ["checks", "tests"]  # a bare `nox` runs what CI runs
+
+CORE = Path("packages/client-session-core")
+SUITE = Path("conformance")
+FRAMEWORK_VERSIONS = ("oldest", "newest")
+
+
+def _pyproject(package: Path) -> dict[str, Any]:
+    return nox.project.load_toml(package / "pyproject.toml")
+
+
+def _why_unusable(version: str) -> str | None:
+    """Say why ``pythonX.Y`` can't run sessions here, or return None if it can."""
+    executable = shutil.which(f"python{version}")
+    if executable is None:
+        return f"python{version} is not on PATH"
+    # A pyenv shim is on PATH for every installed version but only runs when `pyenv global`
+    # names that version, so finding the executable is not enough.
+    probe = subprocess.run([executable, "-c", ""], capture_output=True, check=False)
+    if probe.returncode != 0:
+        return f"{executable} does not run (a pyenv shim? `make bootstrap` enables them)"
+    return None
+
+
+def _usable_pythons() -> list[str]:
+    if not (CORE / "pyproject.toml").is_file():
+        print(f"noxfile: {CORE} does not exist yet, so there are no test sessions", file=sys.stderr)
+        return []
+    supported = nox.project.python_versions(_pyproject(CORE))
+    usable = []
+    for version in supported:
+        reason = _why_unusable(version)
+        if reason is None:
+            usable.append(version)
+        else:
+            print(f"noxfile: skipping Python {version}: {reason}", file=sys.stderr)
+    if not usable:
+        sys.exit(f"noxfile: none of the supported Pythons ({', '.join(supported)}) runs here")
+    return usable
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Adapter:
+    name: str  # "asgi" for packages/client-session-asgi
+    path: Path
+    extras: tuple[str, ...]  # the framework extras: ("starlette", "fastapi")
+    frameworks: tuple[Requirement, ...]  # what those extras require
+
+    def oldest_pins(self, python: str) -> list[str]:
+        """Pin each framework to the lower bound of its range, as ``name==version``."""
+        pins = []
+        environment = {"python_version": python, "python_full_version": f"{python}.0"}
+        for framework in self.frameworks:
+            if framework.marker and not framework.marker.evaluate(environment):
+                continue
+            bounds = [s.version for s in framework.specifier if s.operator in {">=", "~=", "=="}]
+            if not bounds:
+                raise ValueError(f"{self.path}: give {framework} a lower bound (>=) to test")
+            extras = f"[{','.join(sorted(framework.extras))}]" if framework.extras else ""
+            pins.append(f"{framework.name}{extras}=={max(bounds, key=Version)}")
+        return pins
+
+
+def _find_adapters() -> dict[str, Adapter]:
+    adapters = {}
+    for path in sorted(CORE.parent.glob("client-session-*")):
+        if path == CORE or not (path / "pyproject.toml").is_file():
+            continue
+        # A framework extra is named after the distribution it requires:
+        # `starlette = ["starlette>=0.40,<2"]` is one, `test = ["pytest"]` is not.
+        extras, frameworks = [], []
+        optional = _pyproject(path).get("project", {}).get("optional-dependencies", {})
+        for extra, specs in optional.items():
+            matching = [
+                r
+                for r in map(Requirement, specs)
+                if canonicalize_name(r.name) == canonicalize_name(extra)
+            ]
+            if matching:
+                extras.append(extra)
+                frameworks += matching
+        name = path.name.removeprefix("client-session-")
+        adapters[name] = Adapter(
+            name=name, path=path, extras=tuple(extras), frameworks=tuple(frameworks)
+        )
+    return adapters
+
+
+PYTHONS = _usable_pythons()
+ADAPTERS = _find_adapters()
+OLDEST_PYTHON = PYTHONS[0] if PYTHONS else None
+NEWEST_PYTHON = PYTHONS[-1] if PYTHONS else None
+
+
+def _test_requirements(package: Path) -> tuple[list[str], list[str]]:
+    """Return the test dependencies of a package and the extras that carry them."""
+    pyproject = _pyproject(package)
+    if "test" in pyproject.get("dependency-groups", {}):
+        return list(nox.project.dependency_groups(pyproject, "test")), []
+    if "test" in pyproject.get("project", {}).get("optional-dependencies", {}):
+        return [], ["test"]
+    return ["pytest"], []
+
+
+def install_members(
+    session: nox.Session, *members: tuple[Path, Sequence[str]], extra: list[str] | None = None
+) -> None:
+    """Install core, the conformance suite and ``members`` editable, in one resolver call.
+
+    One call lets the local paths satisfy the siblings' version ranges, as cryptography installs
+    ``-e ./vectors``. Each member is a (path, extras) pair.
+    """
+    packages = [(CORE, ()), *([(SUITE, ())] if SUITE.is_dir() else []), *members]
+    args = []
+    for path, extras in packages:
+        requirements, test_extras = _test_requirements(path)
+        all_extras = ",".join([*extras, *test_extras])
+        args += ["-e", f"./{path}[{all_extras}]" if all_extras else f"./{path}", *requirements]
+    session.install(*args, *(extra or []))
+
+
+def run_pytest(session: nox.Session, *packages: Path) -> None:
+    test_dirs = [str(package / "tests") for package in packages if (package / "tests").is_dir()]
+    if not test_dirs:
+        session.error(f"no tests/ directory in {', '.join(map(str, packages))}")
+    # The root pyproject.toml holds the pytest configuration for every package.
+    session.run("pytest", "-c", "pyproject.toml", "--rootdir", ".", *test_dirs, *session.posargs)
+
+
+@nox.session(python=PYTHONS, tags=["tests"], allow_parallel=True)
+def core(session: nox.Session) -> None:
+    """Test client-session-core, and the conformance suite's own tests if it has some."""
+    install_members(session)
+    run_pytest(session, CORE, *([SUITE] if SUITE.is_dir() else []))
+
+
+def _adapter_session(adapter: Adapter) -> None:
+    """Register the session of one adapter: every usable Python x oldest/newest frameworks."""
+
+    @nox.session(name=adapter.name, tags=["tests", adapter.name], allow_parallel=True)
+    @nox.parametrize(
+        "python,frameworks",
+        [(python, version) for python in PYTHONS for version in FRAMEWORK_VERSIONS],
+    )
+    def test_adapter(session: nox.Session, frameworks: str) -> None:
+        # "newest" upgrades on every run, so a reused venv does not keep last week's release.
+        pins = adapter.oldest_pins(str(session.python)) if frameworks == "oldest" else ["--upgrade"]
+        install_members(session, (adapter.path, adapter.extras), extra=pins)
+        run_pytest(session, adapter.path)
+
+    test_adapter.__doc__ = f"Test {adapter.path.name} against its oldest and newest frameworks."
+
+
+for _adapter in ADAPTERS.values():
+    _adapter_session(_adapter)
+
+
+@nox.session(tags=["checks"])
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff over the whole repository."""
+    session.install(*nox.project.dependency_groups(nox.project.load_toml(), "lint"))
+    session.run("ruff", "check", *session.posargs, ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+def install_workspace(session: nox.Session, *extra: str) -> None:
+    """Install every present package editable, with all of its frameworks (newest)."""
+    members = [(adapter.path, adapter.extras) for adapter in ADAPTERS.values()]
+    install_members(session, *members, extra=list(extra))
+
+
+@nox.session(python=OLDEST_PYTHON, tags=["checks"])
+def typecheck(session: nox.Session) -> None:
+    """Run mypy --strict (configured in pyproject.toml) over every package's src/ and this file."""
+    install_workspace(session, *nox.project.dependency_groups(nox.project.load_toml(), "typecheck"))
+    sources = [CORE, *([SUITE] if SUITE.is_dir() else []), *(a.path for a in ADAPTERS.values())]
+    session.run("mypy", *(str(path / "src") for path in sources), "noxfile.py", *session.posargs)
+
+
+@nox.session(python=NEWEST_PYTHON)
+def bench(session: nox.Session) -> None:
+    """Run benchmarks/run.py; it declares its own dependencies in a PEP 723 block."""
+    script = Path("benchmarks/run.py")
+    if not script.is_file():
+        session.skip(f"{script} does not exist yet, so there is nothing to benchmark")
+    script_block = nox.project.load_toml(script, missing_ok=True)
+    install_workspace(session, *script_block.get("dependencies", []))
+    session.run("python", str(script), *session.posargs)
+
+
+def asgi_demo(session: nox.Session) -> bool:
+    """Run the ASGI adapter's demo app, if that adapter and its demo module exist yet."""
+    adapter = ADAPTERS.get("asgi")
+    if adapter is None:
+        return False
+    package = adapter.path / "src" / "client_session_asgi"
+    if not any((package / module).is_file() for module in ("demo.py", "demo/__main__.py")):
+        return False
+    install_members(session, (adapter.path, adapter.extras))
+    session.run("python", "-m", "client_session_asgi.demo", *session.posargs)
+    return True
+
+
+def core_cli_demo(session: nox.Session) -> None:
+    """Stand-in until the ASGI demo lands: core's `client-session` command, end to end."""
+    session.install("-e", f"./{CORE}")
+    key = session.run("client-session", "keygen", silent=True, stderr=subprocess.DEVNULL)
+    env = {"CLIENT_SESSION_KEYS": str(key).strip()}
+    cookie = session.run("client-session", "seal", '{"count": 1}', env=env, silent=True)
+    session.run("client-session", "inspect", str(cookie).strip(), env=env)
+
+
+@nox.session(python=NEWEST_PYTHON)
+def demo(session: nox.Session) -> None:
+    """Show client-session working: the ASGI demo app, or core's CLI until that exists."""
+    if not asgi_demo(session):
+        core_cli_demo(session)
