@@ -1,6 +1,7 @@
 # Entry points for contributors and CI. Every target bootstraps what it needs first:
 #
-#   make demo       show client-session working (nox -s demo)
+#   make demo       serve the counter on http://127.0.0.1:8000 (FRAMEWORK=starlette by default;
+#                   fastapi, flask, wsgi or tornado)
 #   make test       lint, typecheck and the whole test matrix, as CI runs it (.ci/run)
 #   make bench      run the benchmarks (nox -s bench)
 #   make bootstrap  only set up the interpreters and tools
@@ -14,6 +15,7 @@ SHELL := bash
 .DEFAULT_GOAL := test
 
 PYTHON ?= python3
+FRAMEWORK ?= starlette
 NOX := $(PYTHON) -m nox
 CORE_PYPROJECT := packages/client-session-core/pyproject.toml
 
@@ -51,7 +53,7 @@ bootstrap:
 	fi
 
 demo: bootstrap
-	$(NOX) -s demo
+	$(NOX) -s demo -- $(FRAMEWORK)
 
 test: bootstrap
 	$(NOX) -t checks tests

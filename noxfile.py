@@ -22,9 +22,12 @@ Where the matrix comes from (nothing below is written twice):
   version on PATH.
 - Adapters: every ``packages/client-session-*`` directory other than core that has a
   ``pyproject.toml``. A missing adapter just has no cells.
-- Frameworks: an adapter's ``[project.optional-dependencies]`` entries named after the
-  distribution they require, for example ``starlette = ["starlette>=0.40,<2"]``. The ``oldest``
-  cell pins each one to its lower bound, and ``newest`` installs the latest release.
+- Frameworks: an adapter's third-party runtime dependencies (``werkzeug>=2.3.7``,
+  ``tornado>=6.0``) and its ``[project.optional-dependencies]`` entries named after the
+  distribution they require (``starlette = ["starlette>=0.40"]``). The ``oldest`` cell pins each
+  one to its lower bound, and ``newest`` installs the latest release.
+- ``interop`` installs every adapter at once and runs the conformance package's own tests: each
+  ordered pair of adapters opens the other's cookies.
 - Test dependencies: each package's ``[dependency-groups] test``, or else its ``test`` extra.
 """
 
@@ -117,10 +120,17 @@ def _find_adapters() -> dict[str, Adapter]:
     for path in sorted(CORE.parent.glob("client-session-*")):
         if path == CORE or not (path / "pyproject.toml").is_file():
             continue
-        # A framework extra is named after the distribution it requires:
-        # `starlette = ["starlette>=0.40,<2"]` is one, `test = ["pytest"]` is not.
-        extras, frameworks = [], []
-        optional = _pyproject(path).get("project", {}).get("optional-dependencies", {})
+        # The frameworks are the adapter's third-party runtime dependencies (werkzeug,
+        # tornado) and the extras named after the distribution they require:
+        # `starlette = ["starlette>=0.40"]` is one, `test = ["pytest"]` is not.
+        project = _pyproject(path).get("project", {})
+        extras: list[str] = []
+        frameworks = [
+            r
+            for r in map(Requirement, project.get("dependencies", []))
+            if not r.name.startswith("client-session")
+        ]
+        optional = project.get("optional-dependencies", {})
         for extra, specs in optional.items():
             matching = [
                 r
@@ -239,30 +249,17 @@ def bench(session: nox.Session) -> None:
     session.run("python", str(script), *session.posargs)
 
 
-def asgi_demo(session: nox.Session) -> bool:
-    """Run the ASGI adapter's demo app, if that adapter and its demo module exist yet."""
-    adapter = ADAPTERS.get("asgi")
-    if adapter is None:
-        return False
-    package = adapter.path / "src" / "client_session_asgi"
-    if not any((package / module).is_file() for module in ("demo.py", "demo/__main__.py")):
-        return False
-    install_members(session, (adapter.path, adapter.extras))
-    session.run("python", "-m", "client_session_asgi.demo", *session.posargs)
-    return True
-
-
-def core_cli_demo(session: nox.Session) -> None:
-    """Stand-in until the ASGI demo lands: core's `client-session` command, end to end."""
-    session.install("-e", f"./{CORE}")
-    key = session.run("client-session", "keygen", silent=True, stderr=subprocess.DEVNULL)
-    env = {"CLIENT_SESSION_KEYS": str(key).strip()}
-    cookie = session.run("client-session", "seal", '{"count": 1}', env=env, silent=True)
-    session.run("client-session", "inspect", str(cookie).strip(), env=env)
+@nox.session(python=PYTHONS, tags=["tests"], allow_parallel=True)
+def interop(session: nox.Session) -> None:
+    """Every installed adapter opens every other one's cookies: the conformance suite's own
+    tests, with all adapters installed (their newest frameworks) beside the reference one."""
+    install_workspace(session, "--upgrade")
+    run_pytest(session, SUITE)
 
 
 @nox.session(python=NEWEST_PYTHON)
 def demo(session: nox.Session) -> None:
-    """Show client-session working: the ASGI demo app, or core's CLI until that exists."""
-    if not asgi_demo(session):
-        core_cli_demo(session)
+    """Serve the seed's counter on http://127.0.0.1:8000: `nox -s demo -- [FRAMEWORK]`,
+    FRAMEWORK one of starlette (the default), fastapi, flask, wsgi, tornado."""
+    install_workspace(session, *nox.project.dependency_groups(nox.project.load_toml(), "demo"))
+    session.run("python", "examples/demo.py", *session.posargs)

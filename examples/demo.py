@@ -9,6 +9,7 @@ generated and announced as such.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import sys
@@ -47,7 +48,9 @@ def _ensure_key() -> None:
 
 
 def _serve(framework: str, module: ModuleType, port: int) -> None:
-    print(f"demo: {framework} counter on http://{HOST}:{port}/ (reload it; Ctrl-C stops)", flush=True)
+    print(
+        f"demo: {framework} counter on http://{HOST}:{port}/ (reload it; Ctrl-C stops)", flush=True
+    )
     if framework in ASGI:
         import uvicorn
 
@@ -74,10 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _ensure_key()
     module = _load_example(args.framework)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         _serve(args.framework, module, args.port)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

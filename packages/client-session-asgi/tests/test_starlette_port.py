@@ -223,7 +223,9 @@ def test_domain_cookie() -> None:
     assert response.json() == {"session": {"some": "data"}}
 
     set_cookie = response.headers["set-cookie"]
-    assert "domain=.example.com" in set_cookie.lower()
+    # Deliberate difference: the leading dot, which browsers ignore (RFC 6265 section
+    # 5.2.3), is not sent.
+    assert "domain=example.com" in set_cookie.lower()
 
     client.cookies.delete("session")
     response = client.get("/view_session")
