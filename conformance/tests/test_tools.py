@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from client_session_conformance import (
@@ -23,6 +25,20 @@ def test_manual_clock_moves_only_when_told() -> None:
     assert clock() == 1_800_000_001.5
     clock.set(1_700_000_000)
     assert clock() == 1_700_000_000.0
+
+
+def test_manual_clock_mirrors_its_time_to_a_file_until_told_to_stop(tmp_path: Path) -> None:
+    mirror = tmp_path / "now"
+    clock = ManualClock(1_800_000_000.25)
+    with clock.mirror_to(mirror):
+        assert float(mirror.read_text("ascii")) == 1_800_000_000.25  # written at once
+        clock.advance(0.1)
+        assert float(mirror.read_text("ascii")) == clock() == 1_800_000_000.35
+        clock.set(1_700_000_000)
+        assert float(mirror.read_text("ascii")) == 1_700_000_000.0
+    clock.advance(5)
+    assert float(mirror.read_text("ascii")) == 1_700_000_000.0
+    assert [path.name for path in tmp_path.iterdir()] == ["now"]  # no temporary file left
 
 
 @pytest.mark.parametrize("seconds", [-1, float("nan")])

@@ -1,10 +1,15 @@
-"""The conformance suite, over werkzeug's threaded WSGI server on 127.0.0.1."""
+"""The conformance suite, over werkzeug's threaded WSGI server and over gunicorn, on 127.0.0.1."""
 
 from __future__ import annotations
 
+import pytest
+
 from client_session_conformance import SessionConformance
 from client_session_wsgi._flask_harness import FlaskHarness
+from client_session_wsgi._gunicorn_harness import GunicornHarness, gunicorn_unavailable
 from client_session_wsgi._harness import WSGIHarness
+
+GUNICORN_MISSING = gunicorn_unavailable()
 
 
 class TestWSGIConformance(SessionConformance):
@@ -13,3 +18,11 @@ class TestWSGIConformance(SessionConformance):
 
 class TestFlaskConformance(SessionConformance):
     harness_class = FlaskHarness
+
+
+@pytest.mark.skipif(GUNICORN_MISSING is not None, reason=str(GUNICORN_MISSING))
+@pytest.mark.slow
+class TestGunicornConformance(SessionConformance):
+    """The middleware in gunicorn's worker process: one gthread worker, the clock mirrored."""
+
+    harness_class = GunicornHarness

@@ -1,29 +1,41 @@
-"""Smoke test over gunicorn: the examples' counters, in a real pre-fork server.
+"""gunicorn: the examples' counters in a real pre-fork server, and the conformance harness's parts.
 
-gunicorn runs the application in a worker process, beyond the reach of the conformance suite's
-injected clock, so this only checks that a counter continues over real requests (with the real
-clock), for each example. Skipped where gunicorn is not installed (it does not run on Windows).
+The whole conformance suite runs over gunicorn too (``TestGunicornConformance``, with
+``GunicornHarness``); this checks that the examples themselves run there, with the real clock,
+and the pieces of the harness the suite does not reach: the policy as JSON, and the real clock
+in the worker. Server tests skip where gunicorn cannot run (not installed, or Windows).
 """
 
 from __future__ import annotations
 
+import email.utils
 import http.client
+import json
 import os
 import queue
 import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from client_session_wsgi import generate_key
+from client_session_conformance import parse_set_cookie
+from client_session_core import JSONSerializer
+from client_session_wsgi import KeyRing, SessionPolicy, generate_key
+from client_session_wsgi._gunicorn_harness import (
+    GunicornHarness,
+    gunicorn_unavailable,
+    policy_from_json,
+    policy_to_json,
+)
 
-pytest.importorskip("gunicorn")
-
-pytestmark = [pytest.mark.network, pytest.mark.slow]
+GUNICORN_MISSING = gunicorn_unavailable()
+requires_gunicorn = pytest.mark.skipif(GUNICORN_MISSING is not None, reason=str(GUNICORN_MISSING))
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 START_TIMEOUT = 30.0
@@ -105,6 +117,9 @@ def served_example(request: pytest.FixtureRequest, gunicorn_options: list[str]) 
         process.stderr.close()
 
 
+@requires_gunicorn
+@pytest.mark.network
+@pytest.mark.slow
 def test_counter_continues_over_gunicorn(served_example: int) -> None:
     cookie = None
     for visit in range(1, 4):
@@ -121,3 +136,55 @@ def test_counter_continues_over_gunicorn(served_example: int) -> None:
         assert set_cookie is not None
         assert response.getheader("Vary") == "Cookie"
         cookie = set_cookie.split(";", 1)[0]
+
+
+def test_policy_crosses_to_the_worker_as_json() -> None:
+    policy = SessionPolicy(
+        keys=KeyRing([generate_key(), "an old passphrase, long enough: 7Qm#vZ2!pL9x"]),
+        cookie_name="__Host-sid",
+        idle_timeout=None,
+        absolute_lifetime=7200,
+        renew_after=0.5,
+        not_before=1_700_000_000,
+        clock_skew=0,
+        persistent=False,
+        secure=True,
+        same_site="none",
+        partitioned=True,
+        max_cookie_size=2048,
+        max_chunks=3,
+        clear_invalid=False,
+    )
+    described = policy_to_json(policy)
+    assert json.loads(json.dumps(described)) == described  # plain JSON, nothing else
+    received = policy_from_json(json.loads(json.dumps(described)))
+    assert [key.kid for key in received.keys] == [key.kid for key in policy.keys]
+    assert [key.material for key in received.keys] == [key.material for key in policy.keys]
+    assert policy_to_json(received) == described
+    assert received.cookie_name == "__Host-sid"
+    assert received.max_chunks == 3
+
+
+def test_a_policy_with_another_serializer_does_not_cross() -> None:
+    class UpperJSON(JSONSerializer):
+        pass
+
+    policy = SessionPolicy(keys=KeyRing([generate_key()]), serializer=UpperJSON())
+    with pytest.raises(ValueError, match="only the default JSON serializer"):
+        policy_to_json(policy)
+
+
+@requires_gunicorn
+@pytest.mark.network
+@pytest.mark.slow
+def test_a_clock_other_than_a_manual_one_is_the_real_time_in_the_worker() -> None:
+    policy = SessionPolicy(keys=KeyRing([generate_key()]))
+    with GunicornHarness().serve(policy, time.time) as url, httpx.Client(base_url=url) as client:
+        before = time.time()
+        response = client.get("/counter")
+        after = time.time()
+    assert response.status_code == 200
+    expires = parse_set_cookie(response.headers["set-cookie"]).attributes["expires"]
+    assert expires is not None
+    issued = email.utils.parsedate_to_datetime(expires).timestamp() - 1800
+    assert int(before) - 1 <= issued <= after + 1
