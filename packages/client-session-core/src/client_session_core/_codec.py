@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
@@ -32,8 +31,7 @@ MAX_AGE_CAP = 400 * 24 * 3600
 _CHUNK_COUNTS = frozenset(str(count) for count in range(2, MAX_CHUNKS + 1))
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(NamedTuple):
     """What a response must carry for its session.
 
     ``set_cookie`` holds zero or more ``Set-Cookie`` header values, each to be sent as
@@ -47,6 +45,47 @@ class Commit:
 
 
 _NOTHING = Commit()
+_VARY_ONLY = Commit((), True)
+_NEW = CookieOrigin()
+
+
+class _Deadlines:
+    """The policy's timing rules, with its numbers bound once (they run on every request)."""
+
+    __slots__ = ("absolute", "idle", "not_before", "renew_after", "skew")
+
+    def __init__(self, policy: SessionPolicy) -> None:
+        self.idle = policy.idle_timeout
+        self.absolute = policy.absolute_lifetime
+        self.not_before = policy.not_before
+        self.skew = policy.clock_skew
+        self.renew_after = None if self.idle is None else policy.renew_after * self.idle
+
+    def check(self, created_at: int, issued_at: int, now: int) -> None:
+        """:class:`InvalidSession` unless a cookie with these timestamps is alive ``now``."""
+        if issued_at > now + self.skew or created_at > issued_at:
+            raise InvalidSession(InvalidReason.FROM_THE_FUTURE)
+        if self.not_before is not None and created_at < self.not_before:
+            raise InvalidSession(InvalidReason.NOT_BEFORE)
+        if self.absolute is not None and now - created_at >= self.absolute:
+            raise InvalidSession(InvalidReason.EXPIRED_ABSOLUTE)
+        if self.idle is not None and now - issued_at >= self.idle:
+            raise InvalidSession(InvalidReason.EXPIRED_IDLE)
+
+    def renewal_due(self, issued_at: int, now: int) -> bool:
+        """Whether a session last issued at ``issued_at`` should be re-issued ``now``."""
+        return self.renew_after is not None and now - issued_at >= self.renew_after
+
+    def max_age(self, created_at: int, now: int) -> int:
+        """Seconds from ``now`` until the server refuses a session issued now."""
+        if self.absolute is None:
+            remaining = self.idle if self.idle is not None else MAX_AGE_CAP
+        else:
+            remaining = created_at + self.absolute - now
+            if self.idle is not None and self.idle < remaining:
+                remaining = self.idle
+        # RFC 6265bis section 5.6.2: browsers cap Max-Age at 400 days; say what they keep.
+        return max(0, min(remaining, MAX_AGE_CAP))
 
 
 class SessionCodec:
@@ -63,8 +102,11 @@ class SessionCodec:
     __slots__ = (
         "_chunk_names",
         "_clock",
+        "_deadlines",
         "_max_value",
+        "_name",
         "_sealer",
+        "_serializer",
         "_session_class",
         "_writer",
         "policy",
@@ -86,6 +128,10 @@ class SessionCodec:
         self._writer = CookieWriter(policy)
         self._chunk_names = tuple(policy.chunk_name(i) for i in range(1, MAX_CHUNKS + 1))
         self._max_value = policy.max_cookie_size * policy.max_chunks
+        # Read on every request: bound once, as plain attributes.
+        self._name = policy.cookie_name
+        self._serializer = policy.serializer
+        self._deadlines = _Deadlines(policy)
         self._check_not_before()
 
     def _check_not_before(self) -> None:
@@ -115,21 +161,22 @@ class SessionCodec:
         session; ``session.rejected`` then says why. This never raises for any header.
         """
         if not cookie_header:
-            return self._new_session(CookieOrigin())
-        return self.load_cookies(parse_cookie_header(cookie_header, self.policy.cookie_name))
+            return self._new_session(_NEW)
+        return self.load_cookies(parse_cookie_header(cookie_header, self._name))
 
     def load_cookies(self, cookies: Mapping[str, str]) -> Session:
         """As :meth:`load`, from cookies a framework has already parsed (name to value)."""
-        name = self.policy.cookie_name
-        value = cookies.get(name)
+        value = cookies.get(self._name)
         chunk_cookies = 0
-        for index, chunk_name in enumerate(self._chunk_names, start=1):
-            if chunk_name in cookies:
-                chunk_cookies = index
+        if len(cookies) > 1 or value is None:
+            # Chunk cookies, current or stale, are looked for only when others are there.
+            for index, chunk_name in enumerate(self._chunk_names, start=1):
+                if chunk_name in cookies:
+                    chunk_cookies = index
         if value is None:
             if chunk_cookies:
                 return self._reject(InvalidReason.INCOMPLETE_CHUNKS, chunk_cookies)
-            return self._new_session(CookieOrigin())
+            return self._new_session(_NEW)
         try:
             if value.startswith(_CHUNK_MARKER):
                 value = self._join_chunks(value, cookies)
@@ -153,46 +200,35 @@ class SessionCodec:
         return "".join(parts)
 
     def _open(self, value: str, chunk_cookies: int) -> Session:
-        policy = self.policy
         if len(value) > self._max_value:
             raise InvalidSession(InvalidReason.MALFORMED)
         envelope = Envelope.parse(value)
-        now = int(self._clock())
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
-        if envelope.issued_at > now + policy.clock_skew or envelope.created_at > envelope.issued_at:
-            raise InvalidSession(InvalidReason.FROM_THE_FUTURE)
-        if policy.not_before is not None and envelope.created_at < policy.not_before:
-            raise InvalidSession(InvalidReason.NOT_BEFORE)
-        if (
-            policy.absolute_lifetime is not None
-            and now - envelope.created_at >= policy.absolute_lifetime
-        ):
-            raise InvalidSession(InvalidReason.EXPIRED_ABSOLUTE)
-        if policy.idle_timeout is not None and now - envelope.issued_at >= policy.idle_timeout:
-            raise InvalidSession(InvalidReason.EXPIRED_IDLE)
-        plaintext, key = self._sealer.open(envelope, cookie_name=policy.cookie_name)
+        self._deadlines.check(envelope.created_at, envelope.issued_at, int(self._clock()))
+        plaintext, key = self._sealer.open(envelope, cookie_name=self._name)
         try:
-            data = policy.serializer.loads(plaintext)
+            data = self._serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
             raise InvalidSession(InvalidReason.BAD_PAYLOAD) from None
         if not isinstance(data, dict):
             # A third-party serializer that breaks its contract still never raises from load().
             raise InvalidSession(InvalidReason.BAD_PAYLOAD)
         origin = CookieOrigin(
-            plaintext=plaintext,
-            created_at=envelope.created_at,
-            issued_at=envelope.issued_at,
-            persistent=bool(envelope.flags & FLAG_PERSISTENT),
-            needs_rekey=key is not policy.keys.primary,
-            chunk_cookies=chunk_cookies,
-            cookie_present=True,
+            plaintext,
+            envelope.created_at,
+            envelope.issued_at,
+            bool(envelope.flags & FLAG_PERSISTENT),
+            key is not self.policy.keys.primary,
+            None,
+            chunk_cookies,
+            True,
         )
-        return self._session_class(data, origin=origin, serializer=policy.serializer)
+        return self._session_class(data, origin=origin, serializer=self._serializer)
 
     def _new_session(self, origin: CookieOrigin) -> Session:
         return self._session_class(
-            origin=origin, persistent=self.policy.persistent, serializer=self.policy.serializer
+            origin=origin, persistent=self.policy.persistent, serializer=self._serializer
         )
 
     def _reject(self, reason: InvalidReason, chunk_cookies: int) -> Session:
@@ -215,55 +251,47 @@ class SessionCodec:
         the same attributes when the session was emptied; :class:`SessionTooLarge` when
         it does not fit (and chunking is off or not enough).
         """
-        origin = session.origin
-        if not session.accessed:
+        # The codec reads the session's slots directly: this runs on every response, and
+        # the two classes are one unit of this package (the properties are for users).
+        origin = session._origin
+        if not session._accessed:
             if origin.rejected is not None and self.policy.clear_invalid:
-                return Commit(self._delete_all(origin), vary_cookie=True)
+                return Commit(self._delete_all(origin), True)
             return _NOTHING
         data = session.data()
         if not data:
             if origin.cookie_present and (origin.rejected is None or self.policy.clear_invalid):
-                return Commit(self._delete_all(origin), vary_cookie=True)
-            return Commit(vary_cookie=True)
-        payload = self.policy.serializer.dumps(data)
+                return Commit(self._delete_all(origin), True)
+            return _VARY_ONLY
+        payload = self._serializer.dumps(data)
         now = int(self._clock())
-        changed = (
-            session.forced
-            or session.was_cleared
-            or origin.plaintext is None
+        persistent = session._persistent
+        cleared = session._cleared
+        if (
+            origin.plaintext is None
+            or cleared
+            or session._forced
             or payload != origin.plaintext
-            or session.persistent != origin.persistent
-        )
-        if changed:
-            fresh = origin.plaintext is None or session.was_cleared
+            or persistent != origin.persistent
+        ):
+            fresh = origin.plaintext is None or cleared
             created_at = now if fresh else origin.created_at
-        elif origin.needs_rekey or self._renewal_due(origin.issued_at, now):
+        elif origin.needs_rekey or self._deadlines.renewal_due(origin.issued_at, now):
             created_at = origin.created_at
         else:
-            return Commit(vary_cookie=True)
-        return Commit(self._write(payload, created_at, now, session.persistent, origin), True)
-
-    def _renewal_due(self, issued_at: int, now: int) -> bool:
-        idle = self.policy.idle_timeout
-        return idle is not None and now - issued_at >= self.policy.renew_after * idle
+            return _VARY_ONLY
+        return Commit(self._write(payload, created_at, now, persistent, origin), True)
 
     def max_age(self, created_at: int, now: int) -> int:
         """Seconds from ``now`` until a session created at ``created_at`` and issued now
         expires on the server: the cookie's Max-Age."""
-        policy = self.policy
-        deadlines = []
-        if policy.idle_timeout is not None:
-            deadlines.append(now + policy.idle_timeout)
-        if policy.absolute_lifetime is not None:
-            deadlines.append(created_at + policy.absolute_lifetime)
-        # RFC 6265bis section 5.6.2: browsers cap Max-Age at 400 days; say what they keep.
-        return max(0, min(min(deadlines) - now, MAX_AGE_CAP))
+        return self._deadlines.max_age(created_at, now)
 
     def _write(
         self, payload: bytes, created_at: int, now: int, persistent: bool, origin: CookieOrigin
     ) -> tuple[str, ...]:
         policy = self.policy
-        name = policy.cookie_name
+        name = self._name
         value = self._sealer.seal(
             payload,
             cookie_name=name,
@@ -271,10 +299,12 @@ class SessionCodec:
             issued_at=now,
             flags=FLAG_PERSISTENT if persistent else 0,
         )
-        max_age = self.max_age(created_at, now) if persistent else None
+        max_age = self._deadlines.max_age(created_at, now) if persistent else None
         header = self._writer.set(name, value, max_age=max_age, now=now)
         limit = policy.max_cookie_size
         if len(header) <= limit:
+            if not origin.chunk_cookies:
+                return (header,)
             headers = [header]
         elif policy.max_chunks == 1:
             raise SessionTooLarge(len(header), limit)

@@ -26,12 +26,12 @@ after a tag has verified under them, so a forger cannot fill the cache.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 import struct
 import threading
 import weakref
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -65,9 +65,12 @@ _PADDING = (b"", b"", b"==", b"=")
 _CANONICAL_LAST = {2: frozenset(b"AQgw"), 3: frozenset(b"AEIMQUYcgkosw048")}
 
 
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def b64encode(data: bytes) -> str:
-    """base64url without padding."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    """base64url without padding (binascii directly: the base64 module adds two layers)."""
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
 
 
 def b64decode_strict(text: str) -> bytes:
@@ -114,32 +117,20 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
     os.register_at_fork(after_in_child=_forget_sealing_subkeys_after_fork)
 
 
-class Envelope:
+class Envelope(NamedTuple):
     """The authenticated header of a sealed value, readable before decryption.
 
-    A plain slotted class rather than a frozen dataclass: it is built on every request,
-    and a frozen dataclass's ``__init__`` costs several times more.
+    A named tuple: one is built on every request, and a tuple is the cheapest object
+    Python builds.
     """
 
-    __slots__ = ("created_at", "flags", "issued_at", "kid", "nonce", "raw", "salt")
-
-    def __init__(
-        self,
-        flags: int,
-        kid: bytes,
-        created_at: int,
-        issued_at: int,
-        salt: bytes,
-        nonce: bytes,
-        raw: bytes,
-    ) -> None:
-        self.flags = flags
-        self.kid = kid
-        self.created_at = created_at
-        self.issued_at = issued_at
-        self.salt = salt
-        self.nonce = nonce
-        self.raw = raw
+    flags: int
+    kid: bytes
+    created_at: int
+    issued_at: int
+    salt: bytes
+    nonce: bytes
+    raw: bytes
 
     @classmethod
     def parse(cls, value: str) -> Envelope:
@@ -159,7 +150,8 @@ class Sealer:
     def __init__(self, keys: KeyRing) -> None:
         self._keys = keys
         self._lock = threading.Lock()
-        self._opening: dict[tuple[bytes, bytes], AESGCM] = {}
+        # salt -> (subkey, key): subkeys that have opened a cookie, so the HKDF is skipped.
+        self._opening: dict[bytes, tuple[AESGCM, Key]] = {}
         self._sealing: tuple[bytes, AESGCM] | None = None
         self._sealing_uses = 0
         _LIVE_SEALERS.add(self)
@@ -177,15 +169,19 @@ class Sealer:
         self._sealing_uses = 0
 
     def _sealing_subkey(self) -> tuple[bytes, AESGCM]:
-        with self._lock:
-            current = self._sealing
-            if current is None or self._sealing_uses >= SUBKEY_USES:
-                salt = os.urandom(SALT_SIZE)
-                current = (salt, _derive_subkey(self._keys.primary, salt))
-                self._sealing = current
-                self._sealing_uses = 0
-            self._sealing_uses += 1
-            return current
+        current = self._sealing
+        # The use count is read and bumped without the lock: a race can only let a few
+        # more messages than SUBKEY_USES through, which is nothing beside GCM's 2**32.
+        if current is None or self._sealing_uses >= SUBKEY_USES:
+            with self._lock:
+                current = self._sealing
+                if current is None or self._sealing_uses >= SUBKEY_USES:
+                    salt = os.urandom(SALT_SIZE)
+                    current = (salt, _derive_subkey(self._keys.primary, salt))
+                    self._sealing = current
+                    self._sealing_uses = 0
+        self._sealing_uses += 1
+        return current
 
     def seal(
         self,
@@ -214,7 +210,7 @@ class Sealer:
         if nonce is None:
             nonce = os.urandom(NONCE_SIZE)
         header = _HEADER.pack(VERSION, flags, key.kid, created_at, issued_at, salt, nonce)
-        sealed = subkey.encrypt(nonce, plaintext, header + cookie_name.encode("utf-8"))
+        sealed = subkey.encrypt(nonce, plaintext, header + cookie_name.encode())
         return b64encode(header + sealed)
 
     def open(self, envelope: Envelope, *, cookie_name: str) -> tuple[bytes, Key]:
@@ -222,23 +218,24 @@ class Sealer:
 
         :class:`InvalidSession` with ``UNKNOWN_KEY`` or ``FORGED``; nothing else.
         """
-        key = self._keys.find(envelope.kid)
-        if key is None:
-            raise InvalidSession(InvalidReason.UNKNOWN_KEY)
-        cache_key = (envelope.kid, envelope.salt)
-        subkey = self._opening.get(cache_key)
-        cached = subkey is not None
-        if subkey is None:
-            subkey = _derive_subkey(key, envelope.salt)
+        cached = self._opening.get(envelope.salt)
+        if cached is not None and cached[1].kid == envelope.kid:
+            subkey, key = cached
+        else:
+            found = self._keys.find(envelope.kid)
+            if found is None:
+                raise InvalidSession(InvalidReason.UNKNOWN_KEY)
+            key, subkey, cached = found, _derive_subkey(found, envelope.salt), None
         raw = envelope.raw
-        aad = raw[:HEADER_SIZE] + cookie_name.encode("utf-8")
         try:
-            plaintext = subkey.decrypt(envelope.nonce, raw[HEADER_SIZE:], aad)
+            plaintext = subkey.decrypt(
+                envelope.nonce, raw[HEADER_SIZE:], raw[:HEADER_SIZE] + cookie_name.encode()
+            )
         except InvalidTag:
             raise InvalidSession(InvalidReason.FORGED) from None
-        if not cached:
+        if cached is None:
             # Only subkeys proven by a valid tag enter the cache.
             if len(self._opening) >= _SUBKEY_CACHE_SIZE:
                 self._opening.clear()
-            self._opening[cache_key] = subkey
+            self._opening[envelope.salt] = (subkey, key)
         return plaintext, key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
 from ._errors import UnserializableValue
@@ -52,28 +53,55 @@ class JSONSerializer:
     is JSON's doing.
     """
 
-    __slots__ = ("_decoder", "_encoder")
+    __slots__ = ("_decoder", "_encode_c", "_encoder", "_scan")
 
     def __init__(self) -> None:
         self._encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         # Python's decoder reads NaN, Infinity and -Infinity by default; they are not JSON
         # (RFC 8259 section 6), and a session holding one could never be written back.
         self._decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+        # JSONEncoder.encode builds a new C encoder on every call; sessions are encoded on
+        # every response, so the same C encoder (the one encode() would build) is kept.
+        # Without circular-reference markers a cycle ends in RecursionError, caught below.
+        self._encode_c = (
+            None
+            if c_make_encoder is None
+            else c_make_encoder(
+                None, self._encoder.default, encode_basestring, None, ":", ",", False, False, False
+            )
+        )
+        self._scan = self._decoder.scan_once  # type: ignore[attr-defined]
 
     def _encode(self, value: Any) -> bytes:
+        if self._encode_c is None or not isinstance(value, dict):
+            text = self._encoder.encode(value)
+        else:
+            text = "".join(self._encode_c(value, 0))
         # UTF-8 refuses lone surrogates ("\ud800"), which the encoder lets through.
-        return self._encoder.encode(value).encode("utf-8")
+        return text.encode("utf-8")
 
     def dumps(self, data: Mapping[str, Any]) -> bytes:
         """Compact JSON bytes of ``data``."""
         try:
             return self._encode(data)
-        except (TypeError, ValueError) as exc:
-            raise find_unserializable(data, self._encode, exc) from None
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise find_unserializable(data, self._encode_checked, exc) from None
+
+    def _encode_checked(self, value: Any) -> bytes:
+        # The slow path, with circular-reference checks, to name the key that fails.
+        return self._encoder.encode(value).encode("utf-8")
 
     def loads(self, payload: bytes) -> dict[str, Any]:
         """The JSON object in ``payload``; ``ValueError`` for anything else."""
-        data = self._decoder.decode(payload.decode("utf-8"))
+        text = payload.decode("utf-8")
+        try:
+            # The decoder's own scanner, without decode()'s layers; what it leaves unread
+            # must be white space (RFC 8259 section 2).
+            data, end = self._scan(text, 0)
+        except StopIteration:
+            data, end = self._decoder.decode(text), len(text)  # raises the precise error
+        if end != len(text) and text[end:].strip(" \t\n\r"):
+            raise ValueError("extra data after the JSON object")
         if not isinstance(data, dict):
             raise ValueError("a session is a JSON object")
         return data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._errors import InvalidReason
 from ._serializer import JSON, Serializer
@@ -11,54 +11,25 @@ from ._serializer import JSON, Serializer
 __all__ = ["Session"]
 
 
-class CookieOrigin:
-    """What the request's cookies held, as the codec found them. Read-only by convention.
+class CookieOrigin(NamedTuple):
+    """What the request's cookies held, as the codec found them.
 
-    A plain slotted class rather than a frozen dataclass, because one is built on every
-    request and a frozen dataclass's ``__init__`` costs several times more.
+    A named tuple: one is built on every request, and a tuple is the cheapest object
+    Python builds.
     """
 
-    __slots__ = (
-        "chunk_cookies",
-        "cookie_present",
-        "created_at",
-        "issued_at",
-        "needs_rekey",
-        "persistent",
-        "plaintext",
-        "rejected",
-    )
-
-    def __init__(
-        self,
-        *,
-        plaintext: bytes | None = None,
-        created_at: int = 0,
-        issued_at: int = 0,
-        persistent: bool = True,
-        needs_rekey: bool = False,
-        rejected: InvalidReason | None = None,
-        chunk_cookies: int = 0,
-        cookie_present: bool = False,
-    ) -> None:
-        self.plaintext = plaintext
-        """The serialized session that was opened, or None for a new session."""
-        self.created_at = created_at
-        self.issued_at = issued_at
-        self.persistent = persistent
-        self.needs_rekey = needs_rekey
-        """Opened with a key that is not the primary: reseal on the next response."""
-        self.rejected = rejected
-        """Why a cookie that was present did not open."""
-        self.chunk_cookies = chunk_cookies
-        """How many chunk cookies (``<name>C1``...) the request carried."""
-        self.cookie_present = cookie_present
-
-    def __repr__(self) -> str:
-        return (
-            f"CookieOrigin(new={self.plaintext is None}, created_at={self.created_at}, "
-            f"issued_at={self.issued_at}, rejected={self.rejected})"
-        )
+    plaintext: bytes | None = None
+    """The serialized session that was opened, or None for a new session."""
+    created_at: int = 0
+    issued_at: int = 0
+    persistent: bool = True
+    needs_rekey: bool = False
+    """Opened with a key that is not the primary: reseal on the next response."""
+    rejected: InvalidReason | None = None
+    """Why a cookie that was present did not open."""
+    chunk_cookies: int = 0
+    """How many chunk cookies (``<name>C1``...) the request carried."""
+    cookie_present: bool = False
 
 
 _NEW = CookieOrigin()
