@@ -1,0 +1,233 @@
+# /// script
+# requires-python = ">=3.10"
+# dependencies = [
+#     "cryptography>=42",
+#     "itsdangerous>=2.1",
+#     "starlette>=0.40",
+#     "fastapi>=0.115",
+#     "uvicorn>=0.30",
+#     "uvloop>=0.19; sys_platform != 'win32'",
+#     "httptools>=0.6",
+#     "starsessions>=2.2",
+#     "redis>=5",
+#     "flask>=3.0",
+#     "werkzeug>=3.0",
+#     "Flask-Session>=0.8",
+#     "gunicorn>=22",
+#     "tornado>=6.4",
+#     "matplotlib>=3.8",
+# ]
+# ///
+"""Benchmark client-session against the sessions users would otherwise pick.
+
+::
+
+    python benchmarks/run.py            # everything, about 9 minutes: run it on a quiet machine
+    python benchmarks/run.py --quick    # a smoke run of about 2 minutes
+    python benchmarks/run.py --parts micro inprocess   # no servers, no wrk
+    python benchmarks/run.py --report-only             # re-render from results/latest.json
+
+It writes ``docs/benchmarks.md``, ``docs/benchmarks.png``, ``docs/benchmarks-scaling.png`` and
+``benchmarks/results/latest.json``. The packages it compares must be installed already
+(``nox -s bench`` does that, from the block above, which ``requirements.txt`` repeats for pip);
+wrk and redis-server are installed with apt-get when missing and this runs as root. Every
+server listens on 127.0.0.1 only and is stopped before this exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import logging
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sessionbench.apps import AppOptions
+from sessionbench.figures import plot_scaling, plot_throughput
+from sessionbench.inprocess import run_inprocess
+from sessionbench.machine import describe_machine, load_average
+from sessionbench.micro import run_micro
+from sessionbench.processes import Cpus
+from sessionbench.report import render_markdown
+from sessionbench.results import RunResults, load_results, save_results
+from sessionbench.servers import redis_server
+from sessionbench.targets import judge
+from sessionbench.tools import Tools, find_tools
+from sessionbench.variants import FRAMEWORKS
+from sessionbench.wire import WireSettings, run_scaling, run_wire
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PARTS = ("micro", "inprocess", "wire", "scaling")
+FRAMEWORK_NAMES = tuple(framework.name for framework in FRAMEWORKS)
+logger = logging.getLogger("sessionbench")
+
+
+def _requirements_disagree() -> bool:
+    """True when requirements.txt and the PEP 723 block above list different packages."""
+    script = Path(__file__).read_text().split("# dependencies = [\n", 1)[1].split("# ]", 1)[0]
+    declared = {line.strip("#\t ,").strip('"') for line in script.splitlines()}
+    listed = (HERE / "requirements.txt").read_text().splitlines()
+    pinned = {line.strip() for line in listed if line.strip() and not line.startswith("#")}
+    return declared - {""} != pinned
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/run.py", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="short rounds: a smoke run")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument(
+        "--frameworks", nargs="+", choices=FRAMEWORK_NAMES, default=list(FRAMEWORK_NAMES)
+    )
+    parser.add_argument("--rounds", type=int, help="wrk rounds per variant (5; quick 2)")
+    parser.add_argument("--seconds", type=float, help="seconds per wrk round (5; quick 1)")
+    parser.add_argument("--warmup", type=float, help="seconds of wrk warm-up (1)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
+    parser.add_argument("--scaling-rounds", type=int, help="rounds per size (3; quick 1)")
+    parser.add_argument("--scaling-seconds", type=float, help="seconds per round (2; quick 1)")
+    parser.add_argument("--repeats", type=int, help="in-process and micro repeats (7; quick 3)")
+    parser.add_argument("--min-time", type=float, help="seconds per repeat (0.1; quick 0.02)")
+    parser.add_argument("--no-install", action="store_true", help="never apt-get install")
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs", help="where the page goes")
+    parser.add_argument("--results", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument(
+        "--report-only", action="store_true", help="re-render the page from --results"
+    )
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> dict[str, float | int | bool]:
+    def pick(value: float | None, full: float, quick: float) -> float:
+        return value if value is not None else (quick if args.quick else full)
+
+    return {
+        "quick": args.quick,
+        "rounds": int(pick(args.rounds, 5, 2)),
+        "seconds": pick(args.seconds, 5, 1),
+        "warmup_seconds": pick(args.warmup, 1, 1),
+        "connections": args.connections,
+        "scaling_rounds": int(pick(args.scaling_rounds, 3, 1)),
+        "scaling_seconds": pick(args.scaling_seconds, 2, 1),
+        "repeats": int(pick(args.repeats, 7, 3)),
+        "min_time": pick(args.min_time, 0.1, 0.02),
+    }
+
+
+def _wire_settings(settings: dict[str, float | int | bool], *, scaling: bool) -> WireSettings:
+    prefix = "scaling_" if scaling else ""
+    return WireSettings(
+        rounds=int(settings[f"{prefix}rounds"]),
+        seconds=float(settings[f"{prefix}seconds"]),
+        warmup_seconds=float(settings["warmup_seconds"]),
+        connections=int(settings["connections"]),
+    )
+
+
+def _measure(args: argparse.Namespace, settings: dict[str, float | int | bool]) -> RunResults:
+    started = time.monotonic()
+    parts = set(args.parts)
+    wire_parts = parts & {"wire", "scaling"}
+    tools = (
+        find_tools(install=not args.no_install)
+        if wire_parts or "inprocess" in parts
+        else (Tools(wrk=None, redis_server=None, notes=()))
+    )
+    notes = list(tools.notes)
+    if wire_parts and tools.wrk is None:
+        notes.append(f"over the wire skipped ({', '.join(sorted(wire_parts))}): no wrk")
+    cpus = Cpus()
+    logs = HERE / "results" / "raw" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    meta: dict[str, Any] = {
+        "command": shlex.join(["python", "benchmarks/run.py", *sys.argv[1:]]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": describe_machine(tools.wrk, tools.redis_server),
+        "settings": settings,
+        "pinning": cpus.describe(),
+        "load_before": load_average(),
+    }
+    results = RunResults(meta=meta, notes=notes)
+    repeats, min_time = int(settings["repeats"]), float(settings["min_time"])
+    with contextlib.ExitStack() as stack:
+        redis_port = None
+        if tools.redis_server is not None:
+            redis_port = stack.enter_context(redis_server(tools.redis_server, cpus, logs))
+        options = AppOptions(redis_port=redis_port)
+        if "micro" in parts:
+            logger.info("micro: seal + open per encoding")
+            results.micro.extend(run_micro(repeats=repeats, min_time=min_time))
+        if "inprocess" in parts:
+            logger.info("in process: one request at a time per variant")
+            results.inprocess.extend(
+                run_inprocess(
+                    options, frameworks=args.frameworks, repeats=repeats, min_time=min_time
+                )
+            )
+        if "wire" in parts and tools.wrk:
+            logger.info("over the wire: wrk against every variant's server")
+            results.wire.extend(
+                run_wire(
+                    options,
+                    frameworks=args.frameworks,
+                    wrk=tools.wrk,
+                    settings=_wire_settings(settings, scaling=False),
+                    cpus=cpus,
+                    logs=logs,
+                )
+            )
+        if "scaling" in parts and tools.wrk:
+            logger.info("session size: 100 B, 1 KB and 3 KB sessions")
+            results.scaling.extend(
+                run_scaling(
+                    options,
+                    frameworks=args.frameworks,
+                    wrk=tools.wrk,
+                    settings=_wire_settings(settings, scaling=True),
+                    cpus=cpus,
+                    logs=logs,
+                )
+            )
+    meta["load_after"] = load_average()
+    meta["duration_s"] = round(time.monotonic() - started, 1)
+    return results
+
+
+def _write(results: RunResults, docs: Path) -> None:
+    docs.mkdir(parents=True, exist_ok=True)
+    subtitle = f"{results.meta['machine']['cpu']}, {results.meta['date']}"
+    if results.meta["settings"].get("quick"):
+        subtitle += " (quick smoke run)"
+    plot_throughput(results.wire, docs / "benchmarks.png", subtitle)
+    plot_scaling(results.scaling, docs / "benchmarks-scaling.png", subtitle)
+    (docs / "benchmarks.md").write_text(render_markdown(results))
+
+
+def main() -> None:
+    """Measure (or reload), then write the page, the figures and the JSON."""
+    # Our progress only: the frameworks' own loggers (tornado.access...) stay quiet.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    args = _parser().parse_args()
+    if _requirements_disagree():
+        logger.warning("benchmarks/requirements.txt and run.py's PEP 723 block differ")
+    if args.report_only:
+        results = load_results(args.results)
+    else:
+        results = _measure(args, _settings(args))
+        save_results(results, args.results)
+    _write(results, args.docs)
+    for target, verdict in judge(results):
+        print(f"{verdict.met!s:5}  {target.label}: {verdict.measured}")
+    print(f"wrote {args.docs / 'benchmarks.md'} and its figures; results in {args.results}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The counter app of every variant, for each framework.
+
+Every app serves the same two routes, whatever keeps its session:
+
+- ``GET /counter``: ``count = session.get("count", 0) + 1``; store it; answer ``{"count": count}``
+  (the seed's route: each request opens the session and seals it again). The bare app answers
+  ``{"count": 1}`` without any session.
+- ``GET /fill?size=N``: replace the session by :func:`~sessionbench.content.session_of_size`
+  (a counter and a blob, ``N`` bytes of JSON), so that ``/counter`` then carries that much.
+
+Each module exposes ``build_app(variant, options)``, named by :mod:`sessionbench.variants`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SECRET", "AppOptions"]
+
+SECRET = "benchmark-secret-2b7e151628aed2a6abf7158809cf4f3c"
+"""The signing secret of the frameworks' own sessions (these cookies protect nothing)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppOptions:
+    """What an app needs from the run: where Redis listens, and how many cookies ours may use."""
+
+    redis_port: int | None = None
+    max_chunks: int = 1
+    """client-session's ``max_chunks``: 2 in the scaling run, where a 3 KB session needs two."""
+
+    def redis_port_or_fail(self) -> int:
+        """The Redis port, for variants that cannot run without it."""
+        if self.redis_port is None:
+            raise RuntimeError("this variant keeps its sessions in Redis: start redis-server")
+        return self.redis_port

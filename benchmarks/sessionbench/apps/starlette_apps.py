@@ -1,0 +1,112 @@
+"""The counter on Starlette, under each session middleware (ASGI, served by uvicorn)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..content import session_of_size
+from ..floor import AesGcmFloor, cookie_from_header
+from . import SECRET, AppOptions
+
+__all__ = ["build_app"]
+
+
+async def _counter(request: Request) -> JSONResponse:
+    session = request.session
+    count = session.get("count", 0) + 1
+    session["count"] = count
+    return JSONResponse({"count": count})
+
+
+async def _fill(request: Request) -> JSONResponse:
+    size = int(request.query_params["size"])
+    session = request.session
+    session.clear()
+    session.update(session_of_size(size))
+    return JSONResponse({"size": size})
+
+
+async def _bare_counter(request: Request) -> JSONResponse:
+    return JSONResponse({"count": 1})
+
+
+class FloorSessionMiddleware:
+    """The AES-GCM floor as a plain ASGI middleware: a dict in, a cookie out when non-empty."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.floor = AesGcmFloor()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        session: dict[str, Any] | None = None
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                sealed = cookie_from_header(value.decode("latin-1"), "session")
+                session = self.floor.open(sealed) if sealed else None
+        scope["session"] = session = session or {}
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and session:
+                cookie = f"session={self.floor.seal(session)}; Path=/; HttpOnly; SameSite=Lax"
+                message["headers"] = [*message["headers"], (b"set-cookie", cookie.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def _ours(options: AppOptions) -> list[Middleware]:
+    # The drop-in: Starlette's arguments, with a generated key as the secret.
+    from client_session_asgi import SessionMiddleware, generate_key
+
+    return [Middleware(SessionMiddleware, secret_key=generate_key(), max_chunks=options.max_chunks)]
+
+
+def _starlette(options: AppOptions) -> list[Middleware]:
+    from starlette.middleware.sessions import SessionMiddleware
+
+    return [Middleware(SessionMiddleware, secret_key=SECRET)]
+
+
+def _starsessions_redis(options: AppOptions) -> list[Middleware]:
+    from redis.asyncio import Redis
+    from starsessions import SessionAutoloadMiddleware, SessionMiddleware
+    from starsessions.stores.redis import RedisStore
+
+    store = RedisStore(connection=Redis(host="127.0.0.1", port=options.redis_port_or_fail()))
+    return [
+        Middleware(
+            SessionMiddleware, store=store, lifetime=1800, rolling=True, cookie_https_only=False
+        ),
+        Middleware(SessionAutoloadMiddleware),
+    ]
+
+
+def _floor(options: AppOptions) -> list[Middleware]:
+    return [Middleware(FloorSessionMiddleware)]
+
+
+_MIDDLEWARE: dict[str, Callable[[AppOptions], list[Middleware]]] = {
+    "ours": _ours,
+    "own": _starlette,
+    "redis": _starsessions_redis,
+    "floor": _floor,
+}
+
+
+def build_app(variant: str, options: AppOptions) -> Starlette:
+    """The counter app of ``variant`` ("bare" or a key of the middleware table)."""
+    if variant == "bare":
+        return Starlette(routes=[Route("/counter", _bare_counter)])
+    routes = [Route("/counter", _counter), Route("/fill", _fill)]
+    return Starlette(routes=routes, middleware=_MIDDLEWARE[variant](options))

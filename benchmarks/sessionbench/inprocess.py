@@ -1,0 +1,99 @@
+"""Per request, in process: each variant's counter app called directly, no sockets.
+
+Direct ASGI, WSGI and Tornado calls are less noisy than a test client, and every variant
+of a framework goes through the same driver, so the difference is the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from .apps import AppOptions
+from .drivers import driver_for
+from .opcodes import opcodes_per_operation
+from .probe import BenchmarkError, prime_session
+from .timing import RunMany, Timing, time_interleaved
+from .variants import FRAMEWORKS, Framework, Variant, variants_of
+
+__all__ = ["InProcessResult", "run_inprocess"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InProcessResult:
+    """Microseconds a request for one variant, or why it did not run."""
+
+    framework: str
+    variant: str
+    label: str
+    role: str
+    us_per_request: float | None
+    samples_us: tuple[float, ...] = ()
+    opcodes_per_request: float | None = None
+    """Python bytecode instructions a request (see :mod:`sessionbench.opcodes`)."""
+    skipped: str | None = None
+
+
+def _skip(variant: Variant, reason: str) -> InProcessResult:
+    return InProcessResult(
+        framework=variant.framework.name,
+        variant=variant.name,
+        label=variant.label,
+        role=variant.role.value,
+        us_per_request=None,
+        skipped=reason,
+    )
+
+
+def _result(variant: Variant, timing: Timing, opcodes: float) -> InProcessResult:
+    return InProcessResult(
+        framework=variant.framework.name,
+        variant=variant.name,
+        label=variant.label,
+        role=variant.role.value,
+        us_per_request=timing.median_us,
+        samples_us=tuple(sample * 1e6 for sample in timing.samples),
+        opcodes_per_request=opcodes,
+    )
+
+
+def _framework_results(
+    framework: Framework, options: AppOptions, *, repeats: int, min_time: float
+) -> list[InProcessResult]:
+    variants = variants_of(framework)
+    skipped: dict[Variant, InProcessResult] = {}
+    for variant in variants:
+        reason = variant.unavailable(redis=options.redis_port is not None)
+        if reason is not None:
+            skipped[variant] = _skip(variant, reason)
+    if len(skipped) == len(variants):
+        return list(skipped.values())  # without importing a framework that is not there
+    module = importlib.import_module(framework.app_module)
+    loop = asyncio.new_event_loop()
+    runs: dict[Variant, RunMany] = {}
+    try:
+        for variant in (v for v in variants if v not in skipped):
+            driver = driver_for(framework.interface, module.build_app(variant.name, options), loop)
+            try:
+                runs[variant] = driver.repeat("/counter", prime_session(variant, driver.request))
+            except BenchmarkError as exc:
+                skipped[variant] = _skip(variant, str(exc))
+        timings = time_interleaved(runs, repeats=repeats, min_time=min_time)
+        opcodes = {variant: opcodes_per_operation(run) for variant, run in runs.items()}
+    finally:
+        loop.close()
+    return [skipped.get(v) or _result(v, timings[v], opcodes[v]) for v in variants]
+
+
+def run_inprocess(
+    options: AppOptions, *, frameworks: Collection[str], repeats: int, min_time: float
+) -> list[InProcessResult]:
+    """Every variant of the named frameworks, the variants of a framework taking turns."""
+    return [
+        result
+        for framework in FRAMEWORKS
+        if framework.name in frameworks
+        for result in _framework_results(framework, options, repeats=repeats, min_time=min_time)
+    ]

@@ -1,0 +1,110 @@
+"""The servers of a run: redis-server, and one process per variant serving its counter app."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .apps import AppOptions
+from .drivers import Reply
+from .processes import HOST, Cpus, free_port, pinned, running, wait_for_port
+from .variants import Variant
+
+__all__ = ["VariantServer", "redis_server", "variant_servers"]
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class VariantServer:
+    """One variant's app, listening on ``port``."""
+
+    variant: Variant
+    port: int
+    group: int
+    """The process group of the server and its workers (for their CPU time)."""
+
+    def url(self, target: str) -> str:
+        """The URL of ``target`` (a path and query) on this server."""
+        return f"http://{HOST}:{self.port}{target}"
+
+    def send(self, target: str, cookie: str | None) -> Reply:
+        """One GET over a fresh connection, for priming and checking a session."""
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=10)
+        try:
+            connection.request("GET", target, headers={"Cookie": cookie} if cookie else {})
+            response = connection.getresponse()
+            body = response.read()
+            set_cookie = tuple(response.headers.get_all("Set-Cookie") or ())
+            return Reply(response.status, set_cookie, body)
+        finally:
+            connection.close()
+
+
+@contextlib.contextmanager
+def redis_server(executable: str, cpus: Cpus, logs: Path) -> Iterator[int]:
+    """A throw-away redis-server on a free loopback port, nothing saved to disk."""
+    port = free_port()
+    command = [
+        executable,
+        "--bind",
+        HOST,
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(logs),
+    ]
+    log = logs / "redis-server.log"
+    with running(pinned(command, cpus.load if cpus.pinning else None), log=log) as process:
+        wait_for_port(port, process, log)
+        yield port
+
+
+def _serve_command(variant: Variant, port: int, options: AppOptions) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "sessionbench.serve",
+        variant.framework.name,
+        variant.name,
+        "--port",
+        str(port),
+        "--max-chunks",
+        str(options.max_chunks),
+    ]
+    if options.redis_port is not None:
+        command += ["--redis-port", str(options.redis_port)]
+    return command
+
+
+@contextlib.contextmanager
+def variant_servers(
+    variants: Sequence[Variant], options: AppOptions, cpus: Cpus, logs: Path
+) -> Iterator[list[VariantServer]]:
+    """Start every variant's server at once, wait until all listen, stop all at the end."""
+    env = {**os.environ, "PYTHONPATH": str(_PACKAGE_ROOT)}
+    with contextlib.ExitStack() as stack:
+        started = []
+        for variant in variants:
+            port = free_port()
+            command = pinned(
+                _serve_command(variant, port, options), cpus.server if cpus.pinning else None
+            )
+            log = logs / f"{variant.framework.name}-{variant.name}-{port}.log"
+            process = stack.enter_context(running(command, log=log, env=env))
+            started.append((VariantServer(variant, port, process.pid), process, log))
+        for server, process, log in started:
+            try:
+                wait_for_port(server.port, process, log)
+            except RuntimeError as exc:
+                raise RuntimeError(f"{server.variant.key} server: {exc}") from None
+        yield [server for server, _process, _log in started]

@@ -1,0 +1,147 @@
+"""The table of frameworks and session variants: every other module reads it, none repeats it."""
+
+from __future__ import annotations
+
+import enum
+import importlib.util
+from dataclasses import dataclass
+
+__all__ = ["FRAMEWORKS", "VARIANTS", "Framework", "Role", "Variant", "variants_of"]
+
+
+class Role(enum.Enum):
+    """What a variant stands for in the comparison."""
+
+    BARE = "bare"
+    """The app with no session: the framework's own cost."""
+    OURS = "ours"
+    """client-session, through the framework's adapter."""
+    OWN = "own"
+    """The session the framework ships (signed cookies)."""
+    STORE = "store"
+    """A server-side store: a session id in the cookie, the content in Redis."""
+    FLOOR = "floor"
+    """The hand-written json + AES-GCM middleware: sealed cookies with no policy."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Framework:
+    """A framework, how its counter app is built, and how one worker serves it."""
+
+    name: str
+    label: str
+    server: str
+    app_module: str
+    interface: str
+    """"asgi", "wsgi" or "tornado": how the in-process driver calls the app."""
+    requires: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Variant:
+    """One way of keeping the counter's session in one framework."""
+
+    framework: Framework
+    name: str
+    label: str
+    role: Role
+    requires: tuple[str, ...] = ()
+    """Modules that must import for this variant to run (beyond the framework's)."""
+
+    @property
+    def key(self) -> str:
+        """``framework/variant``, the id used in results."""
+        return f"{self.framework.name}/{self.name}"
+
+    @property
+    def needs_redis(self) -> bool:
+        """True when the variant keeps its sessions in Redis."""
+        return self.role is Role.STORE
+
+    def unavailable(self, *, redis: bool) -> str | None:
+        """Why this variant cannot run here (a module missing, or no Redis), or None."""
+        for module in (*self.framework.requires, *self.requires):
+            if importlib.util.find_spec(module) is None:
+                return f"{module} is not installed"
+        if self.needs_redis and not redis:
+            return "no redis-server"
+        return None
+
+
+ASGI = Framework(
+    name="asgi",
+    label="ASGI: Starlette",
+    server="uvicorn with uvloop and httptools, 1 process",
+    app_module="sessionbench.apps.starlette_apps",
+    interface="asgi",
+    requires=("starlette", "uvicorn"),
+)
+FLASK = Framework(
+    name="flask",
+    label="Flask",
+    server="gunicorn, 1 sync worker",
+    app_module="sessionbench.apps.flask_apps",
+    interface="wsgi",
+    requires=("flask", "gunicorn"),
+)
+TORNADO = Framework(
+    name="tornado",
+    label="Tornado",
+    server="Tornado's HTTPServer, 1 process",
+    app_module="sessionbench.apps.tornado_apps",
+    interface="tornado",
+    requires=("tornado",),
+)
+FRAMEWORKS = (ASGI, FLASK, TORNADO)
+
+VARIANTS: tuple[Variant, ...] = (
+    Variant(framework=ASGI, name="bare", label="bare app", role=Role.BARE),
+    Variant(
+        framework=ASGI,
+        name="ours",
+        label="client-session (SessionMiddleware)",
+        role=Role.OURS,
+        requires=("client_session_asgi",),
+    ),
+    Variant(framework=ASGI, name="own", label="Starlette SessionMiddleware", role=Role.OWN),
+    Variant(
+        framework=ASGI,
+        name="redis",
+        label="starsessions + Redis",
+        role=Role.STORE,
+        requires=("starsessions", "redis"),
+    ),
+    Variant(framework=ASGI, name="floor", label="AES-GCM floor", role=Role.FLOOR),
+    Variant(framework=FLASK, name="bare", label="bare app", role=Role.BARE),
+    Variant(
+        framework=FLASK,
+        name="ours",
+        label="client-session (session interface)",
+        role=Role.OURS,
+        requires=("client_session_wsgi",),
+    ),
+    Variant(framework=FLASK, name="own", label="Flask's session", role=Role.OWN),
+    Variant(
+        framework=FLASK,
+        name="redis",
+        label="Flask-Session + Redis",
+        role=Role.STORE,
+        requires=("flask_session", "redis"),
+    ),
+    Variant(framework=FLASK, name="floor", label="AES-GCM floor", role=Role.FLOOR),
+    Variant(framework=TORNADO, name="bare", label="bare app", role=Role.BARE),
+    Variant(
+        framework=TORNADO,
+        name="ours",
+        label="client-session (SessionMixin)",
+        role=Role.OURS,
+        requires=("client_session_tornado",),
+    ),
+    Variant(framework=TORNADO, name="own", label="Tornado signed cookies", role=Role.OWN),
+    Variant(framework=TORNADO, name="floor", label="AES-GCM floor", role=Role.FLOOR),
+)
+
+
+def variants_of(framework: Framework) -> tuple[Variant, ...]:
+    """The variants of one framework, in table order."""
+    return tuple(variant for variant in VARIANTS if variant.framework is framework)
