@@ -120,8 +120,12 @@ class SessionMiddleware:
 
 
 def cookie_header(headers: Headers) -> str | None:
-    """The request's Cookie header; several are joined with "; " (RFC 9113 section 8.2.3)."""
-    values = [value.decode("latin-1") for name, value in headers if name.lower() == b"cookie"]
+    """The request's Cookie header; several are joined with "; " (RFC 9113 section 8.2.3).
+
+    ASGI servers lower-case request header names (the ASGI HTTP spec; Starlette relies on
+    it too), so no name is lower-cased here, on every request.
+    """
+    values = [value.decode("latin-1") for name, value in headers if name == b"cookie"]
     return "; ".join(values) if values else None
 
 
