@@ -607,6 +607,29 @@ def test_refresh_each_request_slides_a_permanent_session(app: flask.Flask) -> No
         assert "Max-Age=600" in rv.headers["set-cookie"]
 
 
+def test_an_overridden_should_set_cookie_is_asked(app: flask.Flask) -> None:
+    class AlwaysResend(EncryptedCookieSessionInterface):
+        def should_set_cookie(self, app: flask.Flask, session: SessionMixin) -> bool:
+            return True
+
+    app.session_interface = AlwaysResend()
+
+    @app.route("/login")
+    def login() -> str:
+        flask.session["user"] = "ada"  # not permanent: Flask's own rule would not resend
+        return ""
+
+    @app.route("/read")
+    def read() -> str:
+        return str(flask.session.get("user"))
+
+    client = app.test_client()
+    client.get("/login")
+    rv = client.get("/read")
+    assert rv.text == "ada"
+    assert "set-cookie" in rv.headers
+
+
 def test_created_at_survives_a_refresh(app: flask.Flask) -> None:
     clock = ManualClock()
     app.session_interface = EncryptedCookieSessionInterface(clock=clock)

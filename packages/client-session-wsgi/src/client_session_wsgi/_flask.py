@@ -306,19 +306,33 @@ class EncryptedCookieSessionInterface(SessionInterface):
         # The codec was built with session_class=self.session_class.
         return cast(EncryptedCookieSession, codec.load(request.environ.get("HTTP_COOKIE")))
 
+    def _codec_of_this_request(self, app: Flask) -> SessionCodec | None:
+        # open_session built or checked the codec for this request; reading the whole
+        # config again to save the same session would only cost time.
+        if self._fixed_codec is not None:
+            return self._fixed_codec
+        cached = self._codecs.get(app)
+        return cached[1] if cached is not None else self.get_codec(app)
+
+    def _refresh_due(self, app: Flask, session: SessionMixin) -> bool:
+        # Flask's should_set_cookie: "modified, or permanent with SESSION_REFRESH_EACH_REQUEST".
+        # The codec finds "modified" itself when it commits (it compares content, nested
+        # values included), so only the refresh half is asked here, which spares one
+        # serialization a request; a subclass that overrides the hook is asked in full.
+        if type(self).should_set_cookie is not SessionInterface.should_set_cookie:
+            return self.should_set_cookie(app, session)
+        return session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         """Add the session's ``Set-Cookie`` and ``Vary: Cookie`` headers to ``response``.
 
         Raises :class:`~client_session_core.SessionTooLarge` when the session does not fit
         its cookie; Flask logs it and answers 500.
         """
-        codec = self.get_codec(app)
+        codec = self._codec_of_this_request(app)
         if codec is None or not isinstance(session, Session):
             return
-        if self._fixed_codec is None and session.data() and self.should_set_cookie(app, session):
-            # Flask's rule: a changed session, or a permanent one when
-            # SESSION_REFRESH_EACH_REQUEST is on (re-sent even if this request left it
-            # alone), is written.
+        if self._fixed_codec is None and session.data() and self._refresh_due(app, session):
             session.mark_modified()
         commit = codec.commit(session)
         for value in commit.set_cookie:
