@@ -216,12 +216,29 @@ for _adapter in ADAPTERS.values():
     _adapter_session(_adapter)
 
 
+def _undocumented_ranges() -> list[str]:
+    """The framework lower bounds that no page of docs/ states as "<name> <version> or later"."""
+    docs = " ".join(page.read_text().lower() for page in Path("docs").glob("*.md"))
+    missing = []
+    for adapter in ADAPTERS.values():
+        for framework in adapter.frameworks:
+            for spec in framework.specifier:
+                stated = f"{framework.name} {spec.version} or later"
+                if spec.operator == ">=" and stated not in docs:
+                    missing.append(f"{stated} ({adapter.path})")
+    return missing
+
+
 @nox.session(tags=["checks"])
 def lint(session: nox.Session) -> None:
-    """Check style and formatting with ruff over the whole repository."""
+    """Check style and formatting with ruff, and that docs/ states every supported range."""
     session.install(*nox.project.dependency_groups(nox.project.load_toml(), "lint"))
     session.run("ruff", "check", *session.posargs, ".")
     session.run("ruff", "format", "--check", ".")
+    # The ranges are declared once, in each adapter's pyproject.toml; the docs must follow.
+    missing = _undocumented_ranges()
+    if missing:
+        session.error("docs/ does not say: " + "; ".join(missing))
 
 
 def install_workspace(session: nox.Session, *extra: str) -> None:
