@@ -130,14 +130,21 @@ def cookie_header(headers: Headers) -> str | None:
 
 
 def with_session_headers(message: Message, commit: Commit) -> Message:
-    """``message`` with the commit's ``Set-Cookie`` headers appended and ``Vary`` merged."""
-    if not commit.set_cookie and not commit.vary_cookie:
+    """``message`` with the commit's ``Set-Cookie`` headers appended and ``Vary`` merged.
+
+    The message is updated in place, with a new header list (the application may hold on to
+    the one it sent), as Starlette's own middleware does.
+    """
+    set_cookie, vary_cookie = commit
+    if not set_cookie and not vary_cookie:
         return message
-    headers = [(name, value) for name, value in message.get("headers", ())]
-    headers += [(b"set-cookie", value.encode("latin-1")) for value in commit.set_cookie]
-    if commit.vary_cookie:
+    headers = list(message.get("headers", ()))
+    for value in set_cookie:
+        headers.append((b"set-cookie", value.encode("latin-1")))
+    if vary_cookie:
         add_vary_cookie(headers)
-    return {**message, "headers": headers}
+    message["headers"] = headers
+    return message
 
 
 def add_vary_cookie(headers: list[tuple[bytes, bytes]]) -> None:
