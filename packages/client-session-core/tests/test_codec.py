@@ -311,6 +311,27 @@ def test_clock_skew(make_codec: Any, clock: Any, ahead: int, accepted: bool) -> 
     assert session.rejected is (None if accepted else InvalidReason.FROM_THE_FUTURE)
 
 
+@pytest.mark.parametrize("change", ["modify", "rekey"])
+def test_a_session_from_a_clock_ahead_is_written_back(
+    make_codec: Any, clock: Any, primary_key: str, old_key: str, change: str
+) -> None:
+    clock.advance(30)  # another server, its clock 30 s ahead, creates the session
+    header = _start(make_codec(keys=KeyRing([old_key])) if change == "rekey" else make_codec())
+    clock.advance(-30)
+    codec = make_codec(keys=KeyRing([primary_key, old_key]))
+    session = codec.load(header)
+    if change == "modify":
+        session["count"] = 2
+    else:
+        session.mark_accessed()  # opened under the old key: resealed under the primary
+    commit = codec.commit(session)
+    assert len(commit.set_cookie) == 1
+    written = codec.load(_header(codec, commit))
+    assert written.rejected is None
+    assert written.created_at == NOW  # never after the issue time
+    assert written["count"] == (2 if change == "modify" else 1)
+
+
 # -- deletion -------------------------------------------------------------------------------
 
 

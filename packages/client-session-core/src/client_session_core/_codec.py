@@ -280,6 +280,10 @@ class SessionCodec:
             created_at = origin.created_at
         else:
             return _VARY_ONLY
+        if created_at > now:
+            # Sealed by a server whose clock runs ahead, within the allowed skew: the session
+            # cannot have begun after it is issued, so its absolute lifetime counts from now.
+            created_at = now
         return Commit(self._write(payload, created_at, now, persistent, origin), True)
 
     def max_age(self, created_at: int, now: int) -> int:
