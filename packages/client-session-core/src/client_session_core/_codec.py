@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from ._cookies import CookieWriter, parse_cookie_header
-from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
+from ._envelope import FLAG_PERSISTENT, Sealer, split_envelope
 from ._errors import ConfigurationError, InvalidReason, InvalidSession, SessionTooLarge
 from ._policy import MAX_CHUNKS, SessionPolicy
 from ._session import CookieOrigin, Session
@@ -47,6 +47,9 @@ class Commit(NamedTuple):
 _NOTHING = Commit()
 _VARY_ONLY = Commit((), True)
 _NEW = CookieOrigin()
+# tuple.__new__ straight from C, for the named tuples built on every request (their own
+# __new__ is a Python function): _make_tuple(Commit, (set_cookie, vary_cookie)).
+_make_tuple = tuple.__new__
 
 
 class _Deadlines:
@@ -105,6 +108,7 @@ class SessionCodec:
         "_deadlines",
         "_max_value",
         "_name",
+        "_name_bytes",
         "_sealer",
         "_serializer",
         "_session_class",
@@ -130,6 +134,7 @@ class SessionCodec:
         self._max_value = policy.max_cookie_size * policy.max_chunks
         # Read on every request: bound once, as plain attributes.
         self._name = policy.cookie_name
+        self._name_bytes = policy.cookie_name.encode()  # bound into every seal (the AAD)
         self._serializer = policy.serializer
         self._deadlines = _Deadlines(policy)
         self._check_not_before()
@@ -202,11 +207,12 @@ class SessionCodec:
     def _open(self, value: str, chunk_cookies: int) -> Session:
         if len(value) > self._max_value:
             raise InvalidSession(InvalidReason.MALFORMED)
-        envelope = Envelope.parse(value)
+        fields = split_envelope(value)
+        flags, _, created_at, issued_at = fields[:4]
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
-        self._deadlines.check(envelope.created_at, envelope.issued_at, int(self._clock()))
-        plaintext, key = self._sealer.open(envelope, cookie_name=self._name)
+        self._deadlines.check(created_at, issued_at, int(self._clock()))
+        plaintext, key = self._sealer.open_fields(fields, self._name_bytes)
         try:
             data = self._serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
@@ -214,15 +220,18 @@ class SessionCodec:
         if not isinstance(data, dict):
             # A third-party serializer that breaks its contract still never raises from load().
             raise InvalidSession(InvalidReason.BAD_PAYLOAD)
-        origin = CookieOrigin(
-            plaintext,
-            envelope.created_at,
-            envelope.issued_at,
-            bool(envelope.flags & FLAG_PERSISTENT),
-            key is not self.policy.keys.primary,
-            None,
-            chunk_cookies,
-            True,
+        origin = _make_tuple(
+            CookieOrigin,
+            (
+                plaintext,
+                created_at,
+                issued_at,
+                bool(flags & FLAG_PERSISTENT),
+                key is not self.policy.keys.primary,
+                None,
+                chunk_cookies,
+                True,
+            ),
         )
         return self._session_class(data, origin=origin, serializer=self._serializer)
 
@@ -284,7 +293,8 @@ class SessionCodec:
             # Sealed by a server whose clock runs ahead, within the allowed skew: the session
             # cannot have begun after it is issued, so its absolute lifetime counts from now.
             created_at = now
-        return Commit(self._write(payload, created_at, now, persistent, origin), True)
+        set_cookie = self._write(payload, created_at, now, persistent, origin)
+        return _make_tuple(Commit, (set_cookie, True))
 
     def max_age(self, created_at: int, now: int) -> int:
         """Seconds from ``now`` until a session created at ``created_at`` and issued now
@@ -296,12 +306,8 @@ class SessionCodec:
     ) -> tuple[str, ...]:
         policy = self.policy
         name = self._name
-        value = self._sealer.seal(
-            payload,
-            cookie_name=name,
-            created_at=created_at,
-            issued_at=now,
-            flags=FLAG_PERSISTENT if persistent else 0,
+        value = self._sealer.seal_encoded(
+            payload, self._name_bytes, created_at, now, FLAG_PERSISTENT if persistent else 0
         )
         max_age = self._deadlines.max_age(created_at, now) if persistent else None
         header = self._writer.set(name, value, max_age=max_age, now=now)

@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from ._errors import InvalidReason, InvalidSession
 from ._keys import Key, KeyRing
 
-__all__ = ["Envelope", "Sealer"]
+__all__ = ["Envelope", "EnvelopeFields", "Sealer", "split_envelope"]
 
 VERSION = 1
 FLAG_PERSISTENT = 0x01
@@ -135,13 +135,24 @@ class Envelope(NamedTuple):
     @classmethod
     def parse(cls, value: str) -> Envelope:
         """Decode and split ``value``; :class:`InvalidSession` if it is not a v1 envelope."""
-        raw = b64decode_strict(value)
-        if len(raw) < OVERHEAD:
-            raise InvalidSession(InvalidReason.MALFORMED)
-        version, flags, kid, created_at, issued_at, salt, nonce = _HEADER.unpack_from(raw)
-        if version != VERSION or flags & ~_KNOWN_FLAGS:
-            raise InvalidSession(InvalidReason.UNKNOWN_VERSION)
-        return cls(flags, kid, created_at, issued_at, salt, nonce, raw)
+        return _new_envelope(cls, split_envelope(value))
+
+
+# tuple.__new__ straight from C: a named tuple's own __new__ is a Python function.
+_new_envelope = tuple.__new__
+
+EnvelopeFields = tuple[int, bytes, int, int, bytes, bytes, bytes]
+
+
+def split_envelope(value: str) -> EnvelopeFields:
+    """:meth:`Envelope.parse` as a plain tuple, for the codec's hot path."""
+    raw = b64decode_strict(value)
+    if len(raw) < OVERHEAD:
+        raise InvalidSession(InvalidReason.MALFORMED)
+    version, flags, kid, created_at, issued_at, salt, nonce = _HEADER.unpack_from(raw)
+    if version != VERSION or flags & ~_KNOWN_FLAGS:
+        raise InvalidSession(InvalidReason.UNKNOWN_VERSION)
+    return flags, kid, created_at, issued_at, salt, nonce, raw
 
 
 class Sealer:
@@ -198,6 +209,22 @@ class Sealer:
 
         ``salt`` and ``nonce`` are for test vectors only: leave them unset.
         """
+        return self.seal_encoded(
+            plaintext, cookie_name.encode(), created_at, issued_at, flags, salt, nonce
+        )
+
+    def seal_encoded(
+        self,
+        plaintext: bytes,
+        cookie_name: bytes,
+        created_at: int,
+        issued_at: int,
+        flags: int = 0,
+        salt: bytes | None = None,
+        nonce: bytes | None = None,
+    ) -> str:
+        """:meth:`seal` with the cookie name already encoded and positional arguments, for
+        the codec, which seals on every response that changes a session."""
         if not 0 <= created_at <= issued_at <= _UINT32_MAX:
             raise ValueError("timestamps must satisfy 0 <= created_at <= issued_at < 2**32")
         if flags & ~_KNOWN_FLAGS:
@@ -210,7 +237,7 @@ class Sealer:
         if nonce is None:
             nonce = os.urandom(NONCE_SIZE)
         header = _HEADER.pack(VERSION, flags, key.kid, created_at, issued_at, salt, nonce)
-        sealed = subkey.encrypt(nonce, plaintext, header + cookie_name.encode())
+        sealed = subkey.encrypt(nonce, plaintext, header + cookie_name)
         return b64encode(header + sealed)
 
     def open(self, envelope: Envelope, *, cookie_name: str) -> tuple[bytes, Key]:
@@ -218,24 +245,27 @@ class Sealer:
 
         :class:`InvalidSession` with ``UNKNOWN_KEY`` or ``FORGED``; nothing else.
         """
-        cached = self._opening.get(envelope.salt)
-        if cached is not None and cached[1].kid == envelope.kid:
+        return self.open_fields(envelope, cookie_name.encode())
+
+    def open_fields(self, fields: EnvelopeFields, cookie_name: bytes) -> tuple[bytes, Key]:
+        """:meth:`open` of :func:`split_envelope`'s fields with the cookie name already
+        encoded, for the codec, which opens a cookie on every request."""
+        _, kid, _, _, salt, nonce, raw = fields
+        cached = self._opening.get(salt)
+        if cached is not None and cached[1].kid == kid:
             subkey, key = cached
         else:
-            found = self._keys.find(envelope.kid)
+            found = self._keys.find(kid)
             if found is None:
                 raise InvalidSession(InvalidReason.UNKNOWN_KEY)
-            key, subkey, cached = found, _derive_subkey(found, envelope.salt), None
-        raw = envelope.raw
+            key, subkey, cached = found, _derive_subkey(found, salt), None
         try:
-            plaintext = subkey.decrypt(
-                envelope.nonce, raw[HEADER_SIZE:], raw[:HEADER_SIZE] + cookie_name.encode()
-            )
+            plaintext = subkey.decrypt(nonce, raw[HEADER_SIZE:], raw[:HEADER_SIZE] + cookie_name)
         except InvalidTag:
             raise InvalidSession(InvalidReason.FORGED) from None
         if cached is None:
             # Only subkeys proven by a valid tag enter the cache.
             if len(self._opening) >= _SUBKEY_CACHE_SIZE:
                 self._opening.clear()
-            self._opening[envelope.salt] = (subkey, key)
+            self._opening[salt] = (subkey, key)
         return plaintext, key

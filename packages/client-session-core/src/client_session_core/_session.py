@@ -61,7 +61,8 @@ class Session(dict[str, Any]):
         persistent: bool | None = None,
         serializer: Serializer = JSON,
     ) -> None:
-        super().__init__(data or {})
+        if data:
+            dict.update(self, data)
         self._origin = origin
         self._accessed = False
         self._forced = False
@@ -237,4 +238,5 @@ class Session(dict[str, Any]):
 
     def data(self) -> dict[str, Any]:
         """The content as a plain dict, without marking the session accessed."""
+        # dict.copy(self) would go through keys() and __getitem__, overridden here.
         return dict(super().items())
