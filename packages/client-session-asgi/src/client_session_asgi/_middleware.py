@@ -139,10 +139,10 @@ def with_session_headers(message: Message, commit: Commit) -> Message:
     if not set_cookie and not vary_cookie:
         return message
     headers = list(message.get("headers", ()))
+    if vary_cookie:
+        add_vary_cookie(headers)  # first: it reads every header, and ours hold no Vary
     for value in set_cookie:
         headers.append((b"set-cookie", value.encode("latin-1")))
-    if vary_cookie:
-        add_vary_cookie(headers)
     message["headers"] = headers
     return message
 

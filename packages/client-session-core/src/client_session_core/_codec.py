@@ -109,6 +109,7 @@ class SessionCodec:
         "_max_value",
         "_name",
         "_name_bytes",
+        "_primary",
         "_sealer",
         "_serializer",
         "_session_class",
@@ -135,6 +136,7 @@ class SessionCodec:
         # Read on every request: bound once, as plain attributes.
         self._name = policy.cookie_name
         self._name_bytes = policy.cookie_name.encode()  # bound into every seal (the AAD)
+        self._primary = policy.keys.primary
         self._serializer = policy.serializer
         self._deadlines = _Deadlines(policy)
         self._check_not_before()
@@ -208,7 +210,7 @@ class SessionCodec:
         if len(value) > self._max_value:
             raise InvalidSession(InvalidReason.MALFORMED)
         fields = split_envelope(value)
-        flags, _, created_at, issued_at = fields[:4]
+        flags, _, created_at, issued_at, _, _, _ = fields
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
         self._deadlines.check(created_at, issued_at, int(self._clock()))
@@ -227,7 +229,7 @@ class SessionCodec:
                 created_at,
                 issued_at,
                 bool(flags & FLAG_PERSISTENT),
-                key is not self.policy.keys.primary,
+                key is not self._primary,
                 None,
                 chunk_cookies,
                 True,
