@@ -125,8 +125,12 @@ def cookie_header(headers: Headers) -> str | None:
     ASGI servers lower-case request header names (the ASGI HTTP spec; Starlette relies on
     it too), so no name is lower-cased here, on every request.
     """
-    values = [value.decode("latin-1") for name, value in headers if name == b"cookie"]
-    return "; ".join(values) if values else None
+    found = None
+    for name, value in headers:  # a plain loop: it runs on every request
+        if name == b"cookie":
+            text = value.decode("latin-1")
+            found = text if found is None else f"{found}; {text}"
+    return found
 
 
 def with_session_headers(message: Message, commit: Commit) -> Message:
@@ -149,16 +153,15 @@ def with_session_headers(message: Message, commit: Commit) -> Message:
 
 def add_vary_cookie(headers: list[tuple[bytes, bytes]]) -> None:
     """Add ``Cookie`` to the response's ``Vary``, once (RFC 9110 section 12.5.5)."""
-    first_vary = None
-    for index, (name, value) in enumerate(headers):
+    names = [name.lower() for name, _ in headers]
+    if b"vary" not in names:  # as in most responses
+        headers.append((b"vary", b"Cookie"))
+        return
+    first_vary = names.index(b"vary")
+    for name, value in headers[first_vary:]:
         if name.lower() == b"vary":
             fields = {field.strip().lower() for field in value.split(b",")}
             if b"cookie" in fields or b"*" in fields:
                 return
-            if first_vary is None:
-                first_vary = index
-    if first_vary is None:
-        headers.append((b"vary", b"Cookie"))
-    else:
-        name, value = headers[first_vary]
-        headers[first_vary] = (name, value + b", Cookie" if value.strip() else b"Cookie")
+    name, value = headers[first_vary]
+    headers[first_vary] = (name, value + b", Cookie" if value.strip() else b"Cookie")
