@@ -8,7 +8,7 @@ from typing import Any
 from tornado.concurrent import Future
 from tornado.web import RequestHandler
 
-from client_session_core import Commit, Session, SessionError
+from client_session_core import Commit, Session, SessionCodec, SessionError
 
 from ._settings import session_codec
 
@@ -44,6 +44,8 @@ class SessionMixin(RequestHandler):
     """
 
     _client_session: Session | None = None
+    # The application's codec, looked up once a request (see _codec()).
+    _client_session_codec: SessionCodec | None = None
     # The serialized session the client holds once the headers are out, to tell a change
     # made after the first flush() (which cannot be saved any more) from none.
     _client_session_sent: bytes | None = None
@@ -58,7 +60,7 @@ class SessionMixin(RequestHandler):
             # RFC 9113 section 8.2.3: an HTTP/2 request may split the Cookie header in
             # several fields, to be joined with "; ".
             cookie_fields = self.request.headers.get_list("Cookie")
-            session = session_codec(self.application).load("; ".join(cookie_fields))
+            session = self._codec().load("; ".join(cookie_fields))
             self._client_session = session
             if self._headers_written:
                 self._client_session_sent = self._serialized(session)
@@ -98,7 +100,7 @@ class SessionMixin(RequestHandler):
 
     def _commit(self, session: Session, *, streaming: bool) -> Commit | None:
         try:
-            return session_codec(self.application).commit(session)
+            return self._codec().commit(session)
         except SessionError:
             if not self._client_session_in_error_page:
                 # Out of the handler or finish(): Tornado logs it and sends a 500 page,
@@ -118,17 +120,26 @@ class SessionMixin(RequestHandler):
                 self.set_header("Content-Length", "0")
             return None
 
+    def _codec(self) -> SessionCodec:
+        codec = self._client_session_codec
+        if codec is None:
+            codec = self._client_session_codec = session_codec(self.application)
+        return codec
+
     def _vary_on_cookie(self) -> None:
         # One Vary header holding every field name (RFC 9110 section 12.5.5), not a
         # second "Vary: Cookie" beside the application's own.
         present = self._headers.get_list("Vary")
+        if not present:  # as in most responses
+            self.set_header("Vary", "Cookie")
+            return
         names = {name.strip().lower() for value in present for name in value.split(",")}
         if "cookie" not in names and "*" not in names:
             self.set_header("Vary", ", ".join([*present, "Cookie"]))
 
     def _serialized(self, session: Session) -> bytes | None:
         try:
-            return session_codec(self.application).policy.serializer.dumps(session.data())
+            return self._codec().policy.serializer.dumps(session.data())
         except (TypeError, ValueError):
             return None
 
