@@ -699,6 +699,19 @@ def test_keys_from_the_environment_without_a_secret_key(
     assert codec.policy.keys.primary.kid == KeyRing([key]).primary.kid
 
 
+def test_the_settings_kept_per_app_never_show_the_keys(app: flask.Flask) -> None:
+    primary, old = generate_key(), generate_key()
+    app.secret_key = primary
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
+    interface.get_codec(app)
+    (settings, _), *_ = interface._codecs.values()  # what a traceback with locals could show
+    shown = repr(settings)
+    assert primary not in shown
+    assert old not in shown
+    assert "keys=<hidden>" in shown
+
+
 def test_codec_is_cached_and_rebuilt_when_the_config_changes(app: flask.Flask) -> None:
     interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
     first = interface.get_codec(app)

@@ -14,7 +14,7 @@ import os
 import time
 import weakref
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from flask.json.provider import DefaultJSONProvider
 from flask.json.tag import TaggedJSONSerializer
@@ -144,11 +144,14 @@ def _not_json(constant: str) -> Any:
 KeySource = KeyRing | tuple[str | bytes, ...]
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class _FlaskSessionSettings:
-    """The Flask settings a policy is built from; a change rebuilds the app's codec."""
+class _FlaskSessionSettings(NamedTuple):
+    """The Flask settings a policy is built from; a change rebuilds the app's codec.
 
-    keys: KeySource = dataclasses.field(repr=False)
+    A named tuple: they are read and compared on every request, and a tuple is built and
+    compared in C.
+    """
+
+    keys: KeySource
     keys_origin: str
     cookie_name: str
     domain: str | None
@@ -159,6 +162,11 @@ class _FlaskSessionSettings:
     partitioned: bool
     lifetime: int
     max_cookie_size: int
+
+    def __repr__(self) -> str:
+        # Never the keys: a repr may end up in a log or a traceback.
+        shown = [f"{name}={value!r}" for name, value in self._asdict().items() if name != "keys"]
+        return f"_FlaskSessionSettings(keys=<hidden>, {', '.join(shown)})"
 
 
 class EncryptedCookieSessionInterface(SessionInterface):
