@@ -147,8 +147,8 @@ KeySource = KeyRing | tuple[str | bytes, ...]
 class _FlaskSessionSettings(NamedTuple):
     """The Flask settings a policy is built from; a change rebuilds the app's codec.
 
-    A named tuple: they are read and compared on every request, and a tuple is built and
-    compared in C.
+    A named tuple: they are read and compared on every request, and a tuple compares in C
+    and is built without a frozen dataclass's ``object.__setattr__`` call per field.
     """
 
     keys: KeySource
