@@ -108,7 +108,6 @@ class SessionCodec:
         "_deadlines",
         "_max_value",
         "_name",
-        "_name_bytes",
         "_primary",
         "_sealer",
         "_serializer",
@@ -135,7 +134,6 @@ class SessionCodec:
         self._max_value = policy.max_cookie_size * policy.max_chunks
         # Read on every request: bound once, as plain attributes.
         self._name = policy.cookie_name
-        self._name_bytes = policy.cookie_name.encode()  # bound into every seal (the AAD)
         self._primary = policy.keys.primary
         self._serializer = policy.serializer
         self._deadlines = _Deadlines(policy)
@@ -214,7 +212,7 @@ class SessionCodec:
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
         self._deadlines.check(created_at, issued_at, int(self._clock()))
-        plaintext, key = self._sealer.open_fields(fields, self._name_bytes)
+        plaintext, key = self._sealer.open(fields, cookie_name=self._name)
         try:
             data = self._serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
@@ -308,8 +306,12 @@ class SessionCodec:
     ) -> tuple[str, ...]:
         policy = self.policy
         name = self._name
-        value = self._sealer.seal_encoded(
-            payload, self._name_bytes, created_at, now, FLAG_PERSISTENT if persistent else 0
+        value = self._sealer.seal(
+            payload,
+            cookie_name=name,
+            created_at=created_at,
+            issued_at=now,
+            flags=FLAG_PERSISTENT if persistent else 0,
         )
         max_age = self._deadlines.max_age(created_at, now) if persistent else None
         header = self._writer.set(name, value, max_age=max_age, now=now)

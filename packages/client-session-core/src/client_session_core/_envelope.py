@@ -135,11 +135,8 @@ class Envelope(NamedTuple):
     @classmethod
     def parse(cls, value: str) -> Envelope:
         """Decode and split ``value``; :class:`InvalidSession` if it is not a v1 envelope."""
-        return _new_envelope(cls, split_envelope(value))
+        return cls._make(split_envelope(value))
 
-
-# tuple.__new__ straight from C: a named tuple's own __new__ is a Python function.
-_new_envelope = tuple.__new__
 
 EnvelopeFields = tuple[int, bytes, int, int, bytes, bytes, bytes]
 
@@ -209,22 +206,6 @@ class Sealer:
 
         ``salt`` and ``nonce`` are for test vectors only: leave them unset.
         """
-        return self.seal_encoded(
-            plaintext, cookie_name.encode(), created_at, issued_at, flags, salt, nonce
-        )
-
-    def seal_encoded(
-        self,
-        plaintext: bytes,
-        cookie_name: bytes,
-        created_at: int,
-        issued_at: int,
-        flags: int = 0,
-        salt: bytes | None = None,
-        nonce: bytes | None = None,
-    ) -> str:
-        """:meth:`seal` with the cookie name already encoded and positional arguments, for
-        the codec, which seals on every response that changes a session."""
         if not 0 <= created_at <= issued_at <= _UINT32_MAX:
             raise ValueError("timestamps must satisfy 0 <= created_at <= issued_at < 2**32")
         if flags & ~_KNOWN_FLAGS:
@@ -237,20 +218,16 @@ class Sealer:
         if nonce is None:
             nonce = os.urandom(NONCE_SIZE)
         header = _HEADER.pack(VERSION, flags, key.kid, created_at, issued_at, salt, nonce)
-        sealed = subkey.encrypt(nonce, plaintext, header + cookie_name)
+        sealed = subkey.encrypt(nonce, plaintext, header + cookie_name.encode())
         return b64encode(header + sealed)
 
-    def open(self, envelope: Envelope, *, cookie_name: str) -> tuple[bytes, Key]:
-        """The plaintext of ``envelope`` and the key that opened it.
+    def open(self, envelope: EnvelopeFields, *, cookie_name: str) -> tuple[bytes, Key]:
+        """The plaintext of ``envelope`` (an :class:`Envelope`, or the plain tuple of
+        :func:`split_envelope`) and the key that opened it.
 
         :class:`InvalidSession` with ``UNKNOWN_KEY`` or ``FORGED``; nothing else.
         """
-        return self.open_fields(envelope, cookie_name.encode())
-
-    def open_fields(self, fields: EnvelopeFields, cookie_name: bytes) -> tuple[bytes, Key]:
-        """:meth:`open` of :func:`split_envelope`'s fields with the cookie name already
-        encoded, for the codec, which opens a cookie on every request."""
-        _, kid, _, _, salt, nonce, raw = fields
+        _, kid, _, _, salt, nonce, raw = envelope
         cached = self._opening.get(salt)
         if cached is not None and cached[1].kid == kid:
             subkey, key = cached
@@ -259,8 +236,9 @@ class Sealer:
             if found is None:
                 raise InvalidSession(InvalidReason.UNKNOWN_KEY)
             key, subkey, cached = found, _derive_subkey(found, salt), None
+        aad = raw[:HEADER_SIZE] + cookie_name.encode()
         try:
-            plaintext = subkey.decrypt(nonce, raw[HEADER_SIZE:], raw[:HEADER_SIZE] + cookie_name)
+            plaintext = subkey.decrypt(nonce, raw[HEADER_SIZE:], aad)
         except InvalidTag:
             raise InvalidSession(InvalidReason.FORGED) from None
         if cached is None:

@@ -72,21 +72,15 @@ class JSONSerializer:
         )
         self._scan = self._decoder.scan_once  # type: ignore[attr-defined]
 
-    def _encode(self, value: Any) -> bytes:
-        if self._encode_c is None or not isinstance(value, dict):
-            text = self._encoder.encode(value)
-        else:
-            text = "".join(self._encode_c(value, 0))
-        # UTF-8 refuses lone surrogates ("\ud800"), which the encoder lets through.
-        return text.encode("utf-8")
-
     def dumps(self, data: Mapping[str, Any]) -> bytes:
         """Compact JSON bytes of ``data``."""
         try:
-            if self._encode_c is not None and type(data) is dict:
-                # _encode's fast path, inline: this runs on every response.
-                return "".join(self._encode_c(data, 0)).encode("utf-8")
-            return self._encode(data)
+            if self._encode_c is not None and isinstance(data, dict):
+                text = "".join(self._encode_c(data, 0))
+            else:
+                text = self._encoder.encode(data)
+            # UTF-8 refuses lone surrogates ("\ud800"), which the encoder lets through.
+            return text.encode("utf-8")
         except (TypeError, ValueError, RecursionError) as exc:
             raise find_unserializable(data, self._encode_checked, exc) from None
 
