@@ -212,7 +212,7 @@ class SessionCodec:
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
         self._deadlines.check(created_at, issued_at, int(self._clock()))
-        plaintext, key = self._sealer.open(fields, cookie_name=self._name)
+        plaintext, key = self._sealer.open(fields, self._name)
         try:
             data = self._serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
@@ -307,14 +307,10 @@ class SessionCodec:
         policy = self.policy
         name = self._name
         value = self._sealer.seal(
-            payload,
-            cookie_name=name,
-            created_at=created_at,
-            issued_at=now,
-            flags=FLAG_PERSISTENT if persistent else 0,
+            payload, name, created_at, now, FLAG_PERSISTENT if persistent else 0
         )
         max_age = self._deadlines.max_age(created_at, now) if persistent else None
-        header = self._writer.set(name, value, max_age=max_age, now=now)
+        header = self._writer.set(name, value, max_age, now)
         limit = policy.max_cookie_size
         if len(header) <= limit:
             if not origin.chunk_cookies:

@@ -89,7 +89,7 @@ class CookieWriter:
         self._before = before
         self._after = after
 
-    def set(self, name: str, value: str, *, max_age: int | None, now: int) -> str:
+    def set(self, name: str, value: str, max_age: int | None, now: int) -> str:
         """A Set-Cookie value; ``max_age=None`` makes a browser-session cookie."""
         if max_age is None:
             return f"{name}={value}{self._before}{self._after}"

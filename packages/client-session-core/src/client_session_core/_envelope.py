@@ -157,6 +157,7 @@ class Sealer:
 
     def __init__(self, keys: KeyRing) -> None:
         self._keys = keys
+        self._kid = keys.primary.kid
         self._lock = threading.Lock()
         # salt -> (subkey, key): subkeys that have opened a cookie, so the HKDF is skipped.
         self._opening: dict[bytes, tuple[AESGCM, Key]] = {}
@@ -176,29 +177,26 @@ class Sealer:
         self._sealing = None
         self._sealing_uses = 0
 
-    def _sealing_subkey(self) -> tuple[bytes, AESGCM]:
-        current = self._sealing
-        # The use count is read and bumped without the lock: a race can only let a few
-        # more messages than SUBKEY_USES through, which is nothing beside GCM's 2**32.
-        if current is None or self._sealing_uses >= SUBKEY_USES:
-            with self._lock:
-                current = self._sealing
-                if current is None or self._sealing_uses >= SUBKEY_USES:
-                    salt = os.urandom(SALT_SIZE)
-                    current = (salt, _derive_subkey(self._keys.primary, salt))
-                    self._sealing = current
-                    self._sealing_uses = 0
-        self._sealing_uses += 1
-        return current
+    def _next_sealing_subkey(self) -> tuple[bytes, AESGCM]:
+        # A fresh salt, hence a fresh subkey: on the first seal, and after SUBKEY_USES.
+        with self._lock:
+            current = self._sealing
+            if current is None or self._sealing_uses >= SUBKEY_USES:
+                salt = os.urandom(SALT_SIZE)
+                current = (salt, _derive_subkey(self._keys.primary, salt))
+                self._sealing = current
+                self._sealing_uses = 0
+            self._sealing_uses += 1
+            return current
 
     def seal(
         self,
         plaintext: bytes,
-        *,
         cookie_name: str,
         created_at: int,
         issued_at: int,
         flags: int = 0,
+        *,
         salt: bytes | None = None,
         nonce: bytes | None = None,
     ) -> str:
@@ -210,18 +208,22 @@ class Sealer:
             raise ValueError("timestamps must satisfy 0 <= created_at <= issued_at < 2**32")
         if flags & ~_KNOWN_FLAGS:
             raise ValueError(f"unknown envelope flags {flags:#x}")
-        key = self._keys.primary
-        if salt is None:
-            salt, subkey = self._sealing_subkey()
+        if salt is not None:
+            subkey = _derive_subkey(self._keys.primary, salt)
+        elif self._sealing is not None and self._sealing_uses < SUBKEY_USES:
+            # The use count is read and bumped without the lock: a race can only let a few
+            # more messages than SUBKEY_USES through, which is nothing beside GCM's 2**32.
+            self._sealing_uses += 1
+            salt, subkey = self._sealing
         else:
-            subkey = _derive_subkey(key, salt)
+            salt, subkey = self._next_sealing_subkey()
         if nonce is None:
             nonce = os.urandom(NONCE_SIZE)
-        header = _HEADER.pack(VERSION, flags, key.kid, created_at, issued_at, salt, nonce)
+        header = _HEADER.pack(VERSION, flags, self._kid, created_at, issued_at, salt, nonce)
         sealed = subkey.encrypt(nonce, plaintext, header + cookie_name.encode())
         return b64encode(header + sealed)
 
-    def open(self, envelope: EnvelopeFields, *, cookie_name: str) -> tuple[bytes, Key]:
+    def open(self, envelope: EnvelopeFields, cookie_name: str) -> tuple[bytes, Key]:
         """The plaintext of ``envelope`` (an :class:`Envelope`, or the plain tuple of
         :func:`split_envelope`) and the key that opened it.
 

@@ -140,43 +140,43 @@ class Session(dict[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         self._accessed = True
-        return super().__getitem__(key)
+        return dict.__getitem__(self, key)
 
     def get(self, key: str, default: Any = None) -> Any:
         self._accessed = True
-        return super().get(key, default)
+        return dict.get(self, key, default)
 
     def __contains__(self, key: object) -> bool:
         self._accessed = True
-        return super().__contains__(key)
+        return dict.__contains__(self, key)
 
     def __iter__(self) -> Iterator[str]:
         self._accessed = True
-        return super().__iter__()
+        return dict.__iter__(self)
 
     def __len__(self) -> int:
         self._accessed = True
-        return super().__len__()
+        return dict.__len__(self)
 
     def keys(self) -> Any:
         self._accessed = True
-        return super().keys()
+        return dict.keys(self)
 
     def values(self) -> Any:
         self._accessed = True
-        return super().values()
+        return dict.values(self)
 
     def items(self) -> Any:
         self._accessed = True
-        return super().items()
+        return dict.items(self)
 
     def copy(self) -> dict[str, Any]:
         """A plain ``dict`` copy (shallow)."""
         self._accessed = True
-        return dict(super().items())
+        return dict(dict.items(self))
 
     def __repr__(self) -> str:
-        return f"Session({dict(super().items())!r})"
+        return f"Session({dict(dict.items(self))!r})"
 
     # -- writes: modification itself is found by comparing content at commit time -------
 
@@ -184,25 +184,25 @@ class Session(dict[str, Any]):
         if not isinstance(key, str):
             raise TypeError(f"session keys are strings, not {type(key).__name__}")
         self._accessed = True
-        super().__setitem__(key, value)
+        dict.__setitem__(self, key, value)
 
     def __delitem__(self, key: str) -> None:
         self._accessed = True
-        super().__delitem__(key)
+        dict.__delitem__(self, key)
 
     def pop(self, key: str, *default: Any) -> Any:
         self._accessed = True
-        return super().pop(key, *default)
+        return dict.pop(self, key, *default)
 
     def popitem(self) -> tuple[str, Any]:
         self._accessed = True
-        return super().popitem()
+        return dict.popitem(self)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         self._accessed = True
-        if not super().__contains__(key):
+        if not dict.__contains__(self, key):
             self[key] = default
-        return super().__getitem__(key)
+        return dict.__getitem__(self, key)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
@@ -217,7 +217,7 @@ class Session(dict[str, Any]):
         filled again afterwards starts a new absolute lifetime (as after a logout)."""
         self._accessed = True
         self._cleared = True
-        super().clear()
+        dict.clear(self)
 
     # -- for the codec --------------------------------------------------------------------
 
@@ -239,4 +239,4 @@ class Session(dict[str, Any]):
     def data(self) -> dict[str, Any]:
         """The content as a plain dict, without marking the session accessed."""
         # dict.copy(self) would go through keys() and __getitem__, overridden here.
-        return dict(super().items())
+        return dict(dict.items(self))
