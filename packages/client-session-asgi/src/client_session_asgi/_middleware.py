@@ -153,12 +153,13 @@ def with_session_headers(message: Message, commit: Commit) -> Message:
 
 def add_vary_cookie(headers: list[tuple[bytes, bytes]]) -> None:
     """Add ``Cookie`` to the response's ``Vary``, once (RFC 9110 section 12.5.5)."""
-    for first_vary, (name, _) in enumerate(headers):
+    for name, _ in headers:
         if name.lower() == b"vary":
             break
     else:  # no Vary yet, as in most responses
         headers.append((b"vary", b"Cookie"))
         return
+    first_vary = [name.lower() for name, _ in headers].index(b"vary")
     for name, value in headers[first_vary:]:
         if name.lower() == b"vary":
             fields = {field.strip().lower() for field in value.split(b",")}

@@ -103,6 +103,7 @@ class SessionCodec:
     """
 
     __slots__ = (
+        "_aad_name",
         "_chunk_names",
         "_clock",
         "_deadlines",
@@ -134,6 +135,7 @@ class SessionCodec:
         self._max_value = policy.max_cookie_size * policy.max_chunks
         # Read on every request: bound once, as plain attributes.
         self._name = policy.cookie_name
+        self._aad_name = policy.cookie_name.encode()
         self._primary = policy.keys.primary
         self._serializer = policy.serializer
         self._deadlines = _Deadlines(policy)
@@ -207,12 +209,11 @@ class SessionCodec:
     def _open(self, value: str, chunk_cookies: int) -> Session:
         if len(value) > self._max_value:
             raise InvalidSession(InvalidReason.MALFORMED)
-        fields = split_envelope(value)
-        flags, _, created_at, issued_at, _, _, _ = fields
+        flags, kid, created_at, issued_at, salt, nonce, raw = split_envelope(value)
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
         self._deadlines.check(created_at, issued_at, int(self._clock()))
-        plaintext, key = self._sealer.open(fields, self._name)
+        plaintext, key = self._sealer._open_parts(kid, salt, nonce, raw, self._aad_name)
         try:
             data = self._serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
@@ -306,8 +307,9 @@ class SessionCodec:
     ) -> tuple[str, ...]:
         policy = self.policy
         name = self._name
-        value = self._sealer.seal(
-            payload, name, created_at, now, FLAG_PERSISTENT if persistent else 0
+        # The arguments are valid by construction: commit orders the timestamps.
+        value = self._sealer._seal_checked(
+            payload, self._aad_name, created_at, now, FLAG_PERSISTENT if persistent else 0
         )
         max_age = self._deadlines.max_age(created_at, now) if persistent else None
         header = self._writer.set(name, value, max_age, now)

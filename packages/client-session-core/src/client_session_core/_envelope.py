@@ -208,20 +208,37 @@ class Sealer:
             raise ValueError("timestamps must satisfy 0 <= created_at <= issued_at < 2**32")
         if flags & ~_KNOWN_FLAGS:
             raise ValueError(f"unknown envelope flags {flags:#x}")
-        if salt is not None:
-            subkey = _derive_subkey(self._keys.primary, salt)
-        elif self._sealing is not None and self._sealing_uses < SUBKEY_USES:
-            # The use count is read and bumped without the lock: a race can only let a few
-            # more messages than SUBKEY_USES through, which is nothing beside GCM's 2**32.
-            self._sealing_uses += 1
-            salt, subkey = self._sealing
-        else:
-            salt, subkey = self._next_sealing_subkey()
+        subkey = None if salt is None else _derive_subkey(self._keys.primary, salt)
+        return self._seal_checked(
+            plaintext, cookie_name.encode(), created_at, issued_at, flags, salt, subkey, nonce
+        )
+
+    def _seal_checked(
+        self,
+        plaintext: bytes,
+        aad_name: bytes,
+        created_at: int,
+        issued_at: int,
+        flags: int,
+        salt: bytes | None = None,
+        subkey: AESGCM | None = None,
+        nonce: bytes | None = None,
+    ) -> str:
+        """:meth:`seal` for a caller that has checked its arguments (the codec, on every
+        response): ``aad_name`` is the cookie name in UTF-8, the timestamps are ordered
+        (``struct`` still refuses any out of range), the flags known."""
+        if subkey is None:
+            if self._sealing is not None and self._sealing_uses < SUBKEY_USES:
+                # The use count is read and bumped without the lock: a race can only let a
+                # few more messages than SUBKEY_USES through, nothing beside GCM's 2**32.
+                self._sealing_uses += 1
+                salt, subkey = self._sealing
+            else:
+                salt, subkey = self._next_sealing_subkey()
         if nonce is None:
             nonce = os.urandom(NONCE_SIZE)
         header = _HEADER.pack(VERSION, flags, self._kid, created_at, issued_at, salt, nonce)
-        sealed = subkey.encrypt(nonce, plaintext, header + cookie_name.encode())
-        return b64encode(header + sealed)
+        return b64encode(header + subkey.encrypt(nonce, plaintext, header + aad_name))
 
     def open(self, envelope: EnvelopeFields, cookie_name: str) -> tuple[bytes, Key]:
         """The plaintext of ``envelope`` (an :class:`Envelope`, or the plain tuple of
@@ -230,6 +247,13 @@ class Sealer:
         :class:`InvalidSession` with ``UNKNOWN_KEY`` or ``FORGED``; nothing else.
         """
         _, kid, _, _, salt, nonce, raw = envelope
+        return self._open_parts(kid, salt, nonce, raw, cookie_name.encode())
+
+    def _open_parts(
+        self, kid: bytes, salt: bytes, nonce: bytes, raw: bytes, aad_name: bytes
+    ) -> tuple[bytes, Key]:
+        """:meth:`open` from the envelope's parts, ``aad_name`` the cookie name in UTF-8
+        (for the codec, which has them apart on every request)."""
         cached = self._opening.get(salt)
         if cached is not None and cached[1].kid == kid:
             subkey, key = cached
@@ -238,9 +262,8 @@ class Sealer:
             if found is None:
                 raise InvalidSession(InvalidReason.UNKNOWN_KEY)
             key, subkey, cached = found, _derive_subkey(found, salt), None
-        aad = raw[:HEADER_SIZE] + cookie_name.encode()
         try:
-            plaintext = subkey.decrypt(nonce, raw[HEADER_SIZE:], aad)
+            plaintext = subkey.decrypt(nonce, raw[HEADER_SIZE:], raw[:HEADER_SIZE] + aad_name)
         except InvalidTag:
             raise InvalidSession(InvalidReason.FORGED) from None
         if cached is None:
