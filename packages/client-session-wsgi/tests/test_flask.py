@@ -810,9 +810,29 @@ def test_a_value_json_cannot_hold_names_its_key(app: flask.Flask, client: FlaskC
     @app.route("/<kind>")
     def store(kind: str) -> str:
         flask.session["fine"] = 1
-        flask.session["bad"] = object() if kind == "object" else float("nan")
+        if kind == "cycle":
+            loop: list[Any] = []
+            loop.append(loop)
+            flask.session["bad"] = loop
+        else:
+            flask.session["bad"] = object() if kind == "object" else float("nan")
         return ""
 
-    for kind in ("object", "nan"):
+    for kind in ("object", "nan", "cycle"):
         with pytest.raises(UnserializableValue, match="'bad'"):
             client.get(f"/{kind}")
+
+
+def test_a_cookie_holding_a_json_constant_that_is_not_json_opens_empty(
+    app: flask.Flask, client: FlaskClient
+) -> None:
+    codec = app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+    now = int(codec.clock())
+    sealed = codec._sealer.seal(b'{"n":NaN}', "session", now, now)
+
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return dict(flask.session)
+
+    client.set_cookie("session", sealed)
+    assert client.get("/").json == {}

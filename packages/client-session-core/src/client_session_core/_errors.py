@@ -95,7 +95,8 @@ class SessionTooLarge(SessionError, ValueError):
 
 
 class UnserializableValue(SessionError, TypeError):
-    """A session value the serializer cannot write. ``key`` names the top-level key."""
+    """A session value the serializer cannot write. ``key`` names the top-level key,
+    ``detail`` says what the serializer refused."""
 
     def __init__(self, key: str, detail: str) -> None:
         super().__init__(
@@ -103,3 +104,4 @@ class UnserializableValue(SessionError, TypeError):
             "Store JSON values only (dict, list, str, int, float, bool, None)."
         )
         self.key = key
+        self.detail = detail

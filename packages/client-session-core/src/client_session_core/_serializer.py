@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
@@ -50,16 +50,26 @@ class JSONSerializer:
     """Compact UTF-8 JSON (RFC 8259): objects, arrays, strings, numbers, true/false/null.
 
     NaN and infinities are refused (they are not JSON). Tuples come back as lists; that
-    is JSON's doing.
+    is JSON's doing. ``default`` and ``object_hook`` are :mod:`json`'s: a function that
+    turns another type into a JSON value when writing, and one that rebuilds each object
+    when reading (Flask's tagged JSON uses both). The encoder and decoder are built once,
+    not on every call as :func:`json.dumps` with options would.
     """
 
     __slots__ = ("_decoder", "_encode_c", "_encoder", "_scan")
 
-    def __init__(self) -> None:
-        self._encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    def __init__(
+        self,
+        *,
+        default: Callable[[Any], Any] | None = None,
+        object_hook: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> None:
+        self._encoder = json.JSONEncoder(
+            separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=default
+        )
         # Python's decoder reads NaN, Infinity and -Infinity by default; they are not JSON
         # (RFC 8259 section 6), and a session holding one could never be written back.
-        self._decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+        self._decoder = json.JSONDecoder(parse_constant=_refuse_constant, object_hook=object_hook)
         # JSONEncoder.encode builds a new C encoder on every call; sessions are encoded on
         # every response, so the same C encoder (the one encode() would build) is kept.
         # Without circular-reference markers a cycle ends in RecursionError, caught below.

@@ -9,7 +9,6 @@ two calls with the core's codec; Flask's cookie settings become the codec's poli
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 import weakref
@@ -92,53 +91,42 @@ class TaggedJSONSessionSerializer:
     :class:`~flask.json.tag.TaggedJSONSerializer` apply.
     """
 
-    __slots__ = ("tagged",)
+    __slots__ = ("_json", "_tagged")
 
     def __init__(self, tagged: TaggedJSONSerializer = session_json_serializer) -> None:
-        self.tagged = tagged
+        self._tagged = tagged
+        # The core's compact, NaN-refusing JSON, with Flask's fallback for other types
+        # (dates, decimals, dataclasses), the same in and out of an app context so that
+        # equal content gives equal bytes, and each object untagged as it is read
+        # (innermost first, as Flask's own loads does).
+        self._json = JSONSerializer(default=DefaultJSONProvider.default, object_hook=tagged.untag)
+
+    @property
+    def tagged(self) -> TaggedJSONSerializer:
+        """The Flask serializer whose tags apply."""
+        return self._tagged
 
     def dumps(self, data: Mapping[str, Any]) -> bytes:
         """Tagged, compact JSON bytes of ``data``."""
         try:
-            return self._encode(dict(data))
-        except (TypeError, ValueError) as exc:
+            return self._json.dumps(self._tagged.tag(dict(data)))
+        except (TypeError, ValueError, RecursionError) as exc:
+            # The core names a key of the tagged dict; name the application's own.
             raise self._unserializable(data, exc) from None
-
-    def _encode(self, value: Any) -> bytes:
-        # The standard encoder with Flask's fallback for other types (dates, decimals,
-        # dataclasses), the same in and out of an app context, so that equal content gives
-        # equal bytes. NaN and the infinities are refused: they are not JSON (RFC 8259).
-        text = json.dumps(
-            self.tagged.tag(value),
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-            default=DefaultJSONProvider.default,
-        )
-        return text.encode("utf-8")
 
     def _unserializable(self, data: Mapping[str, Any], error: Exception) -> UnserializableValue:
         for key, value in data.items():
             try:
-                self._encode(value)
-            except (TypeError, ValueError) as exc:
-                return UnserializableValue(str(key), str(exc))
+                # Each value alone, through the same encoder, under a stand-in key.
+                self._json.dumps({"value": self._tagged.tag(value)})
+            except (TypeError, ValueError, RecursionError) as exc:
+                detail = exc.detail if isinstance(exc, UnserializableValue) else str(exc)
+                return UnserializableValue(str(key), detail)
         return UnserializableValue("?", str(error))
 
     def loads(self, payload: bytes) -> dict[str, Any]:
         """The session in ``payload``; ``ValueError`` if it is not a JSON object."""
-        # The standard parser, strict about NaN, untagging each object as it is read
-        # (innermost first, as Flask's own loads does).
-        data = json.loads(
-            payload.decode("utf-8"), object_hook=self.tagged.untag, parse_constant=_not_json
-        )
-        if not isinstance(data, dict):
-            raise ValueError("a session is a JSON object")
-        return data
-
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
+        return self._json.loads(payload)
 
 
 KeySource = KeyRing | tuple[str | bytes, ...]
