@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from client_session_core import Clock, Commit, SameSite, SessionCodec, SessionPolicy
+from client_session_core import Clock, SameSite, SessionCodec, SessionPolicy
 
 from ._options import DEFAULT_MAX_AGE, UNSET, KeysOption, Unset, build_policy
 
@@ -103,7 +103,8 @@ class SessionMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        session = self.codec.load(cookie_header(scope.get("headers", ())))
+        codec = self.codec
+        session = codec.load(cookie_header(scope.get("headers", ())))
         scope["session"] = session
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
@@ -113,7 +114,15 @@ class SessionMiddleware:
             if message["type"] == "http.response.start":
                 # SessionTooLarge and UnserializableValue propagate from here: the server
                 # answers 500 and logs why, rather than the data being dropped unseen.
-                message = with_session_headers(message, self.codec.commit(session))
+                set_cookie, vary_cookie = codec.commit(session)
+                if vary_cookie or set_cookie:
+                    # A new header list (the application may hold on to the one it sent),
+                    # set on the message in place, as Starlette's own middleware does.
+                    headers = list(message.get("headers", ()))
+                    add_vary_cookie(headers)  # first: it reads every header, none of ours
+                    for value in set_cookie:
+                        headers.append((b"set-cookie", value.encode("latin-1")))
+                    message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_session)
@@ -131,24 +140,6 @@ def cookie_header(headers: Headers) -> str | None:
             text = value.decode("latin-1")
             found = text if found is None else f"{found}; {text}"
     return found
-
-
-def with_session_headers(message: Message, commit: Commit) -> Message:
-    """``message`` with the commit's ``Set-Cookie`` headers appended and ``Vary`` merged.
-
-    The message is updated in place, with a new header list (the application may hold on to
-    the one it sent), as Starlette's own middleware does.
-    """
-    set_cookie, vary_cookie = commit
-    if not set_cookie and not vary_cookie:
-        return message
-    headers = list(message.get("headers", ()))
-    if vary_cookie:
-        add_vary_cookie(headers)  # first: it reads every header, and ours hold no Vary
-    for value in set_cookie:
-        headers.append((b"set-cookie", value.encode("latin-1")))
-    message["headers"] = headers
-    return message
 
 
 def add_vary_cookie(headers: list[tuple[bytes, bytes]]) -> None:

@@ -90,9 +90,10 @@ class SessionMixin(RequestHandler):
                 self._vary_on_cookie()
             return
         for value in commit.set_cookie:
-            # Raw headers: the core formats every attribute; Tornado's set_cookie would
-            # re-parse them through http.cookies.
-            self.add_header("Set-Cookie", value)
+            # Straight into the headers: the core formats every attribute (Tornado's
+            # set_cookie would re-parse them through http.cookies), from a policy whose
+            # values were checked at start-up, so add_header's conversion is not needed.
+            self._headers.add("Set-Cookie", value)
         if commit.vary_cookie:
             self._vary_on_cookie()
         if streaming:
@@ -131,7 +132,7 @@ class SessionMixin(RequestHandler):
         # second "Vary: Cookie" beside the application's own.
         present = self._headers.get_list("Vary")
         if not present:  # as in most responses
-            self.set_header("Vary", "Cookie")
+            self._headers["Vary"] = "Cookie"
             return
         names = {name.strip().lower() for value in present for name in value.split(",")}
         if "cookie" not in names and "*" not in names:
