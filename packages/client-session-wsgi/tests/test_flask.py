@@ -6,6 +6,7 @@ The ported tests keep the names and the assertions of ``tests/test_basic.py`` in
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -705,11 +706,12 @@ def test_the_settings_kept_per_app_never_show_the_keys(app: flask.Flask) -> None
     app.config["SECRET_KEY_FALLBACKS"] = [old]
     interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
     interface.get_codec(app)
-    (settings, _), *_ = interface._codecs.values()  # what a traceback with locals could show
-    shown = repr(settings)
+    kept = app.extensions["client_session_wsgi"]  # what a traceback with locals could show
+    shown = repr(kept)
     assert primary not in shown
     assert old not in shown
     assert "keys=<hidden>" in shown
+    assert "_SettingSources(<hidden>)" in shown
 
 
 def test_codec_is_cached_and_rebuilt_when_the_config_changes(app: flask.Flask) -> None:
@@ -721,6 +723,57 @@ def test_codec_is_cached_and_rebuilt_when_the_config_changes(app: flask.Flask) -
     assert second is not first
     assert second is not None
     assert second.policy.cookie_name == "sid"
+
+
+def test_a_change_to_any_setting_rebuilds_the_codec(app: flask.Flask) -> None:
+    interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
+    changes: list[tuple[str, Any]] = [
+        ("SESSION_COOKIE_DOMAIN", "example.com"),
+        ("SESSION_COOKIE_PATH", "/app"),
+        ("SESSION_COOKIE_HTTPONLY", False),
+        ("SESSION_COOKIE_SECURE", True),
+        ("SESSION_COOKIE_SAMESITE", "Strict"),
+        ("PERMANENT_SESSION_LIFETIME", 60),
+        ("MAX_COOKIE_SIZE", 1024),
+        ("SECRET_KEY", generate_key()),
+        ("CLIENT_SESSION_KEYS", generate_key()),
+    ]
+    for name, value in changes:
+        before = interface.get_codec(app)
+        assert interface.get_codec(app) is before, name
+        app.config[name] = value
+        after = interface.get_codec(app)
+        assert after is not before, name
+        assert after is not None
+    assert after.policy.secure
+    assert after.policy.max_cookie_size == 1024
+
+
+def test_a_fallback_key_appended_in_place_is_seen(app: flask.Flask) -> None:
+    interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
+    app.config["SECRET_KEY_FALLBACKS"] = fallbacks = []
+    first = interface.get_codec(app)
+    assert first is not None
+    old = generate_key()
+    fallbacks.append(old)
+    second = interface.get_codec(app)
+    assert second is not None
+    assert [key.kid for key in second.policy.keys][1] == KeyRing([old]).primary.kid
+
+
+def test_overridden_cookie_hooks_are_asked_on_every_request(app: flask.Flask) -> None:
+    names = iter(["first", "second"])
+
+    class NamedByHook(EncryptedCookieSessionInterface):
+        def get_cookie_name(self, app: flask.Flask) -> str:
+            return next(names)
+
+    interface = NamedByHook()
+    first = interface.get_codec(app)
+    second = interface.get_codec(app)
+    assert first is not None
+    assert second is not None
+    assert (first.policy.cookie_name, second.policy.cookie_name) == ("first", "second")
 
 
 def test_policy_mode_uses_the_policy_and_the_core_renewal(app: flask.Flask) -> None:
@@ -836,3 +889,53 @@ def test_a_cookie_holding_a_json_constant_that_is_not_json_opens_empty(
 
     client.set_cookie("session", sealed)
     assert client.get("/").json == {}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"count": 41, "name": "ada", "ratio": 0.5, "admin": False, "gone": None},
+        {" t": 1},  # one key that is a tag's: Flask escapes it
+        {" t": 1, "other": 2},
+        {"page": Markup("<b>hi</b>")},  # a str subclass, tagged
+        {"pair": (1, 2), "when": datetime(2026, 11, 30, tzinfo=timezone.utc)},
+        {},
+    ],
+)
+def test_the_bytes_are_flasks_tagged_json(content: dict[str, Any]) -> None:
+    from flask.json.tag import TaggedJSONSerializer
+
+    from client_session_wsgi.flask import TaggedJSONSessionSerializer
+
+    tagged = TaggedJSONSerializer()
+    serializer = TaggedJSONSessionSerializer(tagged)
+    payload = serializer.dumps(content)
+
+    expected = json.dumps(tagged.tag(content), separators=(",", ":"), ensure_ascii=False)
+    assert payload == expected.encode()
+    assert serializer.loads(payload) == content
+
+
+def test_a_tag_registered_later_applies_to_plain_values_too() -> None:
+    from flask.json.tag import JSONTag, TaggedJSONSerializer
+
+    from client_session_wsgi.flask import TaggedJSONSessionSerializer
+
+    class TagInt(JSONTag):
+        key = " i"
+
+        def check(self, value: Any) -> bool:
+            return type(value) is int
+
+        def to_json(self, value: Any) -> Any:
+            return str(value)
+
+        def to_python(self, value: Any) -> Any:
+            return int(value)
+
+    tagged = TaggedJSONSerializer()
+    serializer = TaggedJSONSessionSerializer(tagged)
+    assert serializer.dumps({"count": 41}) == b'{"count":41}'
+    tagged.register(TagInt, index=0)
+    assert serializer.dumps({"count": 41}) == b'{"count":{" i":"41"}}'
+    assert serializer.loads(b'{"count":{" i":"41"}}') == {"count": 41}

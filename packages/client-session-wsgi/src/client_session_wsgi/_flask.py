@@ -9,12 +9,13 @@ two calls with the core's codec; Flask's cookie settings become the codec's poli
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import time
-import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
@@ -33,7 +34,6 @@ from client_session_core import (
 )
 
 if TYPE_CHECKING:
-    from flask import Flask
     from flask.wrappers import Request, Response
 
 __all__ = [
@@ -82,6 +82,10 @@ class EncryptedCookieSession(Session, SessionMixin):  # type: ignore[override]
         self.persistent = value
 
 
+# The types JSON has as they are; subclasses (Markup is a str) are not among them.
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 class TaggedJSONSessionSerializer:
     """Flask's tagged JSON as the core's serializer.
 
@@ -91,10 +95,13 @@ class TaggedJSONSessionSerializer:
     :class:`~flask.json.tag.TaggedJSONSerializer` apply.
     """
 
-    __slots__ = ("_json", "_tagged")
+    __slots__ = ("_default_order", "_json", "_tagged")
 
     def __init__(self, tagged: TaggedJSONSerializer = session_json_serializer) -> None:
         self._tagged = tagged
+        # Flask's default tags, as they are now: register() changes this list.
+        default = [type(tag) for tag in tagged.order] == TaggedJSONSerializer.default_tags
+        self._default_order = list(tagged.order) if default else None
         # The core's compact, NaN-refusing JSON, with Flask's fallback for other types
         # (dates, decimals, dataclasses), the same in and out of an app context so that
         # equal content gives equal bytes, and each object untagged as it is read
@@ -109,10 +116,24 @@ class TaggedJSONSessionSerializer:
     def dumps(self, data: Mapping[str, Any]) -> bytes:
         """Tagged, compact JSON bytes of ``data``."""
         try:
-            return self._json.dumps(self._tagged.tag(dict(data)))
+            return self._json.dumps(self._tag(dict(data)))
         except (TypeError, ValueError, RecursionError) as exc:
             # The core names a key of the tagged dict; name the application's own.
             raise self._unserializable(data, exc) from None
+
+    def _tag(self, content: dict[str, Any]) -> Any:
+        # Flask's default tags leave JSON's own scalars as they are, so a session holding
+        # only those (unless its one key is a tag's, which TagDict escapes) is its own
+        # tagged form: the tags are not tried on every value.
+        tagged = self._tagged
+        if (
+            self._default_order is not None
+            and tagged.order == self._default_order
+            and _JSON_SCALARS.issuperset(map(type, content.values()))
+            and not (len(content) == 1 and next(iter(content)) in tagged.tags)
+        ):
+            return content
+        return tagged.tag(content)
 
     def _unserializable(self, data: Mapping[str, Any], error: Exception) -> UnserializableValue:
         for key, value in data.items():
@@ -157,6 +178,55 @@ class _FlaskSessionSettings(NamedTuple):
         return f"_FlaskSessionSettings(keys=<hidden>, {', '.join(shown)})"
 
 
+# Where an app keeps its codec: Flask's place for extension state, one dict lookup away.
+_EXTENSION = "client_session_wsgi"
+# Every app.config value the settings are read from, through Flask's get_cookie_* hooks,
+# app.secret_key, app.permanent_session_lifetime and _find_keys.
+_SETTING_SOURCES = (
+    "CLIENT_SESSION_KEYS",
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "SESSION_COOKIE_NAME",
+    "SESSION_COOKIE_DOMAIN",
+    "SESSION_COOKIE_PATH",
+    "APPLICATION_ROOT",
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_SAMESITE",
+    "SESSION_COOKIE_PARTITIONED",
+    "PERMANENT_SESSION_LIFETIME",
+    "MAX_COOKIE_SIZE",
+)
+_COOKIE_HOOKS = (
+    "get_cookie_name",
+    "get_cookie_domain",
+    "get_cookie_path",
+    "get_cookie_httponly",
+    "get_cookie_secure",
+    "get_cookie_samesite",
+    "get_cookie_partitioned",
+)
+
+
+class _SettingSources(tuple[object, ...]):
+    """The config values a codec was built from; its repr hides them (they hold the keys)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "_SettingSources(<hidden>)"
+
+
+class _AppCodec(NamedTuple):
+    """An app's codec, and what it was built from (kept in ``app.extensions``)."""
+
+    interface: EncryptedCookieSessionInterface
+    sources: _SettingSources | None
+    """None when the config values alone do not decide the settings."""
+    settings: _FlaskSessionSettings
+    codec: SessionCodec
+
+
 class EncryptedCookieSessionInterface(SessionInterface):
     """A Flask session interface that keeps ``flask.session`` in an encrypted cookie.
 
@@ -196,9 +266,12 @@ class EncryptedCookieSessionInterface(SessionInterface):
             if type(policy.serializer) is JSONSerializer:
                 policy = dataclasses.replace(policy, serializer=self._session_serializer())
             self._fixed_codec = SessionCodec(policy, clock=clock, session_class=self.session_class)
-        self._codecs: weakref.WeakKeyDictionary[
-            Flask, tuple[_FlaskSessionSettings, SessionCodec]
-        ] = weakref.WeakKeyDictionary()
+        # Whether the settings come from app.config through Flask's own hooks alone, so
+        # that the config values they are read from tell when they change.
+        self._hooks_read_config = all(
+            getattr(type(self), hook, None) is getattr(SessionInterface, hook, None)
+            for hook in _COOKIE_HOOKS
+        )
 
     def _session_serializer(self) -> Serializer:
         return TaggedJSONSessionSerializer(self.serializer)
@@ -214,17 +287,44 @@ class EncryptedCookieSessionInterface(SessionInterface):
         """
         if self._fixed_codec is not None:
             return self._fixed_codec
+        cached: _AppCodec | None = app.extensions.get(_EXTENSION)
+        if (
+            cached is not None
+            and cached.interface is self
+            and cached.sources is not None
+            # Every request: the config values, read in C, against those the codec was built
+            # from, rather than every setting through its hook.
+            and cached.sources == tuple(map(app.config.get, _SETTING_SOURCES))
+        ):
+            return cached.codec
+        sources = self._setting_sources(app)
         settings = self._settings(app)
         if settings is None:
             return None
-        cached = self._codecs.get(app)
-        if cached is not None and cached[0] == settings:
-            return cached[1]
-        codec = SessionCodec(
-            self._policy_from(settings), clock=self._clock, session_class=self.session_class
-        )
-        self._codecs[app] = (settings, codec)
+        if cached is not None and cached.interface is self and cached.settings == settings:
+            codec = cached.codec
+        else:
+            codec = SessionCodec(
+                self._policy_from(settings), clock=self._clock, session_class=self.session_class
+            )
+        app.extensions[_EXTENSION] = _AppCodec(self, sources, settings, codec)
         return codec
+
+    def _setting_sources(self, app: Flask) -> _SettingSources | None:
+        """The config values the settings are read from, when they alone decide them."""
+        if (
+            not self._hooks_read_config
+            or not _config_attribute_as_in_flask(type(app), "secret_key")
+            or not _config_attribute_as_in_flask(type(app), "permanent_session_lifetime")
+        ):
+            return None  # an override decides: read the settings on every request
+        values = tuple(map(app.config.get, _SETTING_SOURCES))
+        if not values[0] and not values[1]:
+            return None  # keys from the environment, read on every request as before
+        # Lists copied, so that a change made in place (SECRET_KEY_FALLBACKS.append) shows.
+        return _SettingSources(
+            list(value) if isinstance(value, list) else value for value in values
+        )
 
     def _settings(self, app: Flask) -> _FlaskSessionSettings | None:
         """The app's session settings, through the ``get_cookie_*`` hooks of Flask's
@@ -307,8 +407,10 @@ class EncryptedCookieSessionInterface(SessionInterface):
         # config again to save the same session would only cost time.
         if self._fixed_codec is not None:
             return self._fixed_codec
-        cached = self._codecs.get(app)
-        return cached[1] if cached is not None else self.get_codec(app)
+        cached: _AppCodec | None = app.extensions.get(_EXTENSION)
+        if cached is not None and cached.interface is self:
+            return cached.codec
+        return self.get_codec(app)
 
     def _refresh_due(self, app: Flask, session: SessionMixin) -> bool:
         # Flask's should_set_cookie: "modified, or permanent with SESSION_REFRESH_EACH_REQUEST".
@@ -330,11 +432,20 @@ class EncryptedCookieSessionInterface(SessionInterface):
             return
         if self._fixed_codec is None and session.data() and self._refresh_due(app, session):
             session.mark_modified()
-        commit = codec.commit(session)
-        for value in commit.set_cookie:
-            response.headers.add("Set-Cookie", value)
-        if commit.vary_cookie:
-            response.vary.add("Cookie")
+        set_cookie, vary_cookie = codec.commit(session)
+        headers = response.headers
+        for value in set_cookie:
+            headers.add("Set-Cookie", value)
+        if vary_cookie:
+            if headers.getlist("Vary"):
+                response.vary.add("Cookie")  # merged into the application's, once
+            else:  # as in most responses: without parsing and rewriting an empty Vary
+                headers.add("Vary", "Cookie")
+
+
+def _config_attribute_as_in_flask(app_class: type[Flask], name: str) -> bool:
+    """Whether ``app_class`` reads attribute ``name`` from app.config, as Flask does."""
+    return inspect.getattr_static(app_class, name, None) is inspect.getattr_static(Flask, name)
 
 
 def _find_keys(app: Flask) -> tuple[KeySource, str] | None:
