@@ -88,7 +88,10 @@ class _Deadlines:
             if self.idle is not None and self.idle < remaining:
                 remaining = self.idle
         # RFC 6265bis section 5.6.2: browsers cap Max-Age at 400 days; say what they keep.
-        return max(0, min(remaining, MAX_AGE_CAP))
+        # (Comparisons rather than min() and max(): this runs on every response.)
+        if remaining > MAX_AGE_CAP:
+            return MAX_AGE_CAP
+        return remaining if remaining > 0 else 0
 
 
 class SessionCodec:
@@ -227,7 +230,7 @@ class SessionCodec:
                 plaintext,
                 created_at,
                 issued_at,
-                bool(flags & FLAG_PERSISTENT),
+                (flags & FLAG_PERSISTENT) != 0,
                 key is not self._primary,
                 None,
                 chunk_cookies,
