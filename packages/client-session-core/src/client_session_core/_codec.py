@@ -237,12 +237,11 @@ class SessionCodec:
                 True,
             ),
         )
-        return self._session_class(data, origin=origin, serializer=self._serializer)
+        # Positional: a class called with keywords pays for a dict of them, every request.
+        return self._session_class(data, origin, None, self._serializer)
 
     def _new_session(self, origin: CookieOrigin) -> Session:
-        return self._session_class(
-            origin=origin, persistent=self.policy.persistent, serializer=self._serializer
-        )
+        return self._session_class(None, origin, self.policy.persistent, self._serializer)
 
     def _reject(self, reason: InvalidReason, chunk_cookies: int) -> Session:
         # Once per request, at a low level, and never with the cookie's content.

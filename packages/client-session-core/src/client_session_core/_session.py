@@ -56,7 +56,6 @@ class Session(dict[str, Any]):
     def __init__(
         self,
         data: Mapping[str, Any] | None = None,
-        *,
         origin: CookieOrigin = _NEW,
         persistent: bool | None = None,
         serializer: Serializer = JSON,
