@@ -240,9 +240,8 @@ class Sealer:
         header = _HEADER.pack(VERSION, flags, self._kid, created_at, issued_at, salt, nonce)
         return b64encode(header + subkey.encrypt(nonce, plaintext, header + aad_name))
 
-    def open(self, envelope: EnvelopeFields, cookie_name: str) -> tuple[bytes, Key]:
-        """The plaintext of ``envelope`` (an :class:`Envelope`, or the plain tuple of
-        :func:`split_envelope`) and the key that opened it.
+    def open(self, envelope: Envelope, cookie_name: str) -> tuple[bytes, Key]:
+        """The plaintext of ``envelope`` and the key that opened it.
 
         :class:`InvalidSession` with ``UNKNOWN_KEY`` or ``FORGED``; nothing else.
         """
