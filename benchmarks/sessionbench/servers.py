@@ -91,7 +91,9 @@ def variant_servers(
     variants: Sequence[Variant], options: AppOptions, cpus: Cpus, logs: Path
 ) -> Iterator[list[VariantServer]]:
     """Start every variant's server at once, wait until all listen, stop all at the end."""
-    env = {**os.environ, "PYTHONPATH": str(_PACKAGE_ROOT)}
+    # The caller's PYTHONPATH follows ours, so the servers import what the caller does.
+    search_path = [str(_PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(search_path)}
     with contextlib.ExitStack() as stack:
         started = []
         for variant in variants:
