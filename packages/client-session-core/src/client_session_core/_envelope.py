@@ -30,7 +30,6 @@ import binascii
 import os
 import struct
 import threading
-import weakref
 from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
@@ -101,20 +100,25 @@ def _derive_subkey(key: Key, salt: bytes) -> AESGCM:
     return AESGCM(hkdf.derive(key.material))
 
 
-# Every live sealer, held weakly: one fork hook for all of them, rather than one hook per
-# sealer that os.register_at_fork would keep alive for the life of the process.
-_LIVE_SEALERS: weakref.WeakSet[Sealer] = weakref.WeakSet()
+# Bumped in a forked child, whose sealers then start a fresh subkey: the use count that
+# bounds a subkey is per process, so two processes continuing one subkey could each spend
+# its whole budget. A counter rather than a registry of sealers: nothing holds a sealer
+# alive, and the check on every seal is one comparison.
+_fork_generation = 0
+# Guards the rare derivation of a new sealing subkey, for every sealer of the process.
+_sealing_lock = threading.Lock()
 
 
-def _forget_sealing_subkeys_after_fork() -> None:
-    # A child process must not continue its parent's sealing subkey: the use count that
-    # bounds it is per process, so two processes could each spend the whole budget.
-    for sealer in list(_LIVE_SEALERS):
-        sealer._forget_sealing_subkey()
+def _after_fork_in_child() -> None:
+    global _fork_generation, _sealing_lock
+    _fork_generation += 1
+    # A fresh lock too: another thread of the parent may have held this one at the fork,
+    # and nothing in the child would ever release it.
+    _sealing_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_forget_sealing_subkeys_after_fork)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Envelope(NamedTuple):
@@ -158,34 +162,32 @@ class Sealer:
     def __init__(self, keys: KeyRing) -> None:
         self._keys = keys
         self._kid = keys.primary.kid
-        self._lock = threading.Lock()
         # salt -> (subkey, key): subkeys that have opened a cookie, so the HKDF is skipped.
         self._opening: dict[bytes, tuple[AESGCM, Key]] = {}
         self._sealing: tuple[bytes, AESGCM] | None = None
         self._sealing_uses = 0
-        _LIVE_SEALERS.add(self)
+        self._sealing_generation = _fork_generation
 
     @property
     def keys(self) -> KeyRing:
         """The key ring this sealer uses."""
         return self._keys
 
-    def _forget_sealing_subkey(self) -> None:
-        # A fresh lock too: another thread of the parent may have held this one at the fork,
-        # and nothing in the child would ever release it.
-        self._lock = threading.Lock()
-        self._sealing = None
-        self._sealing_uses = 0
-
     def _next_sealing_subkey(self) -> tuple[bytes, AESGCM]:
-        # A fresh salt, hence a fresh subkey: on the first seal, and after SUBKEY_USES.
-        with self._lock:
+        # A fresh salt, hence a fresh subkey: on the first seal, after SUBKEY_USES, and in
+        # a forked child.
+        with _sealing_lock:
             current = self._sealing
-            if current is None or self._sealing_uses >= SUBKEY_USES:
+            if (
+                current is None
+                or self._sealing_uses >= SUBKEY_USES
+                or self._sealing_generation != _fork_generation
+            ):
                 salt = os.urandom(SALT_SIZE)
                 current = (salt, _derive_subkey(self._keys.primary, salt))
                 self._sealing = current
                 self._sealing_uses = 0
+                self._sealing_generation = _fork_generation
             self._sealing_uses += 1
             return current
 
@@ -228,7 +230,11 @@ class Sealer:
         response): ``aad_name`` is the cookie name in UTF-8, the timestamps are ordered
         (``struct`` still refuses any out of range), the flags known."""
         if subkey is None:
-            if self._sealing is not None and self._sealing_uses < SUBKEY_USES:
+            if (
+                self._sealing is not None
+                and self._sealing_uses < SUBKEY_USES
+                and self._sealing_generation == _fork_generation
+            ):
                 # The use count is read and bumped without the lock: a race can only let a
                 # few more messages than SUBKEY_USES through, nothing beside GCM's 2**32.
                 self._sealing_uses += 1
