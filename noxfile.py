@@ -29,6 +29,11 @@ Where the matrix comes from (nothing below is written twice):
 - ``interop`` installs every adapter at once and runs the conformance package's own tests: each
   ordered pair of adapters opens the other's cookies.
 - Test dependencies: each package's ``[dependency-groups] test``, or else its ``test`` extra.
+- Core builds: the core's request path is either compiled by mypyc (a wheel built with
+  ``CLIENT_SESSION_CORE_COMPILE=1``, see its ``hatch_build.py``) or pure Python (editable). The
+  ``core`` sessions test both; each adapter's ``oldest`` cell runs on the pure build and its
+  ``newest`` cell on the compiled one, as does ``interop``; ``bench`` measures the compiled one.
+  pytest learns which it should find from ``CLIENT_SESSION_EXPECT_BUILD``.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ nox.options.tags = ["checks", "tests"]  # a bare `nox` runs what CI runs
 CORE = Path("packages/client-session-core")
 SUITE = Path("conformance")
 FRAMEWORK_VERSIONS = ("oldest", "newest")
+CORE_BUILDS = ("pure", "compiled")
 
 
 def _pyproject(package: Path) -> dict[str, Any]:
@@ -164,35 +170,50 @@ def _test_requirements(package: Path) -> tuple[list[str], list[str]]:
 
 
 def install_members(
-    session: nox.Session, *members: tuple[Path, Sequence[str]], extra: list[str] | None = None
+    session: nox.Session,
+    *members: tuple[Path, Sequence[str]],
+    extra: list[str] | None = None,
+    core_build: str = "pure",
 ) -> None:
-    """Install core, the conformance suite and ``members`` editable, in one resolver call.
+    """Install core, the conformance suite and ``members``, in one resolver call.
 
     One call lets the local paths satisfy the siblings' version ranges, as cryptography installs
-    ``-e ./vectors``. Each member is a (path, extras) pair.
+    ``-e ./vectors``. Each member is a (path, extras) pair, installed editable. The core is
+    editable too for the ``pure`` build; the ``compiled`` build is a wheel, built by mypyc.
     """
+    if core_build not in CORE_BUILDS:
+        raise ValueError(f"core_build is one of {CORE_BUILDS}, not {core_build!r}")
     packages = [(CORE, ()), *([(SUITE, ())] if SUITE.is_dir() else []), *members]
     args = []
     for path, extras in packages:
         requirements, test_extras = _test_requirements(path)
         all_extras = ",".join([*extras, *test_extras])
-        args += ["-e", f"./{path}[{all_extras}]" if all_extras else f"./{path}", *requirements]
-    session.install(*args, *(extra or []))
+        editable = [] if path == CORE and core_build == "compiled" else ["-e"]
+        args += [*editable, f"./{path}[{all_extras}]" if all_extras else f"./{path}", *requirements]
+    if core_build == "compiled" and session.venv_backend == "uv":
+        # uv rebuilds the wheel when the core's cache-keys change (its pyproject.toml).
+        args += ["--reinstall-package", "client-session-core"]
+    compile_env = "1" if core_build == "compiled" else "0"
+    session.install(*args, *(extra or []), env={"CLIENT_SESSION_CORE_COMPILE": compile_env})
 
 
-def run_pytest(session: nox.Session, *packages: Path) -> None:
+def run_pytest(session: nox.Session, *packages: Path, core_build: str = "pure") -> None:
     test_dirs = [str(package / "tests") for package in packages if (package / "tests").is_dir()]
     if not test_dirs:
         session.error(f"no tests/ directory in {', '.join(map(str, packages))}")
     # The root pyproject.toml holds the pytest configuration for every package.
-    session.run("pytest", "-c", "pyproject.toml", "--rootdir", ".", *test_dirs, *session.posargs)
+    session.run(
+        *("pytest", "-c", "pyproject.toml", "--rootdir", ".", *test_dirs, *session.posargs),
+        env={"CLIENT_SESSION_EXPECT_BUILD": core_build},
+    )
 
 
 @nox.session(python=PYTHONS, tags=["tests"], allow_parallel=True)
-def core(session: nox.Session) -> None:
-    """Test client-session-core, and the conformance suite's own tests if it has some."""
-    install_members(session)
-    run_pytest(session, CORE, *([SUITE] if SUITE.is_dir() else []))
+@nox.parametrize("build", CORE_BUILDS)
+def core(session: nox.Session, build: str) -> None:
+    """Test client-session-core (pure and compiled), and the conformance suite's own tests."""
+    install_members(session, core_build=build)
+    run_pytest(session, CORE, *([SUITE] if SUITE.is_dir() else []), core_build=build)
 
 
 def _adapter_session(adapter: Adapter) -> None:
@@ -206,8 +227,9 @@ def _adapter_session(adapter: Adapter) -> None:
     def test_adapter(session: nox.Session, frameworks: str) -> None:
         # "newest" upgrades on every run, so a reused venv does not keep last week's release.
         pins = adapter.oldest_pins(str(session.python)) if frameworks == "oldest" else ["--upgrade"]
-        install_members(session, (adapter.path, adapter.extras), extra=pins)
-        run_pytest(session, adapter.path)
+        build = "pure" if frameworks == "oldest" else "compiled"
+        install_members(session, (adapter.path, adapter.extras), extra=pins, core_build=build)
+        run_pytest(session, adapter.path, core_build=build)
 
     test_adapter.__doc__ = f"Test {adapter.path.name} against its oldest and newest frameworks."
 
@@ -241,18 +263,20 @@ def lint(session: nox.Session) -> None:
         session.error("docs/ does not say: " + "; ".join(missing))
 
 
-def install_workspace(session: nox.Session, *extra: str) -> None:
-    """Install every present package editable, with all of its frameworks (newest)."""
+def install_workspace(session: nox.Session, *extra: str, core_build: str = "pure") -> None:
+    """Install every present package, with all of its frameworks (newest)."""
     members = [(adapter.path, adapter.extras) for adapter in ADAPTERS.values()]
-    install_members(session, *members, extra=list(extra))
+    install_members(session, *members, extra=list(extra), core_build=core_build)
 
 
 @nox.session(python=OLDEST_PYTHON, tags=["checks"])
 def typecheck(session: nox.Session) -> None:
-    """Run mypy --strict (configured in pyproject.toml) over every package's src/ and this file."""
+    """Run mypy --strict (configured in pyproject.toml) over every package's src/, the core's
+    build hook and this file."""
     install_workspace(session, *nox.project.dependency_groups(nox.project.load_toml(), "typecheck"))
     sources = [CORE, *([SUITE] if SUITE.is_dir() else []), *(a.path for a in ADAPTERS.values())]
-    session.run("mypy", *(str(path / "src") for path in sources), "noxfile.py", *session.posargs)
+    checked = [*(str(path / "src") for path in sources), str(CORE / "hatch_build.py")]
+    session.run("mypy", *checked, "noxfile.py", *session.posargs)
 
 
 @nox.session(python=NEWEST_PYTHON)
@@ -262,7 +286,8 @@ def bench(session: nox.Session) -> None:
     if not script.is_file():
         session.skip(f"{script} does not exist yet, so there is nothing to benchmark")
     script_block = nox.project.load_toml(script, missing_ok=True)
-    install_workspace(session, *script_block.get("dependencies", []))
+    # What users get from a wheel: the compiled core (the page says which build it measured).
+    install_workspace(session, *script_block.get("dependencies", []), core_build="compiled")
     session.run("python", str(script), *session.posargs)
 
 
@@ -270,8 +295,8 @@ def bench(session: nox.Session) -> None:
 def interop(session: nox.Session) -> None:
     """Every installed adapter opens every other one's cookies: the conformance suite's own
     tests, with all adapters installed (their newest frameworks) beside the reference one."""
-    install_workspace(session, "--upgrade")
-    run_pytest(session, SUITE)
+    install_workspace(session, "--upgrade", core_build="compiled")
+    run_pytest(session, SUITE, core_build="compiled")
 
 
 @nox.session(python=NEWEST_PYTHON)

@@ -14,6 +14,9 @@ clock, and returns a :class:`Session`; it takes that session and returns the
     commit = codec.commit(session)  # commit.set_cookie, commit.vary_cookie
 """
 
+from importlib.machinery import EXTENSION_SUFFIXES as _EXTENSION_SUFFIXES
+
+from . import _codec
 from ._codec import Clock, Commit, SessionCodec
 from ._envelope import Envelope, Sealer
 from ._errors import (
@@ -31,7 +34,12 @@ from ._session import CookieOrigin, Session
 
 __version__ = "0.1.0"
 
+COMPILED: bool = (_codec.__file__ or "").endswith(tuple(_EXTENSION_SUFFIXES))
+"""True when the request path runs as C extensions compiled by mypyc from these sources
+(a wheel built with ``CLIENT_SESSION_CORE_COMPILE=1``), False for the pure-Python build."""
+
 __all__ = [
+    "COMPILED",
     "DEFAULT_KEYS_ENV",
     "Clock",
     "Commit",

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Sealer, split_envelope
 from ._errors import ConfigurationError, InvalidReason, InvalidSession, SessionTooLarge
@@ -94,6 +96,8 @@ class _Deadlines:
         return remaining if remaining > 0 else 0
 
 
+# Subclassable from Python code when compiled by mypyc too (hatch_build.py).
+@mypyc_attr(allow_interpreted_subclasses=True)
 class SessionCodec:
     """Opens sessions from request cookies and commits them to ``Set-Cookie`` values.
 

@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from mypy_extensions import mypyc_attr
 
 from ._errors import InvalidReason, InvalidSession
 from ._keys import Key, KeyRing
@@ -156,6 +157,8 @@ def split_envelope(value: str) -> EnvelopeFields:
     return flags, kid, created_at, issued_at, salt, nonce, raw
 
 
+# Subclassable from Python code when compiled by mypyc too (hatch_build.py).
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Sealer:
     """Seals and opens envelopes under a key ring. Thread-safe; one per policy."""
 

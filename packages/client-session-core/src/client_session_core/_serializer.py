@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
+from mypy_extensions import mypyc_attr
+
 from ._errors import UnserializableValue
 
 __all__ = ["JSON", "JSONSerializer", "Serializer"]
@@ -46,6 +48,8 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# Subclassable from Python code when compiled by mypyc too (hatch_build.py).
+@mypyc_attr(allow_interpreted_subclasses=True)
 class JSONSerializer:
     """Compact UTF-8 JSON (RFC 8259): objects, arrays, strings, numbers, true/false/null.
 
