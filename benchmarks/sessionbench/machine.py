@@ -59,6 +59,22 @@ def _version(distribution: str) -> str | None:
         return None
 
 
+def _core_build() -> str:
+    """Which build of client-session-core runs here: compiled by mypyc, or pure Python."""
+    try:
+        import client_session_core
+    except ImportError:
+        return "not installed"
+    return "compiled by mypyc" if client_session_core.COMPILED else "pure Python"
+
+
+def _installed_versions() -> dict[str, str]:
+    versions = {name: version for name in DISTRIBUTIONS if (version := _version(name))}
+    if "client-session-core" in versions:
+        versions["client-session-core"] += f" ({_core_build()})"
+    return versions
+
+
 def _program_version(command: list[str]) -> str | None:
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
@@ -85,7 +101,7 @@ def describe_machine(wrk: str | None, redis_server: str | None) -> dict[str, Any
         "memory": _memory(),
         "os": f"{platform.system()} {platform.release()}",
         "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "packages": {name: _version(name) for name in DISTRIBUTIONS if _version(name)},
+        "packages": _installed_versions(),
         "wrk": _program_version([wrk, "-v"]) if wrk else None,
         "redis_server": _program_version([redis_server, "--version"]) if redis_server else None,
     }

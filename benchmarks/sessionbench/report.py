@@ -41,7 +41,8 @@ def _header(results: RunResults) -> list[str]:
         "client-session beside the sessions users would otherwise pick, in each framework it",
         "supports: per request over the wire, per request in process, and per session encoding.",
         "The same command regenerates this page, its two figures and "
-        "`benchmarks/results/latest.json`:",
+        "`benchmarks/results/latest.json`. It measures the core as a wheel compiled by mypyc",
+        "(see [the compiled core](compiled.md)); the versions below say which build ran.",
         "",
         "```sh",
         "nox -s bench              # installs what it compares, then runs:",
