@@ -41,8 +41,10 @@ def _header(results: RunResults) -> list[str]:
         "client-session beside the sessions users would otherwise pick, in each framework it",
         "supports: per request over the wire, per request in process, and per session encoding.",
         "The same command regenerates this page, its two figures and "
-        "`benchmarks/results/latest.json`. It measures the core as a wheel compiled by mypyc",
-        "(see [the compiled core](compiled.md)); the versions below say which build ran.",
+        "`benchmarks/results/latest.json`.",
+        "`nox -s bench` measures the core as a wheel compiled by mypyc (see "
+        "[the compiled core](compiled.md));",
+        "the versions line below says which build ran.",
         "",
         "```sh",
         "nox -s bench              # installs what it compares, then runs:",
@@ -193,7 +195,7 @@ def _inprocess(results: RunResults) -> list[str]:
         'sockets: microseconds a request. "ours is" = the row\'s time divided by ours.',
         '"opcodes" = Python bytecode instructions a request executes: interpreted work, the',
         "same on a busy machine as on a quiet one (work done in C, such as the cipher, is",
-        "not in it).",
+        "not in it, nor is a compiled core's).",
         "",
     ]
     header = ("variant", "us a request", "over bare", "ours is", "opcodes", "over bare", "notes")
@@ -229,7 +231,8 @@ def _micro(results: RunResults) -> list[str]:
         "## Micro: one request's session encoding",
         "",
         "Open a sealed session, change the counter, seal it again: microseconds of this",
-        "process's CPU time per cycle, warm, and Python bytecode instructions per cycle.",
+        "process's CPU time per cycle, warm, and Python bytecode instructions per cycle",
+        "(a compiled core runs none of its own: compare the microseconds).",
         "client-session's codec does all its policy (Cookie header parsing,",
         "expiry checks, change tracking, size check, Set-Cookie formatting); the others only",
         "encode. \"ours is\" = the row's time divided by our codec's.",
