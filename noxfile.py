@@ -9,6 +9,7 @@ Run a part of it::
     nox --list                                          # every session, with its id
     nox -s lint typecheck                               # the "checks" tag
     nox -s core-3.11                                    # core (and conformance) tests on one Python
+    nox -s "core-3.11(build='compiled')"                # ... on the core compiled by mypyc only
     nox -t asgi                                         # every cell of one adapter
     nox -s "asgi(python='3.12', frameworks='oldest')"   # one cell
     nox -s core-3.12 -- -k expiry -x                    # arguments after -- go to pytest
@@ -33,7 +34,7 @@ Where the matrix comes from (nothing below is written twice):
   ``CLIENT_SESSION_CORE_COMPILE=1``, see its ``hatch_build.py``) or pure Python (editable). The
   ``core`` sessions test both; each adapter's ``oldest`` cell runs on the pure build and its
   ``newest`` cell on the compiled one, as does ``interop``; ``bench`` measures the compiled one.
-  pytest learns which it should find from ``CLIENT_SESSION_EXPECT_BUILD``.
+  Each session checks ``client_session_core.COMPILED`` after installing.
 """
 
 from __future__ import annotations
@@ -191,21 +192,26 @@ def install_members(
         editable = [] if path == CORE and core_build == "compiled" else ["-e"]
         args += [*editable, f"./{path}[{all_extras}]" if all_extras else f"./{path}", *requirements]
     if core_build == "compiled" and session.venv_backend == "uv":
-        # uv rebuilds the wheel when the core's cache-keys change (its pyproject.toml).
+        # Reinstalled on every run. uv builds the wheel again only when a cache key that the
+        # core's pyproject.toml declares changes: its sources, its build hook, the variable.
         args += ["--reinstall-package", "client-session-core"]
     compile_env = "1" if core_build == "compiled" else "0"
     session.install(*args, *(extra or []), env={"CLIENT_SESSION_CORE_COMPILE": compile_env})
+    # A session tests the build it names, or stops here.
+    compiled = session.run(
+        "python", "-c", "import client_session_core as core; print(core.COMPILED)", silent=True
+    )
+    found = None if compiled is None else compiled.strip()
+    if found is not None and found != str(core_build == "compiled"):
+        session.error(f"the core installed is not the {core_build} build (COMPILED: {found})")
 
 
-def run_pytest(session: nox.Session, *packages: Path, core_build: str = "pure") -> None:
+def run_pytest(session: nox.Session, *packages: Path) -> None:
     test_dirs = [str(package / "tests") for package in packages if (package / "tests").is_dir()]
     if not test_dirs:
         session.error(f"no tests/ directory in {', '.join(map(str, packages))}")
     # The root pyproject.toml holds the pytest configuration for every package.
-    session.run(
-        *("pytest", "-c", "pyproject.toml", "--rootdir", ".", *test_dirs, *session.posargs),
-        env={"CLIENT_SESSION_EXPECT_BUILD": core_build},
-    )
+    session.run("pytest", "-c", "pyproject.toml", "--rootdir", ".", *test_dirs, *session.posargs)
 
 
 @nox.session(python=PYTHONS, tags=["tests"], allow_parallel=True)
@@ -213,7 +219,7 @@ def run_pytest(session: nox.Session, *packages: Path, core_build: str = "pure") 
 def core(session: nox.Session, build: str) -> None:
     """Test client-session-core (pure and compiled), and the conformance suite's own tests."""
     install_members(session, core_build=build)
-    run_pytest(session, CORE, *([SUITE] if SUITE.is_dir() else []), core_build=build)
+    run_pytest(session, CORE, *([SUITE] if SUITE.is_dir() else []))
 
 
 def _adapter_session(adapter: Adapter) -> None:
@@ -229,7 +235,7 @@ def _adapter_session(adapter: Adapter) -> None:
         pins = adapter.oldest_pins(str(session.python)) if frameworks == "oldest" else ["--upgrade"]
         build = "pure" if frameworks == "oldest" else "compiled"
         install_members(session, (adapter.path, adapter.extras), extra=pins, core_build=build)
-        run_pytest(session, adapter.path, core_build=build)
+        run_pytest(session, adapter.path)
 
     test_adapter.__doc__ = f"Test {adapter.path.name} against its oldest and newest frameworks."
 
@@ -296,7 +302,7 @@ def interop(session: nox.Session) -> None:
     """Every installed adapter opens every other one's cookies: the conformance suite's own
     tests, with all adapters installed (their newest frameworks) beside the reference one."""
     install_workspace(session, "--upgrade", core_build="compiled")
-    run_pytest(session, SUITE, core_build="compiled")
+    run_pytest(session, SUITE)
 
 
 @nox.session(python=NEWEST_PYTHON)

@@ -25,7 +25,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 COMPILE_ENV = "CLIENT_SESSION_CORE_COMPILE"
 # Every request runs through these. The rest (keys, policy, errors, the CLI) runs at
-# start-up or on errors and stays Python; so do the classes users subclass freely.
+# start-up or on errors and stays Python.
 COMPILED_MODULES = ("_codec", "_cookies", "_envelope", "_serializer", "_session")
 # mypy is pinned: the C it generates is part of what the tests vouch for.
 BUILD_REQUIREMENTS = ("mypy==2.4.1", "setuptools>=70")
