@@ -19,7 +19,7 @@ FRAMEWORK ?= starlette
 NOX := $(PYTHON) -m nox
 CORE_PYPROJECT := packages/client-session-core/pyproject.toml
 
-.PHONY: bootstrap demo test bench
+.PHONY: bootstrap compiler demo test bench
 
 # 1. pyenv: every pyenv-installed 3.X that core's classifiers list (every 3.X if core is not there
 #    yet) joins `pyenv global`, after the versions already named there, so that python3.X answers
@@ -52,11 +52,26 @@ bootstrap:
 	        "nox>=2026.10.20" "uv>=0.8"
 	fi
 
+# 3. For test and bench: the C compiler that builds the core compiled by mypyc (docs/compiled.md),
+#    the one Python's sysconfig names; Debian's gcc is installed when it is missing and we are root.
+compiler:
+	@cc=$$($(PYTHON) -c 'import sysconfig; print((sysconfig.get_config_var("CC") or "cc").split()[0])')
+	if ! command -v "$$cc" >/dev/null; then
+	    if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+	        echo "bootstrap: no C compiler ($$cc) for the compiled core: apt-get install gcc"
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev
+	    else
+	        echo "bootstrap: no C compiler ($$cc): install one (Debian: apt-get install gcc);" \
+	            "the core is tested compiled by mypyc (docs/compiled.md)" >&2
+	        exit 1
+	    fi
+	fi
+
 demo: bootstrap
 	$(NOX) -s demo -- $(FRAMEWORK)
 
-test: bootstrap
+test: bootstrap compiler
 	$(NOX) -t checks tests
 
-bench: bootstrap
+bench: bootstrap compiler
 	$(NOX) -s bench
