@@ -198,28 +198,27 @@ def test_random_nonces_under_one_subkey_until_its_budget_is_spent(
     assert len({first[1], second[1], third[1], fourth[1]}) == 4
 
 
-def test_a_forked_child_starts_a_new_subkey(sealer: Sealer) -> None:
-    def salt() -> bytes:
-        return _raw(sealer.seal(b"{}", cookie_name="s", created_at=NOW, issued_at=NOW))[14:30]
+def _sealing_salt(sealer: Sealer) -> bytes:
+    """The salt, hence the subkey, that ``sealer`` seals with now."""
+    return _raw(sealer.seal(b"{}", cookie_name="s", created_at=NOW, issued_at=NOW))[14:30]
 
-    before, lock = salt(), _envelope._sealing_lock
-    assert salt() == before
+
+def test_a_forked_child_starts_a_new_subkey(sealer: Sealer) -> None:
+    before, lock = _sealing_salt(sealer), _envelope._sealing_lock
+    assert _sealing_salt(sealer) == before
     _envelope._after_fork_in_child()  # what os.register_at_fork runs in a child
     assert _envelope._sealing_lock is not lock  # one held by another thread at the fork stays held
-    assert salt() != before
+    assert _sealing_salt(sealer) != before
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 def test_a_real_fork_gives_the_child_its_own_subkey(sealer: Sealer) -> None:
-    def salt() -> bytes:
-        return _raw(sealer.seal(b"{}", cookie_name="s", created_at=NOW, issued_at=NOW))[14:30]
-
-    parent_salt = salt()
+    parent_salt = _sealing_salt(sealer)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child reports the salt it seals with, and leaves at once
         try:
-            os.write(write_end, salt())
+            os.write(write_end, _sealing_salt(sealer))
         finally:
             os._exit(0)
     os.close(write_end)
@@ -230,7 +229,7 @@ def test_a_real_fork_gives_the_child_its_own_subkey(sealer: Sealer) -> None:
         os.waitpid(pid, 0)
     assert len(child_salt) == 16
     assert child_salt != parent_salt
-    assert salt() == parent_salt  # the parent goes on with its own subkey
+    assert _sealing_salt(sealer) == parent_salt  # the parent goes on with its own subkey
 
 
 def test_sealers_register_no_fork_hook_of_their_own(
