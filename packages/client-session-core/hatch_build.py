@@ -61,6 +61,31 @@ def compile_requested() -> bool:
     )
 
 
+def _compile(work_dir: str, sources: list[str]) -> tuple[Path, list[Path]]:
+    """mypyc's build of ``sources`` in ``work_dir``: the build directory, and the extensions."""
+    process = subprocess.run(  # noqa: S603 - this interpreter, our own script and files
+        [sys.executable, "-c", _COMPILE_SCRIPT, work_dir, *sources],
+        cwd=work_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    if process.returncode:
+        raise RuntimeError(
+            f"compiling the core with mypyc failed (it needs a C compiler and the Python "
+            f"headers); unset {COMPILE_ENV} for the pure-Python build. mypyc said:\n"
+            f"{process.stdout}"
+        )
+    built = Path(work_dir, "lib")
+    extensions = [path for path in built.rglob("*") if path.suffix in _EXTENSION_SUFFIXES]
+    compiled = {path.name.split(".")[0] for path in extensions}
+    missing = [Path(source).stem for source in sources if Path(source).stem not in compiled]
+    if missing:
+        raise RuntimeError(f"mypyc built no extension for {', '.join(missing)}")
+    return built, extensions
+
+
 class CompileRequestPath(BuildHookInterface):  # type: ignore[type-arg]
     """Adds the mypyc-compiled extensions to the wheel when ``CLIENT_SESSION_CORE_COMPILE=1``."""
 
@@ -81,26 +106,11 @@ class CompileRequestPath(BuildHookInterface):  # type: ignore[type-arg]
         package = Path(self.root, "src", "client_session_core")
         sources = [str(package / f"{module}.py") for module in COMPILED_MODULES]
         self._work_dir = tempfile.mkdtemp(prefix="client-session-core-mypyc-")
-        process = subprocess.run(  # noqa: S603 - this interpreter, our own script and files
-            [sys.executable, "-c", _COMPILE_SCRIPT, self._work_dir, *sources],
-            cwd=self._work_dir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-        )
-        if process.returncode:
-            raise RuntimeError(
-                f"compiling the core with mypyc failed (it needs a C compiler and the Python "
-                f"headers); unset {COMPILE_ENV} for the pure-Python build. mypyc said:\n"
-                f"{process.stdout}"
-            )
-        built = Path(self._work_dir, "lib")
-        extensions = [path for path in built.rglob("*") if path.suffix in _EXTENSION_SUFFIXES]
-        compiled = {path.name.split(".")[0] for path in extensions}
-        missing = [module for module in COMPILED_MODULES if module not in compiled]
-        if missing:
-            raise RuntimeError(f"mypyc built no extension for {', '.join(missing)}")
+        try:
+            built, extensions = _compile(self._work_dir, sources)
+        except BaseException:
+            shutil.rmtree(self._work_dir, ignore_errors=True)  # finalize() will not run
+            raise
         for path in extensions:
             # The package's modules, and mypyc's shared runtime beside the package.
             build_data["force_include"][str(path)] = path.relative_to(built).as_posix()
