@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from client_session_core import Clock, SameSite, SessionCodec, SessionPolicy
+from client_session_core import Clock, SameSite, SessionCodec, SessionPolicy, vary_covers_cookie
 
 from ._options import DEFAULT_MAX_AGE, UNSET, KeysOption, Unset, build_policy
 
@@ -144,17 +144,9 @@ def cookie_header(headers: Headers) -> str | None:
 
 def add_vary_cookie(headers: list[tuple[bytes, bytes]]) -> None:
     """Add ``Cookie`` to the response's ``Vary``, once (RFC 9110 section 12.5.5)."""
-    for name, _ in headers:
-        if name.lower() == b"vary":
-            break
-    else:  # no Vary yet, as in most responses
+    varies = [index for index, (name, _) in enumerate(headers) if name.lower() == b"vary"]
+    if not varies:  # as in most responses
         headers.append((b"vary", b"Cookie"))
-        return
-    first_vary = [name.lower() for name, _ in headers].index(b"vary")
-    for name, value in headers[first_vary:]:
-        if name.lower() == b"vary":
-            fields = {field.strip().lower() for field in value.split(b",")}
-            if b"cookie" in fields or b"*" in fields:
-                return
-    name, value = headers[first_vary]
-    headers[first_vary] = (name, value + b", Cookie" if value.strip() else b"Cookie")
+    elif not vary_covers_cookie(headers[index][1].decode("latin-1") for index in varies):
+        name, value = headers[varies[0]]
+        headers[varies[0]] = (name, value + b", Cookie" if value.strip() else b"Cookie")

@@ -18,6 +18,7 @@ from importlib.machinery import EXTENSION_SUFFIXES as _EXTENSION_SUFFIXES
 
 from . import _codec
 from ._codec import Clock, Commit, SessionCodec
+from ._cookies import vary_covers_cookie
 from ._envelope import Envelope, Sealer
 from ._errors import (
     ConfigurationError,
@@ -61,6 +62,7 @@ __all__ = [
     "SessionTooLarge",
     "UnserializableValue",
     "generate_key",
+    "vary_covers_cookie",
 ]
 
 # Public classes show as client_session_core.X in reprs and docs. The module test matters:

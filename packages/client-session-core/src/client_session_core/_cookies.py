@@ -1,12 +1,13 @@
-"""Reading the Cookie header and writing Set-Cookie values (RFC 6265)."""
+"""Reading the Cookie header, writing Set-Cookie values (RFC 6265), and reading Vary."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from ._policy import SessionPolicy
 
-__all__ = ["CookieWriter", "parse_cookie_header"]
+__all__ = ["CookieWriter", "parse_cookie_header", "vary_covers_cookie"]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -43,6 +44,21 @@ def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:
                 value = value[1:-1]
             found[name] = value
     return found
+
+
+def vary_covers_cookie(values: Iterable[str]) -> bool:
+    """Whether a response's ``Vary`` header values already cover the Cookie header.
+
+    They do when one of their comma-separated field names is ``Cookie`` or ``*`` (RFC 9110
+    section 12.5.5), in any case. An adapter that sees they do not adds ``Cookie`` to the
+    response's ``Vary`` once, rather than sending a second ``Vary: Cookie``.
+    """
+    for value in values:
+        for field in value.split(","):
+            name = field.strip(_WSP).lower()
+            if name == "cookie" or name == "*":
+                return True
+    return False
 
 
 _last_http_date: tuple[int, str] = (0, _EPOCH)

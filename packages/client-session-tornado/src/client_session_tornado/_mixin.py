@@ -8,7 +8,7 @@ from typing import Any
 from tornado.concurrent import Future
 from tornado.web import RequestHandler
 
-from client_session_core import Commit, Session, SessionCodec, SessionError
+from client_session_core import Commit, Session, SessionCodec, SessionError, vary_covers_cookie
 
 from ._settings import session_codec
 
@@ -134,8 +134,7 @@ class SessionMixin(RequestHandler):
         if not present:  # as in most responses
             self._headers["Vary"] = "Cookie"
             return
-        names = {name.strip().lower() for value in present for name in value.split(",")}
-        if "cookie" not in names and "*" not in names:
+        if not vary_covers_cookie(present):
             self.set_header("Vary", ", ".join([*present, "Cookie"]))
 
     def _serialized(self, session: Session) -> bytes | None:

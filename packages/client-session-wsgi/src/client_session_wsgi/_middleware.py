@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
-from werkzeug.http import parse_set_header
 from werkzeug.wsgi import ClosingIterator
 
 from client_session_core import (
@@ -26,6 +25,7 @@ from client_session_core import (
     SessionCodec,
     SessionError,
     SessionPolicy,
+    vary_covers_cookie,
 )
 
 if TYPE_CHECKING:
@@ -78,19 +78,12 @@ def add_vary_cookie(headers: Headers) -> None:
     list header be split, but caches and tests read the first one); ``Vary: *`` already
     covers the Cookie header.
     """
-    first = None
-    for index, (name, value) in enumerate(headers):
-        if name.lower() == "vary":
-            varied = parse_set_header(value)  # case-insensitive
-            if "cookie" in varied or "*" in varied:
-                return
-            if first is None:
-                first = index
-    if first is None:
+    varies = [index for index, (name, _) in enumerate(headers) if name.lower() == "vary"]
+    if not varies:
         headers.append(("Vary", "Cookie"))
-    else:
-        name, value = headers[first]
-        headers[first] = (name, f"{value}, Cookie" if value.strip() else "Cookie")
+    elif not vary_covers_cookie(headers[index][1] for index in varies):
+        name, value = headers[varies[0]]
+        headers[varies[0]] = (name, f"{value}, Cookie" if value.strip() else "Cookie")
 
 
 def with_session_headers(headers: Headers, commit: Commit) -> Headers:
