@@ -305,6 +305,19 @@ def interop(session: nox.Session) -> None:
     run_pytest(session, SUITE)
 
 
+SNIPPET_TESTS = Path("tests/docs")
+
+
+@nox.session(python=NEWEST_PYTHON, tags=["tests"])
+def snippets(session: nox.Session) -> None:
+    """Run every ```python block of README.md, packages/*/README.md and docs/*.md, each in a
+    fresh interpreter with CLIENT_SESSION_KEYS set (the convention: docs/contributing.md)."""
+    install_workspace(session, "--upgrade", "pytest>=8")
+    session.run(
+        "pytest", "-c", "pyproject.toml", "--rootdir", ".", str(SNIPPET_TESTS), *session.posargs
+    )
+
+
 @nox.session(python=NEWEST_PYTHON)
 def demo(session: nox.Session) -> None:
     """Serve the seed's counter on http://127.0.0.1:8000: `nox -s demo -- [FRAMEWORK]`,
