@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from client_session_core import DEFAULT_KEYS_ENV, generate_key
 
 ROOT = Path(__file__).resolve().parents[2]
