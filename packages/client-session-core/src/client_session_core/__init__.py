@@ -29,6 +29,7 @@ from ._errors import (
     UnserializableValue,
 )
 from ._keys import DEFAULT_KEYS_ENV, Key, KeyRing, generate_key
+from ._legacy import LegacyCookies, LegacyReader, LegacySession, cutoff_timestamp
 from ._policy import SameSite, SessionPolicy
 from ._serializer import JSONSerializer, Serializer
 from ._session import CookieOrigin, Session
@@ -52,6 +53,9 @@ __all__ = [
     "JSONSerializer",
     "Key",
     "KeyRing",
+    "LegacyCookies",
+    "LegacyReader",
+    "LegacySession",
     "SameSite",
     "Sealer",
     "Serializer",
@@ -61,6 +65,7 @@ __all__ = [
     "SessionPolicy",
     "SessionTooLarge",
     "UnserializableValue",
+    "cutoff_timestamp",
     "generate_key",
     "vary_covers_cookie",
 ]

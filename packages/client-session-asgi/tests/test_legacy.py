@@ -1,0 +1,129 @@
+"""Starlette's own session cookies, written by Starlette's SessionMiddleware, read by ours."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import time
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware as StarletteSessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from client_session_asgi._legacy import legacy_cookies_for, starlette_cookies
+from client_session_core import ConfigurationError, LegacyCookies, LegacySession, generate_key
+
+SECRET = generate_key()
+DAY = 24 * 3600
+
+
+def starlette_cookie(content: dict[str, Any], *, secret: str = SECRET, **options: Any) -> str:
+    """The session cookie Starlette's own SessionMiddleware sets for ``content``."""
+
+    async def store(request: Request) -> JSONResponse:
+        request.session.update(content)
+        return JSONResponse({})
+
+    app = Starlette(
+        routes=[Route("/", store)],
+        middleware=[Middleware(StarletteSessionMiddleware, secret_key=secret, **options)],
+    )
+    with TestClient(app) as client:
+        response = client.get("/")
+    header = response.headers["set-cookie"]
+    return header.partition("=")[2].partition(";")[0]
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def test_a_starlette_cookie_reads_to_its_session() -> None:
+    content = {"user": "ada", "cart": [1, 2], "nested": {"é": None}}
+    cookie = starlette_cookie(content)
+    found = starlette_cookies(SECRET, until=now() + 60).read(cookie, now())
+    assert found == LegacySession(content, None)
+
+
+@pytest.mark.parametrize("secret", [generate_key(), SECRET + "x"])
+def test_a_cookie_signed_under_another_secret_is_no_session(secret: str) -> None:
+    cookie = starlette_cookie({"user": "ada"})
+    assert starlette_cookies(secret, until=now() + 60).read(cookie, now()) is None
+
+
+def test_a_tampered_cookie_is_no_session() -> None:
+    cookie = starlette_cookie({"user": "ada"})
+    signed_part = cookie.partition(".")[2]
+    forged = "eyJ1c2VyIjoiZ3JhY2UifQ==." + signed_part  # {"user":"grace"}, old signature
+    assert starlette_cookies(SECRET, until=now() + 60).read(forged, now()) is None
+    assert starlette_cookies(SECRET, until=now() + 60).read(cookie[:-2], now()) is None
+
+
+def test_starlettes_max_age_is_honoured_on_the_codecs_clock() -> None:
+    written = now()
+    cookie = starlette_cookie({"user": "ada"}, max_age=DAY)
+    reader = starlette_cookies(SECRET, until=written + 30 * DAY, max_age=DAY)
+    # itsdangerous: expired when the age is more than max_age, or negative.
+    assert reader.read(cookie, written + DAY - 1) is not None
+    assert reader.read(cookie, written + DAY + 2) is None
+    assert reader.read(cookie, written - 5) is None
+
+
+def test_without_max_age_starlette_set_no_age_limit() -> None:
+    written = now()
+    cookie = starlette_cookie({"user": "ada"}, max_age=None)
+    reader = starlette_cookies(SECRET, until=written + 400 * DAY, max_age=None)
+    assert reader.read(cookie, written + 300 * DAY) is not None
+
+
+def test_the_reader_is_off_from_its_cut_off_date() -> None:
+    cookie = starlette_cookie({"user": "ada"})
+    assert starlette_cookies(SECRET, until=now()).read(cookie, now()) is None
+
+
+def test_true_reads_for_max_age_from_start_up() -> None:
+    legacy = legacy_cookies_for(True, secret_key=SECRET, max_age=DAY, clock=lambda: 1000.5)
+    assert isinstance(legacy, LegacyCookies)
+    assert legacy.until == 1000 + DAY
+    legacy = legacy_cookies_for(True, secret_key=SECRET, max_age=None, clock=lambda: 1000.0)
+    assert legacy is not None
+    assert legacy.until == 1000 + 14 * DAY
+
+
+def test_a_date_reads_until_that_date() -> None:
+    legacy = legacy_cookies_for(datetime.date(2027, 1, 15), secret_key=SECRET, max_age=DAY)
+    assert legacy is not None
+    assert legacy.until == 1_800_000_000 - 8 * 3600
+
+
+def test_false_and_a_given_reader_are_taken_as_they_are() -> None:
+    assert legacy_cookies_for(False, secret_key=SECRET, max_age=DAY) is None
+    given = starlette_cookies("an old secret", until=now() + 60)
+    assert legacy_cookies_for(given, secret_key=None, max_age=DAY) is given
+
+
+def test_without_a_secret_key_true_reads_nothing_and_a_date_is_an_error() -> None:
+    assert legacy_cookies_for(True, secret_key=None, max_age=DAY) is None
+    with pytest.raises(ConfigurationError, match="starlette_cookies"):
+        legacy_cookies_for(datetime.date(2027, 1, 1), secret_key=None, max_age=DAY)
+
+
+@pytest.mark.parametrize("option", ["yes", 1, None])
+def test_another_option_is_an_error(option: Any) -> None:
+    with pytest.raises(ConfigurationError, match="legacy_cookies is True, False"):
+        legacy_cookies_for(option, secret_key=SECRET, max_age=DAY)
+
+
+def test_without_itsdangerous_true_reads_nothing_and_an_explicit_reader_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "itsdangerous", None)  # import itsdangerous fails
+    assert legacy_cookies_for(True, secret_key=SECRET, max_age=DAY) is None
+    with pytest.raises(ConfigurationError, match=r"client-session-asgi\[legacy\]"):
+        legacy_cookies_for(datetime.date(2027, 1, 1), secret_key=SECRET, max_age=DAY)

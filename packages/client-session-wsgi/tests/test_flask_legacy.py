@@ -1,0 +1,129 @@
+"""Flask's own session cookies, written by Flask's SecureCookieSessionInterface, read by ours."""
+
+from __future__ import annotations
+
+import datetime
+import time
+import uuid
+from typing import Any
+
+import flask
+import pytest
+from markupsafe import Markup
+
+from client_session_core import ConfigurationError, LegacyCookies, LegacySession, generate_key
+from client_session_wsgi._flask_legacy import flask_cookies, flask_legacy_cookies_for
+
+SECRET = generate_key()
+DAY = 24 * 3600
+
+
+def flask_app(secret: str | None = SECRET, **config: Any) -> flask.Flask:
+    """An app on Flask's own session interface (the one the switch replaces)."""
+    app = flask.Flask(__name__)
+    app.config.update(SECRET_KEY=secret, **config)
+    return app
+
+
+def flask_cookie(app: flask.Flask, content: dict[str, Any], *, permanent: bool = False) -> str:
+    """The session cookie Flask's own SecureCookieSessionInterface sets for ``content``."""
+
+    @app.get("/store")
+    def store() -> str:
+        flask.session.update(content)
+        flask.session.permanent = permanent
+        return ""
+
+    response = app.test_client().get("/store")
+    header = response.headers["Set-Cookie"]
+    return header.partition("=")[2].partition(";")[0]
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def test_a_flask_cookie_reads_to_its_session_with_flasks_tagged_types() -> None:
+    app = flask_app()
+    content = {
+        "user": "ada",
+        "t": (1, 2),
+        "b": b"\xff",
+        "m": Markup("<b>"),
+        "u": uuid.UUID(int=7),
+        "d": datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+    }
+    cookie = flask_cookie(app, content)
+    legacy = flask_cookies(app, until=now() + 60)
+    assert legacy is not None
+    assert legacy.read(cookie, now()) == LegacySession(content, persistent=False)
+
+
+def test_permanent_comes_out_of_the_content_into_the_persistent_flag() -> None:
+    app = flask_app()
+    cookie = flask_cookie(app, {"user": "ada"}, permanent=True)
+    legacy = flask_cookies(app, until=now() + 60)
+    assert legacy is not None
+    assert legacy.read(cookie, now()) == LegacySession({"user": "ada"}, persistent=True)
+
+
+def test_a_cookie_under_another_secret_key_is_no_session() -> None:
+    cookie = flask_cookie(flask_app(), {"user": "ada"})
+    legacy = flask_cookies(flask_app(generate_key()), until=now() + 60)
+    assert legacy is not None
+    assert legacy.read(cookie, now()) is None
+
+
+@pytest.mark.skipif(
+    not hasattr(flask.sessions.SessionInterface, "get_cookie_partitioned"),
+    reason="SECRET_KEY_FALLBACKS came with Flask 3.1",
+)
+def test_a_cookie_under_a_secret_key_fallback_reads_as_in_flask() -> None:
+    old = generate_key()
+    cookie = flask_cookie(flask_app(old), {"user": "ada"})
+    app = flask_app(SECRET, SECRET_KEY_FALLBACKS=[old])
+    legacy = flask_cookies(app, until=now() + 60)
+    assert legacy is not None
+    assert legacy.read(cookie, now()) == LegacySession({"user": "ada"}, persistent=False)
+
+
+def test_a_tampered_cookie_is_no_session() -> None:
+    app = flask_app()
+    cookie = flask_cookie(app, {"user": "ada"})
+    legacy = flask_cookies(app, until=now() + 60)
+    assert legacy is not None
+    assert legacy.read(cookie[:-1] + ("A" if cookie[-1] != "A" else "B"), now()) is None
+    assert legacy.read("eyJ1c2VyIjoiZ3JhY2UifQ" + cookie[cookie.index(".") :], now()) is None
+
+
+def test_permanent_session_lifetime_is_honoured_on_the_codecs_clock() -> None:
+    app = flask_app(PERMANENT_SESSION_LIFETIME=DAY)
+    written = now()
+    cookie = flask_cookie(app, {"user": "ada"})
+    legacy = flask_cookies(app, until=written + 30 * DAY)
+    assert legacy is not None
+    assert legacy.read(cookie, written + DAY - 1) is not None
+    assert legacy.read(cookie, written + DAY + 2) is None
+    assert legacy.read(cookie, written - 5) is None
+
+
+def test_without_a_secret_key_there_is_nothing_to_read() -> None:
+    assert flask_cookies(flask_app(None), until=now() + 60) is None
+
+
+def test_true_reads_for_permanent_session_lifetime_from_start_up() -> None:
+    app = flask_app(PERMANENT_SESSION_LIFETIME=DAY)
+    legacy = flask_legacy_cookies_for(True, app, started=1000.7)
+    assert isinstance(legacy, LegacyCookies)
+    assert legacy.until == 1000 + DAY
+
+
+def test_a_date_false_and_a_given_reader() -> None:
+    app = flask_app()
+    legacy = flask_legacy_cookies_for(datetime.date(2027, 1, 15), app, started=0)
+    assert legacy is not None
+    assert legacy.until == 1_800_000_000 - 8 * 3600
+    assert flask_legacy_cookies_for(False, app, started=0) is None
+    assert flask_legacy_cookies_for(legacy, app, started=0) is legacy
+    with pytest.raises(ConfigurationError, match="legacy_cookies is True, False"):
+        flask_legacy_cookies_for("yes", app, started=0)  # type: ignore[arg-type]
