@@ -13,9 +13,9 @@ cookie once and rewrote it in the new format; this module is that capability:
 - :class:`LegacyCookies` holds a reader and the time after which it is no longer asked, so
   that reading the old format ends by itself once no valid old cookie can remain.
 
-The codec asks the reader only when a cookie is not in our format at all (it does not parse
-as our envelope), so a request with a valid cookie, or with none, never reaches it; and it
-reseals a session it read on that same response.
+A reader is for a cookie that is not in our format at all (it does not parse as our
+envelope): a request with a valid cookie, or with none, has no use for it, and a session it
+read is resealed in our format on that same response.
 """
 
 from __future__ import annotations
