@@ -4,10 +4,13 @@
 #                   fastapi, flask, wsgi or tornado)
 #   make test       lint, typecheck and the whole test matrix, as CI runs it (.ci/run)
 #   make bench      run the benchmarks (nox -s bench)
-#   make bootstrap  only set up the interpreters and tools
+#   make sessions   list nox's sessions, with the same interpreters visible as for `make test`
+#   make bootstrap  only install the tools (nox and uv)
 #
-# Sessions, Python versions and the framework matrix are defined in noxfile.py; `nox --list` shows
-# them and `nox -s NAME` runs one.
+# Sessions, Python versions and the framework matrix are defined in noxfile.py. None of these
+# targets changes your machine's Python settings (`pyenv global` and friends): with pyenv, the
+# versions nox needs are named for nox's process only. To run one session by hand the same way:
+#   PYENV_VERSION=$(make -s pythons) python3 -m nox -s NAME
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -19,41 +22,53 @@ FRAMEWORK ?= starlette
 NOX := $(PYTHON) -m nox
 CORE_PYPROJECT := packages/client-session-core/pyproject.toml
 
-.PHONY: bootstrap compiler demo test bench
+.PHONY: bootstrap compiler pythons sessions demo test bench
 
-# 1. pyenv: every pyenv-installed 3.X that core's classifiers list (every 3.X if core is not there
-#    yet) joins `pyenv global`, after the versions already named there, so that python3.X answers
-#    and python3 stays what it was. Nothing changes when they are all there already.
-# 2. nox and uv, into $(PYTHON), if they are missing (the nox floor is noxfile.py's needs_version).
+# The interpreters nox runs on, for pyenv users, as PYENV_VERSION reads them (names joined by
+# colons; the shims run the first named version that has the command): first the version pyenv
+# runs now, so that python3 stays what it was, then the newest pyenv-installed 3.X for each 3.X
+# that core's classifiers list (every 3.X if core is not there yet). Exported in the recipe's own
+# shell only, so nox and its children see it and nothing else does: `pyenv global`, the version
+# file and .python-version stay as they were. Without pyenv, nox finds python3.X on PATH.
+define pyenv_versions
+if command -v pyenv >/dev/null; then
+    wanted=$$(grep -o 'Programming Language :: Python :: 3\.[0-9]*' $(CORE_PYPROJECT) 2>/dev/null \
+        | awk '{print $$NF}' || true)
+    [[ -n "$$wanted" ]] || wanted=$$(pyenv versions --bare | grep -oE '^3\.[0-9]+' | sort -uV)
+    versions=$$(pyenv version-name 2>/dev/null || true)
+    for minor in $$wanted; do
+        latest=$$(pyenv versions --bare | grep -E "^$${minor//./\\.}\.[0-9]+$$" | sort -V | tail -n 1 || true)
+        if [[ -z "$$latest" ]]; then
+            echo "make: pyenv has no Python $$minor; nox will skip it" >&2
+        elif [[ ":$$versions:" != *":$$latest:"* ]]; then
+            versions="$${versions:+$$versions:}$$latest"
+        fi
+    done
+    export PYENV_VERSION="$$versions"
+fi
+endef
+
+# nox with ARGUMENTS, the interpreters above visible to it alone; the command is echoed.
+define run_nox
+$(pyenv_versions)
+echo "$${PYENV_VERSION:+PYENV_VERSION=$$PYENV_VERSION }$(NOX) $(1)"
+$(NOX) $(1)
+endef
+
+# nox and uv, into $(PYTHON), if they are missing (the nox floor is noxfile.py's needs_version).
 bootstrap:
-	@if command -v pyenv >/dev/null; then
-	    wanted=$$(grep -o 'Programming Language :: Python :: 3\.[0-9]*' $(CORE_PYPROJECT) 2>/dev/null \
-	        | awk '{print $$NF}' || true)
-	    [[ -n "$$wanted" ]] || wanted=$$(pyenv versions --bare | grep -oE '^3\.[0-9]+' | sort -uV)
-	    current=$$(pyenv global | xargs)
-	    add=""
-	    for minor in $$wanted; do
-	        latest=$$(pyenv versions --bare | grep -E "^$${minor//./\\.}\.[0-9]+$$" | sort -V | tail -n 1 || true)
-	        if [[ -z "$$latest" ]]; then
-	            echo "bootstrap: pyenv has no Python $$minor; nox will skip it"
-	        elif [[ " $$current $$add " != *" $$latest "* ]]; then
-	            add="$$add $$latest"
-	        fi
-	    done
-	    if [[ -n "$$add" ]]; then
-	        echo "bootstrap: pyenv global $$current$$add"
-	        pyenv global $$current$$add
-	    fi
-	else
-	    echo "bootstrap: pyenv not found; using the python3.X already on PATH"
-	fi
-	if ! $(PYTHON) -m nox --version >/dev/null 2>&1 || ! $(PYTHON) -m uv --version >/dev/null 2>&1; then
+	@if ! $(PYTHON) -m nox --version >/dev/null 2>&1 || ! $(PYTHON) -m uv --version >/dev/null 2>&1; then
 	    $(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
 	        "nox>=2026.10.20" "uv>=0.8"
 	fi
 
-# 3. For test and bench: the C compiler that builds the core compiled by mypyc (docs/compiled.md),
-#    the one Python's sysconfig names; Debian's gcc is installed when it is missing and we are root.
+# The PYENV_VERSION value the targets below give nox (empty without pyenv).
+pythons:
+	@$(pyenv_versions)
+	echo "$${PYENV_VERSION:-}"
+
+# For test and bench: the C compiler that builds the core compiled by mypyc (docs/compiled.md),
+# the one Python's sysconfig names; Debian's gcc is installed when it is missing and we are root.
 compiler:
 	@cc=$$($(PYTHON) -c 'import sysconfig; print((sysconfig.get_config_var("CC") or "cc").split()[0])')
 	if ! command -v "$$cc" >/dev/null; then
@@ -67,11 +82,14 @@ compiler:
 	    fi
 	fi
 
+sessions: bootstrap
+	@$(call run_nox,--list)
+
 demo: bootstrap
-	$(NOX) -s demo -- $(FRAMEWORK)
+	@$(call run_nox,-s demo -- $(FRAMEWORK))
 
 test: bootstrap compiler
-	$(NOX) -t checks tests
+	@$(call run_nox,-t checks tests)
 
 bench: bootstrap compiler
-	$(NOX) -s bench
+	@$(call run_nox,-s bench)

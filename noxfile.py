@@ -1,6 +1,7 @@
 """Lint, type-check and test every client-session package, across Pythons and framework versions.
 
-Run what CI runs (``make test`` bootstraps the interpreters and nox first, then does this)::
+Run what CI runs (``make test`` installs nox and makes the pyenv interpreters visible to it
+first, then does this)::
 
     nox -t checks tests
 
@@ -19,8 +20,9 @@ Where the matrix comes from (nothing below is written twice):
 
 - Pythons: the ``Programming Language :: Python :: 3.X`` classifiers of
   ``packages/client-session-core/pyproject.toml``, keeping only the ``pythonX.Y`` that run on this
-  machine. The others are reported on stderr and left out; ``make bootstrap`` puts every pyenv
-  version on PATH.
+  machine. The others are reported on stderr and left out. With pyenv, a version runs only when
+  pyenv is told to use it: ``make test`` (and ``make sessions``) run nox with ``PYENV_VERSION``
+  naming them, for nox's process only; by hand, ``PYENV_VERSION=$(make -s pythons) nox ...``.
 - Adapters: every ``packages/client-session-*`` directory other than core that has a
   ``pyproject.toml``. A missing adapter just has no cells.
 - Frameworks: an adapter's third-party runtime dependencies (``werkzeug>=2.3.7``,
@@ -75,11 +77,15 @@ def _why_unusable(version: str) -> str | None:
     executable = shutil.which(f"python{version}")
     if executable is None:
         return f"python{version} is not on PATH"
-    # A pyenv shim is on PATH for every installed version but only runs when `pyenv global`
-    # names that version, so finding the executable is not enough.
+    # A pyenv shim is on PATH for every installed version but only runs when pyenv is told to
+    # use that version (PYENV_VERSION, .python-version, `pyenv global`), so finding the
+    # executable is not enough.
     probe = subprocess.run([executable, "-c", ""], capture_output=True, check=False)
     if probe.returncode != 0:
-        return f"{executable} does not run (a pyenv shim? `make bootstrap` enables them)"
+        return (
+            f"{executable} does not run (a pyenv shim? run nox through `make`, or as "
+            "`PYENV_VERSION=$(make -s pythons) nox ...`, to make the pyenv versions visible)"
+        )
     return None
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from client_session_conformance import (
+    HARNESS_ENTRY_POINT_GROUP,
     ROUTES,
     Harness,
     ManualClock,
@@ -16,6 +17,7 @@ from client_session_conformance import (
     load_valid_vectors,
     parse_set_cookie,
 )
+from client_session_core import KeyRing, SessionPolicy, generate_key
 
 
 def test_manual_clock_moves_only_when_told() -> None:
@@ -86,6 +88,36 @@ def test_the_reference_harness_is_registered() -> None:
     harnesses = installed_harnesses()
     assert harnesses["reference"] is ReferenceHarness
     assert all(issubclass(harness, Harness) for harness in harnesses.values())
+
+
+def test_a_harness_that_cannot_import_skips_naming_the_missing_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A distribution installed on sys.path that registers a harness needing a package that
+    # is not installed, as client-session-conformance does for every adapter's harness.
+    dist_info = tmp_path / "someframework_harness-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: someframework-harness\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (dist_info / "entry_points.txt").write_text(
+        f"[{HARNESS_ENTRY_POINT_GROUP}]\nsomeframework = someframework_harness:Harness\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    harnesses = installed_harnesses()
+
+    assert harnesses["reference"] is ReferenceHarness  # the others still load
+    stand_in = harnesses["someframework"]
+    assert issubclass(stand_in, Harness)
+    assert stand_in.name == "someframework"
+    policy = SessionPolicy(keys=KeyRing([generate_key()]))
+    message = (
+        "harness 'someframework' needs the package 'someframework_harness', which is not installed"
+    )
+    with pytest.raises(pytest.skip.Exception, match=message):
+        stand_in().serve(policy, ManualClock())
 
 
 def test_vectors_load_and_open_with_the_core() -> None:

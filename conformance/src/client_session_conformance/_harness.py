@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from importlib.metadata import entry_points
-from typing import ClassVar
+from importlib.metadata import EntryPoint, entry_points
+from typing import ClassVar, NoReturn
+
+import pytest
 
 from client_session_core import Clock, SessionPolicy
 
@@ -38,15 +40,47 @@ class Harness(abc.ABC):
         """
 
 
+class _UnavailableHarness(Harness):
+    """Stands in for a registered harness that cannot be imported: every test of it skips."""
+
+    skip_reason: ClassVar[str]
+    """The harness's name and the package it needs."""
+
+    def serve(self, policy: SessionPolicy, clock: Clock) -> NoReturn:
+        """Skip the test, saying what to install."""
+        pytest.skip(self.skip_reason)
+
+
+def _unavailable(entry_point: EntryPoint, error: ModuleNotFoundError) -> type[Harness]:
+    if error.name is None:
+        reason = f"harness {entry_point.name!r} cannot be imported: {error}"
+    else:
+        reason = (
+            f"harness {entry_point.name!r} needs the package {error.name!r}, which is not installed"
+        )
+    return type(
+        f"Unavailable{entry_point.name.title()}Harness",
+        (_UnavailableHarness,),
+        {"name": entry_point.name, "skip_reason": reason, "__module__": __name__},
+    )
+
+
 def installed_harnesses() -> dict[str, type[Harness]]:
     """Every harness registered under :data:`HARNESS_ENTRY_POINT_GROUP`, by entry-point name.
 
-    A registered object that is not a :class:`Harness` subclass is a packaging error, and
-    raises :class:`TypeError` naming it.
+    A harness that imports a module which is not installed here (its framework, its
+    adapter) is returned as a stand-in whose tests skip, naming the missing package: the
+    other harnesses still run. Any other error while importing a harness propagates, as a
+    bug to fix rather than a reason to skip. A registered object that is not a :class:`Harness`
+    subclass is a packaging error, and raises :class:`TypeError` naming it.
     """
     harnesses: dict[str, type[Harness]] = {}
     for entry_point in sorted(entry_points(group=HARNESS_ENTRY_POINT_GROUP), key=lambda e: e.name):
-        loaded = entry_point.load()
+        try:
+            loaded = entry_point.load()
+        except ModuleNotFoundError as error:
+            harnesses[entry_point.name] = _unavailable(entry_point, error)
+            continue
         if not (isinstance(loaded, type) and issubclass(loaded, Harness)):
             raise TypeError(
                 f"entry point {entry_point.name!r} = {entry_point.value!r} in group "

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from client_session_asgi._harness import FastAPIHarness, StarletteHarness
 from client_session_conformance import SessionConformance
+from client_session_conformance.harnesses.asgi import FastAPIHarness, StarletteHarness
 
 
 class TestStarletteConformance(SessionConformance):

@@ -7,25 +7,13 @@ from typing import Any
 
 import pytest
 
+from client_session_conformance import ManualClock
 from client_session_core import Commit, KeyRing, SessionCodec, SessionPolicy
 
 NOW = 1_800_000_000
 # Made-up keys, fixed so that failures reproduce (generate_key() output has this shape).
 PRIMARY_KEY = "z76G3iWRnUMt72gCbxf2v3cqPNo0Q2vTnD7TFsg4z30"
 OLD_KEY = "6Qm0bWv3cIq7o-1dNfXkZ2yA8tLrHsP4eUgJ9CwVxYA"
-
-
-class ManualClock:
-    """A clock for SessionCodec that moves only when told to."""
-
-    def __init__(self, start: float = NOW) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Browser:
@@ -58,8 +46,8 @@ MakeCodec = Callable[..., SessionCodec]
 
 @pytest.fixture
 def clock() -> ManualClock:
-    """Starts at 1_800_000_000 (2027-01-15T08:00:00Z), as the conformance suite's clock."""
-    return ManualClock()
+    """The conformance suite's clock, at 1_800_000_000 (2027-01-15T08:00:00Z) until moved."""
+    return ManualClock(NOW)
 
 
 @pytest.fixture

@@ -306,7 +306,7 @@ def test_a_not_before_in_the_future_is_refused(make_codec: Any) -> None:
 def test_clock_skew(make_codec: Any, clock: Any, ahead: int, accepted: bool) -> None:
     clock.advance(ahead)  # a server whose clock runs ahead seals the cookie
     header = _start(make_codec())
-    clock.advance(-ahead)
+    clock.set(clock() - ahead)
     session = make_codec().load(header)
     assert session.rejected is (None if accepted else InvalidReason.FROM_THE_FUTURE)
 
@@ -317,7 +317,7 @@ def test_a_session_from_a_clock_ahead_is_written_back(
 ) -> None:
     clock.advance(30)  # another server, its clock 30 s ahead, creates the session
     header = _start(make_codec(keys=KeyRing([old_key])) if change == "rekey" else make_codec())
-    clock.advance(-30)
+    clock.set(clock() - 30)
     codec = make_codec(keys=KeyRing([primary_key, old_key]))
     session = codec.load(header)
     if change == "modify":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from client_session_conformance import SessionConformance, installed_harnesses
-from client_session_tornado._harness import TornadoHarness
+from client_session_conformance.harnesses.tornado import TornadoHarness
 
 
 class TestTornadoConformance(SessionConformance):

@@ -20,6 +20,7 @@ import pytest
 from tornado.web import Application, HTTPError, RequestHandler
 
 from client_session_conformance import ManualClock
+from client_session_conformance.harnesses.tornado import serve_application
 from client_session_core import Clock, Session
 from client_session_tornado import (
     KeyRing,
@@ -28,7 +29,6 @@ from client_session_tornado import (
     SessionPolicy,
     generate_key,
 )
-from client_session_tornado._harness import serve_application
 
 TIMEOUT = 10.0
 TOO_LARGE = "x" * 5000

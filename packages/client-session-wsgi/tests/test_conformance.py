@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from client_session_conformance import SessionConformance
-from client_session_wsgi._flask_harness import FlaskHarness
-from client_session_wsgi._gunicorn_harness import GunicornHarness, gunicorn_unavailable
-from client_session_wsgi._harness import WSGIHarness
+from client_session_conformance.harnesses.flask import FlaskHarness
+from client_session_conformance.harnesses.gunicorn import GunicornHarness
+from client_session_conformance.harnesses.wsgi import WSGIHarness
+from client_session_conformance.serving import gunicorn_unavailable
 
 GUNICORN_MISSING = gunicorn_unavailable()
 

@@ -1,16 +1,16 @@
-"""gunicorn: the examples' counters in a real pre-fork server, and the conformance harness's parts.
+"""gunicorn: the examples' counters in a real pre-fork server, and the real clock in its worker.
 
 The whole conformance suite runs over gunicorn too (``TestGunicornConformance``, with
 ``GunicornHarness``); this checks that the examples themselves run there, with the real clock,
-and the pieces of the harness the suite does not reach: the policy as JSON, and the real clock
-in the worker. Server tests skip where gunicorn cannot run (not installed, or Windows).
+and what the suite does not reach: a clock other than its own is the real time in the worker
+(the policy's trip as JSON is tested with the conformance package's serving module). Tests
+skip where gunicorn cannot run (not installed, or Windows).
 """
 
 from __future__ import annotations
 
 import email.utils
 import http.client
-import json
 import os
 import queue
 import re
@@ -25,14 +25,9 @@ import httpx
 import pytest
 
 from client_session_conformance import parse_set_cookie
-from client_session_core import JSONSerializer
+from client_session_conformance.harnesses.gunicorn import GunicornHarness
+from client_session_conformance.serving import gunicorn_unavailable
 from client_session_wsgi import KeyRing, SessionPolicy, generate_key
-from client_session_wsgi._gunicorn_harness import (
-    GunicornHarness,
-    gunicorn_unavailable,
-    policy_from_json,
-    policy_to_json,
-)
 
 GUNICORN_MISSING = gunicorn_unavailable()
 requires_gunicorn = pytest.mark.skipif(GUNICORN_MISSING is not None, reason=str(GUNICORN_MISSING))
@@ -136,42 +131,6 @@ def test_counter_continues_over_gunicorn(served_example: int) -> None:
         assert set_cookie is not None
         assert response.getheader("Vary") == "Cookie"
         cookie = set_cookie.split(";", 1)[0]
-
-
-def test_policy_crosses_to_the_worker_as_json() -> None:
-    policy = SessionPolicy(
-        keys=KeyRing([generate_key(), "an old passphrase, long enough: 7Qm#vZ2!pL9x"]),
-        cookie_name="__Host-sid",
-        idle_timeout=None,
-        absolute_lifetime=7200,
-        renew_after=0.5,
-        not_before=1_700_000_000,
-        clock_skew=0,
-        persistent=False,
-        secure=True,
-        same_site="none",
-        partitioned=True,
-        max_cookie_size=2048,
-        max_chunks=3,
-        clear_invalid=False,
-    )
-    described = policy_to_json(policy)
-    assert json.loads(json.dumps(described)) == described  # plain JSON, nothing else
-    received = policy_from_json(json.loads(json.dumps(described)))
-    assert [key.kid for key in received.keys] == [key.kid for key in policy.keys]
-    assert [key.material for key in received.keys] == [key.material for key in policy.keys]
-    assert policy_to_json(received) == described
-    assert received.cookie_name == "__Host-sid"
-    assert received.max_chunks == 3
-
-
-def test_a_policy_with_another_serializer_does_not_cross() -> None:
-    class UpperJSON(JSONSerializer):
-        pass
-
-    policy = SessionPolicy(keys=KeyRing([generate_key()]), serializer=UpperJSON())
-    with pytest.raises(ValueError, match="only the default JSON serializer"):
-        policy_to_json(policy)
 
 
 @requires_gunicorn

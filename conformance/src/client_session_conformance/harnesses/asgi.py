@@ -1,25 +1,23 @@
-"""Conformance harnesses: the route contract on Starlette and on FastAPI, served by uvicorn.
+"""Conformance harnesses of client-session-asgi: the route contract on Starlette and on FastAPI,
+behind its ``SessionMiddleware``, served by uvicorn in a thread.
 
-Loaded only by client-session-conformance (entry points ``starlette`` and ``fastapi``),
-never by the package itself; uvicorn and the frameworks are test dependencies.
+Entry points ``starlette`` and ``fastapi``. Needs client-session-asgi, Starlette and uvicorn
+(FastAPI for its harness only).
 """
 
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
+from client_session_asgi import SessionMiddleware
 from client_session_conformance import (
     Harness,
     append_nested,
@@ -30,65 +28,10 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
+from client_session_conformance.serving import ASGIApp, serve_asgi_in_thread
 from client_session_core import Clock, SessionPolicy
 
-from ._middleware import SessionMiddleware
-
-__all__ = ["FastAPIHarness", "StarletteHarness", "serve_in_thread"]
-
-_WAIT = 10.0  # seconds: the longest a server may take to start or to stop
-
-
-class _ThreadServer(uvicorn.Server):
-    """A uvicorn server that says when it is ready; it runs outside the main thread, where
-    uvicorn leaves the signal handlers alone."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
-
-
-@contextlib.contextmanager
-def serve_in_thread(app: ASGIApp) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1, on an ephemeral port, in a thread.
-
-    Yields the base URL once the server accepts connections; stops the server and joins
-    the thread on exit, waiting at most a few seconds for each.
-    """
-    config = uvicorn.Config(
-        app,
-        lifespan="off",
-        http="h11",
-        ws="none",
-        log_config=None,  # leave the logging configuration of the test run alone
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=2,
-    )
-    server = _ThreadServer(config)
-    # Binding here, to port 0, gives the port at once and cannot race another process.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [listener]}, name=f"uvicorn-{port}", daemon=True
-    )
-    thread.start()
-    try:
-        if not server.ready.wait(_WAIT):
-            raise RuntimeError(f"uvicorn did not start on port {port} within {_WAIT} s")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(_WAIT)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(_WAIT)
-        listener.close()
+__all__ = ["FastAPIHarness", "StarletteHarness"]
 
 
 def _starlette_app(policy: SessionPolicy, clock: Clock) -> Starlette:
@@ -172,7 +115,7 @@ class StarletteHarness(Harness):
     @contextlib.contextmanager
     def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
         """Serve it with uvicorn on 127.0.0.1 until the block ends."""
-        with serve_in_thread(_starlette_app(policy, clock)) as url:
+        with serve_asgi_in_thread(_starlette_app(policy, clock)) as url:
             yield url
 
 
@@ -184,5 +127,5 @@ class FastAPIHarness(Harness):
     @contextlib.contextmanager
     def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
         """Serve it with uvicorn on 127.0.0.1 until the block ends."""
-        with serve_in_thread(_fastapi_app(policy, clock)) as url:
+        with serve_asgi_in_thread(_fastapi_app(policy, clock)) as url:
             yield url

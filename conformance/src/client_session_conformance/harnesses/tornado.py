@@ -1,8 +1,7 @@
-"""The conformance harness: the route contract served by Tornado's own HTTPServer.
+"""Conformance harness of client-session-tornado: the route contract as ``SessionMixin``
+handlers, served by Tornado's own HTTPServer on its own event loop, in a thread.
 
-Loaded only by the conformance suite (entry point ``tornado`` in the group
-``client_session_conformance.harnesses``) and by this package's tests; the package's
-``__init__`` never imports it.
+Entry point ``tornado``. Needs client-session-tornado (and so Tornado).
 """
 
 from __future__ import annotations
@@ -30,8 +29,7 @@ from client_session_conformance import (
     view_session,
 )
 from client_session_core import Clock, SessionCodec, SessionPolicy
-
-from ._mixin import SessionMixin
+from client_session_tornado import SessionMixin
 
 __all__ = ["TornadoHarness", "serve_application"]
 

@@ -1,6 +1,7 @@
-"""The conformance harness of the Flask session interface, on werkzeug's threaded server.
+"""Conformance harness of client-session-wsgi's Flask session interface: the route contract as a
+Flask application, on werkzeug's threaded server.
 
-Loaded only by client-session-conformance (entry point ``flask``).
+Entry point ``flask``. Needs client-session-wsgi and Flask.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
+from client_session_conformance.serving import serve_wsgi_in_thread
 from client_session_core import Clock, SessionPolicy
-
-from ._flask import EncryptedCookieSessionInterface
-from ._harness import serve_in_thread
+from client_session_wsgi.flask import EncryptedCookieSessionInterface
 
 __all__ = ["FlaskHarness", "make_flask_app"]
 
@@ -72,4 +72,4 @@ class FlaskHarness(Harness):
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with Flask on werkzeug's threaded server."""
-        return serve_in_thread(make_flask_app(policy, clock))
+        return serve_wsgi_in_thread(make_flask_app(policy, clock))

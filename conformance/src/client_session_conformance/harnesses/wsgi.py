@@ -1,19 +1,18 @@
-"""The conformance harness of the middleware: the route contract on werkzeug's threaded server.
+"""Conformance harness of client-session-wsgi's middleware: the route contract as a plain WSGI
+application, on werkzeug's threaded server.
 
-Loaded only by client-session-conformance (entry point ``wsgi``), never by the package
-itself, so it may import the suite and werkzeug's server at the top. Flask's harness is in
-``_flask_harness``, so that this one loads without Flask.
+Entry point ``wsgi``. Needs client-session-wsgi (and so werkzeug). :func:`contract_app` is
+the application gunicorn's harness serves too; Flask's harness is in
+:mod:`~client_session_conformance.harnesses.flask`, so that this one loads without Flask.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from client_session_conformance import (
@@ -26,40 +25,14 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
+from client_session_conformance.serving import serve_wsgi_in_thread
 from client_session_core import Clock, SessionPolicy
-
-from ._middleware import SessionMiddleware, get_session
+from client_session_wsgi import SessionMiddleware, get_session
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["WSGIHarness", "contract_app", "serve_in_thread"]
-
-_STOP_TIMEOUT = 10.0
-
-
-class _QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's handler without the access log line per request (errors are still logged)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Log nothing for a request that was answered."""
-
-
-@contextlib.contextmanager
-def serve_in_thread(app: WSGIApplication) -> Iterator[str]:
-    """Serve ``app`` with werkzeug's threaded server on 127.0.0.1, an ephemeral port.
-
-    Yields the base URL; on exit stops the server, closes its socket and joins its thread.
-    """
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="wsgi-harness", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(_STOP_TIMEOUT)
+__all__ = ["WSGIHarness", "contract_app"]
 
 
 def contract_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -94,4 +67,4 @@ class WSGIHarness(Harness):
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract through the middleware on werkzeug's threaded server."""
-        return serve_in_thread(SessionMiddleware(contract_app, policy, clock=clock))
+        return serve_wsgi_in_thread(SessionMiddleware(contract_app, policy, clock=clock))
