@@ -92,7 +92,8 @@ def test_a_tampered_cookie_is_no_session() -> None:
     cookie = flask_cookie(app, {"user": "ada"})
     legacy = flask_cookies(app, until=now() + 60)
     assert legacy is not None
-    assert legacy.read(cookie[:-1] + ("A" if cookie[-1] != "A" else "B"), now()) is None
+    # The signed content changed (a signature's last character may carry only padding bits).
+    assert legacy.read(("X" if cookie[0] != "X" else "Y") + cookie[1:], now()) is None
     assert legacy.read("eyJ1c2VyIjoiZ3JhY2UifQ" + cookie[cookie.index(".") :], now()) is None
 
 
