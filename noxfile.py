@@ -308,6 +308,14 @@ def interop(session: nox.Session) -> None:
     """Every installed adapter opens every other one's cookies: the conformance suite's own
     tests, with all adapters installed (their newest frameworks) beside the reference one."""
     install_workspace(session, "--upgrade", core_build="compiled")
+    # Every registered harness must load here: where one cannot, the suite skips its tests,
+    # which would let a missing framework or adapter pass for interoperability.
+    session.run(
+        "python",
+        "-c",
+        "from importlib.metadata import entry_points as found; "
+        "[harness.load() for harness in found(group='client_session_conformance.harnesses')]",
+    )
     run_pytest(session, SUITE)
 
 

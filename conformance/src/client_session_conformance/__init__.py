@@ -11,6 +11,10 @@ one-line subclass of the suite, collected by pytest because its name starts with
 
 :class:`InteropConformance` checks that every installed adapter (entry-point group
 :data:`HARNESS_ENTRY_POINT_GROUP`) reads every other's cookies and the test vectors.
+
+Two modules sit beside this one and are imported on their own: :mod:`.serving`, the servers a
+harness runs its application on (uvicorn, werkzeug, gunicorn), and :mod:`.harnesses`, the
+harnesses of this repository's adapters, each of which imports its framework.
 """
 
 import pytest
