@@ -465,6 +465,18 @@ def wheels(session: nox.Session) -> None:
     run_pytest(session, CORE, SUITE)
 
 
+@nox.session(python=NEWEST_PYTHON, tags=["checks"])
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs.yml) with --strict: a broken link or anchor, or a
+    page of docs/ missing from nav, fails. `nox -s docs -- serve` previews it instead."""
+    session.install(*nox.project.dependency_groups(nox.project.load_toml(), "docs"))
+    session.env["NO_MKDOCS_2_WARNING"] = "1"  # Material's notice about its successor
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+        return
+    session.run("mkdocs", "build", "--strict", "--clean", *session.posargs)
+
+
 SNIPPET_TESTS = Path("tests/docs")
 
 
@@ -472,7 +484,8 @@ SNIPPET_TESTS = Path("tests/docs")
 def snippets(session: nox.Session) -> None:
     """Run every ```python block of README.md, packages/*/README.md and docs/*.md, each in a
     fresh interpreter with CLIENT_SESSION_KEYS set (the convention: docs/contributing.md)."""
-    install_workspace(session, "--upgrade", "pytest>=8")
+    snippet_needs = nox.project.dependency_groups(nox.project.load_toml(), "snippets")
+    install_workspace(session, "--upgrade", *snippet_needs)
     session.run(
         "pytest", "-c", "pyproject.toml", "--rootdir", ".", str(SNIPPET_TESTS), *session.posargs
     )
