@@ -450,7 +450,9 @@ def wheels(session: nox.Session) -> None:
     environment, and run their tests against them."""
     names = ["client-session-core", "client-session-conformance"]
     # Ours from dist/ only (never an index's), then their dependencies from the index.
-    session.install("--no-index", "--no-deps", "--find-links", str(DIST), *names)
+    # Without the cache: uv would reuse a wheel of the same name that it unpacked before.
+    no_cache = "--no-cache" if session.venv_backend == "uv" else "--no-cache-dir"
+    session.install(no_cache, "--no-index", "--no-deps", "--find-links", str(DIST), *names)
     test_requirements = [r for package in (CORE, SUITE) for r in _test_requirements(package)[0]]
     session.install("--find-links", str(DIST), *names, *test_requirements)
     probe = "import client_session_core as core; print(core.COMPILED, core.__file__)"
