@@ -1,0 +1,164 @@
+"""The route contract served by aiohttp's own server, through client-session-aiohttp.
+
+``AiohttpHarness`` (entry point ``aiohttp``) serves it through aiohttp-session's ``setup`` with
+:class:`~client_session_aiohttp.EncryptedCookieSessionStorage`, the drop-in most users take;
+``AiohttpMiddlewareHarness`` through the package's own ``session_middleware``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from concurrent.futures import Future
+from typing import Any
+
+import aiohttp_session
+from aiohttp import web
+
+from client_session_aiohttp import EncryptedCookieSessionStorage, session_middleware
+from client_session_aiohttp import get_session as get_own_session
+from client_session_conformance import (
+    Harness,
+    append_nested,
+    clear_session,
+    count_visit,
+    leave_untouched,
+    merge_session,
+    store_blob,
+    view_session,
+)
+from client_session_core import Clock, SessionCodec, SessionPolicy
+
+__all__ = ["AiohttpHarness", "AiohttpMiddlewareHarness", "serve_aiohttp_in_thread"]
+
+HOST = "127.0.0.1"
+TIMEOUT = 10.0
+"""Seconds to wait for the server thread to start, or to stop."""
+
+SessionGetter = Callable[[web.Request], Awaitable[MutableMapping[str, Any]]]
+
+
+@contextlib.contextmanager
+def serve_aiohttp_in_thread(app: web.Application, *, timeout: float = TIMEOUT) -> Iterator[str]:
+    """Serve ``app`` with aiohttp's AppRunner and TCPSite on 127.0.0.1, on an ephemeral port.
+
+    The server runs on its own event loop in a background thread; this yields the base URL
+    once it accepts connections, and on exit stops it and joins the thread, waiting at most
+    ``timeout`` seconds for each step.
+    """
+    started: Future[tuple[asyncio.AbstractEventLoop, asyncio.Event, int]] = Future()
+    failure: list[BaseException] = []
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, HOST, 0)
+            await site.start()
+            port = runner.addresses[0][1]
+            started.set_result((asyncio.get_running_loop(), stop, port))
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    def run() -> None:
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread below
+            failure.append(exc)
+            if not started.done():
+                started.set_exception(exc)
+
+    thread = threading.Thread(target=run, name="aiohttp-test-server", daemon=True)
+    thread.start()
+    loop, stop, port = started.result(timeout)
+    try:
+        yield f"http://{HOST}:{port}"
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout)
+        if thread.is_alive():
+            raise RuntimeError(f"the aiohttp test server did not stop within {timeout} s")
+        if failure:
+            raise failure[0]
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="the body is not a JSON object")
+    return body
+
+
+def contract_routes(get_session: SessionGetter) -> list[web.RouteDef]:
+    """The route contract, each handler taking its session from ``get_session``."""
+
+    async def counter(request: web.Request) -> web.Response:
+        return web.json_response(count_visit(await get_session(request)))
+
+    async def view(request: web.Request) -> web.Response:
+        return web.json_response(view_session(await get_session(request)))
+
+    async def merge(request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        return web.json_response(merge_session(await get_session(request), body))
+
+    async def clear(request: web.Request) -> web.Response:
+        return web.json_response(clear_session(await get_session(request)))
+
+    async def untouched(request: web.Request) -> web.Response:
+        return web.json_response(leave_untouched())
+
+    async def nested(request: web.Request) -> web.Response:
+        item = request.query["item"]
+        return web.json_response(append_nested(await get_session(request), item))
+
+    async def large(request: web.Request) -> web.Response:
+        size = int(request.query["size"])
+        return web.json_response(store_blob(await get_session(request), size))
+
+    return [
+        web.get("/counter", counter),
+        web.get("/view", view),
+        web.post("/merge", merge),
+        web.post("/clear", clear),
+        web.get("/untouched", untouched),
+        web.get("/nested", nested),
+        web.get("/large", large),
+    ]
+
+
+class AiohttpHarness(Harness):
+    """The route contract on aiohttp, with aiohttp-session and our storage."""
+
+    name = "aiohttp"
+
+    def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
+        """Serve the route contract with ``policy`` and ``clock`` on 127.0.0.1."""
+        app = web.Application()
+        # The suite certifies the core's rule, a cookie written only when the content changed;
+        # by default the storage writes after every assignment, as aiohttp-session does.
+        storage = EncryptedCookieSessionStorage.from_codec(
+            SessionCodec(policy, clock=clock), save_on_assignment=False
+        )
+        aiohttp_session.setup(app, storage)
+        app.add_routes(contract_routes(aiohttp_session.get_session))
+        return serve_aiohttp_in_thread(app)
+
+
+class AiohttpMiddlewareHarness(Harness):
+    """The route contract on aiohttp, with client-session-aiohttp's own middleware."""
+
+    name = "aiohttp-middleware"
+
+    def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
+        """Serve the route contract with ``policy`` and ``clock`` on 127.0.0.1."""
+        app = web.Application(middlewares=[session_middleware(SessionCodec(policy, clock=clock))])
+        app.add_routes(contract_routes(get_own_session))
+        return serve_aiohttp_in_thread(app)
