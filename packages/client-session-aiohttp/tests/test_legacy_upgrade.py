@@ -1,0 +1,186 @@
+"""Switching from aiohttp-session's EncryptedCookieStorage logs nobody out.
+
+Every legacy cookie here is written by aiohttp-session's own ``EncryptedCookieStorage``
+over a real server, then read by ours over another one.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from aiohttp_session import get_session, setup
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from cryptography.fernet import Fernet
+
+from client_session_aiohttp import ConfigurationError, EncryptedCookieSessionStorage
+from client_session_conformance import ManualClock
+
+COOKIE = "AIOHTTP_SESSION"
+LOGGER = "client_session"
+
+
+@pytest.fixture
+def old_secret() -> bytes:
+    # What aiohttp-session's README does: 32 random bytes.
+    return os.urandom(32)
+
+
+def legacy_cookie(run_with_client: Any, old_secret: bytes | Fernet, **storage: Any) -> str:
+    """A session cookie written by aiohttp-session's EncryptedCookieStorage."""
+
+    async def login(request: web.Request) -> web.StreamResponse:
+        session = await get_session(request)
+        session["user"] = "ada"
+        session["cart"] = [1, 2]
+        return web.Response(text="ok")
+
+    app = web.Application()
+    setup(app, EncryptedCookieStorage(old_secret, **storage))
+    app.router.add_get("/login", login)
+    written: list[str] = []
+
+    async def scenario(client: TestClient) -> None:
+        resp = await client.get("/login")
+        assert resp.status == 200
+        written.append(resp.cookies[COOKIE].value)
+
+    run_with_client(app, scenario)
+    return written[0]
+
+
+async def view(request: web.Request) -> web.StreamResponse:
+    session = await get_session(request)
+    return web.json_response({"new": session.new, "content": dict(session)})
+
+
+def our_app(storage: EncryptedCookieSessionStorage) -> web.Application:
+    app = web.Application()
+    setup(app, storage)
+    app.router.add_get("/view", view)
+    return app
+
+
+def read_twice(
+    run_with_client: Any, storage: EncryptedCookieSessionStorage, cookie: str
+) -> list[tuple[dict[str, Any], str | None]]:
+    """Two requests to our app, the first with ``cookie``: each answer and its Set-Cookie."""
+    answers: list[tuple[dict[str, Any], str | None]] = []
+
+    async def scenario(client: TestClient) -> None:
+        client.session.cookie_jar.update_cookies({COOKIE: cookie})
+        for _ in range(2):
+            resp = await client.get("/view")
+            assert resp.status == 200
+            morsel = resp.cookies.get(COOKIE)
+            answers.append((await resp.json(), None if morsel is None else morsel.value))
+
+    run_with_client(our_app(storage), scenario)
+    return answers
+
+
+def test_a_legacy_cookie_is_read_once_and_resealed(
+    key: str,
+    old_secret: bytes,
+    clock: ManualClock,
+    run_with_client: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cookie = legacy_cookie(run_with_client, old_secret)
+    storage = EncryptedCookieSessionStorage(key, legacy_secret_key=old_secret, clock=clock)
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        (first, resealed), (second, again) = read_twice(run_with_client, storage, cookie)
+    content = {"user": "ada", "cart": [1, 2]}
+    assert first == {"new": False, "content": content}
+    # Resealed in our format on that same response, and read as ours afterwards.
+    assert resealed is not None
+    assert storage.codec.load(f"{COOKIE}={resealed}") == content
+    assert second == {"new": False, "content": content}
+    assert again is None
+    upgrades = [r for r in caplog.records if r.levelno == logging.INFO]
+    assert len(upgrades) == 1
+    assert COOKIE in upgrades[0].getMessage()
+    assert "ada" not in caplog.text
+    assert cookie not in caplog.text
+
+
+def test_a_fernet_object_and_a_fernet_key_text_are_accepted(
+    key: str, clock: ManualClock, run_with_client: Any
+) -> None:
+    fernet_key = Fernet.generate_key()
+    cookie = legacy_cookie(run_with_client, Fernet(fernet_key))
+    raw = base64.urlsafe_b64decode(fernet_key)
+    for legacy_secret in (Fernet(fernet_key), fernet_key.decode(), raw):
+        storage = EncryptedCookieSessionStorage(key, legacy_secret_key=legacy_secret, clock=clock)
+        (first, resealed), _ = read_twice(run_with_client, storage, cookie)
+        assert first["content"] == {"user": "ada", "cart": [1, 2]}
+        assert resealed is not None
+
+
+def test_a_legacy_cookie_under_another_secret_is_an_empty_session(
+    key: str, old_secret: bytes, clock: ManualClock, run_with_client: Any
+) -> None:
+    cookie = legacy_cookie(run_with_client, os.urandom(32))
+    storage = EncryptedCookieSessionStorage(key, legacy_secret_key=old_secret, clock=clock)
+    (first, deleted), _ = read_twice(run_with_client, storage, cookie)
+    assert first == {"new": True, "content": {}}
+    assert deleted == ""  # a refused cookie is deleted
+
+
+def test_without_the_option_a_legacy_cookie_is_an_empty_session(
+    key: str, old_secret: bytes, clock: ManualClock, run_with_client: Any
+) -> None:
+    cookie = legacy_cookie(run_with_client, old_secret)
+    storage = EncryptedCookieSessionStorage(key, clock=clock)
+    (first, deleted), _ = read_twice(run_with_client, storage, cookie)
+    assert first == {"new": True, "content": {}}
+    assert deleted == ""
+
+
+def test_reading_stops_at_legacy_until(
+    key: str, old_secret: bytes, clock: ManualClock, run_with_client: Any
+) -> None:
+    cookie = legacy_cookie(run_with_client, old_secret)
+    until = datetime.fromtimestamp(clock(), tz=timezone.utc) + timedelta(days=30)
+    storage = EncryptedCookieSessionStorage(
+        key, legacy_secret_key=old_secret, legacy_until=until, clock=clock
+    )
+    (before, _), _ = read_twice(run_with_client, storage, cookie)
+    assert before["content"] == {"user": "ada", "cart": [1, 2]}
+    clock.advance(30 * 24 * 3600)
+    (after, _), _ = read_twice(run_with_client, storage, cookie)
+    assert after == {"new": True, "content": {}}
+
+
+def test_the_legacy_max_age_is_honoured(key: str, old_secret: bytes, run_with_client: Any) -> None:
+    # Fernet stamps the token with the real time; our clock starts there.
+    cookie = legacy_cookie(run_with_client, old_secret, max_age=60)
+    clock = ManualClock(start=float(int(time.time())))
+    storage = EncryptedCookieSessionStorage(
+        key, max_age=60, legacy_secret_key=old_secret, clock=clock
+    )
+    (fresh, _), _ = read_twice(run_with_client, storage, cookie)
+    assert fresh["content"] == {"user": "ada", "cart": [1, 2]}
+    clock.advance(120)
+    (stale, _), _ = read_twice(run_with_client, storage, cookie)
+    assert stale == {"new": True, "content": {}}
+
+
+def test_a_bad_legacy_secret_is_refused_at_start_up(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="legacy_secret_key") as raised:
+        EncryptedCookieSessionStorage(key, legacy_secret_key="not a fernet key")
+    assert "not a fernet key" not in str(raised.value)
+
+
+def test_a_naive_legacy_until_is_refused_at_start_up(key: str, old_secret: bytes) -> None:
+    with pytest.raises(ConfigurationError, match="time zone"):
+        EncryptedCookieSessionStorage(
+            key, legacy_secret_key=old_secret, legacy_until=datetime(2027, 1, 1)
+        )
