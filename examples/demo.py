@@ -1,8 +1,8 @@
 """Serve the seed's counter with one adapter: ``python examples/demo.py [FRAMEWORK]``.
 
-FRAMEWORK is one of starlette (the default), fastapi, flask, wsgi, tornado; each is the module
-``examples/<framework>_counter.py``. Every reload of http://127.0.0.1:8000 shows the count one
-higher, kept only in the encrypted session cookie. Without CLIENT_SESSION_KEYS a demo key is
+FRAMEWORK is one of starlette (the default), fastapi, flask, wsgi, tornado, aiohttp; each is the
+module ``examples/<framework>_counter.py``. Every reload of http://127.0.0.1:8000 shows the count
+one higher, kept only in the encrypted session cookie. Without CLIENT_SESSION_KEYS a demo key is
 generated and announced as such.
 """
 
@@ -21,6 +21,7 @@ EXAMPLES = Path(__file__).resolve().parent
 ASGI = ("starlette", "fastapi")
 WSGI = ("flask", "wsgi")
 TORNADO = ("tornado",)
+AIOHTTP = ("aiohttp",)
 
 
 def _load_example(framework: str) -> ModuleType:
@@ -59,6 +60,10 @@ def _serve(framework: str, module: ModuleType, port: int) -> None:
         from werkzeug.serving import run_simple
 
         run_simple(HOST, port, module.app, threaded=True)
+    elif framework in AIOHTTP:
+        from aiohttp import web
+
+        web.run_app(module.make_app(), host=HOST, port=port, print=None)
     else:
         import asyncio
 
@@ -72,7 +77,9 @@ def _serve(framework: str, module: ModuleType, port: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments and serve until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("framework", nargs="?", default="starlette", choices=ASGI + WSGI + TORNADO)
+    parser.add_argument(
+        "framework", nargs="?", default="starlette", choices=ASGI + WSGI + TORNADO + AIOHTTP
+    )
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     _ensure_key()
