@@ -159,12 +159,36 @@ def test_reading_stops_at_legacy_until(
     assert after == {"new": True, "content": {}}
 
 
+@pytest.mark.parametrize(
+    ("max_age", "window"), [(None, 30 * 24 * 3600), (3600, 3600)], ids=["no-max-age", "max-age"]
+)
+def test_by_default_reading_stops_when_no_legacy_cookie_can_be_valid(
+    key: str, old_secret: bytes, run_with_client: Any, max_age: int | None, window: int
+) -> None:
+    cookie = legacy_cookie(run_with_client, old_secret, max_age=max_age)
+    clock = ManualClock(start=float(int(time.time())))
+    storage = EncryptedCookieSessionStorage(
+        key, max_age=max_age, legacy_secret_key=old_secret, clock=clock
+    )
+    clock.advance(window - 1)
+    if max_age is None:
+        (before, _), _ = read_twice(run_with_client, storage, cookie)
+        assert before["content"] == {"user": "ada", "cart": [1, 2]}
+    clock.advance(1)
+    (after, _), _ = read_twice(run_with_client, storage, cookie)
+    assert after == {"new": True, "content": {}}
+
+
 def test_the_legacy_max_age_is_honoured(key: str, old_secret: bytes, run_with_client: Any) -> None:
     # Fernet stamps the token with the real time; our clock starts there.
     cookie = legacy_cookie(run_with_client, old_secret, max_age=60)
     clock = ManualClock(start=float(int(time.time())))
     storage = EncryptedCookieSessionStorage(
-        key, max_age=60, legacy_secret_key=old_secret, clock=clock
+        key,
+        max_age=60,
+        legacy_secret_key=old_secret,
+        legacy_until=clock() + 3600,  # the token's own age limit, not the cut-off, refuses it
+        clock=clock,
     )
     (fresh, _), _ = read_twice(run_with_client, storage, cookie)
     assert fresh["content"] == {"user": "ada", "cart": [1, 2]}

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from client_session_core import Clock, ConfigurationError, Session, SessionCodec
+from client_session_core import (
+    ConfigurationError,
+    LegacyCookies,
+    Session,
+    SessionCodec,
+    cutoff_timestamp,
+)
 
-__all__ = ["FernetCookieReader", "LegacySecret", "upgrade_legacy_cookie"]
+__all__ = ["DEFAULT_LEGACY_WINDOW", "LegacySecret", "fernet_cookies", "upgrade_legacy_cookie"]
 
-logger = logging.getLogger("client_session")
+_LABEL: Final = "aiohttp-session's EncryptedCookieStorage"
+
+DEFAULT_LEGACY_WINDOW = 30 * 24 * 3600
+"""Seconds after start-up that cookies of a ``max_age=None`` storage are read, by default."""
 
 LegacySecret = str | bytes | bytearray | Fernet | MultiFernet
 """What aiohttp-session's ``EncryptedCookieStorage(secret_key)`` takes: 32 raw bytes, the text
@@ -42,94 +50,66 @@ def _fernet(secret_key: LegacySecret) -> Fernet | MultiFernet:
         ) from None
 
 
-def _timestamp(until: datetime | float | None) -> float | None:
-    if until is None or (isinstance(until, (int, float)) and not isinstance(until, bool)):
-        return until
-    if isinstance(until, datetime):
-        if until.tzinfo is None:
-            raise ConfigurationError(
-                "legacy_until is a naive datetime, so its moment depends on the server's time "
-                "zone: give it one, e.g. datetime(2027, 1, 1, tzinfo=timezone.utc)"
-            )
-        return until.timestamp()
-    raise ConfigurationError(
-        f"legacy_until is a datetime with a time zone, a timestamp or None, not "
-        f"{type(until).__name__}"
-    )
+def fernet_cookies(
+    secret_key: LegacySecret,
+    *,
+    max_age: int | None,
+    decoder: Callable[[str], Any] | None = None,
+    until: datetime | date | float | None = None,
+    now: int,
+) -> LegacyCookies:
+    """Read cookies written by aiohttp-session's ``EncryptedCookieStorage(secret_key)``.
 
-
-class FernetCookieReader:
-    """Opens cookies written by aiohttp-session's ``EncryptedCookieStorage``.
-
-    ``max_age`` is the storage's: a token older than that, or a session whose ``created``
-    is, does not open (as there). ``until`` (a time-zone-aware datetime or a timestamp) is
-    when reading stops by itself; None reads for as long as the option is set.
+    ``max_age`` is that storage's: a token older than that, or a session whose ``created``
+    is, does not open (as there); Fernet checks the token's time, on the codec's clock.
+    ``until`` (an aware datetime, a date or a timestamp) is when reading stops by itself;
+    None stops it ``max_age`` after ``now`` (start-up), when no cookie written before the
+    switch can still be valid, or after 30 days for aiohttp-session's ``max_age=None``,
+    whose cookies never expired.
     """
+    fernet = _fernet(secret_key)
+    decode = json.loads if decoder is None else decoder
 
-    __slots__ = ("_clock", "_decoder", "_fernet", "_max_age", "_until")
-
-    def __init__(
-        self,
-        secret_key: LegacySecret,
-        *,
-        max_age: int | None,
-        decoder: Callable[[str], Any] | None = None,
-        until: datetime | float | None = None,
-        clock: Clock,
-    ) -> None:
-        self._fernet = _fernet(secret_key)
-        self._max_age = max_age
-        self._decoder = json.loads if decoder is None else decoder
-        self._until = _timestamp(until)
-        self._clock = clock
-
-    @property
-    def active(self) -> bool:
-        """Whether legacy cookies are still read now (before ``until``)."""
-        return self._until is None or self._clock() < self._until
-
-    def open(self, value: str) -> dict[str, Any] | None:
-        """The session content of a legacy cookie ``value``, or None when it does not open."""
-        now = int(self._clock())
+    def read_fernet_cookie(value: str, now: int) -> dict[str, Any] | None:
+        token = value.encode("ascii")
         try:
-            token = value.encode("ascii")
-            if self._max_age is None:
-                plaintext = self._fernet.decrypt(token)
+            if max_age is None:
+                plaintext = fernet.decrypt(token)
             else:
-                plaintext = self._fernet.decrypt_at_time(token, self._max_age, now)
-            stored = self._decoder(plaintext.decode("utf-8"))
-        except (InvalidToken, UnicodeError, TypeError, ValueError):
+                plaintext = fernet.decrypt_at_time(token, max_age, now)
+        except InvalidToken:
             return None
-        if not isinstance(stored, dict):
-            return None
-        data = stored.get("session")
-        created = stored.get("created")
+        stored = decode(plaintext.decode("utf-8"))
+        data = stored.get("session") if isinstance(stored, dict) else None
         if not isinstance(data, dict) or not data:
             return None
         # aiohttp-session's Session drops content older than max_age by its "created" field.
-        if self._max_age is not None and isinstance(created, int) and now - created > self._max_age:
+        created = stored.get("created")
+        if max_age is not None and isinstance(created, int) and now - created > max_age:
             return None
         return data
 
+    if until is None:
+        until = now + (DEFAULT_LEGACY_WINDOW if max_age is None else max_age)
+    return LegacyCookies(reader=read_fernet_cookie, until=cutoff_timestamp(until), label=_LABEL)
+
 
 def upgrade_legacy_cookie(
-    codec: SessionCodec, reader: FernetCookieReader, value: str | None
+    codec: SessionCodec, legacy: LegacyCookies, value: str | None
 ) -> Session | None:
     """A session holding the content of legacy cookie ``value``, to be resealed on this
-    response, or None when ``value`` is not a legacy cookie that opens (or reading has ended)."""
-    if value is None or not reader.active:
+    response, or None when ``value`` is not a legacy cookie that opens (or reading ended).
+
+    The core logs each upgrade once at INFO, naming the cookie, never its content.
+    """
+    if value is None:
         return None
-    data = reader.open(value)
-    if data is None:
+    policy = codec.policy
+    found = legacy.upgrade(value, int(codec.clock()), policy.serializer, policy.cookie_name)
+    if found is None:
         return None
     session = codec.load(None)
-    session.update(data)
+    session.update(found[0].data)
     # Sealed in our format on this response, with lifetimes counted from now.
     session.mark_modified()
-    # Once per upgraded cookie: the next request carries the resealed one. Never the content.
-    logger.info(
-        "session cookie %r was in aiohttp-session's EncryptedCookieStorage format; it is "
-        "resealed in client-session's format on this response",
-        codec.policy.cookie_name,
-    )
     return session

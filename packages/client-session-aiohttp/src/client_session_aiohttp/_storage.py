@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import aiohttp_session
 from aiohttp import web
 
-from client_session_core import Clock, Session, SessionCodec
+from client_session_core import Clock, LegacyCookies, Session, SessionCodec
 
 from ._headers import add_commit_headers, cookie_header
-from ._legacy import FernetCookieReader, LegacySecret, upgrade_legacy_cookie
+from ._legacy import LegacySecret, fernet_cookies, upgrade_legacy_cookie
 from ._options import DEFAULT_COOKIE_NAME, KeySource, session_codec
 
 __all__ = ["AiohttpSession", "EncryptedCookieSessionStorage"]
@@ -125,7 +125,9 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
 
     ``legacy_secret_key`` is the secret of the ``EncryptedCookieStorage`` you replace: a
     cookie it wrote is then read once and resealed in this format on the same response, so
-    that nobody is logged out by the switch; ``legacy_until`` (an aware datetime) ends that.
+    that nobody is logged out by the switch. ``legacy_until`` (an aware datetime, a date or
+    a timestamp) is when that reading stops by itself; by default ``max_age`` after start-up,
+    when no cookie written before the switch can still be valid (30 days for ``max_age=None``).
 
     ``save_on_assignment`` (True, as aiohttp-session) writes the cookie after every
     assignment or deletion, even of an equal value; False writes it only when the content
@@ -146,7 +148,7 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
         encoder: Callable[[object], str] | None = None,
         decoder: Callable[[str], Any] | None = None,
         legacy_secret_key: LegacySecret | None = None,
-        legacy_until: datetime | float | None = None,
+        legacy_until: datetime | date | float | None = None,
         save_on_assignment: bool = True,
         clock: Clock = time.time,
         **options: Any,
@@ -168,8 +170,12 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
         legacy = (
             None
             if legacy_secret_key is None
-            else FernetCookieReader(
-                legacy_secret_key, max_age=max_age, decoder=decoder, until=legacy_until, clock=clock
+            else fernet_cookies(
+                legacy_secret_key,
+                max_age=max_age,
+                decoder=decoder,
+                until=legacy_until,
+                now=int(clock()),
             )
         )
         self._attach(codec, legacy, save_on_assignment=save_on_assignment)
@@ -185,7 +191,7 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
         return storage
 
     def _attach(
-        self, codec: SessionCodec, legacy: FernetCookieReader | None, *, save_on_assignment: bool
+        self, codec: SessionCodec, legacy: LegacyCookies | None, *, save_on_assignment: bool
     ) -> None:
         policy = codec.policy
         # aiohttp-session's own fields, for code that reads storage.cookie_name or max_age.
