@@ -20,10 +20,18 @@ logger = logging.getLogger("client_session")
 if TYPE_CHECKING:
     from aiohttp.typedefs import Handler, Middleware
 
+
+def _request_key(name: str, kind: type[Any]) -> Any:
+    # aiohttp 3.14 types request storage with RequestKey, and warns about plain str keys;
+    # earlier releases take the str.
+    request_key = getattr(web, "RequestKey", None)
+    return name if request_key is None else request_key(name, kind)
+
+
 # Request keys (aiohttp's Request is a mutable mapping for this): the codec the middleware
 # serves with, and the session once a handler asked for it.
-_CODEC_KEY = "client_session_aiohttp.codec"
-_SESSION_KEY = "client_session_aiohttp.session"
+_CODEC_KEY = _request_key("client_session_aiohttp.codec", SessionCodec)
+_SESSION_KEY = _request_key("client_session_aiohttp.session", Session)
 
 
 def _codec(keys: KeySource | SessionCodec, clock: Clock, options: dict[str, Any]) -> SessionCodec:
