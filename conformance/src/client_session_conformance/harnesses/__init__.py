@@ -10,5 +10,7 @@ package. The modules are examples for an adapter written elsewhere too: see the 
 - :mod:`.wsgi`: ``wsgi`` (client-session-wsgi's middleware, under werkzeug's server);
 - :mod:`.flask`: ``flask`` (its Flask session interface, under werkzeug's server);
 - :mod:`.gunicorn`: ``gunicorn`` (its middleware in a gunicorn worker process);
-- :mod:`.tornado`: ``tornado`` (client-session-tornado, under Tornado's HTTPServer).
+- :mod:`.tornado`: ``tornado`` (client-session-tornado, under Tornado's HTTPServer);
+- :mod:`.aiohttp`: ``aiohttp`` (client-session-aiohttp's storage through aiohttp-session,
+  under aiohttp's AppRunner; its own middleware has a harness there too, not registered).
 """
