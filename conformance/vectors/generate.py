@@ -2,7 +2,7 @@
 
 ::
 
-    python conformance/vectors/generate.py           # (re)write valid.json and invalid.json
+    python conformance/vectors/generate.py           # (re)write valid.json, invalid.json, keys.json
     python conformance/vectors/generate.py --check   # exit 1 if they differ from a fresh run
 
 Like ``fernet/spec``'s ``generate.json`` and ``invalid.json``, the files pin the format so that
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from client_session_core import (
+    ConfigurationError,
     JSONSerializer,
     Key,
     KeyRing,
@@ -408,6 +409,82 @@ def invalid_vectors() -> list[dict[str, Any]]:
     return vectors
 
 
+def key_list_vector(description: str, text: str, expected: list[str] | str) -> dict[str, Any]:
+    """A key list (the text of CLIENT_SESSION_KEYS or a key file) and what it must give:
+    the ids of the ``expected`` keys (key texts or passphrases, each read alone), primary
+    first, or the error named by ``expected``, checked against the core."""
+    try:
+        kids = [key.kid.hex() for key in KeyRing.from_text(text)]
+    except ConfigurationError as exc:
+        found = "duplicate_kid" if "same id" in str(exc) else "no_key"
+        _require(found == expected, f"{description!r} gives {found}, not {expected}")
+        return {"description": description, "text": text, "error": found}
+    _require(
+        isinstance(expected, list)
+        and kids == [Key.from_secret(secret).kid.hex() for secret in expected],
+        f"{description!r} does not give the keys it should",
+    )
+    return {"description": description, "text": text, "kids": kids}
+
+
+def key_list_vectors() -> list[dict[str, Any]]:
+    """How a key list is split, stripped and checked (docs/wire-format.md, "Key text")."""
+    passphrase = PASSPHRASE.replace(",", "")
+    second = "a second passphrase: lantern; umbrella quokka 93 / x"
+    both = [PRIMARY_KEY, OLD_KEY]
+    return [
+        key_list_vector("one generated key", PRIMARY_KEY, [PRIMARY_KEY]),
+        key_list_vector("two keys, primary first, comma-separated", ",".join(both), both),
+        key_list_vector("two keys, one per line", "\n".join(both), both),
+        key_list_vector(
+            "spaces, tabs, CR and LF around keys are stripped; CRLF line ends work",
+            f" \t{PRIMARY_KEY}\t \r\n  {OLD_KEY} \r\n",
+            both,
+        ),
+        key_list_vector(
+            "empty entries are skipped: a leading or trailing comma, a blank line, ',,'",
+            f",{PRIMARY_KEY},,\n\n , \n{OLD_KEY},",
+            both,
+        ),
+        key_list_vector(
+            "a no-break space (U+00A0) is not stripped: the text is then a passphrase",
+            f"\u00a0{PRIMARY_KEY}\u00a0",
+            [f"\u00a0{PRIMARY_KEY}\u00a0"],
+        ),
+        key_list_vector(
+            "a vertical tab (U+000B) is not stripped either",
+            f"\u000b{PRIMARY_KEY}\u000b",
+            [f"\u000b{PRIMARY_KEY}\u000b"],
+        ),
+        key_list_vector("a passphrase, with the spaces inside it kept", passphrase, [passphrase]),
+        key_list_vector(
+            "a passphrase is stripped around, as a key is", f"  {passphrase}\t\r\n", [passphrase]
+        ),
+        key_list_vector(
+            "a comma ends a passphrase: this is two passphrases, not one",
+            f"{passphrase},{second}",
+            [passphrase, second],
+        ),
+        key_list_vector(
+            "a non-canonical 43-character text (trailing bits set) is a passphrase",
+            PRIMARY_KEY[:-1] + chr(ord(PRIMARY_KEY[-1]) + 1),
+            [PRIMARY_KEY[:-1] + chr(ord(PRIMARY_KEY[-1]) + 1)],
+        ),
+        key_list_vector("nothing but separators and white space: no key", " ,\n\t,\r\n", "no_key"),
+        key_list_vector("the empty text: no key", "", "no_key"),
+        key_list_vector(
+            "the same key twice: two keys with one key id are refused",
+            f"{PRIMARY_KEY},{OLD_KEY},{PRIMARY_KEY}",
+            "duplicate_kid",
+        ),
+        key_list_vector(
+            "a passphrase twice, once with white space around it: one key id, refused",
+            f"{passphrase}\n {passphrase} ",
+            "duplicate_kid",
+        ),
+    ]
+
+
 class VectorError(Exception):
     """A vector the core does not treat as the generator says it should."""
 
@@ -434,6 +511,11 @@ def _check_invalid(vector: dict[str, Any]) -> None:
         )
 
 
+def _check_key_list(vector: dict[str, Any]) -> None:
+    # Each vector was checked against the core as it was made (key_list_vector).
+    _require("kids" in vector or "error" in vector, f"{vector['description']!r} is empty")
+
+
 def _loaded(vector: dict[str, Any]) -> list[Any]:
     codec = codec_for(vector)
     name, cookie = vector["cookie_name"], vector["cookie"]
@@ -445,6 +527,7 @@ def render() -> dict[str, str]:
     files: dict[str, tuple[list[dict[str, Any]], Callable[[dict[str, Any]], None]]] = {
         "valid.json": (valid_vectors(), _check_valid),
         "invalid.json": (invalid_vectors(), _check_invalid),
+        "keys.json": (key_list_vectors(), _check_key_list),
     }
     texts = {}
     for file_name, (vectors, check) in files.items():

@@ -95,7 +95,7 @@ def test_weak_secret_is_refused() -> None:
 
 
 def test_a_long_random_passphrase_is_accepted() -> None:
-    passphrase = "correct horse battery staple, kept somewhere safe 42"
+    passphrase = "correct horse battery staple, kept in a vault: 42 / q7"
     assert len(policy_of(secret_key=passphrase).keys) == 1
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -209,3 +211,221 @@ def test_runs_as_a_module() -> None:
     )
     assert result.returncode == 0
     assert len(result.stdout.strip()) == 43
+
+
+# -- clean errors (issue 13, finding 7) -----------------------------------------------------------
+
+
+def test_seal_of_an_overflowing_number_is_a_clean_usage_error(
+    capsys: pytest.CaptureFixture[str], keys_env: None
+) -> None:
+    status, out, err = _run(capsys, "seal", '{"a":1e999}')
+    assert (status, out) == (2, "")
+    assert err.startswith("client-session seal: ")
+    assert "Traceback" not in err
+
+
+def _run_module(*argv: str, env: dict[str, str | bytes]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(  # noqa: S603 - the test's own arguments
+        [sys.executable, "-m", "client_session_core", *argv],
+        capture_output=True,
+        env={**os.environ, **env},  # type: ignore[dict-item]
+        check=False,
+        timeout=60,
+    )
+
+
+def test_keys_that_are_not_utf8_are_a_clean_error_without_a_key_character() -> None:
+    passphrase = b"Tr0ub4dor&3 plus a long tail of words: spindle quartz \xe9\xe8"
+    result = _run_module("seal", "{}", env={DEFAULT_KEYS_ENV: passphrase})  # type: ignore[dict-item]
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert b"Traceback" not in result.stderr
+    assert b"not valid UTF-8" in result.stderr
+    for fragment in (b"\xe9", b"\\xe9", b"udce9", b"quartz", b"Tr0ub"):
+        assert fragment not in result.stderr
+
+
+def test_seal_of_1e999_gives_no_traceback_from_the_command_line(primary_key: str) -> None:
+    result = _run_module("seal", '{"a":1e999}', env={DEFAULT_KEYS_ENV: primary_key})
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert primary_key.encode() not in result.stderr
+
+
+@pytest.mark.parametrize("key", ["A" * 43, ("changeme" * 6)[:42] + "c"])
+def test_a_weak_key_in_the_environment_is_refused_by_the_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, key)
+    status, out, err = _run(capsys, "seal", "{}")
+    assert (status, out) == (2, "")
+    assert "bits of guessing" in err
+    assert key not in err
+
+
+# -- inspect judges by the application's policy ---------------------------------------------------
+
+
+@pytest.fixture
+def app_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, primary_key: str, old_key: str
+) -> str:
+    """A module ``app_for_inspect`` with a policy, a codec and an object holding a codec."""
+    source = f"""
+from client_session_core import KeyRing, SessionCodec, SessionPolicy
+
+policy = SessionPolicy(
+    keys=KeyRing([{old_key!r}, {primary_key!r}]), cookie_name="sid", idle_timeout=60,
+    absolute_lifetime=3600,
+)
+codec = SessionCodec(policy)
+
+
+class Middleware:
+    codec = codec
+
+
+app = Middleware()
+"""
+    (tmp_path / "app_for_inspect.py").write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "app_for_inspect"
+
+
+def test_inspect_says_it_judges_by_the_core_defaults_without_a_policy(
+    capsys: pytest.CaptureFixture[str], keys_env: None, primary_key: str
+) -> None:
+    cookie = _sealed(primary_key, {"count": 1}, at=NOW - 120)
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW))
+    assert status == 0
+    assert _fields(out)["policy"] == (
+        "the core's defaults (pass --policy MODULE:NAME to judge by your application's): "
+        "cookie 'session', idle timeout 1800 s, absolute lifetime 43200 s"
+    )
+
+
+@pytest.mark.parametrize("name", ["policy", "codec", "app", "app.codec.policy"])
+def test_inspect_judges_by_the_applications_policy_and_keys(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    app_module: str,
+    primary_key: str,
+    name: str,
+) -> None:
+    monkeypatch.delenv(DEFAULT_KEYS_ENV, raising=False)  # the keys are the policy's
+    cookie = _sealed(primary_key, {"count": 1}, name="sid", at=NOW - 120)
+    reference = f"{app_module}:{name}"
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW), "--policy", reference)
+    fields = _fields(out)
+    assert status == 1
+    assert fields["verdict"].startswith("rejected: expired_idle")  # 120 s > the app's 60 s
+    assert fields["policy"] == (
+        f"{reference}: cookie 'sid', idle timeout 60 s, absolute lifetime 3600 s"
+    )
+    assert fields["key"].startswith(f"#2 of 2 in the policy {reference}")
+    status, out, _ = _run(
+        capsys, "inspect", cookie, "--now", str(NOW), "--policy", reference, "--idle", "600"
+    )
+    assert status == 0
+    assert _fields(out)["policy"].startswith(
+        f"{reference}, with idle_timeout from the command line: cookie 'sid', idle timeout 600 s"
+    )
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("no_colon", "is not MODULE:NAME"),
+        ("no_such_module_here:policy", "cannot be imported"),
+        ("app_for_inspect:missing", "cannot be imported"),
+        ("app_for_inspect:Middleware.__name__", "is a str, not a SessionPolicy"),
+    ],
+)
+def test_a_bad_policy_reference_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], app_module: str, reference: str, message: str
+) -> None:
+    status, out, err = _run(capsys, "inspect", "AQEA", "--policy", reference)
+    assert (status, out) == (2, "")
+    assert message in err
+
+
+def test_inspect_reads_a_key_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, primary_key: str, old_key: str
+) -> None:
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"{primary_key}\n{old_key}\n", encoding="utf-8")
+    cookie = _sealed(old_key, {"count": 9}, at=NOW)
+    status, out, _ = _run(
+        capsys, "inspect", cookie, "--now", str(NOW), "--keys-file", str(key_file)
+    )
+    assert status == 0
+    assert _fields(out)["key"].startswith(f"#2 of 2 in the key file {key_file}")
+
+
+# -- the steps of a rolling rotation --------------------------------------------------------------
+
+
+def _kids(text: str) -> list[str]:
+    return [key.kid.hex() for key in KeyRing.from_text(text)]
+
+
+def test_rotation_steps_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, primary_key: str
+) -> None:
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, primary_key)
+    old_kid = Key.from_secret(primary_key).kid.hex()
+
+    status, added, err = _run(capsys, "keys", "add")
+    assert status == 0
+    assert added.splitlines()[0] == primary_key
+    new_key = added.splitlines()[1]
+    assert _kids(added) == [old_kid, Key.from_secret(new_key).kid.hex()]
+    assert "keys promote" in err
+    assert new_key not in err
+
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, added)
+    status, promoted, err = _run(capsys, "keys", "promote")
+    assert status == 0
+    assert promoted.splitlines() == [new_key, primary_key]
+    assert "absolute_lifetime" in err
+
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, promoted)
+    status, retired, _ = _run(capsys, "keys", "retire")
+    assert (status, retired) == (0, f"{new_key}\n")
+
+    status, listed, _ = _run(capsys, "keys", "list")
+    assert listed.splitlines() == [f"#1 {_kids(new_key)[0]} (primary)", f"#2 {old_kid}"]
+
+
+def test_rotation_steps_rewrite_a_key_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, primary_key: str, old_key: str
+) -> None:
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"{primary_key}\n", encoding="utf-8")
+    for step in ("add", "promote"):
+        status, out, _ = _run(capsys, "keys", step, "--keys-file", str(key_file), "--write")
+        assert (status, out) == (0, "")
+    lines = key_file.read_text(encoding="utf-8").splitlines()
+    assert lines[1] == primary_key
+    assert len(lines) == 2
+    status, _, _ = _run(capsys, "keys", "retire", "--keys-file", str(key_file), "--write")
+    assert status == 0
+    assert key_file.read_text(encoding="utf-8").splitlines() == lines[:1]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["keys"]  # no temporary left
+
+
+def test_rotation_steps_refuse_what_makes_no_sense(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, primary_key: str
+) -> None:
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, primary_key)
+    kid = Key.from_secret(primary_key).kid.hex()
+    for argv, message in [
+        (["keys", "promote"], "the ring has one key"),
+        (["keys", "retire", "--kid", kid], "is the primary"),
+        (["keys", "promote", "--kid", "00000000"], "no key of the ring has id"),
+        (["keys", "add", "--write"], "--write replaces a key file"),
+    ]:
+        status, out, err = _run(capsys, *argv)
+        assert (status, out) == (2, ""), argv
+        assert message in err

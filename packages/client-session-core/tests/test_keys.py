@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
+import secrets
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -13,6 +15,18 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from client_session_core import DEFAULT_KEYS_ENV, ConfigurationError, Key, KeyRing, generate_key
 
 PASSPHRASE = "Tr0ub4dor&3 plus a long tail of words: spindle quartz"
+# Fixed bytes that look random (they are a hash), so that failures reproduce.
+RANDOM_32 = hashlib.sha256(b"client-session tests: 32 random bytes").digest()
+RANDOM_64 = RANDOM_32 + hashlib.sha256(b"client-session tests: 32 more").digest()
+ALL_ZERO_KEY_TEXT = "A" * 43
+PLACEHOLDER_KEY_TEXT = ("changeme" * 6)[:42] + "c"
+# The review's passphrases that passed the old pattern checks (issue 13, finding 5).
+WEAK_PASSPHRASES = [
+    "abcdefghij" * 3 + "ab",
+    "0123456789" * 3 + "01",
+    "password1234567890password1234567",
+    "my-super-secret-key-for-production-use",
+]
 
 
 def _b64decode(text: str) -> bytes:
@@ -58,12 +72,12 @@ def test_a_non_canonical_key_text_is_a_passphrase_not_that_key(primary_key: str)
 
 
 def test_32_raw_bytes_are_the_key() -> None:
-    raw = bytes(range(32))
-    assert Key.from_secret(raw).material == raw
+    assert Key.from_secret(RANDOM_32).material == RANDOM_32
+    assert Key(RANDOM_32).material == RANDOM_32
 
 
 def test_longer_raw_secrets_are_reduced_with_hkdf() -> None:
-    raw = bytes(range(64))
+    raw = RANDOM_64
     hkdf = HKDF(hashes.SHA256(), length=32, salt=None, info=b"client-session/v1/long-secret")
     assert Key.from_secret(raw).material == hkdf.derive(raw)
 
@@ -73,11 +87,13 @@ def test_longer_raw_secrets_are_reduced_with_hkdf() -> None:
     [
         ("short-but-random-Xq7", "20 characters long, too short"),
         ("", "0 characters long"),
-        ("ab" * 20, "placeholder or a low-entropy"),
-        ("aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd", "placeholder or a low-entropy"),
+        ("ab" * 20, "bits of guessing"),
+        ("aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd", "bits of guessing"),
         ("please-changeme-before-production-2024-xyz", "placeholder"),
         ("THIS_IS_AN_INSECURE_KEY_FOR_DEVELOPMENT_ONLY", "placeholder"),
-        (b"\x00" * 32, "low entropy"),
+        (b"\x00" * 32, "bits of guessing"),
+        (bytes(range(32)), "bits of guessing"),
+        (b"my-super-secret-key-for-production-use", "bits of guessing"),
         (bytes(range(16)), "16 bytes"),
         (12345, "is a int, not str or bytes"),
     ],
@@ -109,7 +125,7 @@ def test_the_first_key_of_a_ring_is_primary_and_every_key_is_found(
 
 
 def test_a_ring_takes_keys_of_every_accepted_form(primary_key: str) -> None:
-    ring = KeyRing([Key(bytes(range(32))), primary_key, PASSPHRASE, bytes(range(1, 33))])
+    ring = KeyRing([Key(RANDOM_32), primary_key, PASSPHRASE, RANDOM_64])
     assert len(ring) == 4
 
 
@@ -147,10 +163,9 @@ def test_from_env_reads_comma_or_newline_separated_keys_primary_first(
 
 
 def test_from_env_keeps_spaces_inside_a_passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
-    passphrase = "correct horse battery staple, but much longer"
-    monkeypatch.setenv(DEFAULT_KEYS_ENV, f"{passphrase.replace(',', '')} ")
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, f" {PASSPHRASE} ")
     ring = KeyRing.from_env()
-    assert ring.primary.kid == Key.from_secret(passphrase.replace(",", "")).kid
+    assert ring.primary.kid == Key.from_secret(PASSPHRASE).kid
 
 
 @pytest.mark.parametrize("value", [None, "", " , ,\n"])
@@ -171,3 +186,98 @@ def test_reprs_show_key_ids_only(primary_key: str) -> None:
     ring = KeyRing([primary_key])
     assert repr(key) == f"Key(kid={key.kid.hex()!r})"
     assert repr(ring) == f"KeyRing([{key.kid.hex()!r}])"
+
+
+# -- one strength rule for every way a key arrives (issue 13, findings 1 and 5) ------------------
+
+
+@pytest.mark.parametrize("text", [ALL_ZERO_KEY_TEXT, PLACEHOLDER_KEY_TEXT])
+def test_a_low_entropy_key_text_is_refused(text: str) -> None:
+    # Both are canonical 43-character base64url: they used to be taken as raw keys unchecked.
+    assert base64.urlsafe_b64encode(_b64decode(text)).rstrip(b"=").decode() == text
+    with pytest.raises(ConfigurationError, match="bits of guessing") as caught:
+        Key.from_secret(text)
+    assert text not in str(caught.value)
+    with pytest.raises(ConfigurationError, match="key #2 is worth"):
+        KeyRing([generate_key(), text])
+
+
+@pytest.mark.parametrize("text", [ALL_ZERO_KEY_TEXT, PLACEHOLDER_KEY_TEXT])
+def test_a_low_entropy_key_text_is_refused_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, f"{generate_key()},{text}")
+    with pytest.raises(ConfigurationError, match=f"{DEFAULT_KEYS_ENV}: key #2 is worth"):
+        KeyRing.from_env()
+
+
+@pytest.mark.parametrize("material", [b"\x00" * 32, bytes(range(32)), b"\xff\x00" * 16])
+def test_low_entropy_bytes_are_refused_by_the_key_itself(material: bytes) -> None:
+    with pytest.raises(ConfigurationError, match="bits of guessing"):
+        Key(material)
+
+
+@pytest.mark.parametrize("passphrase", WEAK_PASSPHRASES)
+def test_the_passphrases_of_the_review_are_refused(passphrase: str) -> None:
+    with pytest.raises(ConfigurationError, match="bits of guessing"):
+        Key.from_secret(passphrase)
+    with pytest.raises(ConfigurationError, match="bits of guessing"):
+        Key.from_secret(passphrase.encode())
+
+
+def test_generated_and_token_keys_are_accepted_every_time() -> None:
+    for _ in range(300):
+        Key.from_secret(generate_key())
+        Key.from_secret(secrets.token_urlsafe(32))
+        Key.from_secret(secrets.token_hex(32))
+        Key.from_secret(secrets.token_bytes(32))
+        Key(secrets.token_bytes(32))
+
+
+def test_long_random_phrases_are_accepted() -> None:
+    for passphrase in (
+        PASSPHRASE,
+        "correct horse battery staple, but much longer: 7 vectors / v1",
+        "orbit flame tundra cobalt ripple verdict sonic lumber",
+    ):
+        Key.from_secret(passphrase)
+
+
+def test_only_ascii_space_tab_cr_and_lf_are_stripped(primary_key: str) -> None:
+    key = Key.from_secret(primary_key)
+    assert Key.from_secret(f" \t\r\n{primary_key}\r\n\t ").kid == key.kid
+    # Other white space (no-break space, the line separator) belongs to the text, which is
+    # then a passphrase, not the key it surrounds.
+    for space in ("\u00a0", "\u2028", "\x0b", "\x0c"):
+        assert Key.from_secret(f"{space}{primary_key}{space}").kid != key.kid
+
+
+def test_a_passphrase_is_stripped_too() -> None:
+    assert Key.from_secret(f"  {PASSPHRASE}\n").kid == Key.from_secret(PASSPHRASE).kid
+
+
+def test_text_that_is_not_utf8_is_refused_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # os.environ decodes bytes that are not UTF-8 as lone surrogates (PEP 383).
+    passphrase = PASSPHRASE + os.fsdecode(b"\xe9t\xe9")
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, passphrase)
+    with pytest.raises(ConfigurationError, match="not valid UTF-8") as caught:
+        KeyRing.from_env()
+    message = str(caught.value)
+    assert "\udce9" not in message
+    assert "quartz" not in message
+    assert message.isascii()
+
+
+def test_from_text_skips_empty_entries_and_crlf(primary_key: str, old_key: str) -> None:
+    ring = KeyRing.from_text(f"\r\n{primary_key},,\r\n , {old_key},\r\n\r\n")
+    assert [key.kid for key in ring] == [
+        Key.from_secret(primary_key).kid,
+        Key.from_secret(old_key).kid,
+    ]
+
+
+def test_a_comma_ends_a_passphrase_in_a_key_list() -> None:
+    with pytest.raises(ConfigurationError, match="too short"):
+        KeyRing.from_text("correct horse battery staple, but much longer: 7 vectors / v1")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from client_session_core import (
+    ConfigurationError,
     Envelope,
     InvalidReason,
     JSONSerializer,
@@ -27,6 +28,7 @@ if not (VECTORS / "generate.py").is_file():  # pragma: no cover - a core sdist h
 
 VALID: list[dict[str, Any]] = json.loads((VECTORS / "valid.json").read_text(encoding="utf-8"))
 INVALID: list[dict[str, Any]] = json.loads((VECTORS / "invalid.json").read_text(encoding="utf-8"))
+KEY_LISTS: list[dict[str, Any]] = json.loads((VECTORS / "keys.json").read_text(encoding="utf-8"))
 
 
 def _ids(vectors: list[dict[str, Any]]) -> list[str]:
@@ -90,6 +92,17 @@ def test_an_invalid_vector_gives_an_empty_session(vector: dict[str, Any]) -> Non
         assert session.data() == {}
 
 
+@pytest.mark.parametrize("vector", KEY_LISTS, ids=_ids(KEY_LISTS))
+def test_a_key_list_vector_gives_its_key_ids_or_its_error(vector: dict[str, Any]) -> None:
+    if "kids" in vector:
+        ring = KeyRing.from_text(vector["text"])
+        assert [key.kid.hex() for key in ring] == vector["kids"]
+    else:
+        match = {"no_key": "holds no key", "duplicate_kid": "same id"}[vector["error"]]
+        with pytest.raises(ConfigurationError, match=match):
+            KeyRing.from_text(vector["text"])
+
+
 def test_the_vectors_cover_every_reason_a_single_cookie_can_have() -> None:
     reasons = {InvalidReason(vector["reason"]) for vector in INVALID}
     assert reasons == set(InvalidReason) - {InvalidReason.INCOMPLETE_CHUNKS}
@@ -113,7 +126,7 @@ def _generator() -> ModuleType:
 
 def test_the_committed_files_equal_a_fresh_generation() -> None:
     rendered: dict[str, str] = _generator().render()
-    assert sorted(rendered) == ["invalid.json", "valid.json"]
+    assert sorted(rendered) == ["invalid.json", "keys.json", "valid.json"]
     for file_name, text in rendered.items():
         assert (VECTORS / file_name).read_text(encoding="utf-8") == text, (
             f"{file_name} is stale: run python conformance/vectors/generate.py"

@@ -28,6 +28,7 @@ from ._errors import (
     SessionTooLarge,
     UnserializableValue,
 )
+from ._keyfile import KeyFile
 from ._keys import DEFAULT_KEYS_ENV, Key, KeyRing, generate_key
 from ._legacy import LegacyCookies, LegacyReader, LegacySession, cutoff_timestamp
 from ._policy import SameSite, SessionPolicy
@@ -52,6 +53,7 @@ __all__ = [
     "InvalidSession",
     "JSONSerializer",
     "Key",
+    "KeyFile",
     "KeyRing",
     "LegacyCookies",
     "LegacyReader",

@@ -5,18 +5,25 @@
     client-session keygen                          a new key on stdout
     client-session seal '{"count": 1}'             a cookie value sealed with CLIENT_SESSION_KEYS
     client-session inspect 'session=AQ...'         what a cookie holds, and whether it is valid
+    client-session inspect --policy app:policy ... judged by the application's own policy
+    client-session keys add|promote|retire         the next key ring of a rolling rotation
 
-Keys come from the ``CLIENT_SESSION_KEYS`` environment variable, never from the command
-line, where they would land in the shell's history. Exit status: 0 success, 1 a cookie that
-does not open or is not valid, 2 a usage or configuration error.
+Keys come from the ``CLIENT_SESSION_KEYS`` environment variable or a key file
+(``--keys-file``), never from the command line, where they would land in the shell's
+history. Exit status: 0 success, 1 a cookie that does not open or is not valid, 2 a usage or
+configuration error. No message ever shows a character of a key.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import importlib
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -25,8 +32,9 @@ from typing import Any, TextIO
 from ._codec import _CHUNK_MARKER, SessionCodec
 from ._cookies import parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope
-from ._errors import ConfigurationError, InvalidReason, InvalidSession
-from ._keys import DEFAULT_KEYS_ENV, KeyRing, generate_key
+from ._errors import ConfigurationError, InvalidReason, InvalidSession, SessionError
+from ._keyfile import KEYS_FILE_ENV, read_key_file
+from ._keys import DEFAULT_KEYS_ENV, KEY_LIST_SEPARATORS, KEY_TEXT_WHITESPACE, KeyRing, generate_key
 from ._policy import MAX_CHUNKS, SessionPolicy
 from ._serializer import JSON
 
@@ -69,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         f"{DEFAULT_KEYS_ENV} environment variable (comma-separated, primary first).",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    _add_rotation_commands(commands)
 
     keygen = commands.add_parser("keygen", help="print a new random key")
     keygen.set_defaults(command=_keygen)
@@ -76,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     seal = commands.add_parser("seal", help="seal a JSON object into a cookie value")
     seal.add_argument("session", metavar="JSON", help="the session, e.g. '{\"count\": 1}'")
     _add_name_option(seal)
+    add_keys_file_option(seal)
     seal.set_defaults(command=_seal)
 
     inspect = commands.add_parser(
@@ -86,20 +96,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="COOKIE",
         help="a cookie value, a name=value pair, or a whole Cookie header",
     )
-    _add_name_option(inspect)
+    inspect.add_argument(
+        "--name",
+        help="the cookie's name, which is bound into the seal (default: the policy's, "
+        f"else {_DEFAULTS['cookie_name'].default!r})",
+    )
+    add_keys_file_option(inspect)
+    inspect.add_argument(
+        "--policy",
+        metavar="MODULE:NAME",
+        help="judge by your application's policy: a SessionPolicy, or an object with a "
+        "`policy` or `codec` attribute (a codec, a middleware), imported as for gunicorn "
+        "(e.g. myapp:app.policy); its keys are used too",
+    )
     inspect.add_argument(
         "--idle",
         type=int,
         metavar="SECONDS",
-        default=_DEFAULTS["idle_timeout"].default,
-        help="idle timeout to judge by (default: %(default)s; 0: none)",
+        help="idle timeout to judge by (default: the policy's; 0: none)",
     )
     inspect.add_argument(
         "--absolute",
         type=int,
         metavar="SECONDS",
-        default=_DEFAULTS["absolute_lifetime"].default,
-        help="absolute lifetime to judge by (default: %(default)s; 0: none)",
+        help="absolute lifetime to judge by (default: the policy's; 0: none)",
     )
     inspect.add_argument(
         "--now",
@@ -119,6 +139,24 @@ def _add_name_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_keys_file_option(parser: argparse.ArgumentParser) -> None:
+    """``--keys-file``: read the ring from a key file instead of the environment."""
+    parser.add_argument(
+        "--keys-file",
+        metavar="PATH",
+        help=f"read the keys from this file (as the application's KeyRing.from_file does) "
+        f"instead of {DEFAULT_KEYS_ENV}",
+    )
+
+
+def keys_from_arguments(args: argparse.Namespace) -> tuple[KeyRing, str]:
+    """The key ring the options or the environment name, and where it came from."""
+    path = _key_file_named(args)
+    if path is not None:
+        return read_key_file(path), f"the key file {path}"
+    return KeyRing.from_env(), DEFAULT_KEYS_ENV
+
+
 def _keygen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     key = generate_key()
     print(key, file=out)
@@ -136,22 +174,23 @@ def _seal(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ValueError as exc:
         print(f"client-session seal: JSON must be a JSON object: {exc}", file=err)
         return EXIT_USAGE
-    codec = SessionCodec(SessionPolicy(keys=KeyRing.from_env(), cookie_name=args.name))
-    print(codec.seal(data), file=out)
+    keys, _ = keys_from_arguments(args)
+    codec = SessionCodec(SessionPolicy(keys=keys, cookie_name=args.name))
+    try:
+        value = codec.seal(data)
+    except (SessionError, ValueError, TypeError) as exc:
+        # What the serializer cannot write (1e999 read as infinity, a lone surrogate):
+        # refused here as the application would refuse it at commit.
+        print(f"client-session seal: the session cannot be written: {exc}", file=err)
+        return EXIT_USAGE
+    print(value, file=out)
     return EXIT_OK
 
 
 def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    name: str = args.name
-    keys = KeyRing.from_env()
-    policy = SessionPolicy(
-        keys=keys,
-        cookie_name=name,
-        idle_timeout=args.idle or None,
-        absolute_lifetime=args.absolute or None,
-        # Read a chunked cookie of any size the format allows.
-        max_chunks=MAX_CHUNKS,
-    )
+    policy, keys_origin, policy_origin = _inspection_policy(args)
+    keys = policy.keys
+    name = policy.cookie_name
     now = int(time.time()) if args.now is None else args.now
     codec = SessionCodec(policy, clock=lambda: now)
     cookies = _cookies_from_argument(args.cookie, name)
@@ -163,6 +202,7 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     report = _Report(out)
     report.line("now", _timestamp(now))
+    report.line("policy", policy_origin)
     session = codec.load_cookies(cookies)
     try:
         if value.startswith(_CHUNK_MARKER):
@@ -180,7 +220,7 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report.line("kid", envelope.kid.hex())
     report.line("created_at", _timestamp(envelope.created_at))
     report.line("issued_at", _timestamp(envelope.issued_at))
-    report.line("key", _matching_key(keys, envelope.kid))
+    report.line("key", _matching_key(keys, envelope.kid, keys_origin))
     report.line("deadlines", _deadlines(policy, envelope))
     if session.rejected is None:
         report.line("verdict", "valid")
@@ -196,6 +236,196 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_INVALID
 
 
+def _inspection_policy(args: argparse.Namespace) -> tuple[SessionPolicy, str, str]:
+    """The policy to judge by, where its keys came from, and a line saying which it is."""
+    overrides: dict[str, Any] = {"max_chunks": MAX_CHUNKS}  # any size the format allows
+    if args.name is not None:
+        overrides["cookie_name"] = args.name
+    if args.idle is not None:
+        overrides["idle_timeout"] = args.idle or None
+    if args.absolute is not None:
+        overrides["absolute_lifetime"] = args.absolute or None
+    if args.policy:
+        base = _imported_policy(args.policy)
+        keys_origin = f"the policy {args.policy}"
+        if args.keys_file:
+            keys, keys_origin = keys_from_arguments(args)
+            overrides["keys"] = keys
+        origin = f"{args.policy}"
+    else:
+        keys, keys_origin = keys_from_arguments(args)
+        base = SessionPolicy(keys=keys)
+        origin = "the core's defaults (pass --policy MODULE:NAME to judge by your application's)"
+    changed = sorted(set(overrides) - {"max_chunks", "keys"})
+    if changed:
+        origin += f", with {', '.join(changed)} from the command line"
+    policy = dataclasses.replace(base, **overrides)
+    return policy, keys_origin, f"{origin}: {_lifetimes(policy)}"
+
+
+def _imported_policy(reference: str) -> SessionPolicy:
+    module_name, _, attribute_path = reference.partition(":")
+    if not module_name or not attribute_path:
+        raise ConfigurationError(
+            f"--policy {reference!r} is not MODULE:NAME, e.g. myapp:policy or myapp:app.policy"
+        )
+    # The application's own module, imported as a server would: from the current directory.
+    if "" not in sys.path:
+        sys.path.insert(0, "")
+    try:
+        found: object = importlib.import_module(module_name)
+        for attribute in attribute_path.split("."):
+            found = getattr(found, attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(f"--policy {reference!r} cannot be imported: {exc}") from None
+    for candidate in (found, getattr(found, "policy", None), getattr(found, "codec", None)):
+        if isinstance(candidate, SessionPolicy):
+            return candidate
+        if isinstance(candidate, SessionCodec):
+            return candidate.policy
+    raise ConfigurationError(
+        f"--policy {reference!r} is a {type(found).__name__}, not a SessionPolicy, nor an "
+        "object with a `policy` or `codec` attribute (a SessionCodec, a session middleware)"
+    )
+
+
+def _lifetimes(policy: SessionPolicy) -> str:
+    idle, absolute = policy.idle_timeout, policy.absolute_lifetime
+    return (
+        f"cookie {policy.cookie_name!r}, idle timeout {'none' if idle is None else f'{idle} s'}, "
+        f"absolute lifetime {'none' if absolute is None else f'{absolute} s'}"
+    )
+
+
+# -- a rolling rotation, one step at a time (docs/security.md, "Rotating keys across a fleet") ---
+
+_STEPS = {
+    "add": "add a new random key as the second key: every server opens its cookies, none seals",
+    "promote": "make the second key (or --kid) the primary; the old primary still opens",
+    "retire": "drop every key but the primary (or only --kid), after the longest lifetime",
+    "list": "show the ring's key ids, primary first",
+}
+
+
+def _add_rotation_commands(commands: Any) -> None:
+    keys = commands.add_parser(
+        "keys",
+        help="the next key ring of a rolling rotation: add, promote, retire",
+        description="Print the key ring of the next step of a rolling rotation, read from "
+        f"{DEFAULT_KEYS_ENV} or --keys-file, one key per line (or write it with --write).",
+    )
+    steps = keys.add_subparsers(title="steps", required=True, metavar="STEP")
+    for step, help_text in _STEPS.items():
+        parser = steps.add_parser(step, help=help_text, description=help_text)
+        add_keys_file_option(parser)
+        if step in ("promote", "retire"):
+            parser.add_argument("--kid", help="the key id (hex, from `keys list`) to act on")
+        if step != "list":
+            parser.add_argument(
+                "--write",
+                action="store_true",
+                help="replace the --keys-file with the new ring (atomically) instead of "
+                "printing it",
+            )
+        parser.set_defaults(command=_rotation_step, step=step)
+
+
+def _rotation_step(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    entries, origin = _key_entries(args)
+    kids = [key.kid.hex() for key in KeyRing.from_text("\n".join(entries), source=origin)]
+    step: str = args.step
+    if step == "list":
+        for position, kid in enumerate(kids, start=1):
+            print(f"#{position} {kid}{' (primary)' if position == 1 else ''}", file=out)
+        return EXIT_OK
+    path = _key_file_named(args)
+    if args.write and path is None:
+        raise ConfigurationError(
+            f"--write replaces a key file: name it with --keys-file PATH (or {KEYS_FILE_ENV})"
+        )
+    if step == "add":
+        entries = [entries[0], generate_key(), *entries[1:]]
+        note = "the new key opens cookies but does not seal them yet; once every server has "
+        note += "this ring, run `client-session keys promote`"
+    elif step == "promote":
+        index = _index_of(args.kid, kids, default=1)
+        entries = [entries[index], *entries[:index], *entries[index + 1 :]]
+        note = f"key {kids[index]} seals now and key {kids[0]} still opens; once every server "
+        note += "has this ring and the longest session lifetime (absolute_lifetime) has "
+        note += "passed, run `client-session keys retire`"
+    else:
+        if args.kid is None:
+            entries = entries[:1]
+        else:
+            index = _index_of(args.kid, kids, default=0)
+            if index == 0:
+                raise ConfigurationError(
+                    f"key {kids[0]} is the primary: promote another key before retiring it"
+                )
+            entries = [*entries[:index], *entries[index + 1 :]]
+        note = "cookies sealed under the retired keys no longer open"
+    text = "\n".join(entries) + "\n"
+    new_kids = [key.kid.hex() for key in KeyRing.from_text(text, source="the new ring")]
+    if args.write and path is not None:
+        _replace_file(path, text)
+        print(f"client-session keys {step}: wrote {path}", file=err)
+    else:
+        print(text, end="", file=out)
+    print(f"client-session keys {step}: key ids {', '.join(new_kids)}; {note}", file=err)
+    return EXIT_OK
+
+
+def _key_file_named(args: argparse.Namespace) -> str | None:
+    """The key file the options or the environment name, as the application finds it."""
+    if args.keys_file:
+        return str(args.keys_file)
+    if DEFAULT_KEYS_ENV not in os.environ:
+        return os.environ.get(KEYS_FILE_ENV) or None
+    return None
+
+
+def _key_entries(args: argparse.Namespace) -> tuple[list[str], str]:
+    """The key texts of the current ring, as written (passphrases stay passphrases)."""
+    path = _key_file_named(args)
+    if path is not None:
+        read_key_file(path)  # the same checks and messages as the application's
+        with open(path, encoding="utf-8") as file:
+            text, origin = file.read(), f"the key file {path}"
+    else:
+        text, origin = os.environ.get(DEFAULT_KEYS_ENV, ""), f"the variable {DEFAULT_KEYS_ENV}"
+    for separator in KEY_LIST_SEPARATORS[1:]:
+        text = text.replace(separator, KEY_LIST_SEPARATORS[0])
+    parts = [part.strip(KEY_TEXT_WHITESPACE) for part in text.split(KEY_LIST_SEPARATORS[0])]
+    return [part for part in parts if part], origin
+
+
+def _index_of(kid: str | None, kids: list[str], *, default: int) -> int:
+    if kid is None:
+        if default >= len(kids):
+            raise ConfigurationError(
+                "the ring has one key: add one first with `client-session keys add`"
+            )
+        return default
+    if kid.lower() not in kids:
+        raise ConfigurationError(f"no key of the ring has id {kid!r} (it has {', '.join(kids)})")
+    return kids.index(kid.lower())
+
+
+def _replace_file(path: str, text: str) -> None:
+    # A new file renamed over the old: a server reading it sees the old ring or the new,
+    # never half of one.
+    directory = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".keys-")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def _cookies_from_argument(text: str, name: str) -> dict[str, str]:
     """The cookies in a bare value, a ``name=value`` pair or a Cookie header."""
     text = text.strip()
@@ -207,12 +437,12 @@ def _cookies_from_argument(text: str, name: str) -> dict[str, str]:
     return parse_cookie_header(text, "")
 
 
-def _matching_key(keys: KeyRing, kid: bytes) -> str:
+def _matching_key(keys: KeyRing, kid: bytes, origin: str) -> str:
     for position, key in enumerate(keys, start=1):
         if key.kid == kid:
             role = "primary" if position == 1 else "older key: resealed under the primary"
-            return f"#{position} of {len(keys)} in {DEFAULT_KEYS_ENV}, kid {kid.hex()} ({role})"
-    return f"none of the {len(keys)} key(s) in {DEFAULT_KEYS_ENV} has kid {kid.hex()}"
+            return f"#{position} of {len(keys)} in {origin}, kid {kid.hex()} ({role})"
+    return f"none of the {len(keys)} key(s) in {origin} has kid {kid.hex()}"
 
 
 def _deadlines(policy: SessionPolicy, envelope: Envelope) -> str:

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from ._errors import ConfigurationError
+from ._strength import MIN_SECRET_BITS, estimate_bits
 
 __all__ = ["DEFAULT_KEYS_ENV", "Key", "KeyRing", "generate_key"]
 
@@ -26,27 +27,15 @@ KEY_SIZE = 32
 KID_SIZE = 4
 DEFAULT_KEYS_ENV = "CLIENT_SESSION_KEYS"
 MIN_PASSPHRASE_LENGTH = 32
-MIN_DISTINCT_CHARACTERS = 10
+# Stripped around a key or passphrase, and nothing else (not str.isspace()'s Unicode
+# spaces): a rule every language can implement exactly (docs/wire-format.md, "Key text").
+KEY_TEXT_WHITESPACE = " \t\r\n"
+# What separates the keys of a list in one text (CLIENT_SESSION_KEYS, a key file).
+KEY_LIST_SEPARATORS = (",", "\n")
 
 _KID_LABEL = b"client-session/v1/kid"
 _PASSPHRASE_SALT = b"client-session/v1/passphrase"
 _LONG_SECRET_INFO = b"client-session/v1/long-secret"
-# Text that marks a secret copied from a tutorial or a template rather than generated.
-_PLACEHOLDER_MARKERS = (
-    "changeme",
-    "change-me",
-    "change_me",
-    "replaceme",
-    "replace-me",
-    "replace_me",
-    "insecure",
-    "placeholder",
-    "your-secret",
-    "your_secret",
-    "yoursecret",
-    "not-a-secret",
-    "notasecret",
-)
 _HOW_TO_FIX = (
     "generate a key with `client-session keygen` (or "
     "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`) and pass it, "
@@ -76,36 +65,37 @@ def _decode_key_text(text: str) -> bytes | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _derive_from_passphrase(passphrase: str) -> bytes:
+def _derive_from_passphrase(passphrase: bytes) -> bytes:
     # One slow derivation per process and passphrase (cached): scrypt, RFC 7914, with the
     # interactive-login cost parameters. The salt is fixed so every process derives the same
     # key; a passphrase is accepted only when long enough that the fixed salt does not matter.
     kdf = Scrypt(salt=_PASSPHRASE_SALT, length=KEY_SIZE, n=2**14, r=8, p=1)
-    return kdf.derive(passphrase.encode("utf-8"))
+    return kdf.derive(passphrase)
 
 
-def _is_repetition(text: str) -> bool:
-    n = len(text)
-    return any(n % k == 0 and text == text[:k] * (n // k) for k in range(1, n // 2 + 1))
-
-
-def _check_secret_text(text: str, position: int) -> None:
-    where = f"key #{position}"
-    if len(text) < MIN_PASSPHRASE_LENGTH:
+def _check_strength(secret: str | bytes, position: int, *material: bytes) -> None:
+    """:class:`ConfigurationError` unless ``secret`` (and the key bytes it stands for, if
+    given) is worth MIN_SECRET_BITS by the estimate of ``_strength``: one rule for bytes,
+    key texts and passphrases alike."""
+    bits = min(estimate_bits(value) for value in (secret, *material))
+    if bits < MIN_SECRET_BITS:
         raise ConfigurationError(
-            f"{where} is {len(text)} characters long, too short to be a secret "
-            f"(at least {MIN_PASSPHRASE_LENGTH} characters of a random passphrase, "
-            f"or a generated key); {_HOW_TO_FIX}"
+            f"key #{position} is worth about {bits:.0f} bits of guessing, fewer than the "
+            f"{MIN_SECRET_BITS} required: it looks like a placeholder, a pattern, a repetition "
+            f"or a phrase, not a random secret (docs/security.md, 'Key strength'); {_HOW_TO_FIX}"
         )
-    lowered = text.lower()
-    if (
-        len(set(text)) < MIN_DISTINCT_CHARACTERS
-        or _is_repetition(text)
-        or any(marker in lowered for marker in _PLACEHOLDER_MARKERS)
-    ):
+
+
+def _utf8_of(text: str, position: int) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # The character itself is not shown: it is part of a secret. Environment variables
+        # holding bytes that are not UTF-8 arrive as lone surrogates (PEP 383).
         raise ConfigurationError(
-            f"{where} looks like a placeholder or a low-entropy string, not a secret; {_HOW_TO_FIX}"
-        )
+            f"key #{position} is not valid UTF-8 text (it holds bytes that are not UTF-8, or "
+            f"a lone surrogate); {_HOW_TO_FIX}"
+        ) from None
 
 
 class Key:
@@ -114,8 +104,21 @@ class Key:
     __slots__ = ("_material", "kid")
 
     def __init__(self, material: bytes) -> None:
+        """The key of exactly 32 ``material`` bytes, refused when they are not random
+        enough (the same rule as every other way a key arrives)."""
         if not isinstance(material, bytes) or len(material) != KEY_SIZE:
             raise ConfigurationError(f"a Key takes exactly {KEY_SIZE} bytes; {_HOW_TO_FIX}")
+        _check_strength(material, 1)
+        self._set(material)
+
+    @classmethod
+    def _derived(cls, material: bytes) -> Key:
+        # The output of scrypt or HKDF: its input was judged instead.
+        key = cls.__new__(cls)
+        key._set(material)
+        return key
+
+    def _set(self, material: bytes) -> None:
         self._material = material
         mac = hmac.HMAC(material, hashes.SHA256())
         mac.update(_KID_LABEL)
@@ -130,33 +133,45 @@ class Key:
     def from_secret(cls, secret: str | bytes, *, position: int = 1) -> Key:
         """A key from configuration.
 
+        - text is first stripped of ASCII spaces, tabs, CRs and LFs around it; then
         - the 43-character text of :func:`generate_key`: that key;
         - other text: a passphrase of at least 32 characters, stretched once with scrypt
           (cached) - accepted for drop-in use with frameworks whose secret is a string;
         - 32 bytes: that key; more than 32 bytes: HKDF-SHA256 of them.
 
-        Anything shorter, or that looks like a placeholder, is a :class:`ConfigurationError`
-        whose message says how to make a good key. ``position`` numbers the key in
-        messages (the key itself is never shown).
+        Every form must be worth 128 bits by the estimate of ``docs/security.md`` (a
+        generated key always is); anything weaker, shorter, or text that is not UTF-8 is a
+        :class:`ConfigurationError` whose message says how to make a good key.
+        ``position`` numbers the key in messages (the key itself is never shown).
         """
         if isinstance(secret, str):
-            raw = _decode_key_text(secret.strip())
+            text = secret.strip(KEY_TEXT_WHITESPACE)
+            encoded = _utf8_of(text, position)
+            raw = _decode_key_text(text)
             if raw is not None:
-                return cls(raw)
-            _check_secret_text(secret, position)
-            return cls(_derive_from_passphrase(secret))
-        if isinstance(secret, bytes):
-            if len(secret) < KEY_SIZE or len(set(secret)) < MIN_DISTINCT_CHARACTERS:
+                _check_strength(text, position, raw)
+                return cls._derived(raw)
+            if len(text) < MIN_PASSPHRASE_LENGTH:
                 raise ConfigurationError(
-                    f"key #{position} is {len(secret)} bytes of low entropy or fewer than "
-                    f"{KEY_SIZE}; a key needs {KEY_SIZE} random bytes; {_HOW_TO_FIX}"
+                    f"key #{position} is {len(text)} characters long, too short to be a secret "
+                    f"(at least {MIN_PASSPHRASE_LENGTH} characters of a random passphrase, "
+                    f"or a generated key); {_HOW_TO_FIX}"
                 )
+            _check_strength(text, position)
+            return cls._derived(_derive_from_passphrase(encoded))
+        if isinstance(secret, bytes):
+            if len(secret) < KEY_SIZE:
+                raise ConfigurationError(
+                    f"key #{position} is {len(secret)} bytes, fewer than {KEY_SIZE}; a key "
+                    f"needs {KEY_SIZE} random bytes; {_HOW_TO_FIX}"
+                )
+            _check_strength(secret, position)
             if len(secret) == KEY_SIZE:
-                return cls(secret)
+                return cls._derived(secret)
             hkdf = HKDF(
                 algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=_LONG_SECRET_INFO
             )
-            return cls(hkdf.derive(secret))
+            return cls._derived(hkdf.derive(secret))
         raise ConfigurationError(
             f"key #{position} is a {type(secret).__name__}, not str or bytes; {_HOW_TO_FIX}"
         )
@@ -200,21 +215,56 @@ class KeyRing:
 
     @classmethod
     def from_env(cls, variable: str = DEFAULT_KEYS_ENV) -> KeyRing:
-        """Keys from an environment variable: comma- or newline-separated, primary first.
+        """Keys from an environment variable, as :meth:`from_text` reads them.
 
-        Spaces around each key are dropped; spaces inside one are kept, so a passphrase
-        may contain them.
+        When the variable is unset and ``<variable>_FILE`` names a file (as
+        ``CLIENT_SESSION_KEYS_FILE``), the keys are that file's, followed as it changes
+        (:meth:`from_file`).
         """
-        value = os.environ.get(variable, "")
-        parts = [part.strip() for part in value.replace("\n", ",").split(",")]
+        value = os.environ.get(variable)
+        file_name = os.environ.get(f"{variable}_FILE")
+        if value and file_name:
+            raise ConfigurationError(
+                f"both {variable} and {variable}_FILE are set: keep one (the file, to "
+                "rotate keys without restarting)"
+            )
+        if not value and file_name:
+            return cls.from_file(file_name)
+        return cls.from_text(value or "", source=f"the environment variable {variable}")
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], *, check_interval: float = 1.0) -> KeyRing:
+        """The keys of a file (a mounted secret), re-read when it changes: a
+        :class:`~client_session_core.KeyFile`. The file holds a key list as
+        :meth:`from_text` reads it."""
+        from ._keyfile import KeyFile  # here: _keyfile builds on this module
+
+        return KeyFile(path, check_interval=check_interval)
+
+    def current(self) -> KeyRing:
+        """The ring in force now: this one; a :class:`~client_session_core.KeyFile`'s
+        changes with its file. A codec seals and opens with ``keys.current()``."""
+        return self
+
+    @classmethod
+    def from_text(cls, text: str, *, source: str = "the key list") -> KeyRing:
+        """Keys from one text: separated by commas or line feeds, primary first.
+
+        ASCII spaces, tabs and CRs around each key are dropped, so a Windows line end is
+        fine; empty entries (a trailing comma, a blank line) are skipped. A passphrase here
+        cannot hold a comma or a line feed. ``source`` names the text in messages.
+        """
+        parts = [part.strip(KEY_TEXT_WHITESPACE) for part in text.replace("\n", ",").split(",")]
         parts = [part for part in parts if part]
         if not parts:
             raise ConfigurationError(
-                f"the environment variable {variable} holds no key: generate one with "
-                f"`client-session keygen` and export {variable}=<key> "
-                "(comma-separated, newest first, to rotate)"
+                f"{source} holds no key: generate one with `client-session keygen` and put it "
+                "there (comma-separated, newest first, to rotate)"
             )
-        return cls(parts)
+        try:
+            return cls(parts)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{source}: {exc}") from None
 
     @property
     def primary(self) -> Key:
