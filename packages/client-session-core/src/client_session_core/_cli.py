@@ -300,8 +300,8 @@ def _lifetimes(policy: SessionPolicy) -> str:
 # -- a rolling rotation, one step at a time (docs/security.md, "Rotating keys across a fleet") ---
 
 _STEPS = {
-    "add": "add a new random key as the second key: every server opens its cookies, none seals",
-    "promote": "make the second key (or --kid) the primary; the old primary still opens",
+    "add": "add a new random key last: every server opens its cookies, none seals with it",
+    "promote": "make the last key (or --kid) the primary; the old primary still opens",
     "retire": "drop every key but the primary (or only --kid), after the longest lifetime",
     "list": "show the ring's key ids, primary first",
 }
@@ -344,11 +344,11 @@ def _rotation_step(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"--write replaces a key file: name it with --keys-file PATH (or {KEYS_FILE_ENV})"
         )
     if step == "add":
-        entries = [entries[0], generate_key(), *entries[1:]]
+        entries = [*entries, generate_key()]
         note = "the new key opens cookies but does not seal them yet; once every server has "
         note += "this ring, run `client-session keys promote`"
     elif step == "promote":
-        index = _index_of(args.kid, kids, default=1)
+        index = _index_of(args.kid, kids, default=len(kids) - 1)
         entries = [entries[index], *entries[:index], *entries[index + 1 :]]
         note = f"key {kids[index]} seals now and key {kids[0]} still opens; once every server "
         note += "has this ring and the longest session lifetime (absolute_lifetime) has "
@@ -401,7 +401,7 @@ def _key_entries(args: argparse.Namespace) -> tuple[list[str], str]:
 
 def _index_of(kid: str | None, kids: list[str], *, default: int) -> int:
     if kid is None:
-        if default >= len(kids):
+        if len(kids) == 1:
             raise ConfigurationError(
                 "the ring has one key: add one first with `client-session keys add`"
             )
