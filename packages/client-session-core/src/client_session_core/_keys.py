@@ -13,6 +13,7 @@ import functools
 import os
 import secrets
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -20,6 +21,9 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from ._errors import ConfigurationError
 from ._strength import MIN_SECRET_BITS, estimate_bits
+
+if TYPE_CHECKING:
+    from ._keyfile import KeyFile
 
 __all__ = ["DEFAULT_KEYS_ENV", "Key", "KeyRing", "generate_key"]
 
@@ -233,13 +237,13 @@ class KeyRing:
         return cls.from_text(value or "", source=f"the environment variable {variable}")
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], *, check_interval: float = 1.0) -> KeyRing:
+    def from_file(cls, path: str | os.PathLike[str], *, check_interval: float = 1.0) -> KeyFile:
         """The keys of a file (a mounted secret), re-read when it changes: a
         :class:`~client_session_core.KeyFile`. The file holds a key list as
         :meth:`from_text` reads it."""
-        from ._keyfile import KeyFile  # here: _keyfile builds on this module
+        from ._keyfile import KeyFile as Followed  # here: _keyfile builds on this module
 
-        return KeyFile(path, check_interval=check_interval)
+        return Followed(path, check_interval=check_interval)
 
     def current(self) -> KeyRing:
         """The ring in force now: this one; a :class:`~client_session_core.KeyFile`'s
