@@ -7,6 +7,8 @@ one of them:
 
 - :func:`serve_asgi_in_thread`: an ASGI application under uvicorn, in a thread;
 - :func:`serve_wsgi_in_thread`: a WSGI application under werkzeug's threaded server;
+- :func:`serve_asyncio_in_thread`: any asyncio server (Tornado's, aiohttp's) on its own event
+  loop, in a thread;
 - :func:`serve_with_gunicorn`: a WSGI application in a gunicorn worker process, built there by
   a factory from a configuration file. The policy crosses as JSON (:func:`policy_to_json`,
   never pickle) and the suite's :class:`ManualClock` through a file it mirrors its time to,
@@ -18,6 +20,7 @@ werkzeug or gunicorn: a harness's tests need only the one they use.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import dataclasses
@@ -35,6 +38,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from concurrent.futures import Future
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASGIApp",
+    "AsyncServerStart",
     "MirroredClock",
     "WorkerConfig",
     "gunicorn_unavailable",
@@ -56,6 +61,7 @@ __all__ = [
     "policy_to_json",
     "read_worker_config",
     "serve_asgi_in_thread",
+    "serve_asyncio_in_thread",
     "serve_with_gunicorn",
     "serve_wsgi_in_thread",
 ]
@@ -125,6 +131,57 @@ def serve_asgi_in_thread(app: ASGIApp) -> Iterator[str]:
             server.force_exit = True
             thread.join(_THREAD_TIMEOUT)
         listener.close()
+
+
+# -- asyncio servers: Tornado's, aiohttp's, on their own loop in a thread -----------------------
+
+AsyncServerStart = Callable[[], Awaitable[tuple[int, Callable[[], Awaitable[None]]]]]
+"""``await start()`` binds 127.0.0.1 on port 0 and starts a server, and returns its port and
+a coroutine function that stops it (closing its connections)."""
+
+
+@contextlib.contextmanager
+def serve_asyncio_in_thread(start: AsyncServerStart, *, name: str = "asyncio") -> Iterator[str]:
+    """Run an asyncio server on its own event loop in a background thread.
+
+    ``start`` runs on that loop (so a framework that asks for the current loop finds it):
+    it binds 127.0.0.1 on an ephemeral port, starts the server and returns ``(port, stop)``.
+    This yields the base URL once ``start`` returned, and on exit awaits ``stop()`` on the
+    server's loop and joins the thread, waiting at most a few seconds for each step; an
+    error of the server's thread is raised here.
+    """
+    started: Future[tuple[asyncio.AbstractEventLoop, asyncio.Event, int]] = Future()
+    failure: list[BaseException] = []
+
+    async def serve() -> None:
+        stop_requested = asyncio.Event()
+        port, stop = await start()
+        try:
+            started.set_result((asyncio.get_running_loop(), stop_requested, port))
+            await stop_requested.wait()
+        finally:
+            await stop()
+
+    def run() -> None:
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread below
+            failure.append(exc)
+            if not started.done():
+                started.set_exception(exc)
+
+    thread = threading.Thread(target=run, name=f"{name}-server", daemon=True)
+    thread.start()
+    loop, stop_requested, port = started.result(_THREAD_TIMEOUT)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        loop.call_soon_threadsafe(stop_requested.set)
+        thread.join(_THREAD_TIMEOUT)
+        if thread.is_alive():
+            raise RuntimeError(f"the {name} server did not stop within {_THREAD_TIMEOUT} s")
+        if failure:
+            raise failure[0]
 
 
 # -- WSGI: werkzeug's threaded server -----------------------------------------------------------

@@ -7,11 +7,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from concurrent.futures import Future
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import aiohttp_session
@@ -29,61 +26,31 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
+from client_session_conformance.serving import serve_asyncio_in_thread
 from client_session_core import Clock, SessionCodec, SessionPolicy
 
 __all__ = ["AiohttpHarness", "AiohttpMiddlewareHarness", "serve_aiohttp_in_thread"]
 
 HOST = "127.0.0.1"
-TIMEOUT = 10.0
-"""Seconds to wait for the server thread to start, or to stop."""
 
 SessionGetter = Callable[[web.Request], Awaitable[MutableMapping[str, Any]]]
 
 
-@contextlib.contextmanager
-def serve_aiohttp_in_thread(app: web.Application, *, timeout: float = TIMEOUT) -> Iterator[str]:
-    """Serve ``app`` with aiohttp's AppRunner and TCPSite on 127.0.0.1, on an ephemeral port.
+def serve_aiohttp_in_thread(app: web.Application) -> contextlib.AbstractContextManager[str]:
+    """Serve ``app`` with aiohttp's AppRunner and TCPSite on 127.0.0.1, on an ephemeral port,
+    on its own event loop in a background thread; yields the base URL."""
 
-    The server runs on its own event loop in a background thread; this yields the base URL
-    once it accepts connections, and on exit stops it and joins the thread, waiting at most
-    ``timeout`` seconds for each step.
-    """
-    started: Future[tuple[asyncio.AbstractEventLoop, asyncio.Event, int]] = Future()
-    failure: list[BaseException] = []
-
-    async def serve() -> None:
-        stop = asyncio.Event()
+    async def start() -> tuple[int, Callable[[], Awaitable[None]]]:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, HOST, 0)
-            await site.start()
-            port = runner.addresses[0][1]
-            started.set_result((asyncio.get_running_loop(), stop, port))
-            await stop.wait()
-        finally:
+            await web.TCPSite(runner, HOST, 0).start()
+        except BaseException:
             await runner.cleanup()
+            raise
+        return runner.addresses[0][1], runner.cleanup
 
-    def run() -> None:
-        try:
-            asyncio.run(serve())
-        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread below
-            failure.append(exc)
-            if not started.done():
-                started.set_exception(exc)
-
-    thread = threading.Thread(target=run, name="aiohttp-test-server", daemon=True)
-    thread.start()
-    loop, stop, port = started.result(timeout)
-    try:
-        yield f"http://{HOST}:{port}"
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(timeout)
-        if thread.is_alive():
-            raise RuntimeError(f"the aiohttp test server did not stop within {timeout} s")
-        if failure:
-            raise failure[0]
+    return serve_asyncio_in_thread(start, name="aiohttp")
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

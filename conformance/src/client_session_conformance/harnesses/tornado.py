@@ -6,12 +6,9 @@ Entry point ``tornado``. Needs client-session-tornado (and so Tornado).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import threading
-from collections.abc import Iterator
-from concurrent.futures import Future
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tornado.httpserver import HTTPServer
@@ -28,61 +25,33 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
+from client_session_conformance.serving import serve_asyncio_in_thread
 from client_session_core import Clock, SessionCodec, SessionPolicy
 from client_session_tornado import SessionMixin
 
 __all__ = ["TornadoHarness", "serve_application"]
 
 HOST = "127.0.0.1"
-TIMEOUT = 10.0
-"""Seconds to wait for the server thread to start or to stop."""
 
 
-@contextlib.contextmanager
-def serve_application(application: Application, *, timeout: float = TIMEOUT) -> Iterator[str]:
-    """Serve ``application`` with Tornado's HTTPServer on 127.0.0.1, on an ephemeral port.
+def serve_application(application: Application) -> contextlib.AbstractContextManager[str]:
+    """Serve ``application`` with Tornado's HTTPServer on 127.0.0.1, on an ephemeral port,
+    on its own asyncio event loop in a background thread; yields the base URL."""
 
-    The server runs on its own asyncio event loop in a background thread; this yields the
-    base URL once it accepts connections, and on exit stops it, closes its connections
-    and joins the thread, waiting at most ``timeout`` seconds for each step.
-    """
-    started: Future[tuple[asyncio.AbstractEventLoop, asyncio.Event, int]] = Future()
-    failure: list[BaseException] = []
-
-    async def serve() -> None:
-        stop = asyncio.Event()
+    async def start() -> tuple[int, Callable[[], Awaitable[None]]]:
         # Bound and added inside the running loop, so that Tornado's IOLoop.current() is
         # this thread's loop and no "no current event loop" deprecation is raised.
         sockets = bind_sockets(0, HOST)
         server = HTTPServer(application)
         server.add_sockets(sockets)
-        started.set_result((asyncio.get_running_loop(), stop, sockets[0].getsockname()[1]))
-        try:
-            await stop.wait()
-        finally:
+
+        async def stop() -> None:
             server.stop()
             await server.close_all_connections()
 
-    def run() -> None:
-        try:
-            asyncio.run(serve())
-        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread below
-            failure.append(exc)
-            if not started.done():
-                started.set_exception(exc)
+        return sockets[0].getsockname()[1], stop
 
-    thread = threading.Thread(target=run, name="tornado-test-server", daemon=True)
-    thread.start()
-    loop, stop, port = started.result(timeout)
-    try:
-        yield f"http://{HOST}:{port}"
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(timeout)
-        if thread.is_alive():
-            raise RuntimeError(f"the Tornado test server did not stop within {timeout} s")
-        if failure:
-            raise failure[0]
+    return serve_asyncio_in_thread(start, name="tornado")
 
 
 class _ContractHandler(SessionMixin, RequestHandler):
