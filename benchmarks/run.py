@@ -15,6 +15,8 @@
 #     "Flask-Session>=0.8",
 #     "gunicorn>=22",
 #     "tornado>=6.4",
+#     "aiohttp>=3.10.5",
+#     "aiohttp-session[secure]>=2.11",
 #     "matplotlib>=3.8",
 # ]
 # ///

@@ -1,4 +1,5 @@
-"""Calling an app in process, without sockets: one driver per interface (ASGI, WSGI, Tornado).
+"""Calling an app in process, without sockets: one driver per interface (ASGI, WSGI, Tornado,
+aiohttp).
 
 A driver answers single requests (to get and check a cookie) and builds the loop the timer
 runs: the same request, with the same Cookie header, ``n`` times. Each loop copies a prepared
@@ -239,10 +240,48 @@ class TornadoDriver:
         return lambda count: self._loop.run_until_complete(many(count))
 
 
+# -- aiohttp -----------------------------------------------------------------------------------
+
+
+class AiohttpDriver:
+    """Hands requests to an aiohttp ``Application`` as its server does (``app._handle``, which
+    runs the middlewares and the route), and renders the cookies that ``response.set_cookie``
+    left for ``prepare()``, so that every variant pays for its Set-Cookie headers."""
+
+    def __init__(self, app: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._app = app
+        self._loop = loop
+        app.freeze()
+
+    def _request(self, target: str, cookie: str | None) -> Any:
+        from aiohttp.test_utils import make_mocked_request
+
+        headers = {"Host": "127.0.0.1", **({"Cookie": cookie} if cookie else {})}
+        return make_mocked_request("GET", target, headers=headers, app=self._app, loop=self._loop)
+
+    async def _call(self, target: str, cookie: str | None) -> tuple[Any, tuple[str, ...]]:
+        response = await self._app._handle(self._request(target, cookie))
+        rendered = tuple(morsel.OutputString() for morsel in response.cookies.values())
+        return response, (*response.headers.getall("Set-Cookie", ()), *rendered)
+
+    def request(self, target: str, cookie: str | None) -> Reply:
+        response, set_cookie = self._loop.run_until_complete(self._call(target, cookie))
+        return Reply(response.status, set_cookie, response.body or b"")
+
+    def repeat(self, target: str, cookie: str | None) -> RunMany:
+        async def many(count: int) -> None:
+            for _ in range(count):
+                await self._call(target, cookie)
+
+        return lambda count: self._loop.run_until_complete(many(count))
+
+
 def driver_for(interface: str, app: Any, loop: asyncio.AbstractEventLoop) -> Driver:
-    """The driver for an app of ``interface`` ("asgi", "wsgi" or "tornado")."""
+    """The driver for an app of ``interface`` ("asgi", "wsgi", "tornado" or "aiohttp")."""
     if interface == "asgi":
         return AsgiDriver(app, loop)
     if interface == "wsgi":
         return WsgiDriver(app)
+    if interface == "aiohttp":
+        return AiohttpDriver(app, loop)
     return TornadoDriver(app, loop)

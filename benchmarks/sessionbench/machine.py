@@ -16,6 +16,7 @@ DISTRIBUTIONS = (
     "client-session-asgi",
     "client-session-wsgi",
     "client-session-tornado",
+    "client-session-aiohttp",
     "cryptography",
     "starlette",
     "uvicorn",
@@ -29,6 +30,8 @@ DISTRIBUTIONS = (
     "flask-session",
     "gunicorn",
     "tornado",
+    "aiohttp",
+    "aiohttp-session",
 )
 
 

@@ -51,10 +51,17 @@ def _tornado(app: Any, port: int) -> None:
     asyncio.run(serve_forever())
 
 
+def _aiohttp(app: Any, port: int) -> None:
+    from aiohttp import web
+
+    web.run_app(app, host=HOST, port=port, access_log=None, print=None)
+
+
 _SERVERS: dict[str, Callable[[Any, int], None]] = {
     "asgi": _uvicorn,
     "wsgi": _gunicorn,
     "tornado": _tornado,
+    "aiohttp": _aiohttp,
 }
 
 

@@ -91,6 +91,14 @@ TARGETS: tuple[Target, ...] = (
         check=_faster_than("tornado", "own", 1.15),
     ),
     Target(
+        label="aiohttp: >= 1.3x aiohttp-session's EncryptedCookieStorage",
+        check=_faster_than("aiohttp", "own", 1.3),
+    ),
+    Target(
+        label="aiohttp: >= 2.5x aiohttp-session's RedisStorage",
+        check=_faster_than("aiohttp", "redis", 2.5),
+    ),
+    Target(
         label="Core, counter: faster than Starlette's signed-only encoding",
         check=_micro_ratio("counter", "starlette", 1.0),
     ),
@@ -111,7 +119,12 @@ TARGETS: tuple[Target, ...] = (
             label=f"{name}: faster than its own session at every size (req/s ratio)",
             check=_ordering_holds(framework),
         )
-        for framework, name in (("asgi", "ASGI"), ("flask", "Flask"), ("tornado", "Tornado"))
+        for framework, name in (
+            ("asgi", "ASGI"),
+            ("flask", "Flask"),
+            ("tornado", "Tornado"),
+            ("aiohttp", "aiohttp"),
+        )
     ),
 )
 

@@ -33,7 +33,7 @@ class Framework:
     server: str
     app_module: str
     interface: str
-    """"asgi", "wsgi" or "tornado": how the in-process driver calls the app."""
+    """"asgi", "wsgi", "tornado" or "aiohttp": how the in-process driver calls the app."""
     requires: tuple[str, ...]
 
 
@@ -92,7 +92,15 @@ TORNADO = Framework(
     interface="tornado",
     requires=("tornado",),
 )
-FRAMEWORKS = (ASGI, FLASK, TORNADO)
+AIOHTTP = Framework(
+    name="aiohttp",
+    label="aiohttp (aiohttp-session)",
+    server="aiohttp's web.run_app, 1 process",
+    app_module="sessionbench.apps.aiohttp_apps",
+    interface="aiohttp",
+    requires=("aiohttp", "aiohttp_session"),
+)
+FRAMEWORKS = (ASGI, FLASK, TORNADO, AIOHTTP)
 
 VARIANTS: tuple[Variant, ...] = (
     Variant(framework=ASGI, name="bare", label="bare app", role=Role.BARE),
@@ -139,6 +147,29 @@ VARIANTS: tuple[Variant, ...] = (
     ),
     Variant(framework=TORNADO, name="own", label="Tornado signed cookies", role=Role.OWN),
     Variant(framework=TORNADO, name="floor", label="AES-GCM floor", role=Role.FLOOR),
+    Variant(framework=AIOHTTP, name="bare", label="bare app", role=Role.BARE),
+    Variant(
+        framework=AIOHTTP,
+        name="ours",
+        label="client-session (EncryptedCookieSessionStorage)",
+        role=Role.OURS,
+        requires=("client_session_aiohttp",),
+    ),
+    Variant(
+        framework=AIOHTTP,
+        name="own",
+        label="aiohttp-session EncryptedCookieStorage",
+        role=Role.OWN,
+        requires=("cryptography",),
+    ),
+    Variant(
+        framework=AIOHTTP,
+        name="redis",
+        label="aiohttp-session RedisStorage",
+        role=Role.STORE,
+        requires=("redis",),
+    ),
+    Variant(framework=AIOHTTP, name="floor", label="AES-GCM floor", role=Role.FLOOR),
 )
 
 
