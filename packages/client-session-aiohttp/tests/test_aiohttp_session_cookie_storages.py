@@ -1,12 +1,12 @@
 """aiohttp-session's own tests of its cookie storages, run against ours.
 
 Rewritten from aiohttp-session's ``tests/test_encrypted_cookie_storage.py``,
-``tests/test_cookie_storage.py``, ``tests/test_path_domain.py`` and
-``tests/test_http_exception.py``: the same handlers and assertions, with only the
-construction changed (``EncryptedCookieSessionStorage`` for ``EncryptedCookieStorage`` and
-``SimpleCookieStorage``). Where a test made or read a cookie with Fernet or JSON directly,
-it uses our codec (``storage.codec.seal`` / ``load``) instead; where it slept, it moves a
-``ManualClock``. Each test names the upstream test it comes from.
+``tests/test_cookie_storage.py``, ``tests/test_path_domain.py``, ``tests/test_http_exception.py``
+and ``tests/test_response_types.py`` (its test over a server): the same handlers and
+assertions, with only the construction changed (``EncryptedCookieSessionStorage`` for
+``EncryptedCookieStorage`` and ``SimpleCookieStorage``). Where a test made or read a cookie
+with Fernet or JSON directly, it uses our codec (``storage.codec.seal`` / ``load``) instead;
+where it slept, it moves a ``ManualClock``. Each test names the upstream test it comes from.
 """
 
 from __future__ import annotations
@@ -399,5 +399,27 @@ def test_exceptions(key: str, run_with_client: Any) -> None:
         assert resp.status == 200
         assert str(resp.url)[-5:] == "/show"
         assert await resp.text() == "works"
+
+    run_with_client(app, scenario)
+
+
+# -- test_response_types.py -----------------------------------------------------------------
+
+
+def test_stream_response(key: str, run_with_client: Any) -> None:
+    """test_stream_response: aiohttp-session saves nothing with a StreamResponse."""
+
+    async def stream_response(request: web.Request) -> web.StreamResponse:
+        session = await get_session(request)
+        session["will_not"] = "show up"
+        return web.StreamResponse()
+
+    app = web.Application(middlewares=[session_middleware(EncryptedCookieSessionStorage(key))])
+    app.router.add_route("GET", "/stream", stream_response)
+
+    async def scenario(client: TestClient) -> None:
+        resp = await client.get("/stream")
+        assert resp.status == 200
+        assert COOKIE not in resp.cookies
 
     run_with_client(app, scenario)
