@@ -1,0 +1,17 @@
+"""client-session-django: Django sessions kept in an encrypted, authenticated cookie.
+
+In ``settings.py``::
+
+    SESSION_ENGINE = "client_session_django"
+    MIDDLEWARE = [..., "client_session_django.SessionMiddleware", ...]  # in place of Django's
+
+Django's ``SESSION_COOKIE_*`` settings keep their meaning, and ``SECRET_KEY`` (with
+``SECRET_KEY_FALLBACKS``) is the key ring unless ``CLIENT_SESSION_KEYS`` is set. See
+docs/django.md for every setting.
+"""
+
+from ._middleware import SessionMiddleware
+from ._settings import session_codec, session_policy
+from ._store import SessionStore
+
+__all__ = ["SessionMiddleware", "SessionStore", "session_codec", "session_policy"]

@@ -1,0 +1,89 @@
+"""The session middleware: Django's, with the core's ``Set-Cookie`` values as they are.
+
+Django's own ``SessionMiddleware`` works with the engine too, but it writes the cookie itself
+from ``session_key``: one cookie (no chunks), ``Expires`` from the system clock rather than
+the codec's, and Django's attributes rather than the policy's (no ``Partitioned``). This one
+sends what the core's commit says, each value as its own ``Set-Cookie`` header, and is
+otherwise Django's: ``request.session`` is set in ``process_request``, ``Vary: Cookie`` is
+patched in, ``SESSION_SAVE_EVERY_REQUEST`` re-sends a non-empty session, and no cookie is
+written on a 5xx response.
+"""
+
+from __future__ import annotations
+
+from http.cookies import Morsel
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
+
+from ._settings import session_codec
+from ._store import SessionStore
+
+__all__ = ["SessionMiddleware"]
+
+
+class SessionMiddleware(MiddlewareMixin):  # type: ignore[misc]
+    """A drop-in for ``django.contrib.sessions.middleware.SessionMiddleware``.
+
+    The settings are read when Django builds the middleware, at start-up: a weak key or an
+    impossible setting is a :class:`~client_session_core.ConfigurationError` then, not on the
+    first request.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        super().__init__(get_response)
+        self.codec = session_codec()
+        self.save_every_request = bool(settings.SESSION_SAVE_EVERY_REQUEST)
+
+    def process_request(self, request: HttpRequest) -> None:
+        request.session = SessionStore(
+            codec=self.codec, cookie_header=request.META.get("HTTP_COOKIE", "")
+        )
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        store = getattr(request, "session", None)
+        if not isinstance(store, SessionStore):
+            return response
+        if response.status_code >= 500:
+            # As Django's: an error page does not save what the failed request changed.
+            if store.accessed:
+                patch_vary_headers(response, ("Cookie",))
+            return response
+        if self.save_every_request and not store.is_empty():
+            store.modified = True
+        # SessionTooLarge propagates: Django answers 500 and the previous cookie stays.
+        set_cookie, vary_cookie = store.commit()
+        for value in set_cookie:
+            cookie = SetCookie(value)
+            response.cookies[cookie.key] = cookie
+        if vary_cookie:
+            patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+class SetCookie(Morsel[str]):
+    """One of the core's ``Set-Cookie`` values, in ``response.cookies``.
+
+    Django's handlers write every entry of ``response.cookies`` with ``output()``; this one
+    writes the core's value unchanged. Its name, value and attributes are also parsed into the
+    morsel, for code (and Django's test client) that reads them.
+    """
+
+    def __init__(self, header: str) -> None:
+        super().__init__()
+        pair, *attributes = header.split("; ")
+        name, _, value = pair.partition("=")
+        self.set(name, value, value)
+        for attribute in attributes:
+            key, _, attribute_value = attribute.partition("=")
+            if key.lower() in self._reserved:  # type: ignore[attr-defined]
+                self[key.lower()] = attribute_value or True
+        self._header = header
+
+    def OutputString(self, attrs: Any = None) -> str:  # noqa: N802 - Morsel's name
+        return self._header

@@ -1,0 +1,150 @@
+"""Django's settings as the core's policy: read once, and again after a setting changes.
+
+Django's session settings keep their meaning (``SESSION_COOKIE_*``, ``SESSION_COOKIE_AGE``,
+``SESSION_EXPIRE_AT_BROWSER_CLOSE``); ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` are the key
+ring unless ``CLIENT_SESSION_KEYS`` names one. A few ``CLIENT_SESSION_*`` settings reach what
+Django has no setting for, and ``CLIENT_SESSION_POLICY`` replaces all of them with a policy.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from client_session_core import Clock, ConfigurationError, KeyRing, SessionCodec, SessionPolicy
+
+__all__ = ["session_codec", "session_policy"]
+
+# Every setting the policy or the clock is read from: a change to one of them (Django's
+# override_settings in tests) builds the codec again.
+_SOURCES = frozenset(
+    {
+        "CLIENT_SESSION_POLICY",
+        "CLIENT_SESSION_KEYS",
+        "CLIENT_SESSION_ABSOLUTE_LIFETIME",
+        "CLIENT_SESSION_MAX_CHUNKS",
+        "CLIENT_SESSION_CLOCK",
+        "SECRET_KEY",
+        "SECRET_KEY_FALLBACKS",
+        "SESSION_COOKIE_NAME",
+        "SESSION_COOKIE_AGE",
+        "SESSION_COOKIE_DOMAIN",
+        "SESSION_COOKIE_PATH",
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+    }
+)
+
+_lock = threading.Lock()
+_codec: SessionCodec | None = None
+
+
+def session_codec() -> SessionCodec:
+    """The codec built from the current settings (one per process, shared by all threads).
+
+    Raises :class:`~client_session_core.ConfigurationError` for a weak key or a setting the
+    core refuses, naming the setting.
+    """
+    global _codec
+    codec = _codec
+    if codec is None:
+        with _lock:
+            codec = _codec
+            if codec is None:
+                codec = _codec = SessionCodec(session_policy(), clock=_clock())
+    return codec
+
+
+@receiver(setting_changed)
+def _forget_codec(*, setting: str, **kwargs: Any) -> None:
+    global _codec
+    if setting in _SOURCES:
+        with _lock:
+            _codec = None
+
+
+def _clock() -> Clock:
+    clock = getattr(settings, "CLIENT_SESSION_CLOCK", None)
+    if clock is None:
+        return time.time
+    if not callable(clock):
+        raise ConfigurationError(
+            "CLIENT_SESSION_CLOCK must be a callable returning seconds since the epoch, like "
+            f"time.time (the default), not a {type(clock).__name__}"
+        )
+    return clock  # type: ignore[no-any-return]
+
+
+def session_policy() -> SessionPolicy:
+    """The policy Django's settings describe (or ``CLIENT_SESSION_POLICY`` as it is)."""
+    policy = getattr(settings, "CLIENT_SESSION_POLICY", None)
+    if policy is not None:
+        if not isinstance(policy, SessionPolicy):
+            raise ConfigurationError(
+                "CLIENT_SESSION_POLICY must be a client_session_core.SessionPolicy, not a "
+                f"{type(policy).__name__}; or remove it to use Django's SESSION_COOKIE_* settings"
+            )
+        return policy
+    age = settings.SESSION_COOKIE_AGE
+    absolute = getattr(settings, "CLIENT_SESSION_ABSOLUTE_LIFETIME", None)
+    same_site = settings.SESSION_COOKIE_SAMESITE
+    try:
+        return SessionPolicy(
+            keys=_key_ring(),
+            cookie_name=settings.SESSION_COOKIE_NAME,
+            # Django expires a session SESSION_COOKIE_AGE after it was last saved: the core's
+            # idle timeout, which its sliding renewal extends while the session is in use.
+            idle_timeout=age,
+            absolute_lifetime=absolute,
+            persistent=not settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
+            path=settings.SESSION_COOKIE_PATH,
+            # RFC 6265 section 5.2.3: a leading dot is ignored by browsers.
+            domain=(settings.SESSION_COOKIE_DOMAIN or "").lstrip(".") or None,
+            secure=bool(settings.SESSION_COOKIE_SECURE),
+            http_only=bool(settings.SESSION_COOKIE_HTTPONLY),
+            # Django spells "Lax", "Strict", "None", or False for no attribute.
+            same_site=same_site.lower() if isinstance(same_site, str) else None,  # type: ignore[arg-type]
+            max_chunks=getattr(settings, "CLIENT_SESSION_MAX_CHUNKS", 1),
+        )
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{exc} (from Django's SESSION_* and CLIENT_SESSION_* settings)") from None
+
+
+def _key_ring() -> KeyRing:
+    configured = getattr(settings, "CLIENT_SESSION_KEYS", None)
+    if configured:
+        if isinstance(configured, KeyRing):
+            return configured
+        if isinstance(configured, str):
+            # As in the environment variable: comma- or space-separated, newest first.
+            configured = configured.replace(",", " ").split()
+        if not isinstance(configured, (list, tuple)):
+            raise ConfigurationError(
+                "CLIENT_SESSION_KEYS must be a KeyRing, a list of keys or a comma-separated "
+                f"string of keys (newest first), not a {type(configured).__name__}"
+            )
+        return _ring(configured, "keys from settings.CLIENT_SESSION_KEYS")
+    fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
+    if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, (list, tuple)):
+        raise ConfigurationError(
+            "SECRET_KEY_FALLBACKS must be a list of old keys, newest first, such as "
+            f"[previous_key], not a {type(fallbacks).__name__}"
+        )
+    return _ring(
+        [settings.SECRET_KEY, *fallbacks],
+        "key #1 is SECRET_KEY, the next ones SECRET_KEY_FALLBACKS; or set CLIENT_SESSION_KEYS",
+    )
+
+
+def _ring(keys: list[Any] | tuple[Any, ...], origin: str) -> KeyRing:
+    try:
+        return KeyRing(keys)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{exc} ({origin})") from None

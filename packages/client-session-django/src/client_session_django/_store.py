@@ -1,0 +1,340 @@
+"""The session engine: Django's ``SessionBase`` API over the core's codec.
+
+``request.session`` is a :class:`SessionStore`. Its data is the core's
+:class:`~client_session_core.Session`, opened from the request's cookie on first use; the core
+decides what the response writes (only a change, a due renewal or an old key writes; an
+emptied session deletes the cookie) and seals it. What Django calls the session key is the
+sealed cookie value, as with Django's ``signed_cookies`` engine.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+
+from client_session_core import Commit, ConfigurationError, Session, SessionCodec
+
+from ._lifetime import EXPIRY_KEY, codec_for, enforce_expiry, expiry_value, lifetime_ceiling
+from ._settings import session_codec
+
+__all__ = ["SessionStore"]
+
+
+class SessionStore(SessionBase):  # type: ignore[misc]
+    """``request.session``, kept in an encrypted cookie.
+
+    Django's :class:`~django.contrib.sessions.middleware.SessionMiddleware` builds it from the
+    cookie's value (``SessionStore(session_key)``); this package's
+    :class:`~client_session_django.SessionMiddleware` from the whole ``Cookie`` header, which
+    also reads chunked sessions. Every ``SessionBase`` method behaves as Django documents it,
+    with these differences:
+
+    - ``modified`` is true when the response must write the cookie: the content changed
+      (changes inside nested values too), a renewal is due, the cookie was sealed under an old
+      key, or ``request.session.modified = True`` forced it;
+    - ``set_expiry`` is enforced by the server from inside the sealed cookie, and refuses a
+      lifetime longer than ``SESSION_COOKIE_AGE``;
+    - ``cycle_key`` keeps the data and starts a new session lifetime (a new cookie value);
+    - ``exists`` is always false and ``clear_expired`` does nothing: nothing is stored on the
+      server.
+    """
+
+    def __init__(
+        self,
+        session_key: str | None = None,
+        *,
+        codec: SessionCodec | None = None,
+        cookie_header: str | None = None,
+    ) -> None:
+        # SessionBase.__init__ is not called: its attributes are properties here, over the
+        # core's session, and it imports SESSION_SERIALIZER, which the core's JSON replaces.
+        self._codec = session_codec() if codec is None else codec
+        self._cookie_value = session_key
+        self._cookie_header = cookie_header
+        self._loaded: Session | None = None
+        self._sealed: str | None = None
+
+    # -- the core's session, opened on first use ----------------------------------------------
+
+    def _open(self) -> Session:
+        session = self._loaded
+        if session is None:
+            codec = self._codec
+            if self._cookie_header is not None:
+                session = codec.load(self._cookie_header)
+            elif self._cookie_value:
+                session = codec.load_cookies({codec.policy.cookie_name: self._cookie_value})
+            else:
+                session = codec.load(None)
+            enforce_expiry(session, codec.clock())
+            self._loaded = session
+        return session
+
+    def _get_session(self, no_load: bool = False) -> Session:
+        session = self._open()
+        session.mark_accessed()
+        return session
+
+    async def _aget_session(self, no_load: bool = False) -> Session:
+        return self._get_session()
+
+    _session = property(_get_session)
+    # SessionBase's own methods reach the data through _session_cache too.
+    _session_cache = property(_open)
+
+    @property
+    def accessed(self) -> bool:
+        """True once the session was used in this request (the response then varies on
+        Cookie)."""
+        return self._loaded is not None and self._loaded.accessed
+
+    @accessed.setter
+    def accessed(self, value: bool) -> None:
+        if value:
+            self._open().mark_accessed()
+
+    @property
+    def modified(self) -> bool:
+        """True when the response must write (or delete) the session cookie."""
+        session = self._loaded
+        if session is None:
+            return False
+        # The content alone answers most requests; renewals and re-keying need the commit.
+        return session.modified or bool(self._commit_codec(session).commit(session).set_cookie)
+
+    @modified.setter
+    def modified(self, value: bool) -> None:
+        # Django's idiom for a change the session cannot see: force a save.
+        if value:
+            self._open().mark_modified()
+
+    @property
+    def session_key(self) -> str | None:
+        """The sealed cookie value: after :meth:`save`, the one to send; before, the
+        request's cookie when it opened; None for a new or flushed session."""
+        if self._sealed is not None:
+            return self._sealed or None
+        session = self._open()
+        if session.new or session.was_cleared:
+            return None
+        return self._cookie_value
+
+    @property
+    def _session_key(self) -> str | None:
+        return self.session_key
+
+    @_session_key.setter
+    def _session_key(self, value: str | None) -> None:
+        self._sealed = value or ""
+
+    # -- writes go to the core's session, which finds changes by content ---------------------
+    # (SessionBase's versions also set `modified = True`, which would force a write even when
+    # nothing changed.)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._session[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._session[key]
+
+    def pop(self, key: str, *default: Any) -> Any:
+        return self._session.pop(key, *default)
+
+    def setdefault(self, key: str, value: Any) -> Any:
+        return self._session.setdefault(key, value)
+
+    def update(self, dict_: Any) -> None:
+        self._session.update(dict_)
+
+    def clear(self) -> None:
+        """Empty the session: the response deletes the cookie, and data set afterwards
+        starts a new session lifetime."""
+        self._session.clear()
+
+    async def aset(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    async def apop(self, key: str, *default: Any) -> Any:
+        return self.pop(key, *default)
+
+    async def asetdefault(self, key: str, value: Any) -> Any:
+        return self.setdefault(key, value)
+
+    async def aupdate(self, dict_: Any) -> None:
+        self.update(dict_)
+
+    def is_empty(self) -> bool:
+        """True when the session holds nothing (a bad or expired cookie opens empty)."""
+        if not self._cookie_value and self._cookie_header is None and self._loaded is None:
+            return True
+        return not self._open().data()
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def get_session_cookie_age(self) -> int:
+        """The longest lifetime of a session (the policy's idle timeout)."""
+        return lifetime_ceiling(self._codec)
+
+    def _now(self) -> float:
+        return self._codec.clock()
+
+    def _expiry(self) -> Any:
+        return self._session.get(EXPIRY_KEY)
+
+    def _commit_codec(self, session: Session) -> SessionCodec:
+        return codec_for(self._codec, dict.get(session, EXPIRY_KEY), self._now())
+
+    def get_expiry_age(self, **kwargs: Any) -> int:
+        """Seconds until the server refuses this session if it is written now.
+
+        With ``modification`` or ``expiry`` given, Django's own arithmetic on them.
+        """
+        if kwargs:
+            return super().get_expiry_age(**kwargs)  # type: ignore[no-any-return]
+        session = self._session
+        now = int(self._now())
+        fresh = session.new or session.was_cleared
+        created_at = now if fresh else session.origin.created_at
+        return self._commit_codec(session).max_age(created_at, now)
+
+    def get_expiry_date(self, **kwargs: Any) -> datetime:
+        """When the server refuses this session if it is written now."""
+        if kwargs:
+            return super().get_expiry_date(**kwargs)  # type: ignore[no-any-return]
+        return self._datetime(self._now()) + timedelta(seconds=self.get_expiry_age())
+
+    @staticmethod
+    def _datetime(timestamp: float) -> datetime:
+        # What django.utils.timezone.now() gives, at the codec's time.
+        if settings.USE_TZ:
+            return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+        return datetime.fromtimestamp(timestamp)
+
+    def set_expiry(self, value: int | datetime | timedelta | None) -> None:
+        """Give this session its own lifetime, enforced by the server.
+
+        Whole seconds of inactivity, a ``datetime`` or ``timedelta`` after which it ends, ``0``
+        for a cookie that ends with the browser (the server still applies the idle and
+        absolute lifetimes), or None for the settings' lifetime. A lifetime longer than
+        ``SESSION_COOKIE_AGE`` is a ValueError.
+        """
+        session = self._session
+        if value is None:
+            session.pop(EXPIRY_KEY, None)
+            session.persistent = self._codec.policy.persistent
+            return
+        stored = expiry_value(value, self._now(), lifetime_ceiling(self._codec))
+        session[EXPIRY_KEY] = stored
+        session.persistent = stored != 0
+
+    def get_expire_at_browser_close(self) -> bool:
+        """True when the cookie ends with the browser (``set_expiry(0)``, or
+        ``SESSION_EXPIRE_AT_BROWSER_CLOSE`` for a session without its own lifetime)."""
+        expiry = self._expiry()
+        if expiry is None:
+            return not self._codec.policy.persistent
+        return bool(expiry == 0)
+
+    async def aget_expiry_age(self, **kwargs: Any) -> int:
+        return self.get_expiry_age(**kwargs)
+
+    async def aget_expiry_date(self, **kwargs: Any) -> datetime:
+        return self.get_expiry_date(**kwargs)
+
+    async def aset_expiry(self, value: int | datetime | timedelta | None) -> None:
+        self.set_expiry(value)
+
+    async def aget_expire_at_browser_close(self) -> bool:
+        return self.get_expire_at_browser_close()
+
+    # -- the session's lifecycle ------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Empty the session and forget its key (a logout): the response deletes the cookie."""
+        self.clear()
+        self._sealed = ""
+
+    async def aflush(self) -> None:
+        self.flush()
+
+    def cycle_key(self) -> None:
+        """Keep the data under a new cookie value and a new session lifetime (at a login, so
+        that a cookie planted before it is worth nothing after it)."""
+        session = self._session
+        data = session.data()
+        session.clear()
+        session.update(data)
+        self._sealed = None
+
+    async def acycle_key(self) -> None:
+        self.cycle_key()
+
+    def load(self) -> Session:
+        """The request's session (empty for a missing, bad or expired cookie)."""
+        return self._open()
+
+    async def aload(self) -> Session:
+        return self.load()
+
+    def exists(self, session_key: str | None) -> bool:
+        """Always False: no session is stored on the server, so every key is new."""
+        return False
+
+    async def aexists(self, session_key: str | None) -> bool:
+        return False
+
+    def create(self) -> None:
+        """Start a new, empty session in place of the request's."""
+        self._open().clear()
+        self._sealed = None
+
+    async def acreate(self) -> None:
+        self.create()
+
+    def save(self, must_create: bool = False) -> None:
+        """Seal the session now; :attr:`session_key` is then the value to send.
+
+        Django's ``SessionMiddleware`` calls this, then writes ``session_key`` as the cookie.
+        Raises :class:`~client_session_core.SessionTooLarge` when it does not fit.
+        """
+        session = self._session
+        session.mark_modified()
+        commit = self.commit()
+        if len(commit.set_cookie) > 1:
+            raise ConfigurationError(
+                "this session needs chunked cookies, which Django's SessionMiddleware cannot "
+                "send: use client_session_django.SessionMiddleware in MIDDLEWARE, or set "
+                "CLIENT_SESSION_MAX_CHUNKS = 1"
+            )
+        # "name=value; Path=/; ...": the value is what Django's middleware sends as the key.
+        first = commit.set_cookie[0] if commit.set_cookie else ""
+        self._sealed = first.partition(";")[0].partition("=")[2]
+
+    async def asave(self, must_create: bool = False) -> None:
+        self.save(must_create)
+
+    def delete(self, session_key: str | None = None) -> None:
+        """Empty the session (there is nothing stored elsewhere to delete)."""
+        self.clear()
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        self.delete(session_key)
+
+    @classmethod
+    def clear_expired(cls) -> None:
+        """Nothing to do: expired sessions are refused when they come back, and stored
+        nowhere (``manage.py clearsessions`` calls this)."""
+
+    @classmethod
+    async def aclear_expired(cls) -> None:
+        """Nothing to do, as :meth:`clear_expired`."""
+
+    # -- for the middleware -----------------------------------------------------------------
+
+    def commit(self) -> Commit:
+        """The ``Set-Cookie`` values and ``Vary`` signal of this request's response."""
+        session = self._open()
+        return self._commit_codec(session).commit(session)

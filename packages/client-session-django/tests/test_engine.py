@@ -1,0 +1,355 @@
+"""Django's session behaviour through the engine, with Django's test client.
+
+Each test runs with this package's SessionMiddleware and with Django's own (the engine works
+under both), and with a ManualClock as the codec's clock: time moves, nobody sleeps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import PASSWORD
+from django.test import Client, override_settings
+from django.test.utils import modify_settings
+
+from client_session_conformance import ManualClock, parse_set_cookie
+from client_session_core import ConfigurationError, KeyRing, SessionCodec, SessionPolicy
+from client_session_django import SessionStore, session_codec
+
+OURS = "client_session_django.SessionMiddleware"
+DJANGOS = "django.contrib.sessions.middleware.SessionMiddleware"
+DAY = 24 * 3600
+AGE = 14 * DAY  # Django's default SESSION_COOKIE_AGE
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    clock = ManualClock()
+    with override_settings(CLIENT_SESSION_CLOCK=clock):
+        yield clock
+
+
+@pytest.fixture(params=[OURS, DJANGOS], ids=["ours", "djangos"])
+def middleware(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[str]:
+    with modify_settings(MIDDLEWARE={"remove": OURS, "prepend": request.param}):
+        yield request.param
+
+
+@pytest.fixture
+def client(middleware: str) -> Client:
+    return Client()
+
+
+def replay(value: str, path: str = "/view") -> Any:
+    """The JSON of ``path`` for a browser that sends only this session cookie."""
+    browser = Client()
+    browser.cookies["sessionid"] = value
+    return browser.get(path).json()
+
+
+def set_cookies(response: Any) -> dict[str, dict[str, str | None]]:
+    """The response's Set-Cookie headers, as the handler writes them: name -> attributes."""
+    found = {}
+    for morsel in response.cookies.values():
+        cookie = parse_set_cookie(morsel.output(header="").strip())
+        found[cookie.name] = {"value": cookie.value, **cookie.attributes}
+    return found
+
+
+def test_counter_continues_and_reads_write_nothing(client: Client) -> None:
+    for expected in range(1, 6):
+        response = client.get("/counter")
+        assert response.json() == {"count": expected}
+        assert "sessionid" in set_cookies(response)
+        assert "Cookie" in response["Vary"]
+    response = client.get("/view")
+    assert response.json() == {"count": 5}
+    assert set_cookies(response) == {}
+    assert "Cookie" in response["Vary"]
+    # (CsrfViewMiddleware reads the session on every request here, CSRF_USE_SESSIONS: the
+    # conformance suite checks that a route which never touches it sends no Vary.)
+    assert set_cookies(client.get("/untouched")) == {}
+
+
+def test_the_cookie_is_sealed_not_signed(client: Client) -> None:
+    client.get("/counter")
+    value = client.cookies["sessionid"].value
+    opened = session_codec().load(f"sessionid={value}")
+    assert dict(opened) == {"count": 1}
+    assert "count" not in value
+
+
+def test_nested_changes_are_saved(client: Client) -> None:
+    client.get("/nested?item=a")
+    response = client.get("/nested?item=b")
+    assert response.json() == {"cart": ["a", "b"]}
+    assert client.get("/view").json() == {"cart": ["a", "b"]}
+
+
+def test_login_logout_through_auth(client: Client, clock: ManualClock) -> None:
+    client.get("/counter")
+    before = client.cookies["sessionid"].value
+    assert client.post("/login", {"username": "ada", "password": PASSWORD}).json() == {"ok": True}
+    after_login = client.cookies["sessionid"].value
+    assert after_login != before  # cycle_key: a new value, a new session lifetime
+    assert client.get("/whoami").json() == {"user": "ada"}
+    # The data from before the login is kept, as Django's cycle_key keeps it.
+    assert client.get("/view").json()["count"] == 1
+    # A planted (pre-login) cookie still opens, but carries no login.
+    planted = Client()
+    planted.cookies["sessionid"] = before
+    assert planted.get("/whoami").json() == {"user": None}
+    response = client.post("/logout")
+    assert set_cookies(response)["sessionid"]["max-age"] == "0"
+    assert client.get("/whoami").json() == {"user": None}
+    # The old logged-in cookie, replayed after logout, is still valid by design (no server
+    # state): it ends with its lifetime. The docs say so.
+    replay = Client()
+    replay.cookies["sessionid"] = after_login
+    clock.advance(AGE)
+    assert replay.get("/whoami").json() == {"user": None}
+
+
+def test_wrong_password_leaves_no_login(client: Client) -> None:
+    response = client.post("/login", {"username": "ada", "password": "wrong" * 8})
+    assert response.status_code == 403
+    assert client.get("/whoami").json() == {"user": None}
+
+
+def test_messages_session_storage(client: Client) -> None:
+    client.get("/message?text=hello")
+    client.get("/message?text=again")
+    assert client.get("/messages").json() == {"messages": ["hello", "again"]}
+    assert client.get("/messages").json() == {"messages": []}
+
+
+def test_csrf_token_kept_in_the_session(middleware: str) -> None:
+    client = Client(enforce_csrf_checks=True)
+    token = client.get("/csrf").json()["token"]
+    assert "csrftoken" not in client.cookies  # CSRF_USE_SESSIONS: no csrftoken cookie
+    assert client.post("/protected", HTTP_X_CSRFTOKEN=token).json() == {"ok": True}
+    assert client.post("/protected", HTTP_X_CSRFTOKEN="x" * 64).status_code == 403
+    fresh = Client(enforce_csrf_checks=True)
+    assert fresh.post("/protected", HTTP_X_CSRFTOKEN=token).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    ["garbage", "v1.AAAA", "x" * 3000, "", "\u00e9t\u00e9", "a=b=c", '"quoted"'],
+)
+def test_bad_cookies_give_an_empty_session(
+    client: Client, cookie: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client.cookies["sessionid"] = cookie
+    with caplog.at_level(logging.DEBUG, logger="client_session"):
+        response = client.get("/view")
+    assert response.status_code == 200
+    assert response.json() == {}
+    assert client.get("/counter").json() == {"count": 1}
+    assert all(cookie not in record.getMessage() for record in caplog.records if cookie)
+
+
+def test_tampered_cookie_is_refused(client: Client) -> None:
+    client.get("/counter")
+    value = client.cookies["sessionid"].value
+    flipped = value[:-3] + ("A" if value[-3] != "A" else "B") + value[-2:]
+    client.cookies["sessionid"] = flipped
+    assert client.get("/view").json() == {}
+
+
+def test_idle_expiry_from_inside_the_cookie(client: Client, clock: ManualClock) -> None:
+    client.get("/counter")
+    value = client.cookies["sessionid"].value
+    clock.advance(AGE - 1)
+    assert replay(value) == {"count": 1}
+    clock.advance(1)
+    assert replay(value) == {}
+
+
+@pytest.mark.parametrize(
+    ("body", "age", "browser_close"),
+    [
+        ({"seconds": 3600}, 3600, False),
+        ({"delta": 7200}, 7200, False),
+        ({"at": "in an hour"}, 3600, False),
+        ({"seconds": 0}, AGE, True),
+        ({"default": True}, AGE, False),
+    ],
+    ids=["seconds", "timedelta", "datetime", "browser-session", "default"],
+)
+def test_set_expiry_variants(
+    client: Client, clock: ManualClock, body: dict[str, Any], age: int, browser_close: bool
+) -> None:
+    if body.get("at") == "in an hour":
+        body = {"at": clock() + 3600}
+    answer = client.post("/expiry", body, content_type="application/json").json()
+    assert answer["age"] == age
+    assert answer["date"] == clock() + age
+    assert answer["browser_close"] is browser_close
+    attributes = set_cookies(client.post("/expiry", body, content_type="application/json"))
+    cookie = attributes.get("sessionid")
+    if cookie is not None:  # written again only when something changed
+        assert ("max-age" not in cookie) is browser_close
+    # The server refuses the session once its own lifetime has passed, whatever the browser
+    # keeps: the cookie is replayed as it is.
+    value = client.cookies["sessionid"].value
+    clock.advance(age - 1)
+    assert replay(value) != {}
+    clock.advance(1)
+    assert replay(value) == {}
+
+
+def test_set_expiry_max_age(middleware: str, clock: ManualClock) -> None:
+    client = Client()
+    response = client.post("/expiry", {"seconds": 3600}, content_type="application/json")
+    cookie = set_cookies(response)["sessionid"]
+    assert cookie["max-age"] == "3600"
+    response = client.post("/expiry", {"seconds": 0}, content_type="application/json")
+    assert "max-age" not in set_cookies(response)["sessionid"]
+
+
+def test_seconds_expiry_slides_with_use(client: Client, clock: ManualClock) -> None:
+    client.post("/expiry", {"seconds": 400}, content_type="application/json")
+    for _ in range(5):
+        clock.advance(300)  # past the renewal point (a quarter), within the lifetime
+        assert client.get("/counter").json()["count"] >= 1
+    assert client.get("/view").json()["user"] == "someone"
+
+
+def test_set_expiry_beyond_cookie_age_is_refused(clock: ManualClock) -> None:
+    store = SessionStore()
+    with pytest.raises(ValueError, match="SESSION_COOKIE_AGE"):
+        store.set_expiry(AGE + 1)
+    with pytest.raises(TypeError, match="whole seconds"):
+        store.set_expiry("tomorrow")  # type: ignore[arg-type]
+
+
+def test_forged_expiry_is_impossible_and_a_foreign_one_refused(clock: ManualClock) -> None:
+    # A cookie sealed with the right key but an expiry set_expiry never stores is refused.
+    codec = session_codec()
+    value = codec.seal({"_session_expiry": [1, 2], "user": "x"})
+    store = SessionStore(value)
+    assert store.is_empty()
+
+
+def test_store_api(clock: ManualClock) -> None:
+    store = SessionStore()
+    assert store.is_empty() and not store.exists("anything")
+    store["a"] = 1
+    store.update({"b": 2})
+    assert store.setdefault("c", 3) == 3
+    assert store.pop("b") == 2
+    assert store.pop("missing", "default") == "default"
+    store.set_test_cookie()
+    assert store.test_cookie_worked()
+    store.delete_test_cookie()
+    assert sorted(store.keys()) == ["a", "c"]
+    assert store.modified and store.accessed
+    store.save()
+    key = store.session_key
+    assert key
+    reopened = SessionStore(key)
+    assert dict(reopened.items()) == {"a": 1, "c": 3}
+    assert not reopened.modified
+    reopened.cycle_key()
+    assert reopened.modified
+    reopened.save()
+    assert reopened.session_key not in (None, key)
+    reopened.flush()
+    assert reopened.is_empty() and reopened.session_key is None
+    SessionStore.clear_expired()
+
+
+def test_session_key_changes_on_every_save(clock: ManualClock) -> None:
+    store = SessionStore()
+    store["a"] = 1
+    store.save()
+    first = store.session_key
+    store.save()
+    assert store.session_key != first
+
+
+def test_save_every_request(middleware: str, clock: ManualClock) -> None:
+    with override_settings(SESSION_SAVE_EVERY_REQUEST=True):
+        client = Client()
+        client.get("/counter")
+        assert "sessionid" in set_cookies(client.get("/view"))
+        assert "sessionid" in set_cookies(client.get("/untouched"))
+
+
+def test_expire_at_browser_close(middleware: str, clock: ManualClock) -> None:
+    with override_settings(SESSION_EXPIRE_AT_BROWSER_CLOSE=True):
+        client = Client()
+        cookie = set_cookies(client.get("/counter"))["sessionid"]
+        assert "max-age" not in cookie and "expires" not in cookie
+        clock.advance(AGE)
+        assert client.get("/view").json() == {}  # the server still enforces the lifetime
+
+
+def test_cookie_attributes_follow_django_settings(middleware: str, clock: ManualClock) -> None:
+    with override_settings(
+        SESSION_COOKIE_NAME="__Host-sid",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_AGE=600,
+    ):
+        client = Client()
+        cookie = set_cookies(client.get("/counter", secure=True))["__Host-sid"]
+        assert "secure" in cookie
+        assert str(cookie["samesite"]).lower() == "strict"
+        assert cookie["max-age"] == "600"
+        assert cookie["path"] == "/"
+
+
+def test_key_rotation_with_secret_key_fallbacks(middleware: str, clock: ManualClock) -> None:
+    old = "the old Django secret key, long and random: 8f1Qz"
+    new = "the new Django secret key, long and random: Zp04w"
+    with override_settings(SECRET_KEY=old):
+        client = Client()
+        client.get("/counter")
+        under_old_key = client.cookies["sessionid"].value
+    # A new client in each block: the middleware reads the settings when it is built.
+    with override_settings(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[old]):
+        client = Client()
+        client.cookies["sessionid"] = under_old_key
+        response = client.get("/view")
+        assert response.json() == {"count": 1}
+        assert "sessionid" in set_cookies(response)  # resealed under the new key
+        assert client.get("/counter").json() == {"count": 2}
+        under_new_key = client.cookies["sessionid"].value
+    with override_settings(SECRET_KEY=new):
+        assert replay(under_new_key) == {"count": 2}
+        assert replay(under_old_key) == {}  # the old key is gone from the ring
+
+
+def test_client_session_keys_setting(middleware: str, clock: ManualClock) -> None:
+    ring = KeyRing(["a separate session key ring entry, long: 5tB8"])
+    with override_settings(CLIENT_SESSION_KEYS=ring):
+        client = Client()
+        client.get("/counter")
+        value = client.cookies["sessionid"].value
+        policy = SessionPolicy(keys=ring, cookie_name="sessionid")
+        assert SessionCodec(policy, clock=clock).load(f"sessionid={value}") == {"count": 1}
+
+
+def test_weak_secret_key_fails_at_start_up() -> None:
+    with (
+        override_settings(SECRET_KEY="django-insecure-" + "k" * 40),
+        pytest.raises(ConfigurationError, match="SECRET_KEY"),
+    ):
+        Client().get("/untouched")
+
+
+def test_session_too_large_is_a_500(middleware: str, clock: ManualClock) -> None:
+    client = Client(raise_request_exception=False)
+    client.get("/counter")
+    before = client.cookies["sessionid"].value
+    for _ in range(300):
+        response = client.get("/nested?item=" + "y" * 20)
+        if response.status_code == 500:
+            break
+    assert response.status_code == 500
+    assert client.cookies["sessionid"].value != before  # saved until it no longer fit
