@@ -1,0 +1,161 @@
+"""Conformance harness of client-session-django: the route contract as Django views, behind the
+engine's SessionMiddleware, on werkzeug's threaded server (WSGI) or uvicorn (ASGI).
+
+Entry point ``django`` (WSGI). Needs client-session-django and Django; werkzeug for WSGI,
+uvicorn for :class:`DjangoASGIHarness`.
+
+Django's settings belong to the process, yet the suite serves about 25 policies side by side.
+The middleware reads its settings once, when Django's handler builds it (as at a server's
+start-up), and keeps its own codec; so each server gets its own handler, built while
+``CLIENT_SESSION_POLICY`` and ``CLIENT_SESSION_CLOCK`` name that server's policy and clock
+(override_settings, under a lock, for the few milliseconds the build takes). Every server
+then runs in this process and shares the ManualClock object itself: no process per policy
+(the gunicorn harness pays about a second of start-up for each, and a clock file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import django
+from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.test.utils import override_settings
+from django.urls import path
+
+import client_session_django  # noqa: F401 - the adapter under test; its absence skips
+from client_session_conformance import (
+    Harness,
+    append_nested,
+    clear_session,
+    count_visit,
+    leave_untouched,
+    merge_session,
+    store_blob,
+    view_session,
+)
+from client_session_conformance.serving import serve_asgi_in_thread, serve_wsgi_in_thread
+from client_session_core import Clock, SessionPolicy
+
+__all__ = ["DjangoASGIHarness", "DjangoHarness", "contract_urls", "urlpatterns"]
+
+_MIDDLEWARE = [
+    f"{__name__}.contract_urls",
+    "client_session_django.SessionMiddleware",
+]
+_build_lock = threading.Lock()
+
+
+def _counter(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(count_visit(request.session))
+
+
+def _view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(view_session(request.session))
+
+
+def _merge(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(merge_session(request.session, json.loads(request.body)))
+
+
+def _clear(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(clear_session(request.session))
+
+
+def _untouched(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(leave_untouched())
+
+
+def _nested(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(append_nested(request.session, request.GET["item"]))
+
+
+def _large(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(store_blob(request.session, int(request.GET["size"])))
+
+
+urlpatterns = [
+    path("counter", _counter),
+    path("view", _view),
+    path("merge", _merge),
+    path("clear", _clear),
+    path("untouched", _untouched),
+    path("nested", _nested),
+    path("large", _large),
+]
+"""The route contract (the methods are not checked: the suite sends the right ones)."""
+
+
+def contract_urls(get_response: Callable[[HttpRequest], HttpResponse]) -> Any:
+    """Middleware: route with this module's urlpatterns, whatever ROOT_URLCONF says (the
+    tests of a project that configured Django already run this harness too)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        request.urlconf = __name__
+        return get_response(request)
+
+    return middleware
+
+
+def _configure_django() -> None:
+    """Configure Django for the harness alone, unless the process already did."""
+    if not settings.configured:
+        settings.configure(
+            # Django requires one; the sessions' keys are the policy's.
+            SECRET_KEY=secrets.token_urlsafe(32),
+            ALLOWED_HOSTS=["127.0.0.1"],
+            ROOT_URLCONF=__name__,
+            INSTALLED_APPS=[],
+            MIDDLEWARE=[],
+            USE_TZ=True,
+            DEBUG=False,
+        )
+        django.setup()
+    elif "127.0.0.1" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+        raise RuntimeError("the Django harness serves 127.0.0.1: add it to ALLOWED_HOSTS")
+
+
+def _handler(handler_class: type[BaseHandler], policy: SessionPolicy, clock: Clock) -> Any:
+    _configure_django()
+    with (
+        _build_lock,
+        override_settings(
+            MIDDLEWARE=_MIDDLEWARE,
+            SESSION_ENGINE="client_session_django",
+            CLIENT_SESSION_POLICY=policy,
+            CLIENT_SESSION_CLOCK=clock,
+        ),
+    ):
+        return handler_class()
+
+
+class DjangoHarness(Harness):
+    """Django under WSGI, each server with its own handler (and so its own policy)."""
+
+    name = "django"
+
+    @contextlib.contextmanager
+    def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
+        """Serve the contract with Django's WSGIHandler on werkzeug's threaded server."""
+        with serve_wsgi_in_thread(_handler(WSGIHandler, policy, clock)) as url:
+            yield url
+
+
+class DjangoASGIHarness(Harness):
+    """Django under ASGI (uvicorn), the same views and middleware."""
+
+    name = "django-asgi"
+
+    @contextlib.contextmanager
+    def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
+        """Serve the contract with Django's ASGIHandler on uvicorn."""
+        with serve_asgi_in_thread(_handler(ASGIHandler, policy, clock)) as url:
+            yield url
