@@ -237,7 +237,8 @@ def test_forged_expiry_is_impossible_and_a_foreign_one_refused(clock: ManualCloc
 
 def test_store_api(clock: ManualClock) -> None:
     store = SessionStore()
-    assert store.is_empty() and not store.exists("anything")
+    assert store.is_empty()
+    assert not store.exists("anything")
     store["a"] = 1
     store.update({"b": 2})
     assert store.setdefault("c", 3) == 3
@@ -247,7 +248,8 @@ def test_store_api(clock: ManualClock) -> None:
     assert store.test_cookie_worked()
     store.delete_test_cookie()
     assert sorted(store.keys()) == ["a", "c"]
-    assert store.modified and store.accessed
+    assert store.modified
+    assert store.accessed
     store.save()
     key = store.session_key
     assert key
@@ -259,7 +261,8 @@ def test_store_api(clock: ManualClock) -> None:
     reopened.save()
     assert reopened.session_key not in (None, key)
     reopened.flush()
-    assert reopened.is_empty() and reopened.session_key is None
+    assert reopened.is_empty()
+    assert reopened.session_key is None
     SessionStore.clear_expired()
 
 
@@ -284,7 +287,8 @@ def test_expire_at_browser_close(middleware: str, clock: ManualClock) -> None:
     with override_settings(SESSION_EXPIRE_AT_BROWSER_CLOSE=True):
         client = Client()
         cookie = set_cookies(client.get("/counter"))["sessionid"]
-        assert "max-age" not in cookie and "expires" not in cookie
+        assert "max-age" not in cookie
+        assert "expires" not in cookie
         clock.advance(AGE)
         assert client.get("/view").json() == {}  # the server still enforces the lifetime
 

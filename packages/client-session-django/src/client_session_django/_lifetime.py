@@ -25,7 +25,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from client_session_core import Session, SessionCodec
+from client_session_core import ConfigurationError, Session, SessionCodec
 
 __all__ = ["EXPIRY_KEY", "codec_for", "enforce_expiry", "expiry_value", "lifetime_ceiling"]
 
@@ -81,7 +81,8 @@ def lifetime_ceiling(codec: SessionCodec) -> int:
     lifetime (one of them is always set)."""
     policy = codec.policy
     ceiling = policy.idle_timeout if policy.idle_timeout is not None else policy.absolute_lifetime
-    assert ceiling is not None  # the policy refuses both None
+    if ceiling is None:  # SessionPolicy refuses both None; a hand-made codec could still try
+        raise ConfigurationError("a session policy needs idle_timeout or absolute_lifetime")
     return ceiling
 
 
@@ -108,7 +109,7 @@ def expiry_value(value: int | float | datetime | timedelta, now: float, ceiling:
             "set_expiry takes whole seconds (0 for a browser-session cookie), a datetime, a "
             f"timedelta or None, not {value!r}"
         )
-    if value < 0 or value > ceiling:  # type: ignore[operator]
+    if value < 0 or value > ceiling:
         raise ValueError(
             f"set_expiry({value}) is outside 0 .. {ceiling} seconds, the longest session "
             "lifetime (SESSION_COOKIE_AGE): raise SESSION_COOKIE_AGE, or choose a shorter one"

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from client_session_core import Clock, ConfigurationError, KeyRing, SessionCodec, SessionPolicy
 
@@ -62,12 +61,14 @@ def session_codec() -> SessionCodec:
     return codec
 
 
-@receiver(setting_changed)
 def _forget_codec(*, setting: str, **kwargs: Any) -> None:
     global _codec
     if setting in _SOURCES:
         with _lock:
             _codec = None
+
+
+setting_changed.connect(_forget_codec)
 
 
 def _clock() -> Clock:
@@ -94,7 +95,8 @@ def session_policy() -> SessionPolicy:
         return policy
     age = settings.SESSION_COOKIE_AGE
     absolute = getattr(settings, "CLIENT_SESSION_ABSOLUTE_LIFETIME", None)
-    same_site = settings.SESSION_COOKIE_SAMESITE
+    # Django spells "Lax", "Strict", "None", or False for no attribute; the core checks it.
+    same_site: Any = settings.SESSION_COOKIE_SAMESITE or None
     try:
         return SessionPolicy(
             keys=_key_ring(),
@@ -109,12 +111,13 @@ def session_policy() -> SessionPolicy:
             domain=(settings.SESSION_COOKIE_DOMAIN or "").lstrip(".") or None,
             secure=bool(settings.SESSION_COOKIE_SECURE),
             http_only=bool(settings.SESSION_COOKIE_HTTPONLY),
-            # Django spells "Lax", "Strict", "None", or False for no attribute.
-            same_site=same_site.lower() if isinstance(same_site, str) else None,  # type: ignore[arg-type]
+            same_site=same_site.lower() if same_site else None,
             max_chunks=getattr(settings, "CLIENT_SESSION_MAX_CHUNKS", 1),
         )
     except ConfigurationError as exc:
-        raise ConfigurationError(f"{exc} (from Django's SESSION_* and CLIENT_SESSION_* settings)") from None
+        raise ConfigurationError(
+            f"{exc} (from Django's SESSION_* and CLIENT_SESSION_* settings)"
+        ) from None
 
 
 def _key_ring() -> KeyRing:

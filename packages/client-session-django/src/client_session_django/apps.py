@@ -14,5 +14,5 @@ class ClientSessionConfig(AppConfig):  # type: ignore[misc]
     verbose_name = "Encrypted cookie sessions"
 
     def ready(self) -> None:
-        if settings.SESSION_ENGINE == self.name:
+        if self.name == settings.SESSION_ENGINE:
             session_codec()  # ConfigurationError now, with how to fix it, not at a request

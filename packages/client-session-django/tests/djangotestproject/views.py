@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 
 def _content(request: HttpRequest) -> dict:
-    return {key: request.session[key] for key in request.session.keys()}
+    return {key: request.session[key] for key in request.session}
 
 
 def counter(request: HttpRequest) -> JsonResponse:
