@@ -10,7 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 
 def _content(request: HttpRequest) -> dict:
-    return {key: request.session[key] for key in request.session}
+    # SessionBase has keys() and items() but no __iter__.
+    return dict(request.session.items())
 
 
 def counter(request: HttpRequest) -> JsonResponse:
