@@ -19,7 +19,7 @@ import contextlib
 import json
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import django
@@ -142,11 +142,9 @@ class DjangoHarness(Harness):
 
     name = "django"
 
-    @contextlib.contextmanager
-    def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
+    def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with Django's WSGIHandler on werkzeug's threaded server."""
-        with serve_wsgi_in_thread(_handler(WSGIHandler, policy, clock)) as url:
-            yield url
+        return serve_wsgi_in_thread(_handler(WSGIHandler, policy, clock))
 
 
 class DjangoASGIHarness(Harness):
@@ -154,8 +152,6 @@ class DjangoASGIHarness(Harness):
 
     name = "django-asgi"
 
-    @contextlib.contextmanager
-    def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
+    def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with Django's ASGIHandler on uvicorn."""
-        with serve_asgi_in_thread(_handler(ASGIHandler, policy, clock)) as url:
-            yield url
+        return serve_asgi_in_thread(_handler(ASGIHandler, policy, clock))
