@@ -1,8 +1,9 @@
 """Serve the seed's counter with one adapter: ``python examples/demo.py [FRAMEWORK]``.
 
-FRAMEWORK is one of starlette (the default), fastapi, flask, wsgi, tornado, aiohttp; each is the
-module ``examples/<framework>_counter.py``. Every reload of http://127.0.0.1:8000 shows the count
-one higher, kept only in the encrypted session cookie. Without CLIENT_SESSION_KEYS a demo key is
+FRAMEWORK is one of starlette (the default), fastapi, flask, wsgi, tornado, aiohttp, django; each
+is the module ``examples/<framework>_counter.py`` (for django, the one-file project
+``examples/django_counter/app.py``). Every reload of http://127.0.0.1:8000 shows the count one
+higher, kept only in the encrypted session cookie. Without CLIENT_SESSION_KEYS a demo key is
 generated and announced as such.
 """
 
@@ -19,17 +20,21 @@ from types import ModuleType
 HOST = "127.0.0.1"
 EXAMPLES = Path(__file__).resolve().parent
 ASGI = ("starlette", "fastapi")
-WSGI = ("flask", "wsgi")
+WSGI = ("flask", "wsgi", "django")
 TORNADO = ("tornado",)
 AIOHTTP = ("aiohttp",)
 
 
 def _load_example(framework: str) -> ModuleType:
     path = EXAMPLES / f"{framework}_counter.py"
+    if not path.is_file():  # a project directory: its app.py
+        path = EXAMPLES / f"{framework}_counter" / "app.py"
     spec = importlib.util.spec_from_file_location(f"{framework}_counter", path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"demo: no example at {path}")
     module = importlib.util.module_from_spec(spec)
+    # Registered first, as an import does: Django finds its URLconf by the module's name.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
