@@ -24,9 +24,18 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 COMPILE_ENV = "CLIENT_SESSION_CORE_COMPILE"
-# Every request runs through these. The rest (keys, policy, errors, the CLI) runs at
-# start-up or on errors and stays Python.
-COMPILED_MODULES = ("_codec", "_cookies", "_envelope", "_serializer", "_session")
+# Every request runs through these. The rest (keys, policy, errors, the CLI, the compile
+# hints) runs at start-up or on errors and stays Python.
+COMPILED_MODULES = (
+    "_codec",
+    "_commit",
+    "_cookies",
+    "_envelope",
+    "_lifetime",
+    "_serializer",
+    "_session",
+    "_size",
+)
 # mypy is pinned: the C it generates is part of what the tests vouch for.
 BUILD_REQUIREMENTS = ("mypy==2.4.1", "setuptools>=70")
 _EXTENSION_SUFFIXES = (".so", ".pyd")

@@ -281,3 +281,15 @@ def test_from_text_skips_empty_entries_and_crlf(primary_key: str, old_key: str) 
 def test_a_comma_ends_a_passphrase_in_a_key_list() -> None:
     with pytest.raises(ConfigurationError, match="too short"):
         KeyRing.from_text("correct horse battery staple, but much longer: 7 vectors / v1")
+
+
+def test_key_ring_of_an_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = generate_key(), generate_key()
+    ring = KeyRing([first, second])
+    assert KeyRing.of(ring) is ring
+    assert [key.kid for key in KeyRing.of(first)] == [Key.from_secret(first).kid]
+    assert len(KeyRing.of(first.encode())) == 1
+    assert len(KeyRing.of([first, second])) == 2
+    assert len(KeyRing.of(Key.from_secret(first))) == 1
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, f"{second},{first}")
+    assert KeyRing.of(None).primary.kid == Key.from_secret(second).kid

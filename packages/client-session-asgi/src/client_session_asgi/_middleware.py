@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from client_session_core import Clock, SameSite, SessionCodec, SessionPolicy, vary_covers_cookie
+from client_session_core import Clock, SameSite, SessionCodec, SessionPolicy, vary_with_cookie
 
 from ._options import DEFAULT_MAX_AGE, UNSET, KeysOption, Unset, build_policy
 
@@ -114,14 +114,14 @@ class SessionMiddleware:
             if message["type"] == "http.response.start":
                 # SessionTooLarge and UnserializableValue propagate from here: the server
                 # answers 500 and logs why, rather than the data being dropped unseen.
-                set_cookie, vary_cookie = codec.commit(session)
-                if vary_cookie or set_cookie:
+                commit = codec.commit(session)
+                if commit.vary_cookie:  # also true whenever a cookie is set
                     # A new header list (the application may hold on to the one it sent),
                     # set on the message in place, as Starlette's own middleware does.
-                    headers = list(message.get("headers", ()))
-                    add_vary_cookie(headers)  # first: it reads every header, none of ours
-                    for value in set_cookie:
-                        headers.append((b"set-cookie", value.encode("latin-1")))
+                    headers = with_vary_cookie(message.get("headers", ()))
+                    headers.extend(
+                        (b"set-cookie", value.encode("latin-1")) for value in commit.set_cookie
+                    )
                     message["headers"] = headers
             await send(message)
 
@@ -142,11 +142,13 @@ def cookie_header(headers: Headers) -> str | None:
     return found
 
 
-def add_vary_cookie(headers: list[tuple[bytes, bytes]]) -> None:
-    """Add ``Cookie`` to the response's ``Vary``, once (RFC 9110 section 12.5.5)."""
-    varies = [index for index, (name, _) in enumerate(headers) if name.lower() == b"vary"]
-    if not varies:  # as in most responses
-        headers.append((b"vary", b"Cookie"))
-    elif not vary_covers_cookie(headers[index][1].decode("latin-1") for index in varies):
-        name, value = headers[varies[0]]
-        headers[varies[0]] = (name, value + b", Cookie" if value.strip() else b"Cookie")
+def with_vary_cookie(headers: Headers) -> list[tuple[bytes, bytes]]:
+    """A copy of ``headers`` whose one ``Vary`` header covers the Cookie header."""
+    headers = list(headers)
+    present = [value.decode("latin-1") for name, value in headers if name.lower() == b"vary"]
+    vary = vary_with_cookie(present)
+    if vary is not None:
+        if present:
+            headers = [(name, value) for name, value in headers if name.lower() != b"vary"]
+        headers.append((b"vary", vary.encode("latin-1")))
+    return headers

@@ -112,20 +112,12 @@ def _key_ring(secret_key: object, keys: KeysOption | None) -> KeyRing:
             "pass secret_key (one key, as Starlette does) or keys (a key ring, newest first, "
             "to rotate), not both"
         )
-    if keys is not None:
-        if isinstance(keys, KeyRing):
-            return keys
-        if isinstance(keys, (str, bytes, Key)):
-            return KeyRing([keys])  # one key, not a string of one-character keys
-        return KeyRing(keys)
-    if secret_key is None:
+    if secret_key is None or isinstance(secret_key, (str, bytes)):
         # Neither given: the environment is the last place to look, and the core's error
         # says how to make and set a key when it is empty.
-        return KeyRing.from_env()
-    if isinstance(secret_key, (str, bytes)):
-        return KeyRing([secret_key])
+        return KeyRing.of(keys if secret_key is None else secret_key)
     # starlette.datastructures.Secret (from starlette.config) hides its value behind str().
-    return KeyRing([str(secret_key)])
+    return KeyRing.of(str(secret_key))
 
 
 def _lifetimes(

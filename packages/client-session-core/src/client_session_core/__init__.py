@@ -12,13 +12,19 @@ clock, and returns a :class:`Session`; it takes that session and returns the
     session = codec.load(cookie_header)
     session["count"] = session.get("count", 0) + 1
     commit = codec.commit(session)  # commit.set_cookie, commit.vary_cookie
+
+Each rule has its module, behind this one: ``_lifetime`` (expiry, renewal, Max-Age),
+``_commit`` (when a response carries Set-Cookie), ``_session`` (what counts as a change),
+``_size`` (the cookie size limit and chunking), ``_envelope`` (the sealed format), and
+``_cookies`` (Cookie, Set-Cookie and Vary headers). ``_codec`` carries them out in order.
 """
 
 from importlib.machinery import EXTENSION_SUFFIXES as _EXTENSION_SUFFIXES
 
 from . import _codec
-from ._codec import Clock, Commit, SessionCodec
-from ._cookies import vary_covers_cookie
+from ._codec import Clock, SessionCodec
+from ._commit import Action, Commit
+from ._cookies import vary_covers_cookie, vary_with_cookie
 from ._envelope import Envelope, Sealer
 from ._errors import (
     ConfigurationError,
@@ -34,6 +40,7 @@ from ._legacy import LegacyCookies, LegacyReader, LegacySession, cutoff_timestam
 from ._policy import SameSite, SessionPolicy
 from ._serializer import JSONSerializer, Serializer
 from ._session import CookieOrigin, Session
+from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
 
 __version__ = "0.1.0"
 
@@ -42,8 +49,11 @@ COMPILED: bool = (_codec.__file__ or "").endswith(tuple(_EXTENSION_SUFFIXES))
 (a wheel built with ``CLIENT_SESSION_CORE_COMPILE=1``), False for the pure-Python build."""
 
 __all__ = [
+    "BROWSER_COOKIE_LIMIT",
     "COMPILED",
     "DEFAULT_KEYS_ENV",
+    "MAX_CHUNKS",
+    "Action",
     "Clock",
     "Commit",
     "ConfigurationError",
@@ -70,6 +80,7 @@ __all__ = [
     "cutoff_timestamp",
     "generate_key",
     "vary_covers_cookie",
+    "vary_with_cookie",
 ]
 
 # Public classes show as client_session_core.X in reprs and docs. The module test matters:

@@ -29,14 +29,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from ._codec import _CHUNK_MARKER, SessionCodec
-from ._cookies import parse_cookie_header
-from ._envelope import FLAG_PERSISTENT, Envelope
+from ._codec import SessionCodec
+from ._cookies import CookieWriter, parse_cookie_header
+from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
 from ._errors import ConfigurationError, InvalidReason, InvalidSession, SessionError
 from ._keyfile import KEYS_FILE_ENV, read_key_file
 from ._keys import DEFAULT_KEYS_ENV, KEY_LIST_SEPARATORS, KEY_TEXT_WHITESPACE, KeyRing, generate_key
-from ._policy import MAX_CHUNKS, SessionPolicy
+from ._policy import SessionPolicy
 from ._serializer import JSON
+from ._size import MAX_CHUNKS, CookieBudget
 
 __all__ = ["main"]
 
@@ -205,9 +206,10 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report.line("policy", policy_origin)
     session = codec.load_cookies(cookies)
     try:
-        if value.startswith(_CHUNK_MARKER):
+        joined = CookieBudget(policy, CookieWriter(policy)).join(value, cookies)
+        if joined != value:
             report.line("cookie", f"{name}, {value} (chunked)")
-            value = codec._join_chunks(value, cookies)
+        value = joined
         envelope = Envelope.parse(value)
     except InvalidSession as exc:
         report.verdict(exc.reason)
@@ -231,7 +233,7 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # what it holds, which is what someone inspecting it wants to know. A cookie that does
     # not authenticate or parse shows nothing more than its verdict.
     with contextlib.suppress(InvalidSession, ValueError):
-        plaintext, _ = codec._sealer.open(envelope, cookie_name=name)
+        plaintext, _ = Sealer(keys).open(envelope, cookie_name=name)
         report.payload(policy.serializer.loads(plaintext))
     return EXIT_INVALID
 

@@ -1,8 +1,10 @@
 """From a Cookie header to a session, and from a session to Set-Cookie values.
 
-This is the whole policy every adapter shares. It does no I/O: the adapter hands it the
-request's Cookie header and sends the values it returns. Time comes from the injected
-clock, so tests move time instead of sleeping.
+The codec carries out the core's rules in order, and does no I/O: the adapter hands it
+the request's Cookie header and sends the values it returns. Each rule lives in its own
+module: sizes and chunks in ``_size``, lifetimes in ``_lifetime``, when to write in
+``_commit``, what changed in ``_session``; the codec seals, opens and formats. Time comes
+from the injected clock, so tests move time instead of sleeping.
 """
 
 from __future__ import annotations
@@ -10,90 +12,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
-from mypy_extensions import mypyc_attr
-
+from ._commit import Action, Commit, decide
+from ._compile_hints import mypyc_attr
 from ._cookies import CookieWriter, parse_cookie_header
-from ._envelope import FLAG_PERSISTENT, Sealer, split_envelope
-from ._errors import ConfigurationError, InvalidReason, InvalidSession, SessionTooLarge
-from ._policy import MAX_CHUNKS, SessionPolicy
+from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
+from ._errors import ConfigurationError, InvalidReason, InvalidSession
+from ._lifetime import Lifetime
+from ._policy import SessionPolicy
 from ._session import CookieOrigin, Session
+from ._size import CookieBudget
 
-__all__ = ["Clock", "Commit", "SessionCodec"]
+__all__ = ["Clock", "SessionCodec"]
 
 Clock = Callable[[], float]
 """Seconds since the epoch, like :func:`time.time` (the default)."""
 
 logger = logging.getLogger("client_session")
-
-_CHUNK_MARKER = "chunks-"
-MAX_AGE_CAP = 400 * 24 * 3600
-# A chunked session has 2 to MAX_CHUNKS chunks: "chunks-2" ... "chunks-9".
-_CHUNK_COUNTS = frozenset(str(count) for count in range(2, MAX_CHUNKS + 1))
-
-
-class Commit(NamedTuple):
-    """What a response must carry for its session.
-
-    ``set_cookie`` holds zero or more ``Set-Cookie`` header values, each to be sent as
-    its own header. ``vary_cookie`` is true when the response depends on the Cookie
-    header (the session was used, or a cookie is set): add ``Vary: Cookie`` so that no
-    shared cache serves one user's response, or cookie, to another.
-    """
-
-    set_cookie: tuple[str, ...] = ()
-    vary_cookie: bool = False
-
-
-_NOTHING = Commit()
-_VARY_ONLY = Commit((), True)
-_NEW = CookieOrigin()
-# tuple.__new__ straight from C, for the named tuples built on every request (their own
-# __new__ is a Python function): _make_tuple(Commit, (set_cookie, vary_cookie)).
-_make_tuple = tuple.__new__
-
-
-class _Deadlines:
-    """The policy's timing rules, with its numbers bound once (they run on every request)."""
-
-    __slots__ = ("absolute", "idle", "not_before", "renew_after", "skew")
-
-    def __init__(self, policy: SessionPolicy) -> None:
-        self.idle = policy.idle_timeout
-        self.absolute = policy.absolute_lifetime
-        self.not_before = policy.not_before
-        self.skew = policy.clock_skew
-        self.renew_after = None if self.idle is None else policy.renew_after * self.idle
-
-    def check(self, created_at: int, issued_at: int, now: int) -> None:
-        """:class:`InvalidSession` unless a cookie with these timestamps is alive ``now``."""
-        if issued_at > now + self.skew or created_at > issued_at:
-            raise InvalidSession(InvalidReason.FROM_THE_FUTURE)
-        if self.not_before is not None and created_at < self.not_before:
-            raise InvalidSession(InvalidReason.NOT_BEFORE)
-        if self.absolute is not None and now - created_at >= self.absolute:
-            raise InvalidSession(InvalidReason.EXPIRED_ABSOLUTE)
-        if self.idle is not None and now - issued_at >= self.idle:
-            raise InvalidSession(InvalidReason.EXPIRED_IDLE)
-
-    def renewal_due(self, issued_at: int, now: int) -> bool:
-        """Whether a session last issued at ``issued_at`` should be re-issued ``now``."""
-        return self.renew_after is not None and now - issued_at >= self.renew_after
-
-    def max_age(self, created_at: int, now: int) -> int:
-        """Seconds from ``now`` until the server refuses a session issued now."""
-        if self.absolute is None:
-            remaining = self.idle if self.idle is not None else MAX_AGE_CAP
-        else:
-            remaining = created_at + self.absolute - now
-            if self.idle is not None and self.idle < remaining:
-                remaining = self.idle
-        # RFC 6265bis section 5.6.2: browsers cap Max-Age at 400 days; say what they keep.
-        # (Comparisons rather than min() and max(): this runs on every response.)
-        if remaining > MAX_AGE_CAP:
-            return MAX_AGE_CAP
-        return remaining if remaining > 0 else 0
 
 
 # Subclassable from Python code when compiled by mypyc too (hatch_build.py).
@@ -110,17 +46,15 @@ class SessionCodec:
     """
 
     __slots__ = (
-        "_aad_name",
-        "_chunk_names",
+        "_budget",
         "_clock",
-        "_deadlines",
-        "_max_value",
+        "_lifetime",
         "_name",
+        "_new_origin",
         "_primary",
         "_sealer",
         "_serializer",
         "_session_class",
-        "_writer",
         "policy",
     )
 
@@ -137,15 +71,13 @@ class SessionCodec:
         self._clock = clock
         self._session_class = session_class
         self._sealer = Sealer(policy.keys)
-        self._writer = CookieWriter(policy)
-        self._chunk_names = tuple(policy.chunk_name(i) for i in range(1, MAX_CHUNKS + 1))
-        self._max_value = policy.max_cookie_size * policy.max_chunks
-        # Read on every request: bound once, as plain attributes.
+        self._budget = CookieBudget(policy, CookieWriter(policy))
+        self._lifetime = Lifetime(policy)
+        self._new_origin = CookieOrigin(persistent=policy.persistent)
+        # The policy's values read on every request, as plain attributes of the codec.
         self._name = policy.cookie_name
-        self._aad_name = policy.cookie_name.encode()
         self._primary = policy.keys.primary
         self._serializer = policy.serializer
-        self._deadlines = _Deadlines(policy)
         self._check_not_before()
 
     def _check_not_before(self) -> None:
@@ -175,52 +107,33 @@ class SessionCodec:
         session; ``session.rejected`` then says why. This never raises for any header.
         """
         if not cookie_header:
-            return self._new_session(_NEW)
+            return self._new_session(self._new_origin)
         return self.load_cookies(parse_cookie_header(cookie_header, self._name))
 
     def load_cookies(self, cookies: Mapping[str, str]) -> Session:
         """As :meth:`load`, from cookies a framework has already parsed (name to value)."""
         value = cookies.get(self._name)
-        chunk_cookies = 0
-        if len(cookies) > 1 or value is None:
-            # Chunk cookies, current or stale, are looked for only when others are there.
-            for index, chunk_name in enumerate(self._chunk_names, start=1):
-                if chunk_name in cookies:
-                    chunk_cookies = index
+        # Chunk cookies, current or stale, can only be there beside other cookies.
+        chunks_present = (
+            self._budget.chunks_present(cookies) if len(cookies) > 1 or value is None else 0
+        )
         if value is None:
-            if chunk_cookies:
-                return self._reject(InvalidReason.INCOMPLETE_CHUNKS, chunk_cookies)
-            return self._new_session(_NEW)
+            if chunks_present:
+                return self._reject(InvalidReason.INCOMPLETE_CHUNKS, chunks_present)
+            return self._new_session(self._new_origin)
         try:
-            if value.startswith(_CHUNK_MARKER):
-                value = self._join_chunks(value, cookies)
-            return self._open(value, chunk_cookies)
+            return self._open(self._budget.join(value, cookies), chunks_present)
         except InvalidSession as exc:
-            return self._reject(exc.reason, chunk_cookies)
+            return self._reject(exc.reason, chunks_present)
 
-    def _join_chunks(self, marker: str, cookies: Mapping[str, str]) -> str:
-        count = marker[len(_CHUNK_MARKER) :]
-        # One ASCII digit: str.isdigit() alone also accepts "²" or "٣", which int() refuses.
-        if count not in _CHUNK_COUNTS or int(count) > self.policy.max_chunks:
-            raise InvalidSession(InvalidReason.INCOMPLETE_CHUNKS)
-        parts = []
-        for chunk_name in self._chunk_names[: int(count)]:
-            part = cookies.get(chunk_name)
-            if not part:
-                raise InvalidSession(InvalidReason.INCOMPLETE_CHUNKS)
-            parts.append(part)
-        # A missing, stale or reordered chunk changes the joined value, and the AEAD tag
-        # over the whole of it then fails: a partial set never opens.
-        return "".join(parts)
-
-    def _open(self, value: str, chunk_cookies: int) -> Session:
-        if len(value) > self._max_value:
+    def _open(self, value: str, chunks_present: int) -> Session:
+        if len(value) > self._budget.max_value:
             raise InvalidSession(InvalidReason.MALFORMED)
-        flags, kid, created_at, issued_at, salt, nonce, raw = split_envelope(value)
+        envelope = Envelope.parse(value)
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
-        self._deadlines.check(created_at, issued_at, int(self._clock()))
-        plaintext, key = self._sealer._open_parts(kid, salt, nonce, raw, self._aad_name)
+        self._lifetime.check(envelope.created_at, envelope.issued_at, int(self._clock()))
+        plaintext, key = self._sealer.open(envelope, self._name)
         try:
             data = self._serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
@@ -228,33 +141,28 @@ class SessionCodec:
         if not isinstance(data, dict):
             # A third-party serializer that breaks its contract still never raises from load().
             raise InvalidSession(InvalidReason.BAD_PAYLOAD)
-        origin = _make_tuple(
-            CookieOrigin,
-            (
-                plaintext,
-                created_at,
-                issued_at,
-                (flags & FLAG_PERSISTENT) != 0,
-                key is not self._primary,
-                None,
-                chunk_cookies,
-                True,
-            ),
+        origin = CookieOrigin(
+            plaintext=plaintext,
+            created_at=envelope.created_at,
+            issued_at=envelope.issued_at,
+            persistent=(envelope.flags & FLAG_PERSISTENT) != 0,
+            needs_rekey=key is not self._primary,
+            chunk_cookies=chunks_present,
+            cookie_present=True,
         )
-        # Positional: a class called with keywords pays for a dict of them, every request.
-        return self._session_class(data, origin, None, self._serializer)
+        return self._session_class(data, origin, origin.persistent, self._serializer)
 
     def _new_session(self, origin: CookieOrigin) -> Session:
-        return self._session_class(None, origin, self.policy.persistent, self._serializer)
+        return self._session_class(None, origin, origin.persistent, self._serializer)
 
-    def _reject(self, reason: InvalidReason, chunk_cookies: int) -> Session:
+    def _reject(self, reason: InvalidReason, chunks_present: int) -> Session:
         # Once per request, at a low level, and never with the cookie's content.
-        logger.debug("session cookie %r refused: %s", self.policy.cookie_name, reason.value)
+        logger.debug("session cookie %r refused: %s", self._name, reason.value)
         origin = CookieOrigin(
-            rejected=reason,
-            chunk_cookies=chunk_cookies,
-            cookie_present=True,
             persistent=self.policy.persistent,
+            rejected=reason,
+            chunk_cookies=chunks_present,
+            cookie_present=True,
         )
         return self._new_session(origin)
 
@@ -265,101 +173,43 @@ class SessionCodec:
 
         Nothing when nothing changed and no renewal or re-keying is due; a deletion with
         the same attributes when the session was emptied; :class:`SessionTooLarge` when
-        it does not fit (and chunking is off or not enough).
+        it does not fit (and chunking is off or not enough). ``docs/policy.md`` has the
+        table of which applies when, and ``_commit.decide`` the code.
         """
-        # The codec reads the session's slots directly: this runs on every response, and
-        # the two classes are one unit of this package (the properties are for users).
-        origin = session._origin
-        if not session._accessed:
-            if origin.rejected is not None and self.policy.clear_invalid:
-                return Commit(self._delete_all(origin), True)
-            return _NOTHING
-        data = session.data()
-        if not data:
-            if origin.cookie_present and (origin.rejected is None or self.policy.clear_invalid):
-                return Commit(self._delete_all(origin), True)
-            return _VARY_ONLY
-        payload = self._serializer.dumps(data)
+        content = session.serialized() if session.accessed else None
         now = int(self._clock())
-        persistent = session._persistent
-        cleared = session._cleared
-        if (
-            origin.plaintext is None
-            or cleared
-            or session._forced
-            or payload != origin.plaintext
-            or persistent != origin.persistent
-        ):
-            fresh = origin.plaintext is None or cleared
-            created_at = now if fresh else origin.created_at
-        elif origin.needs_rekey or self._deadlines.renewal_due(origin.issued_at, now):
-            created_at = origin.created_at
-        else:
-            return _VARY_ONLY
-        if created_at > now:
-            # Sealed by a server whose clock runs ahead, within the allowed skew: the session
-            # cannot have begun after it is issued, so its absolute lifetime counts from now.
-            created_at = now
-        set_cookie = self._write(payload, created_at, now, persistent, origin)
-        return _make_tuple(Commit, (set_cookie, True))
+        action = decide(session, content, self._lifetime, now, self.policy.clear_invalid)
+        origin = session.origin
+        persistent = session.persistent
+        set_cookie: tuple[str, ...] = ()
+        if action is Action.DELETE:
+            set_cookie = self._budget.delete_cookies(origin.chunk_cookies)
+        elif content is not None and (action is Action.RESEAL or action is Action.START):
+            created_at = (
+                now if action is Action.START else self._lifetime.created_at(origin.created_at, now)
+            )
+            set_cookie = self._write(content, created_at, now, persistent, origin.chunk_cookies)
+        return Commit(
+            set_cookie=set_cookie,
+            vary_cookie=action is not Action.NOTHING,
+            action=action,
+            content=content,
+            persistent=persistent,
+            forced=session.forced,
+        )
 
     def max_age(self, created_at: int, now: int) -> int:
         """Seconds from ``now`` until a session created at ``created_at`` and issued now
         expires on the server: the cookie's Max-Age."""
-        return self._deadlines.max_age(created_at, now)
+        return self._lifetime.max_age(created_at, now)
 
     def _write(
-        self, payload: bytes, created_at: int, now: int, persistent: bool, origin: CookieOrigin
+        self, content: bytes, created_at: int, now: int, persistent: bool, chunks_present: int
     ) -> tuple[str, ...]:
-        policy = self.policy
-        name = self._name
-        # The arguments are valid by construction: commit orders the timestamps.
-        value = self._sealer._seal_checked(
-            payload, self._aad_name, created_at, now, FLAG_PERSISTENT if persistent else 0
-        )
-        max_age = self._deadlines.max_age(created_at, now) if persistent else None
-        header = self._writer.set(name, value, max_age, now)
-        limit = policy.max_cookie_size
-        if len(header) <= limit:
-            if not origin.chunk_cookies:
-                return (header,)
-            headers = [header]
-        elif policy.max_chunks == 1:
-            raise SessionTooLarge(len(header), limit)
-        else:
-            headers = self._chunk(value, max_age, now)
-        written_chunks = len(headers) - 1
-        headers.extend(
-            self._writer.delete(self._chunk_names[index])
-            for index in range(written_chunks, origin.chunk_cookies)
-        )
-        return tuple(headers)
-
-    def _chunk(self, value: str, max_age: int | None, now: int) -> list[str]:
-        policy = self.policy
-        writer = self._writer
-        room = policy.max_cookie_size - writer.overhead(
-            self._chunk_names[-1], max_age=max_age, now=now
-        )
-        count = -(-len(value) // room)
-        if count > policy.max_chunks:
-            size = len(value) + count * writer.overhead(
-                policy.cookie_name, max_age=max_age, now=now
-            )
-            raise SessionTooLarge(
-                size, policy.max_cookie_size * policy.max_chunks, chunks=policy.max_chunks
-            )
-        headers = [
-            writer.set(policy.cookie_name, f"{_CHUNK_MARKER}{count}", max_age=max_age, now=now)
-        ]
-        for index in range(count):
-            part = value[index * room : (index + 1) * room]
-            headers.append(writer.set(self._chunk_names[index], part, max_age=max_age, now=now))
-        return headers
-
-    def _delete_all(self, origin: CookieOrigin) -> tuple[str, ...]:
-        names = (self.policy.cookie_name, *self._chunk_names[: origin.chunk_cookies])
-        return tuple(self._writer.delete(name) for name in names)
+        flags = FLAG_PERSISTENT if persistent else 0
+        value = self._sealer.seal(content, self._name, created_at, now, flags)
+        max_age = self._lifetime.max_age(created_at, now) if persistent else None
+        return self._budget.set_cookies(value, max_age, now, chunks_present)
 
     # -- direct sealing, for tools and test vectors ------------------------------------------
 
@@ -369,8 +219,8 @@ class SessionCodec:
         """A cookie value holding ``data``, issued now (for tools, tests and vectors)."""
         now = int(self._clock())
         return self._sealer.seal(
-            self.policy.serializer.dumps(data),
-            cookie_name=self.policy.cookie_name,
+            self._serializer.dumps(data),
+            cookie_name=self._name,
             created_at=now if created_at is None else created_at,
             issued_at=now,
             flags=FLAG_PERSISTENT if persistent else 0,

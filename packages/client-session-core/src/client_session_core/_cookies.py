@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ._policy import SessionPolicy
 
-__all__ = ["CookieWriter", "parse_cookie_header", "vary_covers_cookie"]
+__all__ = ["CookieWriter", "parse_cookie_header", "vary_covers_cookie", "vary_with_cookie"]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -59,6 +59,28 @@ def vary_covers_cookie(values: Iterable[str]) -> bool:
             if name == "cookie" or name == "*":
                 return True
     return False
+
+
+def vary_with_cookie(values: Sequence[str]) -> str | None:
+    """The one ``Vary`` value a response must carry to vary on the Cookie header, given
+    the ``Vary`` values it already has; None when those already cover it.
+
+    ::
+
+        vary_with_cookie([])  # "Cookie": the usual case
+        vary_with_cookie(["Accept-Encoding"])  # "Accept-Encoding, Cookie"
+        vary_with_cookie(["accept, cookie"])  # None: leave the response's Vary as it is
+
+    An adapter replaces the response's ``Vary`` headers with the value returned: one header
+    listing every field name (RFC 9110 section 12.5.5 allows a list header to be split, but
+    caches and tests read the first), never a second ``Vary: Cookie`` beside the first.
+    """
+    if not values:
+        return "Cookie"
+    if vary_covers_cookie(values):
+        return None
+    names = ", ".join(value.strip(_WSP) for value in values if value.strip(_WSP))
+    return f"{names}, Cookie" if names else "Cookie"
 
 
 _last_http_date: tuple[int, str] = (0, _EPOCH)

@@ -36,12 +36,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from mypy_extensions import mypyc_attr
 
+from ._compile_hints import mypyc_attr
 from ._errors import InvalidReason, InvalidSession
 from ._keys import Key, KeyRing
 
-__all__ = ["Envelope", "EnvelopeFields", "Sealer", "split_envelope"]
+__all__ = ["Envelope", "Sealer"]
 
 VERSION = 1
 FLAG_PERSISTENT = 0x01
@@ -123,11 +123,7 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
 
 
 class Envelope(NamedTuple):
-    """The authenticated header of a sealed value, readable before decryption.
-
-    A named tuple: one is built on every request, and a tuple is the cheapest object
-    Python builds.
-    """
+    """The authenticated header of a sealed value, readable before decryption."""
 
     flags: int
     kid: bytes
@@ -136,25 +132,18 @@ class Envelope(NamedTuple):
     salt: bytes
     nonce: bytes
     raw: bytes
+    """The whole decoded value: header, ciphertext and tag."""
 
     @classmethod
     def parse(cls, value: str) -> Envelope:
         """Decode and split ``value``; :class:`InvalidSession` if it is not a v1 envelope."""
-        return cls._make(split_envelope(value))
-
-
-EnvelopeFields = tuple[int, bytes, int, int, bytes, bytes, bytes]
-
-
-def split_envelope(value: str) -> EnvelopeFields:
-    """:meth:`Envelope.parse` as a plain tuple, for the codec's hot path."""
-    raw = b64decode_strict(value)
-    if len(raw) < OVERHEAD:
-        raise InvalidSession(InvalidReason.MALFORMED)
-    version, flags, kid, created_at, issued_at, salt, nonce = _HEADER.unpack_from(raw)
-    if version != VERSION or flags & ~_KNOWN_FLAGS:
-        raise InvalidSession(InvalidReason.UNKNOWN_VERSION)
-    return flags, kid, created_at, issued_at, salt, nonce, raw
+        raw = b64decode_strict(value)
+        if len(raw) < OVERHEAD:
+            raise InvalidSession(InvalidReason.MALFORMED)
+        version, flags, kid, created_at, issued_at, salt, nonce = _HEADER.unpack_from(raw)
+        if version != VERSION or flags & ~_KNOWN_FLAGS:
+            raise InvalidSession(InvalidReason.UNKNOWN_VERSION)
+        return cls(flags, kid, created_at, issued_at, salt, nonce, raw)
 
 
 # Subclassable from Python code when compiled by mypyc too (hatch_build.py).
@@ -207,61 +196,39 @@ class Sealer:
     ) -> str:
         """Seal ``plaintext`` under the primary key into a cookie value.
 
-        ``salt`` and ``nonce`` are for test vectors only: leave them unset.
+        ``salt`` and ``nonce`` are for test vectors only: leave them unset, and a fresh
+        nonce is drawn for every message under the current subkey.
         """
         if not 0 <= created_at <= issued_at <= _UINT32_MAX:
             raise ValueError("timestamps must satisfy 0 <= created_at <= issued_at < 2**32")
         if flags & ~_KNOWN_FLAGS:
             raise ValueError(f"unknown envelope flags {flags:#x}")
-        subkey = None if salt is None else _derive_subkey(self._keys.primary, salt)
-        return self._seal_checked(
-            plaintext, cookie_name.encode(), created_at, issued_at, flags, salt, subkey, nonce
-        )
-
-    def _seal_checked(
-        self,
-        plaintext: bytes,
-        aad_name: bytes,
-        created_at: int,
-        issued_at: int,
-        flags: int,
-        salt: bytes | None = None,
-        subkey: AESGCM | None = None,
-        nonce: bytes | None = None,
-    ) -> str:
-        """:meth:`seal` for a caller that has checked its arguments (the codec, on every
-        response): ``aad_name`` is the cookie name in UTF-8, the timestamps are ordered
-        (``struct`` still refuses any out of range), the flags known."""
-        if subkey is None:
-            if (
-                self._sealing is not None
-                and self._sealing_uses < SUBKEY_USES
-                and self._sealing_generation == _fork_generation
-            ):
-                # The use count is read and bumped without the lock: a race can only let a
-                # few more messages than SUBKEY_USES through, nothing beside GCM's 2**32.
-                self._sealing_uses += 1
-                salt, subkey = self._sealing
-            else:
-                salt, subkey = self._next_sealing_subkey()
+        if salt is not None:
+            subkey = _derive_subkey(self._keys.primary, salt)
+        elif (
+            self._sealing is not None
+            and self._sealing_uses < SUBKEY_USES
+            and self._sealing_generation == _fork_generation
+        ):
+            # The use count is read and bumped without the lock: a race can only let a few
+            # more messages than SUBKEY_USES through, nothing beside GCM's 2**32.
+            self._sealing_uses += 1
+            salt, subkey = self._sealing
+        else:
+            salt, subkey = self._next_sealing_subkey()
         if nonce is None:
             nonce = os.urandom(NONCE_SIZE)
         header = _HEADER.pack(VERSION, flags, self._kid, created_at, issued_at, salt, nonce)
-        return b64encode(header + subkey.encrypt(nonce, plaintext, header + aad_name))
+        aad = header + cookie_name.encode()
+        return b64encode(header + subkey.encrypt(nonce, plaintext, aad))
 
     def open(self, envelope: Envelope, cookie_name: str) -> tuple[bytes, Key]:
         """The plaintext of ``envelope`` and the key that opened it.
 
         :class:`InvalidSession` with ``UNKNOWN_KEY`` or ``FORGED``; nothing else.
         """
-        _, kid, _, _, salt, nonce, raw = envelope
-        return self._open_parts(kid, salt, nonce, raw, cookie_name.encode())
-
-    def _open_parts(
-        self, kid: bytes, salt: bytes, nonce: bytes, raw: bytes, aad_name: bytes
-    ) -> tuple[bytes, Key]:
-        """:meth:`open` from the envelope's parts, ``aad_name`` the cookie name in UTF-8
-        (for the codec, which has them apart on every request)."""
+        salt = envelope.salt
+        kid = envelope.kid
         cached = self._opening.get(salt)
         if cached is not None and cached[1].kid == kid:
             subkey, key = cached
@@ -270,12 +237,14 @@ class Sealer:
             if found is None:
                 raise InvalidSession(InvalidReason.UNKNOWN_KEY)
             key, subkey, cached = found, _derive_subkey(found, salt), None
+        raw = envelope.raw
+        aad = raw[:HEADER_SIZE] + cookie_name.encode()
         try:
-            plaintext = subkey.decrypt(nonce, raw[HEADER_SIZE:], raw[:HEADER_SIZE] + aad_name)
+            plaintext = subkey.decrypt(envelope.nonce, raw[HEADER_SIZE:], aad)
         except InvalidTag:
             raise InvalidSession(InvalidReason.FORGED) from None
         if cached is None:
-            # Only subkeys proven by a valid tag enter the cache.
+            # Only subkeys proven by a valid tag enter the cache, so a forger cannot fill it.
             if len(self._opening) >= _SUBKEY_CACHE_SIZE:
                 self._opening.clear()
             self._opening[salt] = (subkey, key)

@@ -270,6 +270,23 @@ class KeyRing:
         except ConfigurationError as exc:
             raise ConfigurationError(f"{source}: {exc}") from None
 
+    @classmethod
+    def of(cls, keys: KeyRing | Key | str | bytes | Iterable[Key | str | bytes] | None) -> KeyRing:
+        """The key ring an option names: a :class:`KeyRing` as it is, one key (a
+        :class:`Key`, or a secret as ``str`` or ``bytes``), several keys newest first, or
+        None for the ``CLIENT_SESSION_KEYS`` environment variable (:meth:`from_env`).
+
+        Adapters take their ``keys`` option through this, so that one secret is one key
+        and never a string of one-character keys.
+        """
+        if keys is None:
+            return cls.from_env()
+        if isinstance(keys, KeyRing):
+            return keys
+        if isinstance(keys, (Key, str, bytes)):
+            return cls([keys])
+        return cls(keys)
+
     @property
     def primary(self) -> Key:
         """The key that seals new cookies."""

@@ -9,6 +9,7 @@ from typing import Literal
 from ._errors import ConfigurationError
 from ._keys import KeyRing
 from ._serializer import JSON, Serializer
+from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
 
 __all__ = ["SameSite", "SessionPolicy"]
 
@@ -17,10 +18,6 @@ SameSite = Literal["lax", "strict", "none"]
 MINUTE = 60
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
-# RFC 6265 section 6.1: user agents should store cookies of at least 4096 bytes, counted
-# over name, value and attributes; larger ones are dropped without a word.
-BROWSER_COOKIE_LIMIT = 4096
-MAX_CHUNKS = 9
 # RFC 6265 section 4.1.1: a cookie-name is an RFC 2616 token.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Path and Domain values: printable ASCII other than ";" (RFC 6265 section 4.1.1, av-octet).
@@ -46,7 +43,9 @@ class SessionPolicy:
       alive for ever by use.
     - ``renew_after=0.25``: a session in use is re-issued (sliding expiry) once a quarter
       of the idle window has passed - about once every 7.5 minutes by default, rather
-      than a ``Set-Cookie`` on every response.
+      than a ``Set-Cookie`` on every response. ``0`` re-issues it on every request that
+      uses it; ``None`` never re-issues an unchanged session (its idle timeout then runs
+      from its last change).
     - ``persistent=True``: the cookie carries ``Max-Age`` and ``Expires`` equal to the
       server-side deadline, so the browser forgets it when the server would refuse it.
       ``False`` gives a browser-session cookie (the seed's ``maxAge: 0``); the server
@@ -61,7 +60,7 @@ class SessionPolicy:
     cookie_name: str = "session"
     idle_timeout: int | None = 30 * MINUTE
     absolute_lifetime: int | None = 12 * HOUR
-    renew_after: float = 0.25
+    renew_after: float | None = 0.25
     not_before: int | None = None
     clock_skew: int = 60
     persistent: bool = True
@@ -135,18 +134,32 @@ class SessionPolicy:
                 f"({self.absolute_lifetime} s), so it could never apply: shorten it, or set "
                 "idle_timeout=None"
             )
-        if (
-            isinstance(self.renew_after, bool)
-            or not isinstance(self.renew_after, (int, float))
-            or not 0.0 <= self.renew_after <= 1.0
-        ):
-            raise ConfigurationError(
-                f"renew_after is a fraction of idle_timeout between 0 (renew on every request) "
-                f"and 1 (renew only when about to expire), not {self.renew_after!r}"
-            )
+        self._check_renew_after()
         if not _is_int(self.clock_skew) or not 0 <= self.clock_skew <= 600:
             raise ConfigurationError(
                 f"clock_skew must be between 0 and 600 seconds, not {self.clock_skew!r}"
+            )
+
+    def _check_renew_after(self) -> None:
+        renew_after = self.renew_after
+        if renew_after is None:
+            return
+        if renew_after == 1 and not isinstance(renew_after, bool):
+            # The idle check refuses a cookie at now - issued_at >= idle_timeout, so a
+            # renewal due at that moment never comes: say "never" as None.
+            raise ConfigurationError(
+                "renew_after=1 would re-issue a session only once it has expired, that is "
+                "never: write renew_after=None to never re-issue an unchanged session"
+            )
+        if (
+            isinstance(renew_after, bool)
+            or not isinstance(renew_after, (int, float))
+            or not 0.0 <= renew_after < 1.0
+        ):
+            raise ConfigurationError(
+                f"renew_after is a fraction of idle_timeout from 0 (renew on every request) "
+                f"up to, not including, 1, or None (never renew an unchanged session), not "
+                f"{renew_after!r}"
             )
 
     def _check_attributes(self) -> None:

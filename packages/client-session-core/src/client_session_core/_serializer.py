@@ -7,8 +7,7 @@ from collections.abc import Callable, Mapping
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
-from mypy_extensions import mypyc_attr
-
+from ._compile_hints import mypyc_attr
 from ._errors import UnserializableValue
 
 __all__ = ["JSON", "JSONSerializer", "Serializer"]

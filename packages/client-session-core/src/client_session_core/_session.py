@@ -8,21 +8,20 @@ from typing import Any, NamedTuple
 from ._errors import InvalidReason
 from ._serializer import JSON, Serializer
 
-__all__ = ["Session"]
+__all__ = ["CookieOrigin", "Session"]
 
 
 class CookieOrigin(NamedTuple):
-    """What the request's cookies held, as the codec found them.
-
-    A named tuple: one is built on every request, and a tuple is the cheapest object
-    Python builds.
-    """
+    """What the request's cookies held, as the codec found them (one per request)."""
 
     plaintext: bytes | None = None
     """The serialized session that was opened, or None for a new session."""
     created_at: int = 0
+    """When the opened session was first sealed (or last cleared); 0 for a new one."""
     issued_at: int = 0
+    """When the opened cookie was sealed; 0 for a new session."""
     persistent: bool = True
+    """Whether the opened cookie was persistent; for a new session, the policy's default."""
     needs_rekey: bool = False
     """Opened with a key that is not the primary: reseal on the next response."""
     rejected: InvalidReason | None = None
@@ -94,13 +93,13 @@ class Session(dict[str, Any]):
     @property
     def modified(self) -> bool:
         """True when the session must be saved: its content changed, or it was forced."""
-        if self._forced or self._cleared:
-            return True
-        if not self._accessed:
+        if not self._accessed:  # clear() and a forced save record an access too
             return False
-        if self._origin.plaintext is None:
-            return bool(self)
-        return True if self._persistent != self._origin.persistent else self._content_changed()
+        try:
+            content = self.serialized()
+        except (TypeError, ValueError):
+            return True  # the commit will raise, naming the value it cannot write
+        return self.changed(content)
 
     @modified.setter
     def modified(self, value: bool) -> None:
@@ -109,12 +108,6 @@ class Session(dict[str, Any]):
         self._forced = bool(value)
         if self._forced:
             self._accessed = True
-
-    def _content_changed(self) -> bool:
-        try:
-            return self._serializer.dumps(self.data()) != self._origin.plaintext
-        except (TypeError, ValueError):
-            return True
 
     @property
     def persistent(self) -> bool:
@@ -218,11 +211,11 @@ class Session(dict[str, Any]):
         self._cleared = True
         dict.clear(self)
 
-    # -- for the codec --------------------------------------------------------------------
+    # -- what the codec decides from -------------------------------------------------------
 
     @property
     def origin(self) -> CookieOrigin:
-        """What the request's cookies held (for the codec and adapters' diagnostics)."""
+        """What the request's cookies held (for the codec, and for diagnostics)."""
         return self._origin
 
     @property
@@ -239,3 +232,25 @@ class Session(dict[str, Any]):
         """The content as a plain dict, without marking the session accessed."""
         # dict.copy(self) would go through keys() and __getitem__, overridden here.
         return dict(dict.items(self))
+
+    def serialized(self) -> bytes:
+        """The content as its serializer writes it, ``b""`` when empty, without marking
+        the session accessed. :class:`UnserializableValue` names a value it cannot write."""
+        data = self.data()
+        return self._serializer.dumps(data) if data else b""
+
+    def changed(self, content: bytes) -> bool:
+        """Whether this session, whose content serializes to ``content``, differs from
+        what its cookie held: the one rule for "did the session change?".
+
+        It did when a save was forced, when it was cleared, when a new session holds
+        anything, and when an opened session's content or persistence differs from the
+        cookie's. Nested changes count (``session["cart"].append(item)``): the content is
+        compared as bytes, not tracked by assignment.
+        """
+        if self._forced or self._cleared:
+            return True
+        origin = self._origin
+        if origin.plaintext is None:
+            return content != b""
+        return content != origin.plaintext or self._persistent != origin.persistent

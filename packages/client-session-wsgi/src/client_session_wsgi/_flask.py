@@ -9,7 +9,6 @@ two calls with the core's codec; Flask's cookie settings become the codec's poli
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import os
 import time
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
 
 from client_session_core import (
+    BROWSER_COOKIE_LIMIT,
     DEFAULT_KEYS_ENV,
     Clock,
     ConfigurationError,
@@ -31,6 +31,7 @@ from client_session_core import (
     SessionCodec,
     SessionPolicy,
     UnserializableValue,
+    vary_with_cookie,
 )
 
 if TYPE_CHECKING:
@@ -41,9 +42,6 @@ __all__ = [
     "EncryptedCookieSessionInterface",
     "TaggedJSONSessionSerializer",
 ]
-
-# RFC 6265 section 6.1: browsers keep cookies of at least 4096 bytes, and no more is promised.
-BROWSER_COOKIE_LIMIT = 4096
 
 
 # SessionMixin declares `new` a plain class attribute; here it is the core's read-only property.
@@ -150,38 +148,20 @@ class TaggedJSONSessionSerializer:
         return self._json.loads(payload)
 
 
-KeySource = KeyRing | tuple[str | bytes, ...]
-
-
-class _FlaskSessionSettings(NamedTuple):
-    """The Flask settings a policy is built from; a change rebuilds the app's codec.
-
-    A named tuple: they are read and compared on every request, and a tuple compares in C
-    and is built without a frozen dataclass's ``object.__setattr__`` call per field.
-    """
-
-    keys: KeySource
-    keys_origin: str
-    cookie_name: str
-    domain: str | None
-    path: str
-    http_only: bool
-    secure: bool
-    same_site: object
-    partitioned: bool
-    lifetime: int
-    max_cookie_size: int
-
-    def __repr__(self) -> str:
-        # Never the keys: a repr may end up in a log or a traceback.
-        shown = [f"{name}={value!r}" for name, value in self._asdict().items() if name != "keys"]
-        return f"_FlaskSessionSettings(keys=<hidden>, {', '.join(shown)})"
-
-
 # Where an app keeps its codec: Flask's place for extension state, one dict lookup away.
 _EXTENSION = "client_session_wsgi"
-# Every app.config value the settings are read from, through Flask's get_cookie_* hooks,
-# app.secret_key, app.permanent_session_lifetime and _find_keys.
+# The settings an app's codec is built from: the answers of the get_cookie_* hooks that a
+# subclass overrides, and every app.config value that Flask's own hooks, app.secret_key,
+# app.permanent_session_lifetime and the keys read.
+_COOKIE_HOOKS = (
+    "get_cookie_name",
+    "get_cookie_domain",
+    "get_cookie_path",
+    "get_cookie_httponly",
+    "get_cookie_secure",
+    "get_cookie_samesite",
+    "get_cookie_partitioned",
+)
 _SETTING_SOURCES = (
     "CLIENT_SESSION_KEYS",
     "SECRET_KEY",
@@ -197,34 +177,23 @@ _SETTING_SOURCES = (
     "PERMANENT_SESSION_LIFETIME",
     "MAX_COOKIE_SIZE",
 )
-_COOKIE_HOOKS = (
-    "get_cookie_name",
-    "get_cookie_domain",
-    "get_cookie_path",
-    "get_cookie_httponly",
-    "get_cookie_secure",
-    "get_cookie_samesite",
-    "get_cookie_partitioned",
-)
 
 
-class _SettingSources(tuple[object, ...]):
-    """The config values a codec was built from; its repr hides them (they hold the keys)."""
+class _SettingValues(tuple[object, ...]):
+    """The setting values an app's codec was built from; its repr hides them (keys)."""
 
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return "_SettingSources(<hidden>)"
+        return "_SettingValues(<hidden>)"
 
 
 class _AppCodec(NamedTuple):
-    """An app's codec, and what it was built from (kept in ``app.extensions``)."""
+    """An app's codec, and the setting values it was built from (in ``app.extensions``)."""
 
     interface: EncryptedCookieSessionInterface
-    sources: _SettingSources | None
-    """None when the config values alone do not decide the settings."""
-    settings: _FlaskSessionSettings
-    codec: SessionCodec
+    values: _SettingValues
+    codec: SessionCodec | None
 
 
 class EncryptedCookieSessionInterface(SessionInterface):
@@ -266,12 +235,12 @@ class EncryptedCookieSessionInterface(SessionInterface):
             if type(policy.serializer) is JSONSerializer:
                 policy = dataclasses.replace(policy, serializer=self._session_serializer())
             self._fixed_codec = SessionCodec(policy, clock=clock, session_class=self.session_class)
-        # Whether the settings come from app.config through Flask's own hooks alone, so
-        # that the config values they are read from tell when they change.
-        self._hooks_read_config = all(
-            getattr(type(self), hook, None) is getattr(SessionInterface, hook, None)
+        # The get_cookie_* hooks a subclass answers itself: their answers are settings too.
+        self._own_hooks = [
+            hook
             for hook in _COOKIE_HOOKS
-        )
+            if getattr(type(self), hook, None) is not getattr(SessionInterface, hook, None)
+        ]
 
     def _session_serializer(self) -> Serializer:
         return TaggedJSONSessionSerializer(self.serializer)
@@ -281,108 +250,83 @@ class EncryptedCookieSessionInterface(SessionInterface):
     def get_codec(self, app: Flask) -> SessionCodec | None:
         """The codec for ``app``, or None when no key is configured (Flask's null session).
 
-        Built from the app's config on first use and again whenever a setting it depends
-        on changes. Raises :class:`~client_session_core.ConfigurationError` for a weak key
-        or an invalid setting.
+        Built from the app's config on first use, and again when one of the config values
+        it is built from changes (or after :meth:`rebuild_codec`). Raises
+        :class:`~client_session_core.ConfigurationError` for a weak key or an invalid
+        setting.
         """
         if self._fixed_codec is not None:
             return self._fixed_codec
-        cached: _AppCodec | None = app.extensions.get(_EXTENSION)
-        if (
-            cached is not None
-            and cached.interface is self
-            and cached.sources is not None
-            # Every request: the config values, read in C, against those the codec was built
-            # from, rather than every setting through its hook.
-            and cached.sources == tuple(map(app.config.get, _SETTING_SOURCES))
-        ):
-            return cached.codec
-        sources = self._setting_sources(app)
-        settings = self._settings(app)
-        if settings is None:
-            return None
-        if cached is not None and cached.interface is self and cached.settings == settings:
-            codec = cached.codec
-        else:
-            codec = SessionCodec(
-                self._policy_from(settings), clock=self._clock, session_class=self.session_class
-            )
-        app.extensions[_EXTENSION] = _AppCodec(self, sources, settings, codec)
+        kept: _AppCodec | None = app.extensions.get(_EXTENSION)
+        values = self._setting_values(app)
+        if kept is not None and kept.interface is self and kept.values == values:
+            return kept.codec
+        codec = self._build_codec(app)
+        # Lists copied, so that a change made in place (SECRET_KEY_FALLBACKS.append) shows.
+        kept_values = (list(value) if isinstance(value, list) else value for value in values)
+        app.extensions[_EXTENSION] = _AppCodec(self, _SettingValues(kept_values), codec)
         return codec
 
-    def _setting_sources(self, app: Flask) -> _SettingSources | None:
-        """The config values the settings are read from, when they alone decide them."""
-        if (
-            not self._hooks_read_config
-            or not _config_attribute_as_in_flask(type(app), "secret_key")
-            or not _config_attribute_as_in_flask(type(app), "permanent_session_lifetime")
-        ):
-            return None  # an override decides: read the settings on every request
+    def _setting_values(self, app: Flask) -> tuple[object, ...]:
         values = tuple(map(app.config.get, _SETTING_SOURCES))
+        if self._own_hooks:
+            values += tuple(getattr(self, hook)(app) for hook in self._own_hooks)
         if not values[0] and not values[1]:
-            return None  # keys from the environment, read on every request as before
-        # Lists copied, so that a change made in place (SECRET_KEY_FALLBACKS.append) shows.
-        return _SettingSources(
-            list(value) if isinstance(value, list) else value for value in values
-        )
+            values += (os.environ.get(DEFAULT_KEYS_ENV),)  # where the keys come from then
+        return values
 
-    def _settings(self, app: Flask) -> _FlaskSessionSettings | None:
-        """The app's session settings, through the ``get_cookie_*`` hooks of Flask's
+    def rebuild_codec(self, app: Flask) -> SessionCodec | None:
+        """Build ``app``'s codec again, now: for a subclass whose ``get_cookie_*`` hooks,
+        ``secret_key`` or ``permanent_session_lifetime`` answer from elsewhere than the
+        app's config, when what they answer changes. A changed config value needs no call."""
+        app.extensions.pop(_EXTENSION, None)
+        return self.get_codec(app)
+
+    def _build_codec(self, app: Flask) -> SessionCodec | None:
+        policy = self._policy_from(app)
+        if policy is None:
+            return None
+        return SessionCodec(policy, clock=self._clock, session_class=self.session_class)
+
+    def _policy_from(self, app: Flask) -> SessionPolicy | None:
+        """The app's policy, from the ``get_cookie_*`` hooks of Flask's
         :class:`~flask.sessions.SessionInterface`; None when no key is configured."""
         found = _find_keys(app)
         if found is None:
             return None
         keys, origin = found
+        try:
+            ring = KeyRing.of(keys)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{exc} ({origin})") from None
         # Flask 3.1 added SESSION_COOKIE_PARTITIONED and its hook; read the setting before.
         partitioned = getattr(self, "get_cookie_partitioned", None)
-        lifetime = app.permanent_session_lifetime.total_seconds()
+        same_site = self.get_cookie_samesite(app)
+        # Flask's MAX_COOKIE_SIZE only tunes a warning (0 turns it off); browsers drop a
+        # larger cookie whatever it says.
         max_cookie_size = app.config.get("MAX_COOKIE_SIZE") or BROWSER_COOKIE_LIMIT
-        return _FlaskSessionSettings(
-            keys=keys,
-            keys_origin=origin,
+        return SessionPolicy(
+            keys=ring,
             cookie_name=self.get_cookie_name(app),
-            domain=_cookie_domain(self.get_cookie_domain(app)),
+            # Flask checks the time since the cookie was last written against
+            # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
+            idle_timeout=int(app.permanent_session_lifetime.total_seconds()),
+            absolute_lifetime=None,
+            # Never re-issued on the core's schedule: Flask's rule, in save_session, decides.
+            renew_after=None,
+            persistent=False,  # Flask's sessions start non-permanent
             path=self.get_cookie_path(app) or "/",
-            http_only=bool(self.get_cookie_httponly(app)),
+            domain=_cookie_domain(self.get_cookie_domain(app)),
             secure=bool(self.get_cookie_secure(app)),
-            same_site=self.get_cookie_samesite(app),
+            http_only=bool(self.get_cookie_httponly(app)),
+            # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
+            same_site=same_site.lower() if isinstance(same_site, str) else same_site,  # type: ignore[arg-type]
             partitioned=bool(
                 partitioned(app)
                 if partitioned is not None
                 else app.config.get("SESSION_COOKIE_PARTITIONED", False)
             ),
-            lifetime=int(lifetime),
-            # Flask's MAX_COOKIE_SIZE only tunes a warning (0 turns it off); browsers drop
-            # a larger cookie whatever it says.
             max_cookie_size=min(int(max_cookie_size), BROWSER_COOKIE_LIMIT),
-        )
-
-    def _policy_from(self, settings: _FlaskSessionSettings) -> SessionPolicy:
-        keys = settings.keys
-        if not isinstance(keys, KeyRing):
-            try:
-                keys = KeyRing(keys)
-            except ConfigurationError as exc:
-                raise ConfigurationError(f"{exc} ({settings.keys_origin})") from None
-        same_site = settings.same_site
-        return SessionPolicy(
-            keys=keys,
-            cookie_name=settings.cookie_name,
-            # Flask checks the time since the cookie was last written against
-            # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
-            idle_timeout=settings.lifetime,
-            absolute_lifetime=None,
-            # Never re-issue on the core's schedule: Flask's rule, in save_session, decides.
-            renew_after=1.0,
-            persistent=False,  # Flask's sessions start non-permanent
-            path=settings.path,
-            domain=settings.domain,
-            secure=settings.secure,
-            http_only=settings.http_only,
-            # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
-            same_site=same_site.lower() if isinstance(same_site, str) else same_site,  # type: ignore[arg-type]
-            partitioned=settings.partitioned,
-            max_cookie_size=settings.max_cookie_size,
             # Flask leaves a cookie it cannot open alone, so that one server still on an
             # old SECRET_KEY during a rotation does not log everyone out.
             clear_invalid=False,
@@ -407,9 +351,9 @@ class EncryptedCookieSessionInterface(SessionInterface):
         # config again to save the same session would only cost time.
         if self._fixed_codec is not None:
             return self._fixed_codec
-        cached: _AppCodec | None = app.extensions.get(_EXTENSION)
-        if cached is not None and cached.interface is self:
-            return cached.codec
+        kept: _AppCodec | None = app.extensions.get(_EXTENSION)
+        if kept is not None and kept.interface is self:
+            return kept.codec
         return self.get_codec(app)
 
     def _refresh_due(self, app: Flask, session: SessionMixin) -> bool:
@@ -432,20 +376,17 @@ class EncryptedCookieSessionInterface(SessionInterface):
             return
         if self._fixed_codec is None and session.data() and self._refresh_due(app, session):
             session.mark_modified()
-        set_cookie, vary_cookie = codec.commit(session)
+        commit = codec.commit(session)
         headers = response.headers
-        for value in set_cookie:
+        for value in commit.set_cookie:
             headers.add("Set-Cookie", value)
-        if vary_cookie:
-            if headers.getlist("Vary"):
-                response.vary.add("Cookie")  # merged into the application's, once
-            else:  # as in most responses: without parsing and rewriting an empty Vary
-                headers.add("Vary", "Cookie")
+        if commit.vary_cookie:
+            vary = vary_with_cookie(headers.getlist("Vary"))
+            if vary is not None:
+                headers["Vary"] = vary
 
 
-def _config_attribute_as_in_flask(app_class: type[Flask], name: str) -> bool:
-    """Whether ``app_class`` reads attribute ``name`` from app.config, as Flask does."""
-    return inspect.getattr_static(app_class, name, None) is inspect.getattr_static(Flask, name)
+KeySource = KeyRing | tuple[str | bytes, ...]
 
 
 def _find_keys(app: Flask) -> tuple[KeySource, str] | None:

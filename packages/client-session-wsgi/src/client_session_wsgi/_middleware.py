@@ -25,7 +25,7 @@ from client_session_core import (
     SessionCodec,
     SessionError,
     SessionPolicy,
-    vary_covers_cookie,
+    vary_with_cookie,
 )
 
 if TYPE_CHECKING:
@@ -71,35 +71,20 @@ def get_session(source: WSGIEnvironment | _HasEnviron) -> Session:
     return session
 
 
-def add_vary_cookie(headers: Headers) -> None:
-    """Add ``Cookie`` to the ``Vary`` header of ``headers``, in place, at most once.
-
-    An existing ``Vary`` is extended rather than repeated (RFC 9110 section 12.5.5 lets a
-    list header be split, but caches and tests read the first one); ``Vary: *`` already
-    covers the Cookie header.
-    """
-    varies = [index for index, (name, _) in enumerate(headers) if name.lower() == "vary"]
-    if not varies:
-        headers.append(("Vary", "Cookie"))
-    elif not vary_covers_cookie(headers[index][1] for index in varies):
-        name, value = headers[varies[0]]
-        headers[varies[0]] = (name, f"{value}, Cookie" if value.strip() else "Cookie")
-
-
 def with_session_headers(headers: Headers, commit: Commit) -> Headers:
-    """A copy of ``headers`` with the commit's ``Set-Cookie`` values and ``Vary: Cookie``."""
-    if not commit.set_cookie and not commit.vary_cookie:
+    """A copy of ``headers`` with the commit's ``Set-Cookie`` values and ``Vary: Cookie``,
+    merged into the one ``Vary`` header of the response."""
+    if not commit.vary_cookie:  # also true whenever a cookie is set
         return headers
+    present = [value for name, value in headers if name.lower() == "vary"]
+    vary = vary_with_cookie(present)
     result = list(headers)
+    if vary is not None:
+        if present:
+            result = [(name, value) for name, value in result if name.lower() != "vary"]
+        result.append(("Vary", vary))
     result.extend(("Set-Cookie", value) for value in commit.set_cookie)
-    if commit.vary_cookie:
-        add_vary_cookie(result)
     return result
-
-
-# What a session looked like when its headers were sent: its serialized content (None if it
-# had not been used yet), whether it was persistent, forced and cleared.
-_Fingerprint = tuple[bytes | None, bool, bool, bool]
 
 
 class SessionStartResponse:
@@ -110,14 +95,14 @@ class SessionStartResponse:
     page, as PEP 3333 allows) carries the session's headers too.
     """
 
-    __slots__ = ("_codec", "_committed", "_late_change_reported", "_start_response", "session")
+    __slots__ = ("_codec", "_commit", "_late_change_reported", "_start_response", "session")
 
     def __init__(
         self, codec: SessionCodec, session: Session, start_response: StartResponse
     ) -> None:
         self._codec = codec
         self._start_response = start_response
-        self._committed: _Fingerprint | None = None
+        self._commit: Commit | None = None
         self._late_change_reported = False
         self.session = session
 
@@ -134,29 +119,13 @@ class SessionStartResponse:
             # raising here would hide that one. The session stays as the browser has it.
             logger.exception("session not saved on an error response")
             commit = Commit()
-        self._committed = self._fingerprint()
+            self._late_change_reported = True  # the loss is logged already, just above
+        self._commit = commit
         return self._start_response(status, with_session_headers(headers, commit), exc_info)
-
-    def _fingerprint(self) -> _Fingerprint:
-        session = self.session
-        content = None
-        if session.accessed:
-            try:
-                content = self._codec.policy.serializer.dumps(session.data())
-            except (TypeError, ValueError):
-                content = b""
-        return (content, session.persistent, session.forced, session.was_cleared)
 
     def changed_after_commit(self) -> bool:
         """True when the session changed after its headers were sent (that change is lost)."""
-        committed = self._committed
-        session = self.session
-        if committed is None or not session.accessed:
-            return False
-        if committed[0] is None:
-            # Unused when the headers went: any use since then that changed it is lost.
-            return session.modified
-        return self._fingerprint() != committed
+        return self._commit is not None and self._commit.missed_change(self.session)
 
     def report_late_change(self) -> None:
         """Log a warning, once, if the session changed after its headers were sent."""
