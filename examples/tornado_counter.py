@@ -9,7 +9,7 @@ import os
 
 import tornado.web
 
-from client_session_tornado import SessionMixin, client_session_settings, generate_key
+from client_session_tornado import SessionMixin, client_session_codec, generate_key
 
 if not os.environ.get("CLIENT_SESSION_KEYS"):
     os.environ["CLIENT_SESSION_KEYS"] = generate_key()
@@ -25,9 +25,7 @@ class CounterHandler(SessionMixin, tornado.web.RequestHandler):
 
 def make_app() -> tornado.web.Application:
     # Configured once, as cookie_secret is; no keys given: it reads CLIENT_SESSION_KEYS.
-    return tornado.web.Application(
-        [(r"/", CounterHandler)], client_session=client_session_settings()
-    )
+    return tornado.web.Application([(r"/", CounterHandler)], client_session=client_session_codec())
 
 
 async def main() -> None:

@@ -15,7 +15,7 @@ from client_session_tornado import (
     KeyRing,
     SessionCodec,
     SessionPolicy,
-    client_session_settings,
+    client_session_codec,
     session_codec,
 )
 
@@ -25,7 +25,7 @@ OLD_KEY = generate_key()
 
 def test_settings_builds_a_codec_with_the_options_and_the_clock() -> None:
     clock = ManualClock()
-    codec = client_session_settings(KEY, clock=clock, cookie_name="sid", idle_timeout=60)
+    codec = client_session_codec(KEY, clock=clock, cookie_name="sid", idle_timeout=60)
     assert isinstance(codec, SessionCodec)
     assert codec.policy.cookie_name == "sid"
     assert codec.policy.idle_timeout == 60
@@ -41,7 +41,7 @@ def test_settings_builds_a_codec_with_the_options_and_the_clock() -> None:
     ],
 )
 def test_several_keys_newest_first(keys: Any) -> None:
-    ring = client_session_settings(keys).policy.keys
+    ring = client_session_codec(keys).policy.keys
     assert [key.kid for key in ring] == [
         Key.from_secret(KEY).kid,
         Key.from_secret(OLD_KEY).kid,
@@ -50,36 +50,36 @@ def test_several_keys_newest_first(keys: Any) -> None:
 
 @pytest.mark.parametrize("secret", [KEY, Key.from_secret(KEY)], ids=["text", "key"])
 def test_one_secret_is_one_key_as_cookie_secret_is(secret: str | Key) -> None:
-    ring = client_session_settings(secret).policy.keys
+    ring = client_session_codec(secret).policy.keys
     assert len(ring) == 1
     assert ring.primary.kid == Key.from_secret(KEY).kid
 
 
 def test_no_keys_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLIENT_SESSION_KEYS", f"{KEY},{OLD_KEY}")
-    assert len(client_session_settings().policy.keys) == 2
+    assert len(client_session_codec().policy.keys) == 2
     monkeypatch.delenv("CLIENT_SESSION_KEYS")
     with pytest.raises(ConfigurationError, match="CLIENT_SESSION_KEYS"):
-        client_session_settings()
+        client_session_codec()
 
 
 def test_a_weak_key_is_refused_when_the_settings_are_built() -> None:
     with pytest.raises(ConfigurationError, match="keygen"):
-        client_session_settings("secret")
+        client_session_codec("secret")
 
 
 def test_an_unknown_option_is_a_configuration_error_listing_the_options() -> None:
     with pytest.raises(ConfigurationError, match=r"no option .idle_timout.; .*idle_timeout"):
-        client_session_settings(KEY, idle_timout=60)
+        client_session_codec(KEY, idle_timout=60)
 
 
 def test_a_bad_option_is_refused_when_the_settings_are_built() -> None:
     with pytest.raises(ConfigurationError, match="same_site='none' needs secure=True"):
-        client_session_settings(KEY, same_site="none")
+        client_session_codec(KEY, same_site="none")
 
 
 def test_a_codec_setting_is_used_as_it_is() -> None:
-    codec = client_session_settings(KEY)
+    codec = client_session_codec(KEY)
     assert session_codec(Application([], client_session=codec)) is codec
 
 

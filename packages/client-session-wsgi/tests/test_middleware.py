@@ -129,7 +129,7 @@ def test_read_only_request_sends_vary_but_no_cookie() -> None:
     ("app_vary", "expected"),
     [
         (["Accept-Encoding"], ["Accept-Encoding, Cookie"]),
-        (["Accept-Encoding", "Accept-Language"], ["Accept-Encoding, Cookie", "Accept-Language"]),
+        (["Accept-Encoding", "Accept-Language"], ["Accept-Encoding, Accept-Language, Cookie"]),
         (["cookie"], ["cookie"]),
         (["Accept-Encoding, Cookie"], ["Accept-Encoding, Cookie"]),
         (["*"], ["*"]),

@@ -4,7 +4,7 @@ Configure sessions once in the Application settings, as ``cookie_secret`` is, an
 :class:`SessionMixin` into the handlers that use ``self.session``::
 
     import tornado.web
-    from client_session_tornado import SessionMixin, client_session_settings
+    from client_session_tornado import SessionMixin, client_session_codec
 
 
     class CounterHandler(SessionMixin, tornado.web.RequestHandler):
@@ -15,7 +15,7 @@ Configure sessions once in the Application settings, as ``cookie_secret`` is, an
 
     app = tornado.web.Application(
         [(r"/", CounterHandler)],
-        client_session=client_session_settings(),  # keys from CLIENT_SESSION_KEYS
+        client_session=client_session_codec(),  # keys from CLIENT_SESSION_KEYS
     )
 
 Every line of crypto, expiry and cookie formatting is in ``client_session_core``; this
@@ -33,7 +33,7 @@ from client_session_core import (
 )
 
 from ._mixin import SessionMixin
-from ._settings import SETTING, client_session_settings, session_codec
+from ._settings import SETTING, client_session_codec, session_codec
 
 __version__ = "0.1.0"
 
@@ -46,7 +46,7 @@ __all__ = [
     "SessionMixin",
     "SessionPolicy",
     "SessionTooLarge",
-    "client_session_settings",
+    "client_session_codec",
     "generate_key",
     "session_codec",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from tornado.concurrent import Future
 from tornado.web import RequestHandler
 
-from client_session_core import Commit, Session, SessionCodec, SessionError, vary_covers_cookie
+from client_session_core import Commit, Session, SessionCodec, SessionError, vary_with_cookie
 
 from ._settings import session_codec
 
@@ -46,9 +46,9 @@ class SessionMixin(RequestHandler):
     _client_session: Session | None = None
     # The application's codec, looked up once a request (see _codec()).
     _client_session_codec: SessionCodec | None = None
-    # The serialized session the client holds once the headers are out, to tell a change
-    # made after the first flush() (which cannot be saved any more) from none.
-    _client_session_sent: bytes | None = None
+    # What the headers sent by the first flush() carried for the session, to tell a change
+    # made after them (which cannot be saved any more) from none.
+    _client_session_sent: Commit | None = None
     _client_session_in_error_page = False
 
     @property
@@ -63,7 +63,7 @@ class SessionMixin(RequestHandler):
             session = self._codec().load("; ".join(cookie_fields))
             self._client_session = session
             if self._headers_written:
-                self._client_session_sent = self._serialized(session)
+                self._client_session_sent = Commit()  # the headers carried nothing for it
         return session
 
     def flush(self, include_footers: bool = False) -> Future[None]:
@@ -97,7 +97,7 @@ class SessionMixin(RequestHandler):
         if commit.vary_cookie:
             self._vary_on_cookie()
         if streaming:
-            self._client_session_sent = self._serialized(session)
+            self._client_session_sent = commit
 
     def _commit(self, session: Session, *, streaming: bool) -> Commit | None:
         try:
@@ -128,24 +128,13 @@ class SessionMixin(RequestHandler):
         return codec
 
     def _vary_on_cookie(self) -> None:
-        # One Vary header holding every field name (RFC 9110 section 12.5.5), not a
-        # second "Vary: Cookie" beside the application's own.
-        present = self._headers.get_list("Vary")
-        if not present:  # as in most responses
-            self._headers["Vary"] = "Cookie"
-            return
-        if not vary_covers_cookie(present):
-            self.set_header("Vary", ", ".join([*present, "Cookie"]))
-
-    def _serialized(self, session: Session) -> bytes | None:
-        try:
-            return self._codec().policy.serializer.dumps(session.data())
-        except (TypeError, ValueError):
-            return None
+        vary = vary_with_cookie(self._headers.get_list("Vary"))
+        if vary is not None:
+            self._headers["Vary"] = vary
 
     def _warn_if_changed_after_headers(self, session: Session) -> None:
         sent = self._client_session_sent
-        if sent is not None and self._serialized(session) != sent:
+        if sent is not None and sent.missed_change(session):
             logger.warning(
                 "%s %s changed the session after the response headers were sent by flush(); "
                 "that change is not saved: change the session before the first flush()",

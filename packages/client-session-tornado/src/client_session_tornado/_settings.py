@@ -18,7 +18,7 @@ from client_session_core import (
     SessionPolicy,
 )
 
-__all__ = ["SETTING", "SessionSetting", "client_session_settings", "session_codec"]
+__all__ = ["SETTING", "SessionSetting", "client_session_codec", "session_codec"]
 
 SETTING = "client_session"
 """The name of the Application setting, as ``cookie_secret`` is Tornado's own."""
@@ -36,26 +36,15 @@ _POLICY_OPTIONS = frozenset(field.name for field in dataclasses.fields(SessionPo
 
 _HOW_TO_CONFIGURE = (
     "configure sessions once, in the Application settings, as cookie_secret is: "
-    "Application(handlers, client_session=client_session_settings(keys=...)) with a key from "
+    "Application(handlers, client_session=client_session_codec(keys=...)) with a key from "
     "`client-session keygen` (or keys=None to read the CLIENT_SESSION_KEYS environment variable)"
 )
 
 
-def _key_ring(keys: KeySource) -> KeyRing:
-    if keys is None:
-        return KeyRing.from_env()
-    if isinstance(keys, KeyRing):
-        return keys
-    # One secret, as cookie_secret is; a str is not a sequence of one-character keys.
-    if isinstance(keys, (Key, str, bytes)):
-        return KeyRing([keys])
-    return KeyRing(keys)
-
-
-def client_session_settings(
+def client_session_codec(
     keys: KeySource = None, *, clock: Clock = time.time, **options: Any
 ) -> SessionCodec:
-    """Build the value of the ``client_session`` Application setting, checking it now.
+    """The codec for the ``client_session`` Application setting, checked now.
 
     ``keys`` is a :class:`KeyRing`, one secret (a key from ``client-session keygen``, or a
     passphrase of at least 32 random characters), or several, newest first to rotate; None
@@ -66,16 +55,16 @@ def client_session_settings(
 
         app = tornado.web.Application(
             handlers,
-            client_session=client_session_settings(keys=os.environ["SESSION_KEY"], secure=True),
+            client_session=client_session_codec(keys=os.environ["SESSION_KEY"], secure=True),
         )
     """
     unknown = sorted(set(options) - _POLICY_OPTIONS)
     if unknown:
         raise ConfigurationError(
-            f"client_session_settings() has no option {', '.join(map(repr, unknown))}; "
+            f"client_session_codec() has no option {', '.join(map(repr, unknown))}; "
             f"the options are those of SessionPolicy: {', '.join(sorted(_POLICY_OPTIONS))}"
         )
-    policy = SessionPolicy(keys=_key_ring(keys), **options)
+    policy = SessionPolicy(keys=KeyRing.of(keys), **options)
     return SessionCodec(policy, clock=clock)
 
 
@@ -84,7 +73,7 @@ def _build_codec(setting: object, *, has_cookie_secret: bool) -> SessionCodec:
         return SessionCodec(setting)
     if isinstance(setting, Mapping):
         options = dict(setting)
-        return client_session_settings(options.pop("keys", None), **options)
+        return client_session_codec(options.pop("keys", None), **options)
     if setting is None:
         # cookie_secret signs Tornado's own cookies; sessions never borrow it, since a
         # secret that suits HMAC signing may be too weak to be an encryption key.
@@ -94,7 +83,7 @@ def _build_codec(setting: object, *, has_cookie_secret: bool) -> SessionCodec:
         )
     raise ConfigurationError(
         f"the {SETTING!r} Application setting is a {type(setting).__name__}, not the result "
-        f"of client_session_settings(), a SessionPolicy or a dict of its options: "
+        f"of client_session_codec(), a SessionPolicy or a dict of its options: "
         f"{_HOW_TO_CONFIGURE}"
     )
 
