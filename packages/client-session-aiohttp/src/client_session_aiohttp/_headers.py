@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import hdrs, web
 
-from client_session_core import Commit, vary_covers_cookie
+from client_session_core import Commit, vary_with_cookie
 
 __all__ = ["add_commit_headers", "cookie_header"]
 
@@ -27,9 +27,6 @@ def add_commit_headers(response: web.StreamResponse, commit: Commit) -> None:
         # response.set_cookie would re-parse them through http.cookies' Morsel.
         headers.add(hdrs.SET_COOKIE, value)
     if commit.vary_cookie:
-        present = headers.getall(hdrs.VARY, ())
-        if not present:
-            headers[hdrs.VARY] = "Cookie"
-        elif not vary_covers_cookie(present):
-            # One Vary header holding every field name (RFC 9110 section 12.5.5).
-            headers[hdrs.VARY] = ", ".join([*present, "Cookie"])
+        vary = vary_with_cookie(headers.getall(hdrs.VARY, ()))
+        if vary is not None:
+            headers[hdrs.VARY] = vary  # one Vary header, replacing the application's

@@ -8,10 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from client_session_core import Clock, ConfigurationError, Session, SessionCodec, SessionPolicy
+from client_session_core import (
+    Clock,
+    ConfigurationError,
+    KeyRing,
+    Session,
+    SessionCodec,
+    SessionPolicy,
+)
 
 from ._headers import add_commit_headers, cookie_header
-from ._options import KeySource, key_ring
+from ._options import KeySource
 
 __all__ = ["get_session", "session_middleware"]
 
@@ -41,7 +48,7 @@ def _codec(keys: KeySource | SessionCodec, clock: Clock, options: dict[str, Any]
                 "session_middleware(codec) takes no other options: the codec's policy has them"
             )
         return keys
-    return SessionCodec(SessionPolicy(keys=key_ring(keys), **options), clock=clock)
+    return SessionCodec(SessionPolicy(keys=KeyRing.of(keys), **options), clock=clock)
 
 
 def session_middleware(

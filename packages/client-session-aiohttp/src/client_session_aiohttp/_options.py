@@ -18,7 +18,7 @@ from client_session_core import (
     UnserializableValue,
 )
 
-__all__ = ["DEFAULT_COOKIE_NAME", "KeySource", "TextSerializer", "key_ring", "session_codec"]
+__all__ = ["DEFAULT_COOKIE_NAME", "KeySource", "TextSerializer", "session_codec"]
 
 DEFAULT_COOKIE_NAME = "AIOHTTP_SESSION"
 """aiohttp-session's cookie name, kept so that its cookies can be read once and replaced."""
@@ -40,18 +40,6 @@ _POLICY_OPTIONS = frozenset(field.name for field in dataclasses.fields(SessionPo
     "persistent",
     "serializer",
 }
-
-
-def key_ring(keys: KeySource) -> KeyRing:
-    """The key ring of ``keys``: None reads ``CLIENT_SESSION_KEYS``; one secret is a ring of one."""
-    if keys is None:
-        return KeyRing.from_env()
-    if isinstance(keys, KeyRing):
-        return keys
-    # One secret, as aiohttp-session's secret_key is; a str is not a sequence of keys.
-    if isinstance(keys, (Key, str, bytes)):
-        return KeyRing([keys])
-    return KeyRing(keys)
 
 
 class TextSerializer:
@@ -142,7 +130,7 @@ def session_codec(
         # aiohttp-session passes the value through, so users write "Lax" or "lax".
         samesite = samesite.lower()
     policy = SessionPolicy(
-        keys=key_ring(keys),
+        keys=KeyRing.of(keys),
         cookie_name=cookie_name,
         domain=domain,
         path=path,
