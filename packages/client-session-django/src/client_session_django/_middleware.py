@@ -57,11 +57,11 @@ class SessionMiddleware(MiddlewareMixin):  # type: ignore[misc]
         if self.save_every_request and not store.is_empty():
             store.modified = True
         # SessionTooLarge propagates: Django answers 500 and the previous cookie stays.
-        set_cookie, vary_cookie = store.commit()
-        for value in set_cookie:
+        commit = store.commit()
+        for value in commit.set_cookie:
             cookie = SetCookie(value)
             response.cookies[cookie.key] = cookie
-        if vary_cookie:
+        if commit.vary_cookie:
             patch_vary_headers(response, ("Cookie",))
         return response
 
