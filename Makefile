@@ -22,7 +22,7 @@ FRAMEWORK ?= starlette
 NOX := $(PYTHON) -m nox
 CORE_PYPROJECT := packages/client-session-core/pyproject.toml
 
-.PHONY: bootstrap compiler pythons sessions demo test bench
+.PHONY: bootstrap compiler nginx pythons sessions demo test bench
 
 # The interpreters nox runs on, for pyenv users, as PYENV_VERSION reads them (names joined by
 # colons; the shims run the first named version that has the command): first the version pyenv
@@ -82,13 +82,29 @@ compiler:
 	    fi
 	fi
 
+# For test: Debian's nginx, which the fleet key-rotation test (conformance/tests/test_fleet.py)
+# starts itself in front of several servers; installed when it is missing and we are root
+# (without it, that test is skipped and says why).
+nginx:
+	@if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+	    if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+	        echo "bootstrap: no nginx for the fleet rotation test: apt-get install nginx"
+	        # RUNLEVEL=1: the package's scripts do not start the system's nginx service.
+	        apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive \
+	            apt-get install -y -qq --no-install-recommends nginx
+	    else
+	        echo "bootstrap: no nginx (Debian: apt-get install nginx); the fleet rotation" \
+	            "test will be skipped"
+	    fi
+	fi
+
 sessions: bootstrap
 	@$(call run_nox,--list)
 
 demo: bootstrap
 	@$(call run_nox,-s demo -- $(FRAMEWORK))
 
-test: bootstrap compiler
+test: bootstrap compiler nginx
 	@$(call run_nox,-t checks tests)
 
 bench: bootstrap compiler

@@ -11,11 +11,17 @@ import pytest
 from client_session_core import (
     DEFAULT_KEYS_ENV,
     ConfigurationError,
+    Envelope,
+    InvalidReason,
     Key,
     KeyFile,
     KeyRing,
+    SessionCodec,
+    SessionPolicy,
     generate_key,
 )
+
+NOW = 1_800_000_000
 
 
 class Ticker:
@@ -171,3 +177,34 @@ def test_the_environment_can_name_the_file(
 def test_a_static_ring_is_its_own_current_ring(primary_key: str) -> None:
     ring = KeyRing([primary_key])
     assert ring.current() is ring
+
+
+def _cookie_kid(set_cookie: tuple[str, ...]) -> str:
+    value = set_cookie[0].split(";", 1)[0].removeprefix("session=")
+    return Envelope.parse(value).kid.hex()
+
+
+def test_a_codec_follows_the_ring_of_its_key_file(
+    key_file: Path, primary_key: str, old_key: str
+) -> None:
+    ticker = Ticker()
+    codec = SessionCodec(SessionPolicy(keys=KeyFile(key_file, monotonic=ticker)), clock=lambda: NOW)
+    first_kid, second_kid = (Key.from_secret(key).kid.hex() for key in (primary_key, old_key))
+    session = codec.load(None)
+    session["count"] = 1
+    cookie = codec.commit(session).set_cookie
+    assert _cookie_kid(cookie) == first_kid
+    header = cookie[0].split(";", 1)[0]
+    assert codec.load(header)["count"] == 1  # its subkey is now in the opening cache
+
+    _write(key_file, old_key, primary_key)  # the new key is promoted
+    ticker.now += 1
+    session = codec.load(header)
+    assert session["count"] == 1
+    resealed = codec.commit(session).set_cookie  # unchanged, but opened with an older key
+    assert _cookie_kid(resealed) == second_kid
+
+    _write(key_file, old_key)  # the old key is retired
+    ticker.now += 1
+    assert codec.load(header).rejected is InvalidReason.UNKNOWN_KEY
+    assert codec.load(resealed[0].split(";", 1)[0])["count"] == 1

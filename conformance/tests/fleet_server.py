@@ -1,0 +1,69 @@
+"""One server of the fleet test (test_fleet.py): a counter whose keys come from a key file.
+
+::
+
+    python fleet_server.py NAME LISTENING_FD KEY_FILE CHECK_INTERVAL
+
+It serves on the listening socket it inherits (bound by the test, so no port is guessed),
+with the core's codec over a :class:`~client_session_core.KeyFile`, as every adapter uses it:
+
+- ``GET /count``: adds one to the session's count and answers ``{"count", "server",
+  "rejected"}`` with the session's Set-Cookie;
+- ``GET /keys``: the key ids of the ring in force, primary first.
+
+The key file's errors are logged to standard error, which the test reads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from client_session_core import KeyFile, SessionCodec, SessionPolicy
+
+
+def main(argv: list[str]) -> None:
+    name, listening_fd, key_file, check_interval = argv
+    keys = KeyFile(key_file, check_interval=float(check_interval))
+    codec = SessionCodec(SessionPolicy(keys=keys))
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as nginx's upstream connections use it
+
+        def do_GET(self) -> None:
+            headers: list[tuple[str, str]] = []
+            if self.path == "/keys":
+                body: object = [key.kid.hex() for key in keys.current()]
+            elif self.path == "/count":
+                session = codec.load(self.headers.get("Cookie"))
+                session["count"] = session.get("count", 0) + 1
+                rejected = None if session.rejected is None else session.rejected.value
+                body = {"count": session["count"], "server": name, "rejected": rejected}
+                headers = [("Set-Cookie", value) for value in codec.commit(session).set_cookie]
+            else:
+                self.send_error(404)
+                return
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            for header, value in [*headers, ("Content-Type", "application/json")]:
+                self.send_header(header, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # one line per request would drown the key file's messages
+
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(message)s")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+    server.socket.close()
+    server.socket = socket.socket(fileno=int(listening_fd))
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,315 @@
+"""Key rotation across a fleet: three servers behind nginx, round-robin, while users count.
+
+Debian's nginx, started here on 127.0.0.1 with a generated configuration, balances three
+server processes (fleet_server.py) that read their key ring from one key file. The test
+rotates the keys with the ``client-session keys`` commands while users keep counting,
+following docs/key-rotation.md: add a key everywhere, make it primary everywhere, wait until
+every session has moved to it, retire the old one; on the way, an invalid key file is written
+and must change nothing. No request may fail and no user may lose a count.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from client_session_core import KeyRing, generate_key
+
+NGINX = shutil.which("nginx") or next(
+    (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(path, os.X_OK)),
+    None,
+)
+pytestmark = pytest.mark.skipif(
+    NGINX is None,
+    reason="nginx is not installed: the fleet rotation test runs Debian's nginx "
+    "(apt-get install nginx; `make test` installs it when run as root)",
+)
+
+SERVERS = 3
+USERS = 8
+PER_STEP = 15  # requests each user makes, at least, between two steps of the rotation
+CHECK_INTERVAL = 0.05  # how often each server looks at the key file (1 s by default)
+DEADLINE = 120.0  # seconds for the whole test: every wait below is bounded by it
+SERVER_SCRIPT = Path(__file__).with_name("fleet_server.py")
+
+
+@dataclass
+class User:
+    """A browser that counts: one cookie, one keep-alive connection, every answer checked."""
+
+    name: str
+    port: int
+    cookie: str | None = None
+    counts: list[int] = field(default_factory=list)
+    servers: set[str] = field(default_factory=set)
+    failures: list[str] = field(default_factory=list)
+
+    def count_once(self, connection: http.client.HTTPConnection) -> None:
+        headers = {"Cookie": f"session={self.cookie}"} if self.cookie else {}
+        connection.request("GET", "/count", headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            self.failures.append(f"status {response.status}: {body[:200]!r}")
+            return
+        answer = json.loads(body)
+        expected = len(self.counts) + 1
+        if answer["count"] != expected or answer["rejected"] is not None:
+            self.failures.append(
+                f"count {answer['count']} (expected {expected}) from {answer['server']}, "
+                f"cookie rejected: {answer['rejected']}"
+            )
+        self.counts.append(answer["count"])
+        self.servers.add(answer["server"])
+        for value in response.headers.get_all("Set-Cookie") or []:
+            pair = value.split(";", 1)[0]
+            if pair.startswith("session="):
+                self.cookie = pair.removeprefix("session=")
+
+    def count_until(self, stop: threading.Event, deadline: float) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                try:
+                    self.count_once(connection)
+                except (OSError, http.client.HTTPException) as exc:
+                    self.failures.append(f"request failed: {exc!r}")
+                    connection.close()
+        finally:
+            connection.close()
+
+    def cookie_kid(self) -> str | None:
+        if self.cookie is None:
+            return None
+        raw = base64.urlsafe_b64decode(self.cookie + "=" * (-len(self.cookie) % 4))
+        return raw[2:6].hex()  # the envelope's key id (docs/wire-format.md)
+
+
+def _listening_socket() -> socket.socket:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    return listener
+
+
+def _free_port() -> int:
+    # nginx binds its own port; this one was free a moment ago (a race only with another
+    # process binding the same ephemeral port in between).
+    with contextlib.closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _get_json(port: int, path: str) -> object:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path, headers={"Connection": "close"})
+        response = connection.getresponse()
+        return json.loads(response.read()) if response.status == 200 else None
+    finally:
+        connection.close()
+
+
+def _wait_for(what: str, condition: Callable[[], bool], deadline: float) -> None:
+    # Real servers and a real file: polled (each poll is a request or a read, a few ms).
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if condition():
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextlib.contextmanager
+def _fleet(tmp_path: Path, key_file: Path, deadline: float) -> Iterator[tuple[int, list[int]]]:
+    """Three servers and nginx in front of them: (nginx's port, the servers' ports)."""
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        ports = []
+        for index in range(SERVERS):
+            listener = _listening_socket()
+            with listener, open(tmp_path / f"server-{index}.log", "wb") as log:
+                command = [
+                    sys.executable,
+                    str(SERVER_SCRIPT),
+                    f"server-{index}",
+                    str(listener.fileno()),
+                    str(key_file),
+                    str(CHECK_INTERVAL),
+                ]
+                processes.append(
+                    subprocess.Popen(  # noqa: S603 - the test's own script
+                        command, pass_fds=[listener.fileno()], stdout=log, stderr=log
+                    )
+                )
+                ports.append(listener.getsockname()[1])
+        port = _free_port()
+        config = tmp_path / "nginx.conf"
+        config.write_text(_nginx_config(tmp_path, port, ports), encoding="utf-8")
+        assert NGINX is not None
+        processes.append(
+            subprocess.Popen(  # noqa: S603 - Debian's nginx, with the configuration above
+                [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        for server_port in [*ports, port]:
+            _wait_for(
+                f"the server on port {server_port}",
+                lambda server_port=server_port: _get_json(server_port, "/keys") is not None,
+                deadline,
+            )
+        yield port, ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def _nginx_config(tmp_path: Path, port: int, upstreams: list[int]) -> str:
+    servers = "\n".join(f"        server 127.0.0.1:{upstream};" for upstream in upstreams)
+    temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    return f"""
+daemon off;
+worker_processes 1;
+pid {tmp_path / "nginx.pid"};
+error_log {tmp_path / "error.log"} warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+    upstream fleet {{
+{servers}
+        keepalive 16;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://fleet;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            # A failed request must show as failed, not be retried on another server.
+            proxy_next_upstream off;
+        }}
+    }}
+}}
+"""
+
+
+def _keys_step(key_file: Path, step: str) -> None:
+    command = ["client_session_core", "keys", step, "--write", "--keys-file", str(key_file)]
+    subprocess.run(  # noqa: S603 - the installed CLI, as an operator runs it
+        [sys.executable, "-m", *command],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def _kids_in(key_file: Path) -> list[str]:
+    return [key.kid.hex() for key in KeyRing.from_text(key_file.read_text(encoding="utf-8"))]
+
+
+def test_a_fleet_rotates_its_keys_while_users_keep_counting(tmp_path: Path) -> None:
+    deadline = time.monotonic() + DEADLINE
+    key_file = tmp_path / "session-keys"
+    key_file.write_text(generate_key() + "\n", encoding="utf-8")
+    (old_kid,) = _kids_in(key_file)
+    key_texts = set(key_file.read_text(encoding="utf-8").split())
+
+    with _fleet(tmp_path, key_file, deadline) as (port, backends):
+
+        def every_server_holds(kids: list[str]) -> Callable[[], bool]:
+            return lambda: all(_get_json(backend, "/keys") == kids for backend in backends)
+
+        def every_user_counted(more: int) -> Callable[[], bool]:
+            marks = [len(user.counts) + more for user in users]
+            return lambda: all(len(u.counts) >= mark for u, mark in zip(users, marks, strict=True))
+
+        users = [User(f"user-{index}", port) for index in range(USERS)]
+        stop = threading.Event()
+        threads = [
+            threading.Thread(target=user.count_until, args=(stop, deadline)) for user in users
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            _wait_for("every user's first counts", every_user_counted(PER_STEP), deadline)
+
+            # Step 2 of docs/key-rotation.md: the new key, last, on every server.
+            _keys_step(key_file, "add")
+            ring = _kids_in(key_file)
+            new_kid = ring[1]
+            key_texts.update(key_file.read_text(encoding="utf-8").split())
+            _wait_for("every server to hold the new key", every_server_holds(ring), deadline)
+            _wait_for("users to count on", every_user_counted(PER_STEP), deadline)
+
+            # A broken file (a weak key) changes nothing, and every server says so.
+            valid = key_file.read_bytes()
+            broken = tmp_path / "broken"
+            broken.write_text("A" * 43 + "\n", encoding="utf-8")
+            os.replace(broken, key_file)
+            _wait_for(
+                "every server to log the broken file",
+                lambda: all(
+                    "cannot be used" in (tmp_path / f"server-{index}.log").read_text()
+                    for index in range(SERVERS)
+                ),
+                deadline,
+            )
+            assert every_server_holds(ring)()
+            broken.write_bytes(valid)
+            os.replace(broken, key_file)
+
+            # Step 3: the new key seals, everywhere; each session moves on its next request.
+            _keys_step(key_file, "promote")
+            assert _kids_in(key_file) == [new_kid, old_kid]
+            _wait_for("the new primary", every_server_holds([new_kid, old_kid]), deadline)
+            _wait_for("users to count on", every_user_counted(PER_STEP), deadline)
+            assert {user.cookie_kid() for user in users} == {new_kid}
+
+            # Step 5: every session has moved (step 4's wait), so the old key goes.
+            _keys_step(key_file, "retire")
+            _wait_for("the old key to leave", every_server_holds([new_kid]), deadline)
+            _wait_for("users to count on", every_user_counted(2 * PER_STEP), deadline)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+
+    failures = [f"{user.name}: {failure}" for user in users for failure in user.failures]
+    assert not failures, "\n".join(failures[:20])
+    for user in users:
+        assert user.counts == list(range(1, len(user.counts) + 1)), user.name
+        assert user.servers == {f"server-{index}" for index in range(SERVERS)}, user.name
+        assert user.cookie_kid() == new_kid
+    for index in range(SERVERS):
+        log = (tmp_path / f"server-{index}.log").read_text(encoding="utf-8")
+        assert not [text for text in key_texts if text in log], "a key is in a server's log"
+    requests = sum(len(user.counts) for user in users)
+    print(f"fleet: {SERVERS} servers, {USERS} users, {requests} requests, 0 failed, 0 counts lost")
