@@ -48,10 +48,10 @@ class SessionCodec:
     __slots__ = (
         "_budget",
         "_clock",
+        "_follows_keys",
         "_lifetime",
         "_name",
         "_new_origin",
-        "_primary",
         "_sealer",
         "_serializer",
         "_session_class",
@@ -71,12 +71,13 @@ class SessionCodec:
         self._clock = clock
         self._session_class = session_class
         self._sealer = Sealer(policy.keys)
+        # A KeyFile's ring changes with its file (a static ring is its own current ring).
+        self._follows_keys = policy.keys.current() is not policy.keys
         self._budget = CookieBudget(policy, CookieWriter(policy))
         self._lifetime = Lifetime(policy)
         self._new_origin = CookieOrigin(persistent=policy.persistent)
         # The policy's values read on every request, as plain attributes of the codec.
         self._name = policy.cookie_name
-        self._primary = policy.keys.primary
         self._serializer = policy.serializer
         self._check_not_before()
 
@@ -133,7 +134,8 @@ class SessionCodec:
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
         self._lifetime.check(envelope.created_at, envelope.issued_at, int(self._clock()))
-        plaintext, key = self._sealer.open(envelope, self._name)
+        sealer = self._current_sealer()
+        plaintext, key = sealer.open(envelope, self._name)
         try:
             data = self._serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
@@ -146,11 +148,21 @@ class SessionCodec:
             created_at=envelope.created_at,
             issued_at=envelope.issued_at,
             persistent=(envelope.flags & FLAG_PERSISTENT) != 0,
-            needs_rekey=key is not self._primary,
+            needs_rekey=key is not sealer.keys.primary,
             chunk_cookies=chunks_present,
             cookie_present=True,
         )
         return self._session_class(data, origin, origin.persistent, self._serializer)
+
+    def _current_sealer(self) -> Sealer:
+        # A new ring gets a new sealer, whose caches hold no subkey of a key that left the
+        # ring; one attribute write, so a request sees the old sealer or the new, each whole.
+        sealer = self._sealer
+        if self._follows_keys:
+            ring = self.policy.keys.current()
+            if ring is not sealer.keys:
+                sealer = self._sealer = Sealer(ring)
+        return sealer
 
     def _new_session(self, origin: CookieOrigin) -> Session:
         return self._session_class(None, origin, origin.persistent, self._serializer)
@@ -207,7 +219,7 @@ class SessionCodec:
         self, content: bytes, created_at: int, now: int, persistent: bool, chunks_present: int
     ) -> tuple[str, ...]:
         flags = FLAG_PERSISTENT if persistent else 0
-        value = self._sealer.seal(content, self._name, created_at, now, flags)
+        value = self._current_sealer().seal(content, self._name, created_at, now, flags)
         max_age = self._lifetime.max_age(created_at, now) if persistent else None
         return self._budget.set_cookies(value, max_age, now, chunks_present)
 
@@ -218,7 +230,7 @@ class SessionCodec:
     ) -> str:
         """A cookie value holding ``data``, issued now (for tools, tests and vectors)."""
         now = int(self._clock())
-        return self._sealer.seal(
+        return self._current_sealer().seal(
             self._serializer.dumps(data),
             cookie_name=self._name,
             created_at=now if created_at is None else created_at,

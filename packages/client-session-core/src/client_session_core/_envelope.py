@@ -152,6 +152,9 @@ class Sealer:
     """Seals and opens envelopes under a key ring. Thread-safe; one per policy."""
 
     def __init__(self, keys: KeyRing) -> None:
+        # The ring of this moment (a KeyFile's changes): the header's kid and the subkeys
+        # must come from one ring.
+        keys = keys.current()
         self._keys = keys
         self._kid = keys.primary.kid
         # salt -> (subkey, key): subkeys that have opened a cookie, so the HKDF is skipped.

@@ -69,8 +69,10 @@ class KeyFile(KeyRing):
 
     The file must be valid when this is built (a :class:`ConfigurationError` otherwise,
     as for any key ring). Afterwards a change is picked up within ``check_interval``
-    seconds of the ring's use, or by :meth:`reload`. ``monotonic`` is the clock of the
-    checks (injected in tests).
+    seconds of the ring's use, or by :meth:`reload`. A :class:`SessionCodec` follows the
+    file's ring: it seals under its primary, opens with its keys, and drops the subkeys of
+    keys that left it (a :class:`Sealer` takes the ring of the moment it is built).
+    ``monotonic`` is the clock of the checks (injected in tests).
     """
 
     __slots__ = ("_check_interval", "_lock", "_monotonic", "_next_check", "_path", "_ring", "_seen")
