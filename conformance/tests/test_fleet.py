@@ -125,6 +125,10 @@ def _get_json(port: int, path: str) -> object:
         connection.close()
 
 
+def _answering(port: int) -> Callable[[], bool]:
+    return lambda: _get_json(port, "/keys") is not None
+
+
 def _wait_for(what: str, condition: Callable[[], bool], deadline: float) -> None:
     # Real servers and a real file: polled (each poll is a request or a read, a few ms).
     while time.monotonic() < deadline:
@@ -170,11 +174,7 @@ def _fleet(tmp_path: Path, key_file: Path, deadline: float) -> Iterator[tuple[in
             )
         )
         for server_port in [*ports, port]:
-            _wait_for(
-                f"the server on port {server_port}",
-                lambda server_port=server_port: _get_json(server_port, "/keys") is not None,
-                deadline,
-            )
+            _wait_for(f"the server on port {server_port}", _answering(server_port), deadline)
         yield port, ports
     finally:
         for process in processes:
