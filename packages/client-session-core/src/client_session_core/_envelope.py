@@ -143,7 +143,8 @@ class Envelope(NamedTuple):
         version, flags, kid, created_at, issued_at, salt, nonce = _HEADER.unpack_from(raw)
         if version != VERSION or flags & ~_KNOWN_FLAGS:
             raise InvalidSession(InvalidReason.UNKNOWN_VERSION)
-        return cls(flags, kid, created_at, issued_at, salt, nonce, raw)
+        # tuple.__new__ builds it in C (a named tuple's own __new__ is Python): every request.
+        return tuple.__new__(cls, (flags, kid, created_at, issued_at, salt, nonce, raw))
 
 
 # Subclassable from Python code when compiled by mypyc too (hatch_build.py).

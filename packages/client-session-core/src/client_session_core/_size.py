@@ -35,7 +35,7 @@ _CHUNK_COUNTS = frozenset(str(count) for count in range(2, MAX_CHUNKS + 1))
 class CookieBudget:
     """The policy's size rules: one cookie while it fits, chunk cookies when allowed."""
 
-    __slots__ = ("_limit", "_max_chunks", "_name", "_writer", "chunk_names")
+    __slots__ = ("_limit", "_max_chunks", "_name", "_writer", "chunk_names", "max_value")
 
     def __init__(self, policy: SessionPolicy, writer: CookieWriter) -> None:
         self._name = policy.cookie_name
@@ -44,11 +44,8 @@ class CookieBudget:
         self._writer = writer
         self.chunk_names = tuple(policy.chunk_name(i) for i in range(1, MAX_CHUNKS + 1))
         """Every possible chunk cookie name, to find stale chunks of a larger session too."""
-
-    @property
-    def max_value(self) -> int:
+        self.max_value = self._limit * self._max_chunks
         """The longest sealed value this policy could have written (longer ones are forged)."""
-        return self._limit * self._max_chunks
 
     # -- reading ---------------------------------------------------------------------------
 
