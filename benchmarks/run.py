@@ -24,10 +24,19 @@
 
 ::
 
-    python benchmarks/run.py            # everything, about 9 minutes: run it on a quiet machine
-    python benchmarks/run.py --quick    # a smoke run of about 2 minutes
-    python benchmarks/run.py --parts micro inprocess   # no servers, no wrk
+    python benchmarks/run.py            # everything (it prints how long first): a quiet machine
+    python benchmarks/run.py --quick    # a smoke run of a few minutes
+    python benchmarks/run.py --frameworks asgi --connections 16 50   # one framework, ~10 min
+    python benchmarks/run.py --parts micro inprocess setcookie       # no servers, no wrk
+    python benchmarks/run.py --builds compiled                       # one core build only
     python benchmarks/run.py --report-only             # re-render from results/latest.json
+
+Over the wire, every server is driven at each ``--connections`` count (16 and 50), in the same
+interleaved rounds. client-session's variants run on both builds of the core (``--builds``):
+the compiled one installed (``nox -s bench`` installs the wheel built with
+``CLIENT_SESSION_CORE_COMPILE=1``) and the pure one, the core's sources put first on
+``PYTHONPATH`` (see ``sessionbench/builds.py``); the in-process parts run in a child process
+per build.
 
 It writes ``docs/benchmarks.md``, ``docs/benchmarks.png``, ``docs/benchmarks-scaling.png`` and
 ``benchmarks/results/latest.json``. The packages it compares must be installed already
@@ -49,22 +58,26 @@ from pathlib import Path
 from typing import Any
 
 from sessionbench.apps import AppOptions
+from sessionbench.builds import BUILD_NAMES, CoreBuild, usable_builds
+from sessionbench.children import run_child
+from sessionbench.content import SESSION_SIZES
 from sessionbench.figures import plot_scaling, plot_throughput
-from sessionbench.inprocess import run_inprocess
+from sessionbench.inprocess import InProcessResult
 from sessionbench.machine import describe_machine, load_average
-from sessionbench.micro import run_micro
+from sessionbench.micro import MICRO_CASES, MICRO_SESSIONS, MicroResult
 from sessionbench.processes import Cpus
 from sessionbench.report import render_markdown
 from sessionbench.results import RunResults, load_results, save_results
 from sessionbench.servers import redis_server
+from sessionbench.setcookie import SetCookieResult
 from sessionbench.targets import judge
 from sessionbench.tools import Tools, find_tools
-from sessionbench.variants import FRAMEWORKS
+from sessionbench.variants import FRAMEWORKS, VARIANTS, Role
 from sessionbench.wire import WireSettings, run_scaling, run_wire
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PARTS = ("micro", "inprocess", "wire", "scaling")
+PARTS = ("micro", "inprocess", "setcookie", "wire", "scaling")
 FRAMEWORK_NAMES = tuple(framework.name for framework in FRAMEWORKS)
 logger = logging.getLogger("sessionbench")
 
@@ -90,7 +103,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, help="wrk rounds per variant (5; quick 2)")
     parser.add_argument("--seconds", type=float, help="seconds per wrk round (5; quick 1)")
     parser.add_argument("--warmup", type=float, help="seconds of wrk warm-up (1)")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        nargs="+",
+        default=[16, 50],
+        help="wrk connection counts, each measured and reported (16 50)",
+    )
+    parser.add_argument(
+        "--builds",
+        nargs="+",
+        choices=BUILD_NAMES,
+        default=list(BUILD_NAMES),
+        help="client-session-core builds to run ours on (compiled pure)",
+    )
     parser.add_argument("--scaling-rounds", type=int, help="rounds per size (3; quick 1)")
     parser.add_argument("--scaling-seconds", type=float, help="seconds per round (2; quick 1)")
     parser.add_argument("--repeats", type=int, help="in-process and micro repeats (7; quick 3)")
@@ -104,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> dict[str, float | int | bool]:
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
     def pick(value: float | None, full: float, quick: float) -> float:
         return value if value is not None else (quick if args.quick else full)
 
@@ -113,7 +139,8 @@ def _settings(args: argparse.Namespace) -> dict[str, float | int | bool]:
         "rounds": int(pick(args.rounds, 5, 2)),
         "seconds": pick(args.seconds, 5, 1),
         "warmup_seconds": pick(args.warmup, 1, 1),
-        "connections": args.connections,
+        "connections": sorted(set(args.connections)),
+        "frameworks": list(args.frameworks),
         "scaling_rounds": int(pick(args.scaling_rounds, 3, 1)),
         "scaling_seconds": pick(args.scaling_seconds, 2, 1),
         "repeats": int(pick(args.repeats, 7, 3)),
@@ -121,17 +148,50 @@ def _settings(args: argparse.Namespace) -> dict[str, float | int | bool]:
     }
 
 
-def _wire_settings(settings: dict[str, float | int | bool], *, scaling: bool) -> WireSettings:
+def _wire_settings(settings: dict[str, Any], *, scaling: bool) -> WireSettings:
     prefix = "scaling_" if scaling else ""
     return WireSettings(
         rounds=int(settings[f"{prefix}rounds"]),
         seconds=float(settings[f"{prefix}seconds"]),
         warmup_seconds=float(settings["warmup_seconds"]),
-        connections=int(settings["connections"]),
+        connections=tuple(settings["connections"]),
     )
 
 
-def _measure(args: argparse.Namespace, settings: dict[str, float | int | bool]) -> RunResults:
+def _expected_seconds(
+    args: argparse.Namespace, settings: dict[str, Any], builds: int, redis: bool
+) -> float:
+    """About how long the run will take, from its settings (servers' start-up included)."""
+    variants = [v for v in VARIANTS if v.framework.name in args.frameworks]
+    if not redis:
+        variants = [v for v in variants if not v.needs_redis]
+    ours = sum(v.uses_core for v in variants)
+    counts = len(settings["connections"])
+    parts, seconds = set(args.parts), 0.0
+    per_repeat = float(settings["min_time"])
+    repeats = int(settings["repeats"]) + 3  # the calibration's runs, about 2 repeats' worth
+    if "micro" in parts:
+        cases = len(MICRO_CASES) + (builds - 1) * sum(case.ours for case in MICRO_CASES)
+        seconds += cases * len(MICRO_SESSIONS) * repeats * per_repeat + 3 * builds
+    if "inprocess" in parts:
+        seconds += (len(variants) + (builds - 1) * ours) * (repeats * per_repeat + 1)
+    if "setcookie" in parts:
+        seconds += builds * (6 * repeats * per_repeat + 3)
+    if "wire" in parts:
+        runs = (len(variants) + (builds - 1) * ours) * counts
+        per_run = settings["warmup_seconds"] + settings["rounds"] * max(1, settings["seconds"])
+        seconds += runs * (per_run + 0.1) + 10
+    if "scaling" in parts:
+        scaled = [v for v in variants if v.role in (Role.OURS, Role.OWN)]
+        runs = (len(scaled) + (builds - 1) * ours) * counts * len(SESSION_SIZES)
+        per_run = settings["warmup_seconds"] + settings["scaling_rounds"] * max(
+            1, settings["scaling_seconds"]
+        )
+        seconds += runs * (per_run + 0.1) + 10
+    return seconds
+
+
+def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
     started = time.monotonic()
     parts = set(args.parts)
     wire_parts = parts & {"wire", "scaling"}
@@ -143,10 +203,21 @@ def _measure(args: argparse.Namespace, settings: dict[str, float | int | bool]) 
     notes = list(tools.notes)
     if wire_parts and tools.wrk is None:
         notes.append(f"over the wire skipped ({', '.join(sorted(wire_parts))}): no wrk")
+    builds, build_notes = usable_builds(args.builds)
+    notes += build_notes
+    expected = _expected_seconds(args, settings, len(builds), tools.redis_server is not None)
+    logger.info(
+        "expected duration: about %.0f minutes (%s; core builds: %s)",
+        expected / 60,
+        ", ".join(args.parts),
+        ", ".join(build.name for build in builds) or "none",
+    )
     cpus = Cpus()
     logs = HERE / "results" / "raw" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {
+        "builds": [build.name for build in builds],
+        "expected_duration_s": round(expected),
         "command": shlex.join(["python", "benchmarks/run.py", *sys.argv[1:]]),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": describe_machine(tools.wrk, tools.redis_server),
@@ -161,22 +232,20 @@ def _measure(args: argparse.Namespace, settings: dict[str, float | int | bool]) 
         if tools.redis_server is not None:
             redis_port = stack.enter_context(redis_server(tools.redis_server, cpus, logs))
         options = AppOptions(redis_port=redis_port)
-        if "micro" in parts:
-            logger.info("micro: seal + open per encoding")
-            results.micro.extend(run_micro(repeats=repeats, min_time=min_time))
-        if "inprocess" in parts:
-            logger.info("in process: one request at a time per variant")
-            results.inprocess.extend(
-                run_inprocess(
-                    options, frameworks=args.frameworks, repeats=repeats, min_time=min_time
-                )
-            )
+        for part, rows in (
+            ("micro", results.micro),
+            ("inprocess", results.inprocess),
+            ("setcookie", results.set_cookie),
+        ):
+            if part in parts:
+                rows.extend(_in_children(part, builds, args, repeats, min_time, redis_port, notes))
         if "wire" in parts and tools.wrk:
             logger.info("over the wire: wrk against every variant's server")
             results.wire.extend(
                 run_wire(
                     options,
                     frameworks=args.frameworks,
+                    builds=builds,
                     wrk=tools.wrk,
                     settings=_wire_settings(settings, scaling=False),
                     cpus=cpus,
@@ -189,6 +258,7 @@ def _measure(args: argparse.Namespace, settings: dict[str, float | int | bool]) 
                 run_scaling(
                     options,
                     frameworks=args.frameworks,
+                    builds=builds,
                     wrk=tools.wrk,
                     settings=_wire_settings(settings, scaling=True),
                     cpus=cpus,
@@ -200,13 +270,61 @@ def _measure(args: argparse.Namespace, settings: dict[str, float | int | bool]) 
     return results
 
 
+_PART_ROWS: dict[str, Any] = {
+    "micro": MicroResult,
+    "inprocess": InProcessResult,
+    "setcookie": SetCookieResult.from_json,
+}
+_PART_TITLES = {
+    "micro": "micro: open + seal per encoding",
+    "inprocess": "in process: one request at a time per variant",
+    "setcookie": "Set-Cookie: the session headers' bytes and formatting costs",
+}
+
+
+def _in_children(
+    part: str,
+    builds: list[CoreBuild],
+    args: argparse.Namespace,
+    repeats: int,
+    min_time: float,
+    redis_port: int | None,
+    notes: list[str],
+) -> list[Any]:
+    """``part`` measured in one child process per build: everything on the first build,
+    client-session's rows only on the others (the rest do not use the core)."""
+    rows: list[Any] = []
+    for index, build in enumerate(builds):
+        logger.info("%s, %s", _PART_TITLES[part], build.label)
+        found = run_child(
+            part,
+            build,
+            only_ours=index > 0 and part != "setcookie",
+            frameworks=args.frameworks,
+            repeats=repeats,
+            min_time=min_time,
+            redis_port=redis_port,
+        )
+        if isinstance(found, str):
+            notes.append(f"{part} on the {build.label} not measured: {found}")
+            continue
+        make = _PART_ROWS[part]
+        rows += [
+            make(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()})
+            if isinstance(make, type)
+            else make(row)
+            for row in found
+        ]
+    return rows
+
+
 def _write(results: RunResults, docs: Path) -> None:
     docs.mkdir(parents=True, exist_ok=True)
     subtitle = f"{results.meta['machine']['cpu']}, {results.meta['date']}"
     if results.meta["settings"].get("quick"):
         subtitle += " (quick smoke run)"
-    plot_throughput(results.wire, docs / "benchmarks.png", subtitle)
-    plot_scaling(results.scaling, docs / "benchmarks-scaling.png", subtitle)
+    plot_throughput(results.wire, results.connections, docs / "benchmarks.png", subtitle)
+    plot_scaling(results.scaling, results.connections, docs / "benchmarks-scaling.png", subtitle)
     (docs / "benchmarks.md").write_text(render_markdown(results))
 
 
@@ -226,8 +344,9 @@ def main() -> None:
         results = _measure(args, _settings(args))
         save_results(results, args.results)
     _write(results, args.docs)
-    for target, verdict in judge(results):
-        print(f"{verdict.met!s:5}  {target.label}: {verdict.measured}")
+    for build, verdicts in judge(results).items():
+        for label, verdict in verdicts:
+            print(f"{verdict.met!s:5}  {build} core: {label}: {verdict.measured}")
     print(f"wrote {args.docs / 'benchmarks.md'} and its figures; results in {args.results}")
 
 

@@ -26,6 +26,8 @@ class Reply:
     status: int
     set_cookie: tuple[str, ...]
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    """Every response header the app sent (in process: not the server's own)."""
 
 
 class Driver(Protocol):
@@ -88,10 +90,12 @@ class AsgiDriver:
         scope = self._scope(target, cookie)
         self._loop.run_until_complete(self._app(scope, _receive, keep))
         start, *bodies = messages
-        set_cookie = tuple(
-            value.decode("latin-1") for name, value in start["headers"] if name == b"set-cookie"
+        headers = tuple(
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in start["headers"]
         )
-        return Reply(start["status"], set_cookie, b"".join(m.get("body", b"") for m in bodies))
+        set_cookie = tuple(value for name, value in headers if name == "set-cookie")
+        body = b"".join(m.get("body", b"") for m in bodies)
+        return Reply(start["status"], set_cookie, body, headers)
 
     def repeat(self, target: str, cookie: str | None) -> RunMany:
         app, scope = self._app, self._scope(target, cookie)

@@ -10,6 +10,7 @@ import asyncio
 import importlib
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from .apps import AppOptions
 from .drivers import driver_for
@@ -33,26 +34,31 @@ class InProcessResult:
     samples_us: tuple[float, ...] = ()
     opcodes_per_request: float | None = None
     """Python bytecode instructions a request (see :mod:`sessionbench.opcodes`)."""
+    core_build: str | None = None
+    """"compiled" or "pure" for client-session's variants; None for the others."""
     skipped: str | None = None
 
 
-def _skip(variant: Variant, reason: str) -> InProcessResult:
+def _row(variant: Variant, build: str, **measured: Any) -> InProcessResult:
+    ours = variant.uses_core
     return InProcessResult(
         framework=variant.framework.name,
         variant=variant.name,
-        label=variant.label,
+        label=f"{variant.label}, {build} core" if ours else variant.label,
         role=variant.role.value,
-        us_per_request=None,
-        skipped=reason,
+        core_build=build if ours else None,
+        **measured,
     )
 
 
-def _result(variant: Variant, timing: Timing, opcodes: float) -> InProcessResult:
-    return InProcessResult(
-        framework=variant.framework.name,
-        variant=variant.name,
-        label=variant.label,
-        role=variant.role.value,
+def _skip(variant: Variant, build: str, reason: str) -> InProcessResult:
+    return _row(variant, build, us_per_request=None, skipped=reason)
+
+
+def _result(variant: Variant, build: str, timing: Timing, opcodes: float) -> InProcessResult:
+    return _row(
+        variant,
+        build,
         us_per_request=timing.median_us,
         samples_us=tuple(sample * 1e6 for sample in timing.samples),
         opcodes_per_request=opcodes,
@@ -60,14 +66,20 @@ def _result(variant: Variant, timing: Timing, opcodes: float) -> InProcessResult
 
 
 def _framework_results(
-    framework: Framework, options: AppOptions, *, repeats: int, min_time: float
+    framework: Framework,
+    options: AppOptions,
+    *,
+    repeats: int,
+    min_time: float,
+    build: str,
+    only_ours: bool,
 ) -> list[InProcessResult]:
-    variants = variants_of(framework)
+    variants = tuple(v for v in variants_of(framework) if v.uses_core or not only_ours)
     skipped: dict[Variant, InProcessResult] = {}
     for variant in variants:
         reason = variant.unavailable(redis=options.redis_port is not None)
         if reason is not None:
-            skipped[variant] = _skip(variant, reason)
+            skipped[variant] = _skip(variant, build, reason)
     if len(skipped) == len(variants):
         return list(skipped.values())  # without importing a framework that is not there
     module = importlib.import_module(framework.app_module)
@@ -79,21 +91,30 @@ def _framework_results(
             try:
                 runs[variant] = driver.repeat("/counter", prime_session(variant, driver.request))
             except BenchmarkError as exc:
-                skipped[variant] = _skip(variant, str(exc))
+                skipped[variant] = _skip(variant, build, str(exc))
         timings = time_interleaved(runs, repeats=repeats, min_time=min_time)
         opcodes = {variant: opcodes_per_operation(run) for variant, run in runs.items()}
     finally:
         loop.close()
-    return [skipped.get(v) or _result(v, timings[v], opcodes[v]) for v in variants]
+    return [skipped.get(v) or _result(v, build, timings[v], opcodes[v]) for v in variants]
 
 
 def run_inprocess(
-    options: AppOptions, *, frameworks: Collection[str], repeats: int, min_time: float
+    options: AppOptions,
+    *,
+    frameworks: Collection[str],
+    repeats: int,
+    min_time: float,
+    build: str,
+    only_ours: bool = False,
 ) -> list[InProcessResult]:
-    """Every variant of the named frameworks, the variants of a framework taking turns."""
+    """Every variant of the named frameworks (or client-session's only), the variants of a
+    framework taking turns. ``build`` names the core this process runs."""
     return [
         result
         for framework in FRAMEWORKS
         if framework.name in frameworks
-        for result in _framework_results(framework, options, repeats=repeats, min_time=min_time)
+        for result in _framework_results(
+            framework, options, repeats=repeats, min_time=min_time, build=build, only_ours=only_ours
+        )
     ]

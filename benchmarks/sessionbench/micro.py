@@ -52,6 +52,8 @@ class MicroResult:
     samples_us: tuple[float, ...]
     opcodes_per_op: float | None = None
     """Python bytecode instructions a cycle (see :mod:`sessionbench.opcodes`)."""
+    core_build: str | None = None
+    """"compiled" or "pure" for client-session's cases; None for the others."""
 
 
 def _bump(data: dict[str, Any]) -> None:
@@ -207,12 +209,16 @@ MICRO_SESSIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-def run_micro(*, repeats: int, min_time: float) -> list[MicroResult]:
-    """Every case on every session; within a session the cases take turns."""
+def run_micro(
+    *, repeats: int, min_time: float, build: str, only_ours: bool = False
+) -> list[MicroResult]:
+    """Every case (or client-session's only) on every session; within a session the cases
+    take turns. ``build`` names the core this process runs, for client-session's rows."""
+    cases = [case for case in MICRO_CASES if case.ours or not only_ours]
     results: list[MicroResult] = []
     for session_name, data in MICRO_SESSIONS:
         size = len(json.dumps(data, separators=(",", ":")))
-        runs = {case: loop_of(case.build(data)) for case in MICRO_CASES}
+        runs = {case: loop_of(case.build(data)) for case in cases}
         # CPU time of this process: all of it is computation, and a shared machine's other
         # work then hardly moves it.
         timings = time_interleaved(
@@ -227,6 +233,7 @@ def run_micro(*, repeats: int, min_time: float) -> list[MicroResult]:
                 us_per_op=timing.median_us,
                 samples_us=tuple(sample * 1e6 for sample in timing.samples),
                 opcodes_per_op=opcodes_per_operation(runs[case]),
+                core_build=build if case.ours else None,
             )
             for case, timing in timings.items()
         )

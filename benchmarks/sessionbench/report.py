@@ -8,6 +8,7 @@ from .content import SESSION_SIZES, size_label
 from .inprocess import InProcessResult
 from .micro import MICRO_CASES
 from .results import RunResults
+from .setcookie import SetCookieResult
 from .targets import judge
 from .variants import FRAMEWORKS
 from .wire import WireResult
@@ -42,14 +43,20 @@ def _header(results: RunResults) -> list[str]:
         "supports: per request over the wire, per request in process, and per session encoding.",
         "The same command regenerates this page, its two figures and "
         "`benchmarks/results/latest.json`.",
-        "`nox -s bench` measures the core as a wheel compiled by mypyc (see "
-        "[the compiled core](compiled.md));",
-        "the versions line below says which build ran.",
+        "client-session runs on both builds of its core, each reported on its own: the wheel",
+        "compiled by mypyc (see [the compiled core](compiled.md)), which `nox -s bench` installs,",
+        "and the pure-Python build (the same sources, first on `PYTHONPATH`); each server or",
+        "process checks which build it runs before measuring. Over the wire, every server is",
+        "driven at each connection count of the run, in the same interleaved rounds, and every",
+        "result keeps each round's number: the tables give the median and the spread.",
         "",
         "```sh",
         "nox -s bench              # installs what it compares, then runs:",
         "python benchmarks/run.py  # with the packages and benchmarks/requirements.txt installed",
+        "nox -s bench -- --frameworks asgi --connections 16 50   # one framework: about 10 min",
         "```",
+        "",
+        "The run prints how long it expects to take before it starts.",
         "",
     ]
     if settings.get("quick"):
@@ -68,9 +75,11 @@ def _header(results: RunResults) -> list[str]:
         f"{meta['load_after']} after",
         f"- {machine['python']}; {versions}",
         f"- Tools: {machine.get('wrk') or 'no wrk'}; {machine.get('redis_server') or 'no redis'}",
+        f"- Core builds: {', '.join(results.builds) or 'none'}",
         f"- Over the wire: {settings['rounds']} interleaved rounds of {settings['seconds']:g} s "
-        f"per variant after a {settings['warmup_seconds']:g} s warm-up, wrk with 1 thread and "
-        f"{settings['connections']} connections, one worker process per server; "
+        f"per variant and connection count after a {settings['warmup_seconds']:g} s warm-up, "
+        f"wrk with 1 thread and {_counts(results.connections)} connections, one worker "
+        "process per server; "
         f"{meta['pinning']}. Session size: rounds of {settings['scaling_seconds']:g} s, "
         f"{settings['scaling_rounds']} per size and variant.",
         f"- In process and micro: median of {settings['repeats']} interleaved repeats of at "
@@ -80,29 +89,45 @@ def _header(results: RunResults) -> list[str]:
     return lines + [f"> {note}" for note in results.notes] + ([""] if results.notes else [])
 
 
+def _counts(connections: Sequence[int]) -> str:
+    return " and ".join(str(count) for count in connections)
+
+
 def _targets(results: RunResults) -> list[str]:
-    rows = [
-        (target.label, verdict.measured, _VERDICTS[verdict.met])
-        for target, verdict in judge(results)
-    ]
-    return [
+    lines = [
         "## Targets (issue 6)",
         "",
-        "Ratios of requests per second over the wire (ours divided by theirs), or of",
-        "microseconds per session in process (ours divided by theirs, lower is better).",
+        "Ratios of requests per second over the wire (ours divided by theirs: the median",
+        "rounds', then the lowest and highest of the rounds' ratios, each round's variants",
+        "having run side by side), with the same ratio by server CPU time a request; or of",
+        "microseconds per session in process (ours divided by theirs, lower is better). Every",
+        "over-the-wire target is judged at each connection count, on each core build.",
         "",
-        *_table(("target", "measured", "verdict"), rows),
     ]
+    for build, verdicts in judge(results).items():
+        rows = [(label, verdict.measured, _VERDICTS[verdict.met]) for label, verdict in verdicts]
+        lines += [f"### On the {build} core", ""]
+        lines += _table(("target", "measured", "verdict"), rows)
+    if not results.builds:
+        lines += ["No core build was measured.", ""]
+    return lines
+
+
+def _spread(row: WireResult) -> str:
+    """The lowest and highest round's requests per second, or "-" for a single round."""
+    if len(row.rps_samples) < 2:
+        return "-"
+    return f"{min(row.rps_samples):,.0f}-{max(row.rps_samples):,.0f}"
 
 
 def _wire_rows(rows: list[WireResult]) -> list[tuple[str, ...]]:
     bare = next((row for row in rows if row.variant == "bare"), None)
-    ours = next((row for row in rows if row.variant == "ours"), None)
+    ours = next((row for row in rows if row.variant == "ours" and row.requests_per_second), None)
     table: list[tuple[str, ...]] = []
     for row in rows:
         rate, cpu = row.requests_per_second, row.server_cpu_us
         if rate is None or cpu is None:
-            table.append((row.label, *["-"] * 7, f"skipped: {row.skipped}"))
+            table.append((row.label, *["-"] * 8, f"skipped: {row.skipped}"))
             continue
         rate_ratio = ours.requests_per_second / rate if ours and ours.requests_per_second else None
         cpu_ratio = cpu / ours.server_cpu_us if ours and ours.server_cpu_us else None
@@ -113,6 +138,7 @@ def _wire_rows(rows: list[WireResult]) -> list[tuple[str, ...]]:
             (
                 row.label,
                 f"{rate:,.0f}",
+                _spread(row),
                 _times(rate_ratio),
                 extra,
                 f"{cpu:.0f}",
@@ -132,11 +158,14 @@ def _wire(results: RunResults) -> list[str]:
         "## Over the wire",
         "",
         "The seed's counter route with a valid session cookie, so that every request opens the",
-        "session and seals it again (the bare app keeps no session). Medians over the rounds.",
-        '"ours is" = our requests per second divided by the row\'s; "us over bare" = the',
-        'microseconds each request costs beyond the bare app\'s; "server CPU" = the CPU time',
-        "(user + system) the server's processes spent a request, which load elsewhere on the",
-        'machine hardly moves, and its "ours is" = the row\'s CPU time divided by ours.',
+        'session and seals it again (the bare app keeps no session). "req/s" is the median',
+        'over the rounds and "rounds" the lowest and the highest round; the other columns are',
+        'medians. "ours is" = the requests per second of client-session on the first core',
+        "build divided by the row's (its row on the other build shows what that build costs);",
+        '"us over bare" = the microseconds each request costs beyond the bare app\'s;',
+        '"server CPU" = the CPU time (user + system) the server\'s processes spent a request,',
+        'which load elsewhere on the machine hardly moves, and its "ours is" = the row\'s CPU',
+        "time divided by ours.",
         "",
         "![Requests per second per variant and framework](benchmarks.png)",
         "",
@@ -144,6 +173,7 @@ def _wire(results: RunResults) -> list[str]:
     header = (
         "variant",
         "req/s",
+        "rounds",
         "ours is",
         "us over bare",
         "server CPU us",
@@ -153,10 +183,16 @@ def _wire(results: RunResults) -> list[str]:
         "notes",
     )
     for framework in FRAMEWORKS:
-        rows = [r for r in results.wire if r.framework == framework.name]
-        if rows:
-            lines += [f"### {framework.label} ({framework.server})", ""]
-            lines += _table(header, _wire_rows(rows))
+        for connections in results.connections:
+            rows = [
+                r
+                for r in results.wire
+                if r.framework == framework.name and r.connections == connections
+            ]
+            if rows:
+                title = f"{framework.label} ({framework.server}), {connections} connections"
+                lines += [f"### {title}", ""]
+                lines += _table(header, _wire_rows(rows))
     return lines
 
 
@@ -212,19 +248,29 @@ def _micro(results: RunResults) -> list[str]:
     sessions = list(dict.fromkeys((r.session, r.session_bytes) for r in results.micro))
     if not sessions:
         return []
+    first_build = results.builds[0] if results.builds else "compiled"
 
-    def cell(case: str, session: str) -> tuple[str, str, str]:
-        row = next((r for r in results.micro if (r.case, r.session) == (case, session)), None)
-        ours = results.micro_us("ours-codec", session)
+    def cell(case: str, build: str | None, session: str) -> tuple[str, str, str]:
+        row = next(
+            (
+                r
+                for r in results.micro
+                if (r.case, r.session, r.core_build) == (case, session, build)
+            ),
+            None,
+        )
+        ours = results.micro_us("ours-codec", session, first_build)
         if row is None or ours is None:
             return "-", "-", "-"
         opcodes = "-" if row.opcodes_per_op is None else f"{row.opcodes_per_op:,.0f}"
         return f"{row.us_per_op:.1f}", _times(row.us_per_op / ours), opcodes
 
-    rows = [
-        (case.label, *(part for name, _size in sessions for part in cell(case.name, name)))
-        for case in MICRO_CASES
-    ]
+    rows = []
+    for case in MICRO_CASES:
+        for build in results.builds if case.ours else [None]:
+            label = f"{case.label}, {build} core" if build else case.label
+            cells = [part for name, _size in sessions for part in cell(case.name, build, name)]
+            rows.append((label, *cells))
     header = ["encoding"]
     for name, size in sessions:
         header += [f"{name} ({size} B) us", "ours is", "opcodes"]
@@ -233,28 +279,99 @@ def _micro(results: RunResults) -> list[str]:
         "",
         "Open a sealed session, change the counter, seal it again: microseconds of this",
         "process's CPU time per cycle, warm, and Python bytecode instructions per cycle",
-        "(a compiled core runs none of its own: compare the microseconds).",
-        "client-session's codec does all its policy (Cookie header parsing,",
-        "expiry checks, change tracking, size check, Set-Cookie formatting); the others only",
-        "encode. \"ours is\" = the row's time divided by our codec's.",
+        "(a compiled core runs none of its own: compare the microseconds; the pure core's",
+        "opcodes are the interpreted work of the request path). client-session's codec does",
+        "all its policy (Cookie header parsing, expiry checks, change tracking, size check,",
+        "Set-Cookie formatting); the others only encode. The pure core's rows come from a",
+        "process of their own. \"ours is\" = the row's time divided by our codec's on the",
+        f"{first_build} core.",
         "",
         *_table(header, rows),
     ]
 
 
-def _scaling_row(rows: list[WireResult], framework: str, variant: str) -> list[str]:
+_NAMES = {"ours": "client-session", "own": "Starlette's own", "floor": "AES-GCM floor"}
+
+
+def _cost_rows(found: SetCookieResult) -> list[tuple[str, ...]]:
+    base = {cost.name: cost.us for cost in found.costs if cost.us is not None}
+    rows: list[tuple[str, ...]] = []
+    for cost in found.costs:
+        if cost.us is None:
+            rows.append((cost.label, "-", "-", "-", f"not measured: {cost.skipped}"))
+            continue
+        spread = ""
+        if cost.samples_us:
+            spread = f" ({min(cost.samples_us):.3f}-{max(cost.samples_us):.3f})"
+        reference = "vary-none" if cost.name.startswith("vary") else "no-lifetime"
+        bare = base.get(reference)
+        extra = "-" if bare is None or cost.name == reference else f"{cost.us - bare:+.3f}"
+        opcodes = "-" if cost.opcodes is None else f"{cost.opcodes:,.0f}"
+        rows.append((cost.label, f"{cost.us:.3f}{spread}", extra, opcodes, ""))
+    return rows
+
+
+def _set_cookie_section(found: SetCookieResult) -> list[str]:
+    lines = [f"### On the {found.core_build} core", ""]
+    if found.skipped:
+        return [*lines, f"Not measured: {found.skipped}", ""]
+    variants = [v for v in _NAMES if v in found.headers]
+    lines.append("```text")
+    for variant in variants:
+        lines += [f"{_NAMES[variant]:>16}  {header}" for header in found.headers[variant]]
+    lines += ["```", ""]
+    rows = [
+        (piece.piece, *(str(piece.bytes[v]) if v in piece.bytes else "-" for v in variants))
+        for piece in found.pieces
+    ]
+    totals = [f"**{sum(p.bytes.get(v, 0) for p in found.pieces)}**" for v in variants]
+    rows.append(("**all session headers**", *totals))
+    lines += _table(("piece", *(f"{_NAMES[v]} bytes" for v in variants)), rows)
+    header = ("formatting, per request", "us (lowest-highest repeat)", "over the bare one")
+    lines += _table((*header, "opcodes", "notes"), _cost_rows(found))
+    return lines
+
+
+def _set_cookie(results: RunResults) -> list[str]:
+    if not results.set_cookie:
+        return []
+    lines = [
+        "## What the Set-Cookie costs",
+        "",
+        "The session headers of the ASGI counter's response, in process (the request above,",
+        "with a valid cookie): client-session's, Starlette's own and the AES-GCM floor's, cut",
+        'into pieces, in bytes on the wire (a header\'s name, its ": " and CRLF count with',
+        'it; each attribute with its "; "). Then the CPU time, per request, of formatting',
+        "what the floor does without, timed on the core's own Set-Cookie writer and the ASGI",
+        "adapter's own Vary merge: Max-Age and Expires as sent (Expires' date is formatted",
+        "once a second and kept, so most responses under load reuse it; the next row formats",
+        "it every time), Max-Age alone, neither; the merge of `Cookie` into the response's",
+        '`Vary`, against copying the header list without it. "over the bare one" = beyond',
+        "neither (the lifetime attributes) or beyond the copy (the Vary merge).",
+        "",
+        "What a browser needs: every browser in use honours Max-Age, and RFC 6265 section",
+        "5.3 has it win over Expires (Expires alone serves browsers older than Max-Age, such",
+        "as Internet Explorer 8); `Vary: Cookie` is for caches between server and browser,",
+        "so that none serves one visitor's response to another.",
+        "",
+    ]
+    for found in results.set_cookie:
+        lines += _set_cookie_section(found)
+    return lines
+
+
+def _scaling_cells(rows: list[WireResult]) -> list[str]:
     cells = []
     for size in SESSION_SIZES:
-        row = next(
-            (
-                r
-                for r in rows
-                if (r.framework, r.variant, r.session_bytes) == (framework, variant, size)
-            ),
-            None,
-        )
-        rate = row.requests_per_second if row else None
-        cells.append(f"{rate:,.0f}" if rate else f"skipped: {row.skipped}" if row else "-")
+        row = next((r for r in rows if r.session_bytes == size), None)
+        if row is None:
+            cells.append("-")
+        elif row.requests_per_second:
+            spread = _spread(row)
+            rate = f"{row.requests_per_second:,.0f}"
+            cells.append(rate if spread == "-" else f"{rate} ({spread})")
+        else:
+            cells.append(f"skipped: {row.skipped}")
     return cells
 
 
@@ -262,36 +379,32 @@ def _scaling(results: RunResults) -> list[str]:
     if not results.scaling:
         return []
     rows = []
-    for framework in FRAMEWORKS:
-        for variant in ("ours", "own"):
-            label = next(
-                (
-                    r.label
-                    for r in results.scaling
-                    if (r.framework, r.variant) == (framework.name, variant)
-                ),
-                None,
-            )
-            if label:
-                rows.append(
-                    (
-                        framework.label,
-                        label,
-                        *_scaling_row(results.scaling, framework.name, variant),
-                    )
-                )
+    for connections in results.connections:
+        for framework in FRAMEWORKS:
+            mine = [
+                r
+                for r in results.scaling
+                if r.framework == framework.name and r.connections == connections
+            ]
+            for label in dict.fromkeys(r.label for r in mine):
+                cells = _scaling_cells([r for r in mine if r.label == label])
+                rows.append((str(connections), framework.label, label, *cells))
     return [
         "## As the session grows",
         "",
         "Requests per second over the wire with a session of 100 B, 1 KB and 3 KB of JSON",
-        "(a counter and random letters), ours against each framework's own session. A 3 KB",
-        "session sealed and base64-encoded no longer fits one 4096-byte cookie, so ours runs",
-        "with `max_chunks=2` here and sends two; the signed-only sessions send one cookie over",
-        "4 KB, which browsers drop without a word (wrk accepts it).",
+        "(a counter and random letters), ours against each framework's own session: the",
+        "median, then the lowest and highest round. A 3 KB session sealed and base64-encoded",
+        "no longer fits one 4096-byte cookie, so ours runs with `max_chunks=2` here and sends",
+        "two; the signed-only sessions send one cookie over 4 KB, which browsers drop without",
+        "a word (wrk accepts it).",
         "",
         "![Requests per second as the session grows](benchmarks-scaling.png)",
         "",
-        *_table(("framework", "variant", *(size_label(s) for s in SESSION_SIZES)), rows),
+        *_table(
+            ("connections", "framework", "variant", *(size_label(s) for s in SESSION_SIZES)),
+            rows,
+        ),
     ]
 
 
@@ -301,10 +414,15 @@ def _notes() -> list[str]:
         "",
         '- **bare app**: the same route answering `{"count": 1}` with no session: the',
         "  framework's own cost.",
-        "- **client-session**: the adapter with its defaults (Flask: the one-line drop-in",
-        "  `EncryptedCookieSessionInterface()` with a generated `SECRET_KEY`; aiohttp:",
-        "  `EncryptedCookieSessionStorage` through aiohttp-session's `setup`).",
-        "- **the framework's own session**: Starlette's `SessionMiddleware` (itsdangerous),",
+        "- **client-session**: the adapter as a user writes it. ASGI:",
+        "  `SessionMiddleware(app, secret_key=key, max_age=14 * 24 * 3600)`, Starlette's",
+        "  arguments with a generated key (two weeks is also the default); Flask: the one-line",
+        "  drop-in `EncryptedCookieSessionInterface()` with a generated `SECRET_KEY`; Tornado:",
+        "  `SessionMixin` with a `SessionPolicy` of one generated key; aiohttp:",
+        "  `EncryptedCookieSessionStorage` through aiohttp-session's `setup`. Each runs on every",
+        "  core build of the run, labelled with it.",
+        "- **the framework's own session**: Starlette's `SessionMiddleware` (itsdangerous,",
+        "  with the same `max_age`),",
         "  Flask's `SecureCookieSessionInterface`, Tornado's `set_signed_cookie` of a JSON",
         "  dict: signed, not encrypted; aiohttp-session's `EncryptedCookieStorage` (Fernet:",
         "  encrypted and signed).",
@@ -331,6 +449,7 @@ def render_markdown(results: RunResults) -> str:
         _targets(results),
         _wire(results),
         _scaling(results),
+        _set_cookie(results),
         _inprocess(results),
         _micro(results),
         _notes(),

@@ -10,6 +10,7 @@ from typing import Any
 
 from .inprocess import InProcessResult
 from .micro import MicroResult
+from .setcookie import SetCookieResult
 from .wire import WireResult
 
 __all__ = ["RunResults", "load_results", "save_results"]
@@ -24,40 +25,66 @@ class RunResults:
     inprocess: list[InProcessResult] = field(default_factory=list)
     wire: list[WireResult] = field(default_factory=list)
     scaling: list[WireResult] = field(default_factory=list)
+    set_cookie: list[SetCookieResult] = field(default_factory=list)
+    """One per core build."""
     notes: list[str] = field(default_factory=list)
 
-    def wire_rps(self, framework: str, variant: str) -> float | None:
-        """Median requests per second of one variant on the counter session."""
-        return _rps(self.wire, framework, variant, None)
+    @property
+    def builds(self) -> list[str]:
+        """The core builds this run measured, compiled first."""
+        return list(self.meta.get("builds", ["compiled"]))
 
-    def wire_cpu_us(self, framework: str, variant: str) -> float | None:
-        """Median server CPU microseconds a request of one variant on the counter session."""
+    @property
+    def frameworks(self) -> list[str]:
+        """The frameworks this run covered."""
+        return list(self.meta["settings"].get("frameworks", ["asgi", "flask", "tornado"]))
+
+    @property
+    def connections(self) -> list[int]:
+        """The connection counts of this run's wire parts."""
+        return list(self.meta["settings"]["connections"])
+
+    def wire_row(
+        self, framework: str, variant: str, build: str, connections: int
+    ) -> WireResult | None:
+        """One variant's measured row on the counter session: client-session's on ``build``,
+        the others' (which do not use the core) whatever ``build`` is."""
+        return _row(self.wire, framework, variant, build, connections, None)
+
+    def scaling_row(
+        self, framework: str, variant: str, build: str, connections: int, size: int
+    ) -> WireResult | None:
+        """One variant's measured row with a session of ``size`` bytes."""
+        return _row(self.scaling, framework, variant, build, connections, size)
+
+    def micro_us(self, case: str, session: str, build: str = "compiled") -> float | None:
+        """Microseconds a cycle of one micro case (ours: on ``build``)."""
         return next(
             (
-                r.server_cpu_us
-                for r in self.wire
-                if (r.framework, r.variant, r.session_bytes) == (framework, variant, None)
+                r.us_per_op
+                for r in self.micro
+                if r.case == case and r.session == session and r.core_build in (None, build)
             ),
             None,
         )
 
-    def scaling_rps(self, framework: str, variant: str, size: int) -> float | None:
-        """Median requests per second of one variant with a session of ``size`` bytes."""
-        return _rps(self.scaling, framework, variant, size)
 
-    def micro_us(self, case: str, session: str) -> float | None:
-        """Microseconds a cycle of one micro case."""
-        return next(
-            (r.us_per_op for r in self.micro if r.case == case and r.session == session), None
-        )
-
-
-def _rps(results: list[WireResult], framework: str, variant: str, size: int | None) -> float | None:
+def _row(
+    results: list[WireResult],
+    framework: str,
+    variant: str,
+    build: str,
+    connections: int,
+    size: int | None,
+) -> WireResult | None:
     return next(
         (
-            r.requests_per_second
+            r
             for r in results
-            if (r.framework, r.variant, r.session_bytes) == (framework, variant, size)
+            if (r.framework, r.variant, r.session_bytes, r.connections)
+            == (framework, variant, size, connections)
+            and r.core_build in (None, build)
+            and r.requests_per_second is not None
         ),
         None,
     )
@@ -69,9 +96,29 @@ def save_results(results: RunResults, path: Path) -> None:
     path.write_text(json.dumps(dataclasses.asdict(results), indent=1) + "\n")
 
 
+def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
+    """Results of a run made before the connection counts and core builds were recorded:
+    one connection count, and client-session on the build its versions line names."""
+    settings = raw["meta"]["settings"]
+    if isinstance(settings["connections"], int):
+        settings["connections"] = [settings["connections"]]
+    connections = settings["connections"][0]
+    packages = raw["meta"]["machine"].get("packages", {})
+    compiled = "compiled" in packages.get("client-session-core", "compiled")
+    build = "compiled" if compiled else "pure"
+    raw["meta"].setdefault("builds", [build])
+    for part in ("wire", "scaling", "inprocess", "micro"):
+        for row in raw.get(part, []):
+            if part in ("wire", "scaling"):
+                row.setdefault("connections", connections)
+            ours = row.get("role") == "ours" or str(row.get("case", "")).startswith("ours")
+            row.setdefault("core_build", build if ours else None)
+    return raw
+
+
 def load_results(path: Path) -> RunResults:
-    """Read results written by :func:`save_results`."""
-    raw = json.loads(path.read_text())
+    """Read results written by :func:`save_results` (or by an earlier version of it)."""
+    raw = _upgrade(json.loads(path.read_text()))
 
     def rows(kind: type[Any], key: str) -> list[Any]:
         return [
@@ -85,5 +132,6 @@ def load_results(path: Path) -> RunResults:
         inprocess=rows(InProcessResult, "inprocess"),
         wire=rows(WireResult, "wire"),
         scaling=rows(WireResult, "scaling"),
+        set_cookie=[SetCookieResult.from_json(row) for row in raw.get("set_cookie", [])],
         notes=raw.get("notes", []),
     )

@@ -1,6 +1,9 @@
 """Serve one variant's counter app on 127.0.0.1 with its framework's usual server, one worker.
 
-``python -m sessionbench.serve FRAMEWORK VARIANT --port PORT [--redis-port N] [--max-chunks N]``
+``python -m sessionbench.serve FRAMEWORK VARIANT --port PORT [--redis-port N] [--max-chunks N]
+[--core-build compiled|pure]``
+
+With ``--core-build``, it exits before serving unless the core it imports is that build.
 
 :mod:`sessionbench.servers` starts this in its own process group and stops it with SIGTERM.
 """
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .apps import AppOptions
+from .builds import BUILD_NAMES, check_core_build
 from .variants import FRAMEWORKS
 
 __all__ = ["main"]
@@ -73,10 +77,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--redis-port", type=int)
     parser.add_argument("--max-chunks", type=int, default=1)
+    parser.add_argument("--core-build", choices=BUILD_NAMES)
     args = parser.parse_args(argv)
     framework = next(f for f in FRAMEWORKS if f.name == args.framework)
     options = AppOptions(redis_port=args.redis_port, max_chunks=args.max_chunks)
     app = importlib.import_module(framework.app_module).build_app(args.variant, options)
+    if args.core_build is not None:
+        check_core_build(args.core_build)  # after the app imported the adapter, and the core
     _SERVERS[framework.interface](app, args.port)
 
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .apps import AppOptions
+from .builds import COMPILED_BUILD, CoreBuild
 from .drivers import Reply
 from .processes import HOST, Cpus, free_port, pinned, running, wait_for_port
 from .variants import Variant
 
-__all__ = ["VariantServer", "redis_server", "variant_servers"]
+__all__ = ["Subject", "VariantServer", "redis_server", "variant_servers"]
 
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+Subject = tuple[Variant, "CoreBuild | None"]
+"""A variant, and the core build it runs on (None for the variants that do not use the core)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class VariantServer:
     """One variant's app, listening on ``port``."""
 
     variant: Variant
+    build: CoreBuild | None
     port: int
     group: int
     """The process group of the server and its workers (for their CPU time)."""
@@ -69,7 +71,9 @@ def redis_server(executable: str, cpus: Cpus, logs: Path) -> Iterator[int]:
         yield port
 
 
-def _serve_command(variant: Variant, port: int, options: AppOptions) -> list[str]:
+def _serve_command(
+    variant: Variant, build: CoreBuild | None, port: int, options: AppOptions
+) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -83,27 +87,33 @@ def _serve_command(variant: Variant, port: int, options: AppOptions) -> list[str
     ]
     if options.redis_port is not None:
         command += ["--redis-port", str(options.redis_port)]
+    if build is not None:
+        command += ["--core-build", build.name]
     return command
 
 
 @contextlib.contextmanager
 def variant_servers(
-    variants: Sequence[Variant], options: AppOptions, cpus: Cpus, logs: Path
+    subjects: Sequence[Subject], options: AppOptions, cpus: Cpus, logs: Path
 ) -> Iterator[list[VariantServer]]:
-    """Start every variant's server at once, wait until all listen, stop all at the end."""
-    # The caller's PYTHONPATH follows ours, so the servers import what the caller does.
-    search_path = [str(_PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(search_path)}
+    """Start every subject's server at once, wait until all listen, stop all at the end.
+
+    Each server runs on its build's ``PYTHONPATH`` (see :mod:`sessionbench.builds`) and
+    refuses to start on the other build.
+    """
     with contextlib.ExitStack() as stack:
         started = []
-        for variant in variants:
+        for variant, build in subjects:
             port = free_port()
             command = pinned(
-                _serve_command(variant, port, options), cpus.server if cpus.pinning else None
+                _serve_command(variant, build, port, options),
+                cpus.server if cpus.pinning else None,
             )
-            log = logs / f"{variant.framework.name}-{variant.name}-{port}.log"
+            suffix = f"-{build.name}" if build else ""
+            log = logs / f"{variant.framework.name}-{variant.name}{suffix}-{port}.log"
+            env = (build or COMPILED_BUILD).env()
             process = stack.enter_context(running(command, log=log, env=env))
-            started.append((VariantServer(variant, port, process.pid), process, log))
+            started.append((VariantServer(variant, build, port, process.pid), process, log))
         for server, process, log in started:
             try:
                 wait_for_port(server.port, process, log)

@@ -54,6 +54,11 @@ class Variant:
         return f"{self.framework.name}/{self.name}"
 
     @property
+    def uses_core(self) -> bool:
+        """True for client-session's variants: they run once on each build of the core."""
+        return self.role is Role.OURS
+
+    @property
     def needs_redis(self) -> bool:
         """True when the variant keeps its sessions in Redis."""
         return self.role is Role.STORE

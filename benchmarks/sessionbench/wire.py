@@ -1,9 +1,11 @@
 """Over the wire: wrk against one worker process per variant, the variants taking turns.
 
-Every server runs at once (idle ones cost nothing), pinned to one CPU, with wrk on the other.
-Each variant gets its own session cookie first, checked to open; wrk then sends that same
-cookie with every request, so every request opens the session and seals it again. Rounds
-rotate the order of the variants, and each variant's numbers are medians over the rounds.
+Every server runs at once (idle ones cost nothing), pinned to one CPU, with wrk on the other;
+client-session's variants run one server per core build (compiled and pure). Each server gets
+its own session cookie first, checked to open; wrk then sends that same cookie with every
+request, so every request opens the session and seals it again. Every server is driven at
+each connection count in the same rounds; rounds rotate the order, and each result keeps
+every round's numbers beside their median, so the report can show the spread.
 """
 
 from __future__ import annotations
@@ -15,16 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .apps import AppOptions
+from .builds import CoreBuild
 from .content import SESSION_SIZES
 from .probe import BenchmarkError, prime_session
 from .processes import Cpus, group_cpu_seconds
-from .servers import VariantServer, variant_servers
+from .servers import Subject, VariantServer, variant_servers
 from .variants import VARIANTS, Role, Variant
 from .wrk import WrkRun, run_wrk
 
-__all__ = ["WireResult", "WireSettings", "run_scaling", "run_wire"]
+__all__ = ["WireResult", "WireSettings", "run_scaling", "run_wire", "subjects_of"]
 
 logger = logging.getLogger("sessionbench")
+
+_Key = tuple[str, "str | None", "int | None", int]
+"""variant key, core build, session size, connections."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,12 +40,14 @@ class WireSettings:
     rounds: int
     seconds: float
     warmup_seconds: float
-    connections: int
+    connections: tuple[int, ...]
+    """Each variant runs at each of these connection counts, in the same rounds."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WireResult:
-    """Medians over the rounds for one variant (and session size), or why it did not run."""
+    """One variant (on one core build, at one connection count and session size) over the
+    rounds: the median and the spread, or why it did not run."""
 
     framework: str
     variant: str
@@ -48,12 +56,20 @@ class WireResult:
     session_bytes: int | None
     """None for the seed's counter session; the grown size in the scaling run."""
     requests_per_second: float | None
+    """The median over the rounds."""
+    connections: int = 0
+    core_build: str | None = None
+    """"compiled" or "pure" for client-session's variants; None for the others."""
     rps_samples: tuple[float, ...] = ()
+    """One per round, in round order (so that two variants' i-th samples ran side by side)."""
+    rps_min: float | None = None
+    rps_max: float | None = None
     p50_ms: float | None = None
     p99_ms: float | None = None
     server_cpu_us: float | None = None
-    """CPU time the server spent a request (user + system, all its processes): load on
-    other cores does not move it, as it moves throughput."""
+    """CPU time the server spent a request (user + system, all its processes), the median
+    over the rounds: load on other cores does not move it, as it moves throughput."""
+    server_cpu_us_samples: tuple[float, ...] = ()
     failed_requests: int = 0
     skipped: str | None = None
 
@@ -69,34 +85,49 @@ class _Target:
     server: VariantServer
     cookie: str | None
     size: int | None
+    connections: int
 
 
-def _skipped(variant: Variant, size: int | None, reason: str) -> WireResult:
+def _label(variant: Variant, build: CoreBuild | None) -> str:
+    return f"{variant.label}, {build.label}" if build else variant.label
+
+
+def _skipped(subject: Subject, size: int | None, connections: int, reason: str) -> WireResult:
+    variant, build = subject
     return WireResult(
         framework=variant.framework.name,
         variant=variant.name,
-        label=variant.label,
+        label=_label(variant, build),
         role=variant.role.value,
         session_bytes=size,
+        connections=connections,
+        core_build=build.name if build else None,
         requests_per_second=None,
         skipped=reason,
     )
 
 
 def _summary(target: _Target, samples: Sequence[_Sample]) -> WireResult:
-    variant = target.server.variant
+    variant, build = target.server.variant, target.server.build
     runs = [sample.wrk for sample in samples]
+    rates = tuple(run.requests_per_second for run in runs)
+    cpu = tuple(sample.server_cpu_us for sample in samples)
     return WireResult(
         framework=variant.framework.name,
         variant=variant.name,
-        label=variant.label,
+        label=_label(variant, build),
         role=variant.role.value,
         session_bytes=target.size,
-        requests_per_second=statistics.median(run.requests_per_second for run in runs),
-        rps_samples=tuple(run.requests_per_second for run in runs),
+        connections=target.connections,
+        core_build=build.name if build else None,
+        requests_per_second=statistics.median(rates),
+        rps_samples=rates,
+        rps_min=min(rates),
+        rps_max=max(rates),
         p50_ms=statistics.median(run.p50_ms for run in runs),
         p99_ms=statistics.median(run.p99_ms for run in runs),
-        server_cpu_us=statistics.median(sample.server_cpu_us for sample in samples),
+        server_cpu_us=statistics.median(cpu),
+        server_cpu_us_samples=cpu,
         failed_requests=sum(run.non_2xx + run.socket_errors for run in runs),
     )
 
@@ -113,7 +144,7 @@ def _rounds(
             target.server.url("/counter"),
             cookie=target.cookie,
             seconds=seconds,
-            connections=settings.connections,
+            connections=target.connections,
             cpu=load_cpu,
         )
         cpu_used = group_cpu_seconds(target.server.group) - cpu_before
@@ -138,8 +169,17 @@ def _rounds(
     return runs
 
 
+def subjects_of(variants: Sequence[Variant], builds: Sequence[CoreBuild]) -> list[Subject]:
+    """Each variant once, client-session's once per build."""
+    return [
+        (variant, build)
+        for variant in variants
+        for build in (builds if variant.uses_core else [None])
+    ]
+
+
 def _measure(
-    variants: Sequence[Variant],
+    subjects: Sequence[Subject],
     sizes: Sequence[int | None],
     options: AppOptions,
     *,
@@ -148,33 +188,56 @@ def _measure(
     cpus: Cpus,
     logs: Path,
 ) -> list[WireResult]:
-    results: dict[tuple[Variant, int | None], WireResult] = {}
+    def key(subject: Subject, size: int | None, connections: int) -> _Key:
+        variant, build = subject
+        return variant.key, build.name if build else None, size, connections
+
+    every = [
+        (subject, size, connections)
+        for subject in subjects
+        for size in sizes
+        for connections in settings.connections
+    ]
+    results: dict[_Key, WireResult] = {}
     runnable = []
-    for variant in variants:
-        reason = variant.unavailable(redis=options.redis_port is not None)
+    for subject in subjects:
+        reason = subject[0].unavailable(redis=options.redis_port is not None)
         if reason is None:
-            runnable.append(variant)
-        else:
-            results.update({(variant, size): _skipped(variant, size, reason) for size in sizes})
+            runnable.append(subject)
+            continue
+        for one, size, connections in every:
+            if one == subject:
+                results[key(subject, size, connections)] = _skipped(
+                    subject, size, connections, reason
+                )
     with variant_servers(runnable, options, cpus, logs) as servers:
         targets = []
         for server in servers:
+            subject = (server.variant, server.build)
             for size in sizes:
                 try:
                     cookie = prime_session(server.variant, server.send, size)
                 except BenchmarkError as exc:
-                    results[server.variant, size] = _skipped(server.variant, size, str(exc))
+                    for connections in settings.connections:
+                        results[key(subject, size, connections)] = _skipped(
+                            subject, size, connections, str(exc)
+                        )
                     continue
-                targets.append(_Target(server, cookie, size))
+                targets += [
+                    _Target(server, cookie, size, connections)
+                    for connections in settings.connections
+                ]
         for target, runs in _rounds(targets, wrk, settings, cpus).items():
-            results[target.server.variant, target.size] = _summary(target, runs)
-    return [results[variant, size] for variant in variants for size in sizes]
+            subject = (target.server.variant, target.server.build)
+            results[key(subject, target.size, target.connections)] = _summary(target, runs)
+    return [results[key(*one)] for one in every]
 
 
 def run_wire(
     options: AppOptions,
     *,
     frameworks: Collection[str],
+    builds: Sequence[CoreBuild],
     wrk: str,
     settings: WireSettings,
     cpus: Cpus,
@@ -182,13 +245,22 @@ def run_wire(
 ) -> list[WireResult]:
     """Every variant of the named frameworks on the seed's counter session."""
     variants = [variant for variant in VARIANTS if variant.framework.name in frameworks]
-    return _measure(variants, (None,), options, wrk=wrk, settings=settings, cpus=cpus, logs=logs)
+    return _measure(
+        subjects_of(variants, builds),
+        (None,),
+        options,
+        wrk=wrk,
+        settings=settings,
+        cpus=cpus,
+        logs=logs,
+    )
 
 
 def run_scaling(
     options: AppOptions,
     *,
     frameworks: Collection[str],
+    builds: Sequence[CoreBuild],
     wrk: str,
     settings: WireSettings,
     cpus: Cpus,
@@ -207,5 +279,11 @@ def run_scaling(
     ]
     chunked = AppOptions(redis_port=options.redis_port, max_chunks=2)
     return _measure(
-        variants, SESSION_SIZES, chunked, wrk=wrk, settings=settings, cpus=cpus, logs=logs
+        subjects_of(variants, builds),
+        SESSION_SIZES,
+        chunked,
+        wrk=wrk,
+        settings=settings,
+        cpus=cpus,
+        logs=logs,
     )

@@ -65,17 +65,24 @@ class FloorSessionMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
+MAX_AGE = 14 * 24 * 3600
+"""Two weeks, written out as users write it (Starlette's default too)."""
+
+
 def _ours(options: AppOptions) -> list[Middleware]:
-    # The drop-in: Starlette's arguments, with a generated key as the secret.
+    # As a user writes it: SessionMiddleware(app, secret_key=key, max_age=14 * 24 * 3600),
+    # Starlette's arguments with a generated key as the secret. Only the scaling run adds
+    # max_chunks=2, which a 3 KB session needs.
     from client_session_asgi import SessionMiddleware, generate_key
 
-    return [Middleware(SessionMiddleware, secret_key=generate_key(), max_chunks=options.max_chunks)]
+    chunking = {"max_chunks": options.max_chunks} if options.max_chunks != 1 else {}
+    return [Middleware(SessionMiddleware, secret_key=generate_key(), max_age=MAX_AGE, **chunking)]
 
 
 def _starlette(options: AppOptions) -> list[Middleware]:
     from starlette.middleware.sessions import SessionMiddleware
 
-    return [Middleware(SessionMiddleware, secret_key=SECRET)]
+    return [Middleware(SessionMiddleware, secret_key=SECRET, max_age=MAX_AGE)]
 
 
 def _starsessions_redis(options: AppOptions) -> list[Middleware]:
