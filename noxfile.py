@@ -35,7 +35,8 @@ Where the matrix comes from (nothing below is written twice):
 - Core builds: the core's request path is either compiled by mypyc (a wheel built with
   ``CLIENT_SESSION_CORE_COMPILE=1``, see its ``hatch_build.py``) or pure Python (editable). The
   ``core`` sessions test both; each adapter's ``oldest`` cell runs on the pure build and its
-  ``newest`` cell on the compiled one, as does ``interop``; ``bench`` measures the compiled one.
+  ``newest`` cell on the compiled one, as does ``interop``; ``bench`` installs the compiled one
+  and measures it beside the pure one (the core's sources, first on the servers' PYTHONPATH).
   Each session checks ``client_session_core.COMPILED`` after installing.
 """
 
@@ -297,12 +298,15 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=NEWEST_PYTHON)
 def bench(session: nox.Session) -> None:
-    """Run benchmarks/run.py; it declares its own dependencies in a PEP 723 block."""
+    """Run benchmarks/run.py (`nox -s bench -- --frameworks asgi --connections 16 50` for a
+    part); it declares its own dependencies in a PEP 723 block. The core is installed
+    compiled; run.py measures client-session on it and on the pure sources, each checked."""
     script = Path("benchmarks/run.py")
     if not script.is_file():
         session.skip(f"{script} does not exist yet, so there is nothing to benchmark")
     script_block = nox.project.load_toml(script, missing_ok=True)
-    # What users get from a wheel: the compiled core (the page says which build it measured).
+    # What users get from a wheel: the compiled core. The pure build needs no install: run.py
+    # puts the core's sources first on the PYTHONPATH of the processes that measure it.
     install_workspace(session, *script_block.get("dependencies", []), core_build="compiled")
     session.run("python", str(script), *session.posargs)
 

@@ -207,7 +207,7 @@ def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
     notes += build_notes
     expected = _expected_seconds(args, settings, len(builds), tools.redis_server is not None)
     logger.info(
-        "expected duration: about %.0f minutes (%s; core builds: %s)",
+        "expected duration: about %.1f minutes (%s; core builds: %s)",
         expected / 60,
         ", ".join(args.parts),
         ", ".join(build.name for build in builds) or "none",
