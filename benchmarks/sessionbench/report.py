@@ -10,7 +10,7 @@ from .micro import MICRO_CASES
 from .results import RunResults
 from .setcookie import SetCookieResult
 from .targets import judge
-from .variants import FRAMEWORKS
+from .variants import FRAMEWORKS, variants_of
 from .wire import WireResult
 
 __all__ = ["render_markdown"]
@@ -43,10 +43,11 @@ def _header(results: RunResults) -> list[str]:
         "supports: per request over the wire, per request in process, and per session encoding.",
         "The same command regenerates this page, its two figures and "
         "`benchmarks/results/latest.json`.",
-        "client-session runs on both builds of its core, each reported on its own: the wheel",
-        "compiled by mypyc (see [the compiled core](compiled.md)), which `nox -s bench` installs,",
-        "and the pure-Python build (the same sources, first on `PYTHONPATH`); each server or",
-        "process checks which build it runs before measuring. Over the wire, every server is",
+        "By default client-session runs on both builds of its core, each reported on its own:",
+        "the wheel compiled by mypyc (see [the compiled core](compiled.md)), which `nox -s bench`",
+        "installs, and the pure-Python build (the same sources, first on `PYTHONPATH`); each",
+        'server or process checks which build it runs before measuring, and the "Core builds"',
+        "line below says which this run measured. Over the wire, every server is",
         "driven at each connection count of the run, in the same interleaved rounds, and every",
         "result keeps each round's number: the tables give the median and the spread.",
         "",
@@ -232,12 +233,21 @@ def _inprocess(results: RunResults) -> list[str]:
         'no sockets: microseconds a request. "ours is" = the row\'s time divided by ours.',
         '"opcodes" = Python bytecode instructions a request executes: interpreted work, the',
         "same on a busy machine as on a quiet one (work done in C, such as the cipher, is",
-        "not in it, nor is a compiled core's).",
+        "not in it, nor is a compiled core's). client-session's rows on the pure core come",
+        "from a process of their own, run after the others (its opcodes, counted, are the",
+        "interpreted work of the adapter and the core together).",
         "",
     ]
     header = ("variant", "us a request", "over bare", "ours is", "opcodes", "over bare", "notes")
     for framework in FRAMEWORKS:
-        rows = [r for r in results.inprocess if r.framework == framework.name]
+        order = [variant.name for variant in variants_of(framework)]
+        rows = sorted(
+            (r for r in results.inprocess if r.framework == framework.name),
+            key=lambda r: (
+                order.index(r.variant) if r.variant in order else len(order),
+                r.core_build == "pure",
+            ),
+        )
         if rows:
             lines += [f"### {framework.label}", ""]
             lines += _table(header, _inprocess_rows(rows))

@@ -75,8 +75,14 @@ def _ours(options: AppOptions) -> list[Middleware]:
     # max_chunks=2, which a 3 KB session needs.
     from client_session_asgi import SessionMiddleware, generate_key
 
-    chunking = {"max_chunks": options.max_chunks} if options.max_chunks != 1 else {}
-    return [Middleware(SessionMiddleware, secret_key=generate_key(), max_age=MAX_AGE, **chunking)]
+    key = generate_key()
+    if options.max_chunks == 1:
+        return [Middleware(SessionMiddleware, secret_key=key, max_age=MAX_AGE)]
+    return [
+        Middleware(
+            SessionMiddleware, secret_key=key, max_age=MAX_AGE, max_chunks=options.max_chunks
+        )
+    ]
 
 
 def _starlette(options: AppOptions) -> list[Middleware]:
