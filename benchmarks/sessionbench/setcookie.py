@@ -181,7 +181,7 @@ def _cost_runs() -> tuple[dict[str, tuple[str, RunMany]], list[CostRow]]:
             loop_of(lambda: writer.set("session", value, MAX_AGE, next(seconds))),
         )
         runs["max-age-only"] = (
-            "Max-Age without Expires (the same f-string, less the Expires part)",
+            "Max-Age without Expires (this benchmark's f-string: the writer's, less Expires)",
             loop_of(lambda: f"session={value}{without}; Max-Age={MAX_AGE}"),
         )
         runs["no-lifetime"] = (
