@@ -26,7 +26,7 @@
 
     python benchmarks/run.py            # everything (it prints how long first): a quiet machine
     python benchmarks/run.py --quick    # a smoke run of a few minutes
-    python benchmarks/run.py --frameworks asgi --connections 16 50   # one framework, ~10 min
+    python benchmarks/run.py --frameworks asgi --connections 16 50   # one framework, ~9 min
     python benchmarks/run.py --parts micro inprocess setcookie       # no servers, no wrk
     python benchmarks/run.py --builds compiled                       # one core build only
     python benchmarks/run.py --report-only             # re-render from results/latest.json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .content import SESSION_SIZES, size_label
 from .inprocess import InProcessResult
@@ -54,7 +55,7 @@ def _header(results: RunResults) -> list[str]:
         "```sh",
         "nox -s bench              # installs what it compares, then runs:",
         "python benchmarks/run.py  # with the packages and benchmarks/requirements.txt installed",
-        "nox -s bench -- --frameworks asgi --connections 16 50   # one framework: about 10 min",
+        "nox -s bench -- --frameworks asgi --connections 16 50   # one framework: about 9 min",
         "```",
         "",
         "The run prints how long it expects to take before it starts.",
@@ -70,13 +71,14 @@ def _header(results: RunResults) -> list[str]:
         "## This run",
         "",
         f"- Command: `{meta['command']}`",
-        f"- Date: {meta['date']} (took {meta['duration_s'] / 60:.1f} minutes)",
+        f"- Date: {meta['date']} (took {meta['duration_s'] / 60:.1f} minutes{_expected(meta)})",
         f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']}, "
         f"{machine['os']}; load average {meta['load_before']} before, "
         f"{meta['load_after']} after",
         f"- {machine['python']}; {versions}",
         f"- Tools: {machine.get('wrk') or 'no wrk'}; {machine.get('redis_server') or 'no redis'}",
-        f"- Core builds: {', '.join(results.builds) or 'none'}",
+        f"- Frameworks: {', '.join(results.frameworks)}; core builds: "
+        f"{', '.join(results.builds) or 'none'}",
         f"- Over the wire: {settings['rounds']} interleaved rounds of {settings['seconds']:g} s "
         f"per variant and connection count after a {settings['warmup_seconds']:g} s warm-up, "
         f"wrk with 1 thread and {_counts(results.connections)} connections, one worker "
@@ -88,6 +90,11 @@ def _header(results: RunResults) -> list[str]:
         "",
     ]
     return lines + [f"> {note}" for note in results.notes] + ([""] if results.notes else [])
+
+
+def _expected(meta: dict[str, Any]) -> str:
+    expected = meta.get("expected_duration_s")
+    return "" if expected is None else f", {expected / 60:.1f} expected"
 
 
 def _counts(connections: Sequence[int]) -> str:
