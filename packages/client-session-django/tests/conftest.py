@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 _DATABASE_DIR = tempfile.mkdtemp(prefix="client-session-django-tests-")
 DATABASE = str(Path(_DATABASE_DIR) / "db.sqlite3")
 os.environ["DJANGO_SETTINGS_MODULE"] = "djangotestproject.settings"
 os.environ["DJANGO_TEST_DATABASE"] = DATABASE
-sys.path.insert(0, str(TESTS))
 
 import django  # noqa: E402
 
@@ -30,8 +29,7 @@ django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-
-PASSWORD = "a long test password, 4kT9"
+from djangotestproject import PASSWORD  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)

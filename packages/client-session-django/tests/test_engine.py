@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
 from django.test import Client, override_settings
 from django.test.utils import modify_settings
+from djangotestproject import PASSWORD
 
 from client_session_conformance import ManualClock, parse_set_cookie
 from client_session_core import ConfigurationError, KeyRing, SessionCodec, SessionPolicy

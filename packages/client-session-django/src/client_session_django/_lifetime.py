@@ -123,13 +123,17 @@ def codec_for(codec: SessionCodec, expiry: object, now: float) -> SessionCodec:
     The same keys, cookie and rules, with the session's own lifetime as the idle timeout, so
     that its ``Max-Age`` and its sliding renewal follow that lifetime.
     """
-    try:
-        deadline = _deadline(expiry, int(now))
-    except ValueError:
+    if _is_seconds(expiry) and expiry > 0:  # type: ignore[operator]
+        lifetime: int = expiry  # type: ignore[assignment]
+    elif isinstance(expiry, str):
+        try:
+            remaining = _timestamp(datetime.fromisoformat(expiry)) - now
+        except ValueError:
+            return codec
+        lifetime = max(1, int(remaining))  # whole seconds left, rounded down
+    else:
         return codec
-    if deadline is None:
-        return codec
-    return _codec_with_idle(codec, max(1, min(int(deadline - now), lifetime_ceiling(codec))))
+    return _codec_with_idle(codec, min(lifetime, lifetime_ceiling(codec)))
 
 
 @functools.lru_cache(maxsize=64)

@@ -35,13 +35,12 @@ def nested(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 def login_view(request: HttpRequest) -> JsonResponse:
-    user = auth.authenticate(
-        request, username=request.POST["username"], password=request.POST["password"]
-    )
+    form = json.loads(request.body) if request.content_type == "application/json" else request.POST
+    user = auth.authenticate(request, username=form["username"], password=form["password"])
     if user is None:
         return JsonResponse({"ok": False}, status=403)
     auth.login(request, user)
-    if request.POST.get("remember") == "no":
+    if form.get("remember") == "no":
         request.session.set_expiry(0)
     return JsonResponse({"ok": True})
 
