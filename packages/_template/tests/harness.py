@@ -1,0 +1,65 @@
+"""The conformance harness of the template: the route contract as a bare WSGI application.
+
+In this repository an adapter's harness lives in the conformance distribution
+(``client_session_conformance/harnesses/<adapter>.py``, with an entry point there); move this
+file there when you add your adapter (see conformance/README.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from client_session_conformance import (
+    Harness,
+    append_nested,
+    clear_session,
+    count_visit,
+    leave_untouched,
+    merge_session,
+    store_blob,
+    view_session,
+)
+from client_session_conformance.serving import serve_wsgi_in_thread
+from client_session_core import Clock, SessionPolicy
+from client_session_template import SessionMiddleware, get_session
+
+
+def contract_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    """The route contract: each route calls the suite's function with the session."""
+    session = get_session(environ)
+    route = (environ["REQUEST_METHOD"], environ["PATH_INFO"])
+    query = {name: values[0] for name, values in parse_qs(environ["QUERY_STRING"]).items()}
+    if route == ("GET", "/counter"):
+        body = count_visit(session)
+    elif route == ("GET", "/view"):
+        body = view_session(session)
+    elif route == ("POST", "/merge"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = merge_session(session, json.loads(environ["wsgi.input"].read(length)))
+    elif route == ("POST", "/clear"):
+        body = clear_session(session)
+    elif route == ("GET", "/untouched"):
+        body = leave_untouched()
+    elif route == ("GET", "/nested"):
+        body = append_nested(session, query["item"])
+    elif route == ("GET", "/large"):
+        body = store_blob(session, int(query["size"]))
+    else:
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(body).encode()]
+
+
+class TemplateHarness(Harness):
+    """The contract in the template's middleware, on werkzeug's threaded server."""
+
+    name = "template"
+
+    def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
+        """Serve the contract with exactly ``policy`` and ``clock``."""
+        return serve_wsgi_in_thread(SessionMiddleware(contract_app, policy, clock=clock))
