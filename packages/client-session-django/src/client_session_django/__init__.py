@@ -10,8 +10,17 @@ Django's ``SESSION_COOKIE_*`` settings keep their meaning, and ``SECRET_KEY`` (w
 docs/django.md for every setting.
 """
 
+from ._legacy import SIGNED_COOKIES_SALT, signed_cookies
 from ._middleware import SessionMiddleware
-from ._settings import session_codec, session_policy
+from ._settings import legacy_cookies, session_codec, session_policy
 from ._store import SessionStore
 
-__all__ = ["SessionMiddleware", "SessionStore", "session_codec", "session_policy"]
+__all__ = [
+    "SIGNED_COOKIES_SALT",
+    "SessionMiddleware",
+    "SessionStore",
+    "legacy_cookies",
+    "session_codec",
+    "session_policy",
+    "signed_cookies",
+]

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 
-from ._settings import session_codec
+from ._settings import legacy_cookies, session_codec
 from ._store import SessionStore
 
 __all__ = ["SessionMiddleware"]
@@ -36,11 +36,12 @@ class SessionMiddleware(MiddlewareMixin):  # type: ignore[misc]
     def __init__(self, get_response: Any) -> None:
         super().__init__(get_response)
         self.codec = session_codec()
+        self.legacy = legacy_cookies()
         self.save_every_request = bool(settings.SESSION_SAVE_EVERY_REQUEST)
 
     def process_request(self, request: HttpRequest) -> None:
         request.session = SessionStore(
-            codec=self.codec, cookie_header=request.META.get("HTTP_COOKIE", "")
+            codec=self.codec, legacy=self.legacy, cookie_header=request.META.get("HTTP_COOKIE", "")
         )
 
     def process_response(

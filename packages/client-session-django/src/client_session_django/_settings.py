@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from client_session_core import Clock, ConfigurationError, KeyRing, SessionCodec, SessionPolicy
+from client_session_core import (
+    Clock,
+    ConfigurationError,
+    KeyRing,
+    LegacyCookies,
+    SessionCodec,
+    SessionPolicy,
+)
 
-__all__ = ["session_codec", "session_policy"]
+from ._legacy import legacy_cookies_from_settings
+
+__all__ = ["legacy_cookies", "session_codec", "session_policy"]
 
 # Every setting the policy or the clock is read from: a change to one of them (Django's
 # override_settings in tests) builds the codec again.
@@ -28,6 +37,7 @@ _SOURCES = frozenset(
         "CLIENT_SESSION_ABSOLUTE_LIFETIME",
         "CLIENT_SESSION_MAX_CHUNKS",
         "CLIENT_SESSION_CLOCK",
+        "CLIENT_SESSION_READ_SIGNED_COOKIES",
         "SECRET_KEY",
         "SECRET_KEY_FALLBACKS",
         "SESSION_COOKIE_NAME",
@@ -41,8 +51,27 @@ _SOURCES = frozenset(
     }
 )
 
+
+class _Engine(NamedTuple):
+    codec: SessionCodec
+    legacy: LegacyCookies | None
+
+
 _lock = threading.Lock()
-_codec: SessionCodec | None = None
+_engine: _Engine | None = None
+
+
+def _current() -> _Engine:
+    global _engine
+    engine = _engine
+    if engine is None:
+        with _lock:
+            engine = _engine
+            if engine is None:
+                clock = _clock()
+                codec = SessionCodec(session_policy(), clock=clock)
+                engine = _engine = _Engine(codec, legacy_cookies_from_settings(clock()))
+    return engine
 
 
 def session_codec() -> SessionCodec:
@@ -51,21 +80,19 @@ def session_codec() -> SessionCodec:
     Raises :class:`~client_session_core.ConfigurationError` for a weak key or a setting the
     core refuses, naming the setting.
     """
-    global _codec
-    codec = _codec
-    if codec is None:
-        with _lock:
-            codec = _codec
-            if codec is None:
-                codec = _codec = SessionCodec(session_policy(), clock=_clock())
-    return codec
+    return _current().codec
+
+
+def legacy_cookies() -> LegacyCookies | None:
+    """The signed_cookies sessions to read once (``CLIENT_SESSION_READ_SIGNED_COOKIES``)."""
+    return _current().legacy
 
 
 def _forget_codec(*, setting: str, **kwargs: Any) -> None:
-    global _codec
+    global _engine
     if setting in _SOURCES:
         with _lock:
-            _codec = None
+            _engine = None
 
 
 setting_changed.connect(_forget_codec)

@@ -1,0 +1,90 @@
+"""Reading the cookies of Django's own ``signed_cookies`` engine once, to reseal them in ours.
+
+``django.contrib.sessions.backends.signed_cookies`` keeps the session as JSON signed by
+``django.core.signing`` (salt ``django.contrib.sessions.backends.signed_cookies``), under
+``SECRET_KEY`` or one of ``SECRET_KEY_FALLBACKS``, and refuses it once older than
+``SESSION_COOKIE_AGE``. The reader below leaves the signature to Django's own ``signing``, so
+the MAC, the key derivation and the fallbacks are exactly those of the installed Django, and
+applies the age rule on the codec's clock. Nothing here signs or writes that format.
+
+Opt in with ``CLIENT_SESSION_READ_SIGNED_COOKIES``: ``True`` reads them for one
+``SESSION_COOKIE_AGE`` after the engine starts (the longest such a cookie stays valid in
+Django), a date or an aware datetime until then.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Final
+
+from django.conf import settings
+from django.core import signing
+
+from client_session_core import (
+    ConfigurationError,
+    LegacyCookies,
+    LegacySession,
+    Session,
+    SessionCodec,
+    cutoff_timestamp,
+)
+
+__all__ = ["SIGNED_COOKIES_SALT", "legacy_cookies_from_settings", "signed_cookies", "upgrade"]
+
+SIGNED_COOKIES_SALT: Final = "django.contrib.sessions.backends.signed_cookies"
+_LABEL: Final = "Django's signed_cookies session engine"
+_EXPIRY_KEY: Final = "_session_expiry"
+
+
+def signed_cookies(*, until: int | datetime.date, max_age: int) -> LegacyCookies:
+    """Read cookies Django's ``signed_cookies`` engine wrote, no older than ``max_age``
+    seconds, until ``until`` (a timestamp, a date or an aware datetime)."""
+
+    def read_signed_cookie(value: str, now: int) -> LegacySession | None:
+        try:
+            # The signature only: the age is checked below, against the codec's clock.
+            data = signing.loads(value, salt=SIGNED_COOKIES_SALT, serializer=signing.JSONSerializer)
+        except signing.BadSignature:
+            return None
+        # "payload:timestamp:signature", the timestamp covered by the signature just checked.
+        signed_at = signing.b62_decode(value.rsplit(":", 2)[-2])
+        if not isinstance(data, dict) or not 0 <= now - signed_at <= max_age:
+            return None
+        persistent = None if _EXPIRY_KEY not in data else data[_EXPIRY_KEY] != 0
+        return LegacySession(data, persistent=persistent)
+
+    return LegacyCookies(reader=read_signed_cookie, until=cutoff_timestamp(until), label=_LABEL)
+
+
+def legacy_cookies_from_settings(started: float) -> LegacyCookies | None:
+    """What ``CLIENT_SESSION_READ_SIGNED_COOKIES`` asks for; ``started`` is when the engine
+    was configured (``True`` counts one ``SESSION_COOKIE_AGE`` from then)."""
+    option: Any = getattr(settings, "CLIENT_SESSION_READ_SIGNED_COOKIES", False)
+    max_age = int(settings.SESSION_COOKIE_AGE)
+    if option is False or option is None:
+        return None
+    if option is True:
+        return signed_cookies(until=int(started) + max_age, max_age=max_age)
+    if isinstance(option, (datetime.date, int, float)) and not isinstance(option, bool):
+        return signed_cookies(until=option, max_age=max_age)  # type: ignore[arg-type]
+    raise ConfigurationError(
+        "CLIENT_SESSION_READ_SIGNED_COOKIES is True (for one SESSION_COOKIE_AGE), a date or an "
+        f"aware datetime until which signed_cookies sessions are read, or False; not {option!r}"
+    )
+
+
+def upgrade(codec: SessionCodec, legacy: LegacyCookies, value: str | None) -> Session | None:
+    """A new session holding legacy cookie ``value``'s content, to be sealed on this response
+    (its lifetimes count from now), or None when ``value`` is not one that opens."""
+    if not value:
+        return None
+    policy = codec.policy
+    found = legacy.upgrade(value, int(codec.clock()), policy.serializer, policy.cookie_name)
+    if found is None:
+        return None
+    session = codec.load(None)
+    session.update(found[0].data)
+    if found[0].persistent is not None:
+        session.persistent = found[0].persistent
+    session.mark_modified()
+    return session

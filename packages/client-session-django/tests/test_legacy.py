@@ -1,0 +1,124 @@
+"""Sessions written by Django's own signed_cookies engine, read once and resealed.
+
+The old cookies are made by Django's real backend (django.contrib.sessions.backends
+.signed_cookies), so the test reads exactly what a site switching engines has in its users'
+browsers. That backend signs with the real time, so the codec's clock starts there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.sessions.backends.signed_cookies import SessionStore as SignedCookieStore
+from django.test import Client, override_settings
+from django.test.utils import modify_settings
+
+from client_session_conformance import ManualClock
+from client_session_core import ConfigurationError
+from client_session_django import session_codec
+
+OURS = "client_session_django.SessionMiddleware"
+DJANGOS = "django.contrib.sessions.middleware.SessionMiddleware"
+AGE = 14 * 24 * 3600
+
+
+def signed_cookie(data: dict[str, object], **settings: object) -> str:
+    """A session cookie value as Django's signed_cookies engine writes it."""
+    with override_settings(**settings):
+        store = SignedCookieStore()
+        store.update(data)
+        store.save()
+        return store.session_key
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(start=float(int(time.time())))
+
+
+@pytest.fixture(params=[OURS, DJANGOS], ids=["ours", "djangos"])
+def reading(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[ManualClock]:
+    with (
+        modify_settings(MIDDLEWARE={"remove": OURS, "prepend": request.param}),
+        override_settings(CLIENT_SESSION_CLOCK=clock, CLIENT_SESSION_READ_SIGNED_COOKIES=True),
+    ):
+        yield clock
+
+
+def test_read_once_and_resealed(reading: ManualClock) -> None:
+    old = signed_cookie({"user": "ada", "count": 3})
+    client = Client()
+    client.cookies["sessionid"] = old
+    response = client.get("/counter")
+    assert response.json() == {"count": 4}
+    value = client.cookies["sessionid"].value
+    assert value != old
+    assert dict(session_codec().load(f"sessionid={value}")) == {"user": "ada", "count": 4}
+
+
+def test_a_read_alone_reseals(reading: ManualClock) -> None:
+    client = Client()
+    client.cookies["sessionid"] = signed_cookie({"user": "ada"})
+    response = client.get("/view")
+    assert response.json() == {"user": "ada"}
+    assert session_codec().load(f"sessionid={response.cookies['sessionid'].value}")
+
+
+def test_rotated_secret_key(reading: ManualClock) -> None:
+    old_key = "the previous Django secret key, long and random: Q7u1v"
+    old = signed_cookie({"user": "ada"}, SECRET_KEY=old_key)
+    with override_settings(SECRET_KEY_FALLBACKS=[old_key]):
+        client = Client()
+        client.cookies["sessionid"] = old
+        assert client.get("/view").json() == {"user": "ada"}
+    client = Client()
+    client.cookies["sessionid"] = old
+    assert client.get("/view").json() == {}
+
+
+def test_too_old_tampered_or_past_the_cut_off(reading: ManualClock) -> None:
+    old = signed_cookie({"user": "ada"})
+    tampered = old.replace(old.split(":")[0], old.split(":")[0][:-1] + "A", 1)
+    for value in (tampered, old[:-2]):
+        client = Client()
+        client.cookies["sessionid"] = value
+        assert client.get("/view").json() == {}
+    reading.advance(AGE + 1)  # older than signed_cookies' own SESSION_COOKIE_AGE
+    client = Client()
+    client.cookies["sessionid"] = old
+    assert client.get("/view").json() == {}
+
+
+def test_browser_session_flag_kept(reading: ManualClock) -> None:
+    client = Client()
+    client.cookies["sessionid"] = signed_cookie({"user": "ada", "_session_expiry": 0})
+    cookie = client.get("/view").cookies["sessionid"]
+    assert not cookie["max-age"]
+
+
+def test_off_by_default(clock: ManualClock) -> None:
+    with override_settings(CLIENT_SESSION_CLOCK=clock):
+        client = Client()
+        client.cookies["sessionid"] = signed_cookie({"user": "ada"})
+        assert client.get("/view").json() == {}
+
+
+def test_until_a_date(clock: ManualClock) -> None:
+    yesterday = date.fromtimestamp(clock()) - timedelta(days=1)
+    with override_settings(
+        CLIENT_SESSION_CLOCK=clock, CLIENT_SESSION_READ_SIGNED_COOKIES=yesterday
+    ):
+        client = Client()
+        client.cookies["sessionid"] = signed_cookie({"user": "ada"})
+        assert client.get("/view").json() == {}
+
+
+def test_bad_option(clock: ManualClock) -> None:
+    with (
+        override_settings(CLIENT_SESSION_READ_SIGNED_COOKIES="yes"),
+        pytest.raises(ConfigurationError, match="CLIENT_SESSION_READ_SIGNED_COOKIES"),
+    ):
+        session_codec()
