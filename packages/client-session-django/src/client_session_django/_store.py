@@ -84,7 +84,8 @@ class SessionStore(SessionBase):  # type: ignore[misc]
     def _request_cookie(self) -> str | None:
         if self._cookie_header is None:
             return self._cookie_value
-        return parse_cookie(self._cookie_header).get(self._codec.policy.cookie_name)
+        cookies: dict[str, str] = parse_cookie(self._cookie_header)
+        return cookies.get(self._codec.policy.cookie_name)
 
     def _get_session(self, no_load: bool = False) -> Session:
         session = self._open()
