@@ -1,4 +1,5 @@
-"""Key rotation across a fleet: three servers behind nginx, round-robin, while users count.
+"""Key rotation across a fleet: three servers behind nginx, round-robin, while users count;
+and every adapter following a key file.
 
 Debian's nginx, started here on 127.0.0.1 with a generated configuration, balances three
 server processes (fleet_server.py) that read their key ring from one key file. The test
@@ -27,13 +28,14 @@ from pathlib import Path
 
 import pytest
 
-from client_session_core import KeyRing, generate_key
+from client_session_conformance import ManualClock, SessionClient, installed_harnesses
+from client_session_core import KeyFile, KeyRing, SessionPolicy, generate_key
 
 NGINX = shutil.which("nginx") or next(
     (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(path, os.X_OK)),
     None,
 )
-pytestmark = pytest.mark.skipif(
+needs_nginx = pytest.mark.skipif(
     NGINX is None,
     reason="nginx is not installed: the fleet rotation test runs Debian's nginx "
     "(apt-get install nginx; `make test` installs it when run as root)",
@@ -235,6 +237,7 @@ def _kids_in(key_file: Path) -> list[str]:
     return [key.kid.hex() for key in KeyRing.from_text(key_file.read_text(encoding="utf-8"))]
 
 
+@needs_nginx
 def test_a_fleet_rotates_its_keys_while_users_keep_counting(tmp_path: Path) -> None:
     deadline = time.monotonic() + DEADLINE
     key_file = tmp_path / "session-keys"
@@ -313,3 +316,37 @@ def test_a_fleet_rotates_its_keys_while_users_keep_counting(tmp_path: Path) -> N
         assert not [text for text in key_texts if text in log], "a key is in a server's log"
     requests = sum(len(user.counts) for user in users)
     print(f"fleet: {SERVERS} servers, {USERS} users, {requests} requests, 0 failed, 0 counts lost")
+
+
+# -- every adapter takes a key file and follows it ----------------------------------------------
+
+# The gunicorn harness hands its worker process a copy of the ring's keys (policy_to_json),
+# not the file: an application under gunicorn calls KeyRing.from_file in each worker itself.
+_COPIES_THE_RING = {"gunicorn": "its worker process gets a copy of the keys, not the file"}
+
+
+@pytest.mark.parametrize("harness_name", sorted(installed_harnesses()))
+def test_every_adapter_follows_a_key_file(harness_name: str, tmp_path: Path) -> None:
+    if harness_name in _COPIES_THE_RING:
+        pytest.skip(f"harness {harness_name!r}: {_COPIES_THE_RING[harness_name]}")
+    old, new = generate_key(), generate_key()
+    old_kid, new_kid = (KeyRing([key]).primary.kid.hex() for key in (old, new))
+    key_file = tmp_path / "session-keys"
+    key_file.write_text(old + "\n", encoding="utf-8")
+    keys = KeyFile(key_file)
+    harness = installed_harnesses()[harness_name]()
+    with harness.serve(SessionPolicy(keys=keys), ManualClock()) as url, SessionClient(url) as user:
+        # The steps of docs/key-rotation.md, each taken at once with reload() (as on SIGHUP).
+        for count, ring, sealing_kid in [
+            (1, [old], old_kid),
+            (2, [old, new], old_kid),  # the new key opens, the old one still seals
+            (3, [new, old], new_kid),  # the new key seals
+            (4, [new], new_kid),  # the old key is gone; the session moved on count 3
+        ]:
+            key_file.write_text("\n".join(ring) + "\n", encoding="utf-8")
+            keys.reload()
+            response = user.get("/counter")
+            assert (response.status_code, response.json()) == (200, {"count": count})
+            cookie = user.cookies["session"]
+            raw = base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
+            assert raw[2:6].hex() == sealing_kid, f"count {count}"
