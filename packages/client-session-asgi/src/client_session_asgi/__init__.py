@@ -10,18 +10,28 @@ works unchanged::
 or with a key ring, lifetimes and the rest of the policy::
 
     app.add_middleware(SessionMiddleware, keys=KeyRing.from_env(), idle_timeout=1800)
+
+or without middleware, opened inside an ASGI endpoint (``open_session``)::
+
+    codec = SessionCodec(SessionPolicy(keys=KeyRing.from_env()))
+
+
+    async def app(scope, receive, send):
+        session, send = open_session(scope, send, codec)
+        ...
 """
 
 from client_session_core import (
     ConfigurationError,
     KeyRing,
     Session,
+    SessionCodec,
     SessionPolicy,
     SessionTooLarge,
     generate_key,
 )
 
-from ._middleware import SessionMiddleware
+from ._middleware import SessionMiddleware, open_session
 
 __version__ = "0.1.0"
 
@@ -29,8 +39,10 @@ __all__ = [
     "ConfigurationError",
     "KeyRing",
     "Session",
+    "SessionCodec",
     "SessionMiddleware",
     "SessionPolicy",
     "SessionTooLarge",
     "generate_key",
+    "open_session",
 ]

@@ -1,4 +1,5 @@
-"""The ASGI middleware: load the session before the application, commit it on the response."""
+"""The ASGI middleware, and the two-line form without it: load the session from the request,
+commit it on the response."""
 
 from __future__ import annotations
 
@@ -6,14 +7,21 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from client_session_core import Clock, SameSite, SessionCodec, SessionPolicy, vary_with_cookie
+from client_session_core import (
+    Clock,
+    SameSite,
+    Session,
+    SessionCodec,
+    SessionPolicy,
+    vary_with_cookie,
+)
 
 from ._options import DEFAULT_MAX_AGE, UNSET, KeysOption, Unset, build_policy
 
 if TYPE_CHECKING:
     from starlette.datastructures import Secret
 
-__all__ = ["SessionMiddleware"]
+__all__ = ["SessionMiddleware", "open_session"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -103,29 +111,55 @@ class SessionMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        codec = self.codec
-        session = codec.load(cookie_header(scope.get("headers", ())))
-        scope["session"] = session
-        if scope["type"] == "websocket":
-            await self.app(scope, receive, send)
-            return
+        _, send = open_session(scope, send, self.codec)  # the session is in scope["session"]
+        await self.app(scope, receive, send)
 
-        async def send_with_session(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # SessionTooLarge and UnserializableValue propagate from here: the server
-                # answers 500 and logs why, rather than the data being dropped unseen.
-                commit = codec.commit(session)
-                if commit.vary_cookie:  # also true whenever a cookie is set
-                    # A new header list (the application may hold on to the one it sent),
-                    # set on the message in place, as Starlette's own middleware does.
-                    headers = with_vary_cookie(message.get("headers", ()))
-                    headers.extend(
-                        (b"set-cookie", value.encode("latin-1")) for value in commit.set_cookie
-                    )
-                    message["headers"] = headers
-            await send(message)
 
-        await self.app(scope, receive, send_with_session)
+def open_session(scope: Scope, send: Send, codec: SessionCodec) -> tuple[Session, Send]:
+    """Open the request's session and wrap ``send`` to save it: the ASGI way without middleware.
+
+    ::
+
+        codec = SessionCodec(SessionPolicy(keys=KeyRing.from_env()))  # once, at start-up
+
+
+        async def app(scope, receive, send):
+            session, send = open_session(scope, send, codec)
+            session["count"] = session.get("count", 0) + 1
+            await PlainTextResponse(f"{session['count']} visits")(scope, receive, send)
+
+    The session is read from the request's ``Cookie`` header (a bad cookie gives an empty
+    session, never an error) and stored in ``scope["session"]``, where Starlette's
+    ``request.session`` finds it. The returned ``send`` commits it when the response starts
+    (``http.response.start``): change the session before that. A WebSocket connection gets
+    its session to read and ``send`` unchanged, as it has no response to carry a cookie.
+    """
+    if scope["type"] not in ("http", "websocket"):
+        raise ValueError(
+            f"open_session needs an http or websocket scope, not {scope['type']!r}: pass "
+            "lifespan messages to the application unchanged"
+        )
+    session = codec.load(cookie_header(scope.get("headers", ())))
+    scope["session"] = session
+    if scope["type"] == "websocket":
+        return session, send
+
+    async def send_with_session(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            # SessionTooLarge and UnserializableValue propagate from here: the server
+            # answers 500 and logs why, rather than the data being dropped unseen.
+            commit = codec.commit(session)
+            if commit.vary_cookie:  # also true whenever a cookie is set
+                # A new header list (the application may hold on to the one it sent),
+                # set on the message in place, as Starlette's own middleware does.
+                headers = with_vary_cookie(message.get("headers", ()))
+                headers.extend(
+                    (b"set-cookie", value.encode("latin-1")) for value in commit.set_cookie
+                )
+                message["headers"] = headers
+        await send(message)
+
+    return session, send_with_session
 
 
 def cookie_header(headers: Headers) -> str | None:
