@@ -10,9 +10,11 @@ without its word lists):
 ==================  =====================================================================
 piece               bits
 ==================  =====================================================================
-a character         lowercase or uppercase letter log2(26), digit log2(10), anything else
-                    log2(33); a non-letter, non-digit character that already occurred is
-                    1 + log2(how many such characters occurred): a separator used again
+a character         log2 of the alphabet the text draws from: 26 for each case of letters
+                    it uses, 10 for digits, 33 for anything else (the printable ASCII
+                    others), added; a non-letter, non-digit character that already
+                    occurred is 1 + log2(how many such characters occurred): a separator
+                    used again
 a word-like run     3 to 15 letters, all lowercase, all uppercase or capitalized, with a
                     vowel (a e i o u y) and never three vowels or three consonants in a
                     row: 13 bits (log2 of a 7776-word Diceware list), plus 1 unless
@@ -32,7 +34,7 @@ characters (or bytes) are judged.
 
 The estimate counts only the patterns it knows, so it can be fooled upwards (it cannot
 know that a phrase is famous), and it is harsh on random text of lowercase letters alone
-(judged as words). A generated key (``client-session keygen``: about 185 bits for its text
+(judged as words). A generated key (``client-session keygen``: about 250 bits for its text
 here, 256 for its bytes) is always the better choice.
 """
 
