@@ -42,7 +42,9 @@ Where the matrix comes from (nothing below is written twice):
 
 from __future__ import annotations
 
+import ast
 import email.parser
+import re
 import shutil
 import subprocess
 import sys
@@ -471,11 +473,65 @@ def wheels(session: nox.Session) -> None:
     run_pytest(session, CORE, SUITE)
 
 
+API_PAGES = Path("docs/api")
+
+
+def _public_names(init: Path) -> tuple[list[str], set[str]]:
+    """A package's ``__all__``, and which of those names it imports from the core."""
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    names: list[str] = []
+    from_core: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            names = list(ast.literal_eval(node.value))
+        elif isinstance(node, ast.ImportFrom) and node.module == "client_session_core":
+            from_core.update(alias.asname or alias.name for alias in node.names)
+    return names, from_core
+
+
+def _undocumented_api() -> list[str]:
+    """Public names that no page of docs/api/ documents: each package's own names belong on its
+    page (``docs/api/asgi.md`` for client_session_asgi), in its members list if it has one;
+    the names an adapter re-exports from the core are on the core's page."""
+    missing = []
+    for package in _published():
+        for init in sorted((package / "src").glob("*/__init__.py")):
+            module = init.parent.name
+            page = API_PAGES / f"{module.removeprefix('client_session_')}.md"
+            if not page.is_file():
+                missing.append(f"{page} (the API page of {module})")
+                continue
+            text = page.read_text(encoding="utf-8")
+            block = (
+                text.split(f"::: {module}\n", 1)[1].split(":::", 1)[0]
+                if f"::: {module}\n" in text
+                else None
+            )
+            if block is None:
+                missing.append(f"{page} has no '::: {module}'")
+                continue
+            if "members:" not in block:
+                continue  # the whole module: every public name
+            listed = set(re.findall(r"^\s+- (\w+)\s*$", block, flags=re.MULTILINE))
+            names, from_core = _public_names(init)
+            missing += [
+                f"{module}.{name} (add it to the members of {page})"
+                for name in names
+                if name not in from_core and name not in listed
+            ]
+    return missing
+
+
 @nox.session(python=NEWEST_PYTHON, tags=["checks"])
 def docs(session: nox.Session) -> None:
     """Build the documentation site (mkdocs.yml) with --strict: a broken link or anchor, or a
     page of docs/ missing from nav, fails. `nox -s docs -- serve` previews it instead."""
     session.install(*nox.project.dependency_groups(nox.project.load_toml(), "docs"))
+    missing = _undocumented_api()
+    if missing:
+        session.error("the API reference leaves out: " + "; ".join(missing))
     session.env["NO_MKDOCS_2_WARNING"] = "1"  # Material's notice about its successor
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:])
