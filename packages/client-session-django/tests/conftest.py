@@ -37,5 +37,6 @@ def database() -> Iterator[str]:
     """The SQLite file with Django's tables and one user, ada (shared with real servers)."""
     call_command("migrate", run_syncdb=True, verbosity=0)
     User.objects.create_user("ada", password=PASSWORD)
+    User.objects.create_superuser("root", password=PASSWORD)
     yield DATABASE
     shutil.rmtree(_DATABASE_DIR, ignore_errors=True)

@@ -357,3 +357,23 @@ def test_session_too_large_is_a_500(middleware: str, clock: ManualClock) -> None
             break
     assert response.status_code == 500
     assert client.cookies["sessionid"].value != before  # saved until it no longer fit
+
+
+def test_the_admin_accepts_the_middleware() -> None:
+    # admin.E410 asks for Django's SessionMiddleware, or a subclass: ours is one.
+    from django.contrib.admin.checks import check_dependencies
+
+    assert [error.id for error in check_dependencies()] == []
+
+
+def test_admin_login(middleware: str) -> None:
+    client = Client()
+    assert client.get("/admin/").status_code == 302  # to the login page
+    client.get("/admin/login/")
+    response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    assert b"Site administration" in page.content
+    assert client.get("/admin/auth/user/").status_code == 200

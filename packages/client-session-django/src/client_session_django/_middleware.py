@@ -15,6 +15,7 @@ from http.cookies import Morsel
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions import middleware
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
@@ -25,16 +26,19 @@ from ._store import SessionStore
 __all__ = ["SessionMiddleware"]
 
 
-class SessionMiddleware(MiddlewareMixin):  # type: ignore[misc]
+class SessionMiddleware(middleware.SessionMiddleware):  # type: ignore[misc]
     """A drop-in for ``django.contrib.sessions.middleware.SessionMiddleware``.
 
+    A subclass of it, so that what checks for Django's (the admin's system check, admin.E410)
+    finds it; none of its methods is inherited.
     The settings are read when Django builds the middleware, at start-up: a weak key or an
     impossible setting is a :class:`~client_session_core.ConfigurationError` then, not on the
     first request.
     """
 
     def __init__(self, get_response: Any) -> None:
-        super().__init__(get_response)
+        # MiddlewareMixin's: Django's __init__ would import SESSION_ENGINE for its store.
+        MiddlewareMixin.__init__(self, get_response)
         self.codec = session_codec()
         self.legacy = legacy_cookies()
         self.save_every_request = bool(settings.SESSION_SAVE_EVERY_REQUEST)

@@ -150,16 +150,9 @@ def session_policy() -> SessionPolicy:
 def _key_ring() -> KeyRing:
     configured = getattr(settings, "CLIENT_SESSION_KEYS", None)
     if configured:
-        if isinstance(configured, KeyRing):
-            return configured
         if isinstance(configured, str):
             # As in the environment variable: comma- or space-separated, newest first.
             configured = configured.replace(",", " ").split()
-        if not isinstance(configured, (list, tuple)):
-            raise ConfigurationError(
-                "CLIENT_SESSION_KEYS must be a KeyRing, a list of keys or a comma-separated "
-                f"string of keys (newest first), not a {type(configured).__name__}"
-            )
         return _ring(configured, "keys from settings.CLIENT_SESSION_KEYS")
     fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
     if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, (list, tuple)):
@@ -173,8 +166,8 @@ def _key_ring() -> KeyRing:
     )
 
 
-def _ring(keys: list[Any] | tuple[Any, ...], origin: str) -> KeyRing:
+def _ring(keys: Any, origin: str) -> KeyRing:
     try:
-        return KeyRing(keys)
+        return KeyRing.of(keys)
     except ConfigurationError as exc:
         raise ConfigurationError(f"{exc} ({origin})") from None

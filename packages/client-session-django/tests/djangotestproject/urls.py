@@ -1,8 +1,10 @@
+from django.contrib import admin
 from django.urls import path
 
 from . import views
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("counter", views.counter),
     path("view", views.view),
     path("untouched", views.untouched),
