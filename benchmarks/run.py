@@ -17,6 +17,7 @@
 #     "tornado>=6.4",
 #     "aiohttp>=3.10.5",
 #     "aiohttp-session[secure]>=2.11",
+#     "django>=4.2",
 #     "matplotlib>=3.8",
 # ]
 # ///

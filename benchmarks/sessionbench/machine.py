@@ -17,6 +17,7 @@ DISTRIBUTIONS = (
     "client-session-wsgi",
     "client-session-tornado",
     "client-session-aiohttp",
+    "client-session-django",
     "cryptography",
     "starlette",
     "uvicorn",
@@ -32,6 +33,7 @@ DISTRIBUTIONS = (
     "tornado",
     "aiohttp",
     "aiohttp-session",
+    "django",
 )
 
 

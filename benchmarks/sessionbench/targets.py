@@ -138,6 +138,14 @@ TARGETS: tuple[Target, ...] = (
         check=_faster_than("aiohttp", "redis", 2.5),
     ),
     Target(
+        label="Django: >= 1.3x Django's signed_cookies engine",
+        check=_faster_than("django", "own", 1.3),
+    ),
+    Target(
+        label="Django: >= 2x Django's cache engine on Redis",
+        check=_faster_than("django", "redis", 2.0),
+    ),
+    Target(
         label="Core, counter: faster than Starlette's signed-only encoding",
         over_the_wire=False,
         check=_micro_ratio("counter", "starlette", 1.0),

@@ -47,6 +47,9 @@ class Variant:
     role: Role
     requires: tuple[str, ...] = ()
     """Modules that must import for this variant to run (beyond the framework's)."""
+    store: str = "redis"
+    """Where a server-side store (``Role.STORE``) keeps the sessions: "redis", or "sqlite" (a
+    file the app makes itself)."""
 
     @property
     def key(self) -> str:
@@ -61,7 +64,7 @@ class Variant:
     @property
     def needs_redis(self) -> bool:
         """True when the variant keeps its sessions in Redis."""
-        return self.role is Role.STORE
+        return self.role is Role.STORE and self.store == "redis"
 
     def unavailable(self, *, redis: bool) -> str | None:
         """Why this variant cannot run here (a module missing, or no Redis), or None."""
@@ -105,7 +108,15 @@ AIOHTTP = Framework(
     interface="aiohttp",
     requires=("aiohttp", "aiohttp_session"),
 )
-FRAMEWORKS = (ASGI, FLASK, TORNADO, AIOHTTP)
+DJANGO = Framework(
+    name="django",
+    label="Django",
+    server="gunicorn, 1 sync worker",
+    app_module="sessionbench.apps.django_apps",
+    interface="wsgi",
+    requires=("django", "gunicorn"),
+)
+FRAMEWORKS = (ASGI, FLASK, TORNADO, AIOHTTP, DJANGO)
 
 VARIANTS: tuple[Variant, ...] = (
     Variant(framework=ASGI, name="bare", label="bare app", role=Role.BARE),
@@ -175,6 +186,29 @@ VARIANTS: tuple[Variant, ...] = (
         requires=("redis",),
     ),
     Variant(framework=AIOHTTP, name="floor", label="AES-GCM floor", role=Role.FLOOR),
+    Variant(framework=DJANGO, name="bare", label="bare app", role=Role.BARE),
+    Variant(
+        framework=DJANGO,
+        name="ours",
+        label="client-session (client_session_django)",
+        role=Role.OURS,
+        requires=("client_session_django",),
+    ),
+    Variant(framework=DJANGO, name="own", label="Django signed_cookies", role=Role.OWN),
+    Variant(
+        framework=DJANGO,
+        name="redis",
+        label="Django cache engine on Redis",
+        role=Role.STORE,
+        requires=("redis",),
+    ),
+    Variant(
+        framework=DJANGO,
+        name="sqlite",
+        label="Django db engine on SQLite",
+        role=Role.STORE,
+        store="sqlite",
+    ),
 )
 
 

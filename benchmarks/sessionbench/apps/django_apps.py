@@ -1,0 +1,132 @@
+"""The counter on Django, under each session engine (WSGI, served by gunicorn).
+
+Django's settings belong to the process, and the in-process part builds every variant in one
+process: the settings are configured once, with every cache and database the engines need,
+and each variant is a handler built while ``MIDDLEWARE`` and ``SESSION_ENGINE`` name its own
+(both are read when Django builds the middleware).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..content import session_of_size
+from . import AppOptions
+
+__all__ = ["build_app"]
+
+_ENGINES: dict[str, tuple[str, str]] = {
+    # variant: (SessionMiddleware, SESSION_ENGINE)
+    "ours": ("client_session_django.SessionMiddleware", "client_session_django"),
+    "own": (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.sessions.backends.signed_cookies",
+    ),
+    "redis": (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.sessions.backends.cache",
+    ),
+    "sqlite": (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.sessions.backends.db",
+    ),
+}
+
+
+def _counter(request: Any) -> Any:
+    from django.http import JsonResponse
+
+    count = request.session.get("count", 0) + 1
+    request.session["count"] = count
+    return JsonResponse({"count": count})
+
+
+def _fill(request: Any) -> Any:
+    from django.http import JsonResponse
+
+    size = int(request.GET["size"])
+    request.session.clear()
+    request.session.update(session_of_size(size))
+    return JsonResponse({"size": size})
+
+
+def _bare_counter(request: Any) -> Any:
+    from django.http import JsonResponse
+
+    return JsonResponse({"count": 1})
+
+
+def _urls(session: bool) -> list[Any]:
+    from django.urls import path
+
+    if not session:
+        return [path("counter", _bare_counter)]
+    return [path("counter", _counter), path("fill", _fill)]
+
+
+urlpatterns = _urls(session=True)
+# A tuple: Django caches a resolver per URLconf, which must be hashable.
+bare_urlpatterns = tuple(_urls(session=False))
+
+
+def _configure(options: AppOptions) -> None:
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    from client_session_core import generate_key
+
+    if settings.configured:
+        return
+    caches: dict[str, Any] = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    if options.redis_port is not None:
+        caches["default"] = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{options.redis_port}",
+        }
+    database = Path(tempfile.mkdtemp(prefix="sessionbench-django-")) / "sessions.sqlite3"
+    settings.configure(
+        # A generated key: client-session refuses a weak SECRET_KEY; signed_cookies uses it too.
+        SECRET_KEY=generate_key(),
+        ALLOWED_HOSTS=["*"],
+        DEBUG=False,
+        USE_TZ=True,
+        ROOT_URLCONF=__name__,
+        INSTALLED_APPS=["django.contrib.sessions"],
+        MIDDLEWARE=[],
+        CACHES=caches,
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(database)}},
+    )
+    django.setup()
+    call_command("migrate", verbosity=0)  # the django_session table
+    # gunicorn forks after this: no connection may cross the fork.
+    connections.close_all()
+
+
+def bare_routes(get_response: Any) -> Any:
+    """Middleware of the bare app: route with the bare urlpatterns (Django takes them as is)."""
+
+    def middleware(request: Any) -> Any:
+        request.urlconf = bare_urlpatterns
+        return get_response(request)
+
+    return middleware
+
+
+def build_app(variant: str, options: AppOptions) -> Any:
+    """The counter app of ``variant`` ("bare" or a key of the engine table): a WSGI handler."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test.utils import override_settings
+
+    _configure(options)
+    if variant == "bare":
+        middleware, engine = f"{__name__}.bare_routes", _ENGINES["own"][1]
+    else:
+        middleware, engine = _ENGINES[variant]
+    with override_settings(MIDDLEWARE=[middleware], SESSION_ENGINE=engine):
+        return WSGIHandler()
