@@ -17,7 +17,7 @@ from djangotestproject import PASSWORD
 
 from client_session_conformance import ManualClock, parse_set_cookie
 from client_session_core import ConfigurationError, KeyRing, SessionCodec, SessionPolicy
-from client_session_django import SessionStore, session_codec
+from client_session_django import SessionStore, session_codec, session_policy
 
 OURS = "client_session_django.SessionMiddleware"
 DJANGOS = "django.contrib.sessions.middleware.SessionMiddleware"
@@ -377,3 +377,11 @@ def test_admin_login(middleware: str) -> None:
     assert page.status_code == 200
     assert b"Site administration" in page.content
     assert client.get("/admin/auth/user/").status_code == 200
+
+
+def test_a_key_list_setting_splits_at_commas_and_line_feeds_only() -> None:
+    # docs/wire-format.md, "Key text": a passphrase in a key list keeps its spaces.
+    passphrase = "a separate session key ring entry; long: 5tB8"
+    key = KeyRing.from_text(passphrase).primary
+    with override_settings(CLIENT_SESSION_KEYS=f" {passphrase} ,\n"):
+        assert [ring_key.kid for ring_key in session_policy().keys] == [key.kid]

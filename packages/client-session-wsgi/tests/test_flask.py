@@ -961,3 +961,14 @@ def test_a_tag_registered_later_applies_to_plain_values_too() -> None:
     tagged.register(TagInt, index=0)
     assert serializer.dumps({"count": 41}) == b'{"count":{" i":"41"}}'
     assert serializer.loads(b'{"count":{" i":"41"}}') == {"count": 41}
+
+
+def test_a_key_list_setting_splits_at_commas_and_line_feeds_only(app: flask.Flask) -> None:
+    # docs/wire-format.md, "Key text": a passphrase in a key list keeps its spaces.
+    passphrase = "correct horse battery staple, kept in a vault: 42 / q7".replace(",", ";")
+    primary = generate_key()
+    app.config["CLIENT_SESSION_KEYS"] = f"{primary}\r\n {passphrase} \n"
+    codec = app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+    assert [key.kid for key in codec.policy.keys] == [
+        key.kid for key in KeyRing.from_text(f"{primary}\n{passphrase}")
+    ]

@@ -151,8 +151,9 @@ def _key_ring() -> KeyRing:
     configured = getattr(settings, "CLIENT_SESSION_KEYS", None)
     if configured:
         if isinstance(configured, str):
-            # As in the environment variable: comma- or space-separated, newest first.
-            configured = configured.replace(",", " ").split()
+            # The key-list rule of CLIENT_SESSION_KEYS (docs/wire-format.md, "Key text"):
+            # commas or line feeds, so a passphrase keeps its spaces.
+            configured = KeyRing.from_text(configured, source="settings.CLIENT_SESSION_KEYS")
         return _ring(configured, "keys from settings.CLIENT_SESSION_KEYS")
     fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
     if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, (list, tuple)):

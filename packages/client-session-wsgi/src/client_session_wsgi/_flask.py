@@ -428,8 +428,9 @@ def _keys_from_setting(value: object) -> KeySource:
     if isinstance(value, KeyRing):
         return value
     if isinstance(value, str):
-        # As in the environment variable: comma- or space-separated, newest first.
-        return tuple(value.replace(",", " ").split())
+        # The key-list rule of CLIENT_SESSION_KEYS (docs/wire-format.md, "Key text"): commas
+        # or line feeds, so a passphrase keeps its spaces.
+        return KeyRing.from_text(value, source="CLIENT_SESSION_KEYS")
     if isinstance(value, (list, tuple)):
         return tuple(value)
     raise ConfigurationError(
