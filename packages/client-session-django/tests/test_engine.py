@@ -385,3 +385,26 @@ def test_a_key_list_setting_splits_at_commas_and_line_feeds_only() -> None:
     key = KeyRing.from_text(passphrase).primary
     with override_settings(CLIENT_SESSION_KEYS=f" {passphrase} ,\n"):
         assert [ring_key.kid for ring_key in session_policy().keys] == [key.kid]
+
+
+@pytest.mark.skipif(
+    not hasattr(SessionStore, "aitems"), reason="Django 5.0 added the async session API"
+)
+def test_async_session_api(clock: ManualClock) -> None:
+    import asyncio
+
+    async def use(store: SessionStore) -> dict[str, Any]:
+        await store.aset("a", 1)
+        await store.aupdate({"b": 2})
+        assert await store.aget("a") == 1
+        assert await store.apop("missing", None) is None
+        await store.aset_expiry(600)
+        assert await store.aget_expiry_age() == 600
+        await store.acycle_key()
+        await store.asave()
+        return dict(await store.aitems())
+
+    store = SessionStore()
+    assert asyncio.run(use(store)) == {"a": 1, "b": 2, "_session_expiry": 600}
+    assert dict(SessionStore(store.session_key).items()) == {"a": 1, "b": 2, "_session_expiry": 600}
+    assert not store.is_empty()
