@@ -75,11 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="client-session",
         description="Keys and cookies of client-session. Keys are read from the "
-        f"{DEFAULT_KEYS_ENV} environment variable (comma-separated, primary first).",
+        f"{DEFAULT_KEYS_ENV} environment variable (comma-separated, primary first), or from "
+        f"the file that --keys-file or {KEYS_FILE_ENV} names.",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    _add_rotation_commands(commands)
-
     keygen = commands.add_parser("keygen", help="print a new random key")
     keygen.set_defaults(command=_keygen)
 
@@ -129,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         help="judge at this time, in seconds since the epoch (default: the current time)",
     )
     inspect.set_defaults(command=_inspect)
+    _add_rotation_commands(commands)
     return parser
 
 
