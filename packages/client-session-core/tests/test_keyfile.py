@@ -208,3 +208,15 @@ def test_a_codec_follows_the_ring_of_its_key_file(
     ticker.now += 1
     assert codec.load(header).rejected is InvalidReason.UNKNOWN_KEY
     assert codec.load(resealed[0].split(";", 1)[0])["count"] == 1
+
+
+def test_a_forked_child_checks_the_file_even_if_the_lock_was_held_at_the_fork(
+    key_file: Path, old_key: str
+) -> None:
+    ticker = Ticker()
+    ring = KeyFile(key_file, monotonic=ticker)
+    ring._lock.acquire()  # a thread of the parent was checking when it forked
+    ring._lock_pid = -1  # as the child sees it: the lock is the parent's
+    _write(key_file, old_key)
+    ticker.now += 1
+    assert _kids(ring) == _kids(KeyRing([old_key]))

@@ -75,7 +75,16 @@ class KeyFile(KeyRing):
     ``monotonic`` is the clock of the checks (injected in tests).
     """
 
-    __slots__ = ("_check_interval", "_lock", "_monotonic", "_next_check", "_path", "_ring", "_seen")
+    __slots__ = (
+        "_check_interval",
+        "_lock",
+        "_lock_pid",
+        "_monotonic",
+        "_next_check",
+        "_path",
+        "_ring",
+        "_seen",
+    )
 
     def __init__(
         self,
@@ -92,6 +101,7 @@ class KeyFile(KeyRing):
         self._check_interval = float(check_interval)
         self._monotonic = monotonic
         self._lock = threading.Lock()
+        self._lock_pid = os.getpid()
         self._seen = self._stamp_or_none()
         self._ring = read_key_file(self._path)
         self._next_check = monotonic() + self._check_interval
@@ -113,6 +123,10 @@ class KeyFile(KeyRing):
         return self._check(force=True)
 
     def _check(self, *, force: bool) -> bool:
+        if self._lock_pid != os.getpid():
+            # A forked child (a pre-forking server's worker): the parent's lock may have been
+            # held by a thread that does not exist here, and would never be released.
+            self._lock, self._lock_pid = threading.Lock(), os.getpid()
         # One thread checks; the others go on with the ring in force rather than wait.
         if not self._lock.acquire(blocking=force):
             return False
