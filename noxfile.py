@@ -554,6 +554,47 @@ def snippets(session: nox.Session) -> None:
 
 
 @nox.session(python=NEWEST_PYTHON)
+@nox.parametrize("framework", ["starlette", "flask"])
+def upstream(session: nox.Session, framework: str) -> None:
+    """Starlette's or Flask's own session tests (from the sdist of the newest release) against
+    ours, changed only in the import line and the secret: upstream/run_upstream_tests.py."""
+    adapter = ADAPTERS["asgi" if framework == "starlette" else "wsgi"]
+    # Flask's conftest.py uses pytest.MonkeyPatch's `notset`, gone in pytest 9.1; 9.0.x is the
+    # pytest of the lock file Flask 3.1 is tested with.
+    pins = ["pytest<9.1"] if framework == "flask" else []
+    install_members(session, (adapter.path, adapter.extras), extra=["--upgrade", "pip", *pins])
+    installed = session.run(
+        "python",
+        "-c",
+        f"from importlib.metadata import version; print(version({framework!r}))",
+        silent=True,
+    )
+    sdist_dir = Path(session.create_tmp()) / "sdists"
+    # The tests ship in the framework's sdist, not its wheel: pip gets it as any package.
+    session.run(
+        "python",
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--no-binary",
+        ":all:",
+        "--dest",
+        str(sdist_dir),
+        f"{framework}=={str(installed).strip()}",
+    )
+    session.run(
+        "python",
+        "upstream/run_upstream_tests.py",
+        framework,
+        "--sdist-dir",
+        str(sdist_dir),
+        *session.posargs,
+    )
+
+
+@nox.session(python=NEWEST_PYTHON)
 def demo(session: nox.Session) -> None:
     """Serve the seed's counter on http://127.0.0.1:8000: `nox -s demo -- [FRAMEWORK]`,
     FRAMEWORK one of starlette (the default), fastapi, flask, wsgi, tornado, aiohttp,
