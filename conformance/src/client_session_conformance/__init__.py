@@ -23,13 +23,16 @@ import pytest
 # rewrite them too, so that a failure shows the compared values. This must run before the
 # modules are imported.
 pytest.register_assert_rewrite(
-    "client_session_conformance._interop", "client_session_conformance._suite"
+    "client_session_conformance._interop",
+    "client_session_conformance._legacy_suite",
+    "client_session_conformance._suite",
 )
 
 from ._client import SessionClient, SetCookie, parse_set_cookie  # noqa: E402
 from ._clock import ManualClock  # noqa: E402
 from ._harness import HARNESS_ENTRY_POINT_GROUP, Harness, installed_harnesses  # noqa: E402
 from ._interop import InteropConformance  # noqa: E402
+from ._legacy_suite import LegacyCookieWriter, LegacyUpgradeConformance  # noqa: E402
 from ._reference import ReferenceHarness  # noqa: E402
 from ._routes import (  # noqa: E402
     ROUTES,
@@ -59,6 +62,8 @@ __all__ = [
     "Harness",
     "InteropConformance",
     "InvalidVector",
+    "LegacyCookieWriter",
+    "LegacyUpgradeConformance",
     "ManualClock",
     "ReferenceHarness",
     "Route",

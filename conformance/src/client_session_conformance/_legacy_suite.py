@@ -77,7 +77,7 @@ class LegacyUpgradeConformance:
         legacy = self.legacy_writer.reader(
             secret=LEGACY_SECRET, cookie_name=_COOKIE_NAME, until=now + reading_for
         )
-        served = servers.get(legacy=legacy)
+        served = servers.get(legacy_cookies=legacy)
         served.clock.set(float(now))
         return served
 
@@ -87,7 +87,7 @@ class LegacyUpgradeConformance:
     @staticmethod
     def ours(served: Served) -> SessionCodec:
         """A codec of the same policy that reads no legacy cookie: ours alone."""
-        policy = dataclasses.replace(served.policy, legacy=None)
+        policy = dataclasses.replace(served.policy, legacy_cookies=None)
         return SessionCodec(policy, clock=served.clock)
 
     def test_a_legacy_cookie_opens_and_comes_back_sealed_by_ours(self, servers: ServerPool) -> None:

@@ -43,7 +43,14 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from client_session_core import Clock, JSONSerializer, Key, KeyRing, SessionPolicy
+from client_session_core import (
+    CANONICAL_COOKIE_STYLE,
+    Clock,
+    JSONSerializer,
+    Key,
+    KeyRing,
+    SessionPolicy,
+)
 
 from ._clock import ManualClock
 
@@ -258,10 +265,15 @@ def policy_to_json(policy: SessionPolicy) -> dict[str, Any]:
             f"a policy with the serializer {policy.serializer!r} cannot be sent to another "
             "process: only the default JSON serializer crosses processes"
         )
+    if policy.legacy_cookies is not None or policy.cookie_style != CANONICAL_COOKIE_STYLE:
+        raise ValueError(
+            "a policy that reads legacy cookies or writes another cookie style cannot be sent "
+            "to another process: its reader and its style are Python objects"
+        )
     fields = {
         field.name: getattr(policy, field.name)
         for field in dataclasses.fields(policy)
-        if field.name not in ("keys", "serializer")
+        if field.name not in ("keys", "serializer", "cookie_style", "legacy_cookies")
     }
     keys = [base64.urlsafe_b64encode(key.material).decode("ascii") for key in policy.keys]
     return {"keys": keys, **fields}

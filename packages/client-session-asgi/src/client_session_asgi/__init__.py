@@ -31,6 +31,7 @@ from client_session_core import (
     generate_key,
 )
 
+from ._legacy import starlette_cookies
 from ._middleware import SessionMiddleware, open_session
 
 __version__ = "0.1.0"
@@ -45,4 +46,5 @@ __all__ = [
     "SessionTooLarge",
     "generate_key",
     "open_session",
+    "starlette_cookies",
 ]

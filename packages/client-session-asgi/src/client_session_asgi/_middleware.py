@@ -3,6 +3,7 @@ commit it on the response."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from client_session_core import (
     vary_with_cookie,
 )
 
+from ._legacy import LegacyOption, legacy_cookies_for
 from ._options import DEFAULT_MAX_AGE, UNSET, KeysOption, Unset, build_policy
 
 if TYPE_CHECKING:
@@ -48,6 +50,12 @@ class SessionMiddleware:
     ``max_cookie_size``, ``not_before``, ``clock``; or ``policy``, a whole
     :class:`~client_session_core.SessionPolicy`. Without ``secret_key``, ``keys`` or
     ``policy``, the keys come from the ``CLIENT_SESSION_KEYS`` environment variable.
+    Built with Starlette's arguments, it writes ``Set-Cookie`` in Starlette's own spelling.
+
+    ``legacy_cookies`` (default True) reads the cookies Starlette's own middleware signed
+    with ``secret_key`` once, and reseals them in ours, for ``max_age`` after start-up: no
+    user is logged out by the switch (``docs/migrating.md``). A date reads them until then,
+    ``starlette_cookies(old_secret, until=...)`` under another secret, ``False`` never.
 
     WebSocket connections get ``scope["session"]`` to read; a WebSocket has no response
     that could carry a cookie, so changes made there are not saved.
@@ -74,6 +82,7 @@ class SessionMiddleware:
         not_before: int | Unset | None = UNSET,
         clock: Clock = time.time,
         policy: SessionPolicy | None = None,
+        legacy_cookies: LegacyOption = True,
     ) -> None:
         self.app = app
         session_policy = build_policy(
@@ -98,6 +107,11 @@ class SessionMiddleware:
                 "not_before": not_before,
             },
         )
+        legacy = legacy_cookies_for(
+            legacy_cookies, secret_key=secret_key, max_age=max_age, clock=clock
+        )
+        if legacy is not None:
+            session_policy = dataclasses.replace(session_policy, legacy_cookies=legacy)
         self.codec = SessionCodec(session_policy, clock=clock)
         """The codec: ``codec.seal(data)`` makes a cookie value, for tests and tools."""
 

@@ -12,6 +12,8 @@ https_only, domain, partitioned)`` maps onto the core's policy as follows:
   not live for ever.
 - ``https_only`` is ``secure``, ``session_cookie`` is ``cookie_name``; ``path``, ``domain``,
   ``same_site`` and ``partitioned`` keep their names.
+- ``Set-Cookie`` is written in Starlette's own spelling and order
+  (:data:`STARLETTE_COOKIE_STYLE`), so that tests grepping Starlette's headers still pass.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import enum
 from collections.abc import Iterable
 from typing import Any, Final
 
-from client_session_core import ConfigurationError, Key, KeyRing, SessionPolicy
+from client_session_core import ConfigurationError, CookieStyle, Key, KeyRing, SessionPolicy
 
-__all__ = ["DEFAULT_MAX_AGE", "UNSET", "Unset", "build_policy"]
+__all__ = ["DEFAULT_MAX_AGE", "STARLETTE_COOKIE_STYLE", "UNSET", "Unset", "build_policy"]
 
 DEFAULT_MAX_AGE: Final = 14 * 24 * 60 * 60
 """Starlette's default ``max_age``: 14 days, in seconds."""
@@ -38,6 +40,26 @@ class Unset(enum.Enum):
 
 
 UNSET: Final = Unset.UNSET
+
+STARLETTE_COOKIE_STYLE: Final = CookieStyle(
+    path="path",
+    domain="domain",
+    expires="expires",
+    expires_with_max_age=False,
+    secure="secure",
+    http_only="httponly",
+    same_site="samesite",
+    same_site_values=("lax", "strict", "none"),
+    partitioned="partitioned",
+    order=("path", "max_age", "http_only", "same_site", "secure", "domain", "partitioned"),
+    keep_domain_dot=True,
+    deleted_value="null",
+    delete_with_max_age=False,
+)
+"""How Starlette's SessionMiddleware writes ``Set-Cookie``, attribute for attribute:
+``session=...; path=/; Max-Age=1209600; httponly; samesite=lax; secure; domain=...;
+partitioned``, and ``session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; ...`` to
+delete. Browsers read it as they read the canonical spelling."""
 
 KeysOption = KeyRing | Iterable[Key | str | bytes]
 _STARLETTE_DEFAULTS: Final[dict[str, Any]] = {
@@ -82,6 +104,7 @@ def build_policy(
         secure=starlette["https_only"],
         same_site=starlette["same_site"],
         partitioned=starlette["partitioned"],
+        cookie_style=STARLETTE_COOKIE_STYLE,
         **given,
     )
 

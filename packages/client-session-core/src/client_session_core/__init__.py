@@ -24,6 +24,7 @@ from importlib.machinery import EXTENSION_SUFFIXES as _EXTENSION_SUFFIXES
 from . import _codec
 from ._codec import Clock, SessionCodec
 from ._commit import Action, Commit
+from ._cookie_style import CANONICAL_COOKIE_STYLE, CookieStyle
 from ._cookies import vary_covers_cookie, vary_with_cookie
 from ._envelope import Envelope, Sealer
 from ._errors import (
@@ -50,6 +51,7 @@ COMPILED: bool = (_codec.__file__ or "").endswith(tuple(_EXTENSION_SUFFIXES))
 
 __all__ = [
     "BROWSER_COOKIE_LIMIT",
+    "CANONICAL_COOKIE_STYLE",
     "COMPILED",
     "DEFAULT_KEYS_ENV",
     "MAX_CHUNKS",
@@ -58,6 +60,7 @@ __all__ = [
     "Commit",
     "ConfigurationError",
     "CookieOrigin",
+    "CookieStyle",
     "Envelope",
     "InvalidReason",
     "InvalidSession",

@@ -19,6 +19,7 @@ from ._compile_hints import mypyc_attr
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
 from ._errors import ConfigurationError, InvalidReason, InvalidSession
+from ._legacy import LegacyCookies
 from ._lifetime import Lifetime
 from ._policy import SessionPolicy
 from ._session import CookieOrigin, Session
@@ -30,6 +31,10 @@ Clock = Callable[[], float]
 """Seconds since the epoch, like :func:`time.time` (the default)."""
 
 logger = logging.getLogger("client_session")
+
+# The reasons a value is not in our format at all: only such a value may be an old
+# framework's cookie (one of ours that fails its tag, or expired, is never handed on).
+_NOT_OUR_FORMAT = frozenset({InvalidReason.MALFORMED, InvalidReason.UNKNOWN_VERSION})
 
 
 # Subclassable from Python code when compiled by mypyc too (hatch_build.py).
@@ -49,6 +54,7 @@ class SessionCodec:
         "_budget",
         "_clock",
         "_follows_keys",
+        "_legacy",
         "_lifetime",
         "_name",
         "_new_origin",
@@ -79,6 +85,7 @@ class SessionCodec:
         # The policy's values read on every request, as plain attributes of the codec.
         self._name = policy.cookie_name
         self._serializer = policy.serializer
+        self._legacy = policy.legacy_cookies
         self._check_not_before()
 
     def _check_not_before(self) -> None:
@@ -125,6 +132,12 @@ class SessionCodec:
         try:
             return self._open(self._budget.join(value, cookies), chunks_present)
         except InvalidSession as exc:
+            # Only here, on a cookie that did not open, is the legacy option looked at: a
+            # request with one of our cookies, or with none, never pays for it.
+            if self._legacy is not None and exc.reason in _NOT_OUR_FORMAT:
+                upgraded = self._open_legacy(self._legacy, value, chunks_present)
+                if upgraded is not None:
+                    return upgraded
             return self._reject(exc.reason, chunks_present)
 
     def _open(self, value: str, chunks_present: int) -> Session:
@@ -163,6 +176,34 @@ class SessionCodec:
             if ring is not sealer.keys:
                 sealer = self._sealer = Sealer(ring)
         return sealer
+
+    def _open_legacy(
+        self, legacy: LegacyCookies, value: str, chunks_present: int
+    ) -> Session | None:
+        """The session in an old framework's cookie, to be resealed on this response."""
+        now = int(self._clock())
+        found = legacy.upgrade(value, now, self._serializer, self._name)
+        if found is None:
+            return None
+        (data, persistent), plaintext = found
+        origin = CookieOrigin(
+            plaintext=plaintext,
+            # Its lifetimes start now: the old format's own timestamps are not ours to trust
+            # beyond the age limit its reader already applied.
+            created_at=now,
+            issued_at=now,
+            persistent=self.policy.persistent if persistent is None else persistent,
+            # Resealed as a cookie opened with an old key is: on this response, with its
+            # content unchanged (so `modified` stays false) and `created_at` kept.
+            needs_rekey=True,
+            chunk_cookies=chunks_present,
+            cookie_present=True,
+        )
+        session = self._session_class(data, origin, origin.persistent, self._serializer)
+        # Marked used, so that the reseal happens even where the application never reads
+        # the session on this request.
+        session.mark_accessed()
+        return session
 
     def _new_session(self, origin: CookieOrigin) -> Session:
         return self._session_class(None, origin, origin.persistent, self._serializer)

@@ -105,35 +105,56 @@ def http_date(timestamp: int) -> str:
 
 
 class CookieWriter:
-    """Formats Set-Cookie values with the policy's attributes, built once."""
+    """Formats Set-Cookie values with the policy's attributes, in its cookie style, built once.
 
-    __slots__ = ("_after", "_before")
+    The style (:class:`~client_session_core.CookieStyle`) is data: the spelling and order of
+    each attribute. The attributes before ``Max-Age`` and those after it are joined here,
+    once, so that each response only fills in the value and the lifetime.
+    """
+
+    __slots__ = ("_after", "_before", "_deleted_value", "_deletion", "_expires", "_max_age")
 
     def __init__(self, policy: SessionPolicy) -> None:
-        before = f"; Path={policy.path}"
+        style = policy.cookie_style
+        attributes: dict[str, str | None] = {"path": f"{style.path}={policy.path}"}
         if policy.domain is not None:
             # RFC 6265 section 5.2.3: a leading dot is ignored by browsers; some clients
-            # (werkzeug's test client) then fail to match the domain, so it is not sent.
-            before += f"; Domain={policy.domain.removeprefix('.')}"
-        after = ""
+            # (werkzeug's test client) then fail to match the domain, so by default it is
+            # not sent. A style that keeps it writes the domain exactly as configured.
+            domain = policy.domain if style.keep_domain_dot else policy.domain.removeprefix(".")
+            attributes["domain"] = f"{style.domain}={domain}"
         if policy.secure:
-            after += "; Secure"
+            attributes["secure"] = style.secure
         if policy.http_only:
-            after += "; HttpOnly"
+            attributes["http_only"] = style.http_only
         if policy.same_site is not None:
-            after += f"; SameSite={policy.same_site.capitalize()}"
+            attributes["same_site"] = f"{style.same_site}={style.same_site_value(policy.same_site)}"
         if policy.partitioned:
-            after += "; Partitioned"
-        self._before = before
-        self._after = after
+            attributes["partitioned"] = style.partitioned
+        split = style.order.index("max_age")
+        self._before = "".join(
+            f"; {attributes[name]}" for name in style.order[:split] if name in attributes
+        )
+        self._after = "".join(
+            f"; {attributes[name]}" for name in style.order[split + 1 :] if name in attributes
+        )
+        self._max_age = f"; {style.max_age}="
+        self._expires = f"; {style.expires}=" if style.expires_with_max_age else None
+        expired = f"{style.expires}={_EPOCH}"
+        self._deletion = (
+            f"; {style.max_age}=0; {expired}" if style.delete_with_max_age else f"; {expired}"
+        )
+        self._deleted_value = style.deleted_value
 
     def set(self, name: str, value: str, max_age: int | None, now: int) -> str:
         """A Set-Cookie value; ``max_age=None`` makes a browser-session cookie."""
         if max_age is None:
             return f"{name}={value}{self._before}{self._after}"
+        if self._expires is None:
+            return f"{name}={value}{self._before}{self._max_age}{max_age}{self._after}"
         return (
-            f"{name}={value}{self._before}; Max-Age={max_age}; "
-            f"Expires={http_date(now + max_age)}{self._after}"
+            f"{name}={value}{self._before}{self._max_age}{max_age}"
+            f"{self._expires}{http_date(now + max_age)}{self._after}"
         )
 
     def delete(self, name: str) -> str:
@@ -142,7 +163,7 @@ class CookieWriter:
         RFC 6265 section 3.1: a cookie is replaced only by one of the same name, domain
         and path; Max-Age=0 and an Expires in the past make the browser drop it.
         """
-        return f"{name}={self._before}; Max-Age=0; Expires={_EPOCH}{self._after}"
+        return f"{name}={self._deleted_value}{self._before}{self._deletion}{self._after}"
 
     def overhead(self, name: str, *, max_age: int | None, now: int) -> int:
         """The length of a Set-Cookie for ``name`` with an empty value."""

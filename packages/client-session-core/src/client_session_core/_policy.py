@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ._cookie_style import CANONICAL_COOKIE_STYLE, CookieStyle
 from ._errors import ConfigurationError
 from ._keys import KeyRing
+from ._legacy import LegacyCookies
 from ._serializer import JSON, Serializer
 from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
 
@@ -54,6 +56,11 @@ class SessionPolicy:
       users get today. ``secure=False`` so the demo works on ``http://127.0.0.1``; turn it
       on in production (or use a ``__Host-`` name, which requires it).
     - ``max_cookie_size=4096``: the browser limit, counted on the whole ``Set-Cookie``.
+    - ``cookie_style``: how ``Set-Cookie`` attributes are spelled and ordered; the canonical
+      ``Path=/; ...; HttpOnly; SameSite=Lax`` unless a drop-in writes its framework's own.
+    - ``legacy_cookies=None``: a cookie not in our format is a bad cookie. A
+      :class:`LegacyCookies` reads the old framework's cookies once, until its cut-off, and
+      the session is resealed in our format (``docs/migrating.md``).
     """
 
     keys: KeyRing
@@ -74,6 +81,8 @@ class SessionPolicy:
     max_chunks: int = 1
     clear_invalid: bool = True
     serializer: Serializer = field(default=JSON, repr=False)
+    cookie_style: CookieStyle = field(default=CANONICAL_COOKIE_STYLE, repr=False)
+    legacy_cookies: LegacyCookies | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._check_keys()
@@ -81,6 +90,7 @@ class SessionPolicy:
         self._check_lifetimes()
         self._check_attributes()
         self._check_size()
+        self._check_switching()
 
     def _check_keys(self) -> None:
         if not isinstance(self.keys, KeyRing):
@@ -207,6 +217,17 @@ class SessionPolicy:
                 f"max_chunks must be between 1 (no chunking) and {MAX_CHUNKS}, not "
                 f"{self.max_chunks!r}; servers refuse requests whose Cookie header grows "
                 "much beyond 8 KB"
+            )
+
+    def _check_switching(self) -> None:
+        if not isinstance(self.cookie_style, CookieStyle):
+            raise ConfigurationError(
+                f"cookie_style must be a CookieStyle, not {type(self.cookie_style).__name__}"
+            )
+        if self.legacy_cookies is not None and not isinstance(self.legacy_cookies, LegacyCookies):
+            raise ConfigurationError(
+                "legacy_cookies must be a LegacyCookies (each adapter builds one for its "
+                f"framework's cookies) or None, not {type(self.legacy_cookies).__name__}"
             )
 
     def chunk_name(self, index: int) -> str:

@@ -39,9 +39,12 @@ class Session(dict[str, Any]):
 
     - ``accessed`` is true once anything read or wrote the session (adapters then send
       ``Vary: Cookie``);
-    - ``modified`` is true when the content differs from what the cookie held, including
-      changes made inside nested values (``session["cart"].append(item)`` is saved), or
-      once :meth:`mark_modified` was called;
+    - ``modified`` is true once a method that changes a dict was called (``[k] = v``,
+      ``del``, ``pop`` of a present key, ``popitem``, ``setdefault`` of a missing key,
+      ``update``, ``|=``, ``clear``), as Starlette's and Flask's sessions say, or when the
+      content differs from what the cookie held (a change inside a nested value:
+      ``session["cart"].append(item)`` is saved), or once :meth:`mark_modified` was called.
+      The cookie itself is written when the content changed (``Session.changed``);
     - ``new`` is true when the request carried no valid session cookie;
     - ``persistent`` chooses a cookie with ``Max-Age`` (true) or a browser-session
       cookie (false), per session.
@@ -50,7 +53,16 @@ class Session(dict[str, Any]):
     ``dict`` keep working, as with Starlette's and Flask's session classes.
     """
 
-    __slots__ = ("_accessed", "_cleared", "_forced", "_origin", "_persistent", "_serializer")
+    __slots__ = (
+        "_accessed",
+        "_baseline",
+        "_cleared",
+        "_forced",
+        "_mutated",
+        "_origin",
+        "_persistent",
+        "_serializer",
+    )
 
     def __init__(
         self,
@@ -59,12 +71,18 @@ class Session(dict[str, Any]):
         persistent: bool | None = None,
         serializer: Serializer = JSON,
     ) -> None:
+        self._baseline: bytes | None = b""
         if data:
             dict.update(self, data)
+            if origin.plaintext is None:
+                # Made by hand rather than by the codec (``Session({"a": 1})``, as
+                # Starlette's own tests make one): it held what it was made with.
+                self._baseline = _serialized_or_none(serializer, data)
         self._origin = origin
         self._accessed = False
         self._forced = False
         self._cleared = False
+        self._mutated = False
         self._persistent = origin.persistent if persistent is None else persistent
         self._serializer = serializer
 
@@ -92,7 +110,10 @@ class Session(dict[str, Any]):
 
     @property
     def modified(self) -> bool:
-        """True when the session must be saved: its content changed, or it was forced."""
+        """True once a dict method changed the session (:attr:`mutated`), when its content
+        differs from the cookie's, or when a save was forced."""
+        if self._mutated:
+            return True
         if not self._accessed:  # clear() and a forced save record an access too
             return False
         try:
@@ -108,6 +129,13 @@ class Session(dict[str, Any]):
         self._forced = bool(value)
         if self._forced:
             self._accessed = True
+
+    @property
+    def mutated(self) -> bool:
+        """True once a method that changes a dict was called on the session in this request,
+        whether or not the content ends up different (Flask's ``modified`` rule; assigning
+        an equal value counts). Nested changes are not method calls: see :attr:`modified`."""
+        return self._mutated
 
     @property
     def persistent(self) -> bool:
@@ -170,25 +198,34 @@ class Session(dict[str, Any]):
     def __repr__(self) -> str:
         return f"Session({dict(dict.items(self))!r})"
 
-    # -- writes: modification itself is found by comparing content at commit time -------
+    # -- writes: each marks the session mutated, as Starlette's and Flask's do; whether the
+    # cookie is written is decided by comparing content at commit time (changed()) ---------
 
     def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str):
             raise TypeError(f"session keys are strings, not {type(key).__name__}")
         self._accessed = True
+        self._mutated = True
         dict.__setitem__(self, key, value)
 
     def __delitem__(self, key: str) -> None:
         self._accessed = True
+        self._mutated = True
         dict.__delitem__(self, key)
 
     def pop(self, key: str, *default: Any) -> Any:
-        self._accessed = True
+        # Popping a missing key changes nothing and, as in Starlette and Flask, reads
+        # nothing either.
+        if dict.__contains__(self, key):
+            self._accessed = True
+            self._mutated = True
         return dict.pop(self, key, *default)
 
     def popitem(self) -> tuple[str, Any]:
         self._accessed = True
-        return dict.popitem(self)
+        item = dict.popitem(self)  # KeyError on an empty session, which then stays unchanged
+        self._mutated = True
+        return item
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         self._accessed = True
@@ -197,6 +234,8 @@ class Session(dict[str, Any]):
         return dict.__getitem__(self, key)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
+        self._accessed = True
+        self._mutated = True
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
@@ -209,6 +248,7 @@ class Session(dict[str, Any]):
         filled again afterwards starts a new absolute lifetime (as after a logout)."""
         self._accessed = True
         self._cleared = True
+        self._mutated = True
         dict.clear(self)
 
     # -- what the codec decides from -------------------------------------------------------
@@ -252,5 +292,14 @@ class Session(dict[str, Any]):
             return True
         origin = self._origin
         if origin.plaintext is None:
-            return content != b""
+            return content != self._baseline
         return content != origin.plaintext or self._persistent != origin.persistent
+
+
+def _serialized_or_none(serializer: Serializer, data: Mapping[str, Any]) -> bytes | None:
+    # None (unlike any content) when the serializer refuses the data: then any content
+    # differs from it, and the commit names the value it cannot write.
+    try:
+        return serializer.dumps(data)
+    except (TypeError, ValueError):
+        return None
