@@ -530,24 +530,43 @@ def test_bad_cookie_is_an_empty_session_never_a_500(app: flask.Flask) -> None:
         assert rv.json == {}
 
 
-def test_flask_cookies_from_itsdangerous_are_refused(app: flask.Flask) -> None:
+def flask_signed_cookie(content: dict[str, Any]) -> str:
+    """The cookie Flask's own SecureCookieSessionInterface writes under SECRET_KEY."""
     signed = flask.Flask("signed")
     signed.secret_key = SECRET_KEY
 
     @signed.route("/")
     def write() -> str:
-        flask.session["user"] = "ada"
+        flask.session.update(content)
         return ""
 
     rv = signed.test_client().get("/")
-    value = rv.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    return str(rv.headers["set-cookie"].split(";")[0].split("=", 1)[1])
+
+
+def test_flasks_own_cookies_are_read_once_and_resealed(app: flask.Flask) -> None:
+    @app.route("/")
+    def read() -> dict[str, Any]:
+        return dict(flask.session)
+
+    client = app.test_client()
+    client.set_cookie("session", flask_signed_cookie({"user": "ada"}))
+    response = client.get("/")
+    assert response.json == {"user": "ada"}
+    resealed = response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    codec = app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+    assert codec.load(f"session={resealed}").rejected is None
+
+
+def test_with_legacy_cookies_off_flasks_own_cookies_are_refused(app: flask.Flask) -> None:
+    app.session_interface = EncryptedCookieSessionInterface(legacy_cookies=False)
 
     @app.route("/")
     def read() -> dict[str, Any]:
         return dict(flask.session)
 
     client = app.test_client()
-    client.set_cookie("session", value)
+    client.set_cookie("session", flask_signed_cookie({"user": "ada"}))
     assert client.get("/").json == {}
 
 

@@ -8,11 +8,14 @@ import uuid
 from typing import Any
 
 import flask
+import httpx
 import pytest
 from markupsafe import Markup
 
+from client_session_conformance.serving import serve_wsgi_in_thread
 from client_session_core import ConfigurationError, LegacyCookies, LegacySession, generate_key
 from client_session_wsgi._flask_legacy import flask_cookies, flask_legacy_cookies_for
+from client_session_wsgi.flask import EncryptedCookieSessionInterface
 
 SECRET = generate_key()
 DAY = 24 * 3600
@@ -128,3 +131,44 @@ def test_a_date_false_and_a_given_reader() -> None:
     assert flask_legacy_cookies_for(legacy, app, started=0) is legacy
     with pytest.raises(ConfigurationError, match="legacy_cookies is True, False"):
         flask_legacy_cookies_for("yes", app, started=0)  # type: ignore[arg-type]
+
+
+def test_the_one_attribute_switch_logs_nobody_out_over_werkzeug() -> None:
+    old = flask_app()
+    old_cookie = flask_cookie(old, {"user": "ada", "t": (1, 2)}, permanent=True)
+    switched = flask_app()
+    switched.session_interface = EncryptedCookieSessionInterface()  # the quickstart line
+
+    @switched.get("/view")
+    def view() -> str:
+        return repr((sorted(flask.session.items()), flask.session.permanent))
+
+    with serve_wsgi_in_thread(switched) as url, httpx.Client(base_url=url) as client:
+        response = client.get("/view", headers={"Cookie": f"session={old_cookie}"})
+        assert response.text == repr(([("t", (1, 2)), ("user", "ada")], True))
+        resealed = response.headers["set-cookie"].partition("=")[2].partition(";")[0]
+        assert "Max-Age=" in response.headers["set-cookie"]  # still permanent
+        response = client.get("/view", headers={"Cookie": f"session={resealed}"})
+        assert response.text == repr(([("t", (1, 2)), ("user", "ada")], True))
+
+
+def test_an_assignment_of_an_equal_value_sends_the_cookie_as_in_flask() -> None:
+    app = flask_app()
+    app.session_interface = EncryptedCookieSessionInterface()
+
+    @app.get("/login")
+    def login() -> str:
+        flask.session["user"] = "ada"
+        return ""
+
+    client = app.test_client()
+    assert "Set-Cookie" in client.get("/login").headers
+    assert "Set-Cookie" in client.get("/login").headers  # the same value again
+
+
+def test_a_max_cookie_size_below_the_floor_only_raises_the_floor() -> None:
+    app = flask_app(MAX_COOKIE_SIZE=100)
+    interface = EncryptedCookieSessionInterface()
+    codec = interface.get_codec(app)
+    assert codec is not None
+    assert codec.policy.max_cookie_size == 512

@@ -9,6 +9,7 @@ two calls with the core's codec; Flask's cookie settings become the codec's poli
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
 import time
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from client_session_core import (
     ConfigurationError,
     JSONSerializer,
     KeyRing,
+    LegacyCookies,
     Serializer,
     Session,
     SessionCodec,
@@ -34,8 +36,13 @@ from client_session_core import (
     vary_with_cookie,
 )
 
+from ._flask_legacy import flask_legacy_cookies_for
+
 if TYPE_CHECKING:
     from flask.wrappers import Request, Response
+
+# The smallest max_cookie_size the core accepts: room for a small session and its attributes.
+_SMALLEST_COOKIE = 512
 
 __all__ = [
     "EncryptedCookieSession",
@@ -220,6 +227,13 @@ class EncryptedCookieSessionInterface(SessionInterface):
     rules (``renew_after``), and Flask's session settings are ignored; Flask's tagged
     JSON replaces the plain :class:`~client_session_core.JSONSerializer`.
 
+    ``legacy_cookies`` (default True) reads the cookies Flask's own interface wrote (under
+    ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS``, no older than ``PERMANENT_SESSION_LIFETIME``)
+    once, and reseals them in ours, for ``PERMANENT_SESSION_LIFETIME`` after this interface
+    is made: no user is logged out by the switch (``docs/migrating.md``). A date reads them
+    until then, ``False`` never; with a ``policy``, only a
+    :class:`~client_session_core.LegacyCookies` given here or in the policy applies.
+
     ``clock`` is for tests, which move time rather than sleep.
     """
 
@@ -228,12 +242,28 @@ class EncryptedCookieSessionInterface(SessionInterface):
     serializer: TaggedJSONSerializer = session_json_serializer
     session_class = EncryptedCookieSession
 
-    def __init__(self, policy: SessionPolicy | None = None, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        policy: SessionPolicy | None = None,
+        *,
+        clock: Clock = time.time,
+        legacy_cookies: bool | datetime.date | LegacyCookies = True,
+    ) -> None:
         self._clock = clock
+        self._legacy_cookies = legacy_cookies
+        # The legacy window (legacy_cookies=True) starts when the interface is made.
+        self._started = clock()
         self._fixed_codec: SessionCodec | None = None
         if policy is not None:
             if type(policy.serializer) is JSONSerializer:
                 policy = dataclasses.replace(policy, serializer=self._session_serializer())
+            if isinstance(legacy_cookies, LegacyCookies):
+                policy = dataclasses.replace(policy, legacy_cookies=legacy_cookies)
+            elif isinstance(legacy_cookies, datetime.date):
+                raise ConfigurationError(
+                    "with a policy, Flask's cookies are read by a LegacyCookies: pass "
+                    "legacy_cookies=flask_cookies(app, until=...)"
+                )
             self._fixed_codec = SessionCodec(policy, clock=clock, session_class=self.session_class)
         # The get_cookie_* hooks a subclass answers itself: their answers are settings too.
         self._own_hooks = [
@@ -305,6 +335,11 @@ class EncryptedCookieSessionInterface(SessionInterface):
         # Flask's MAX_COOKIE_SIZE only tunes a warning (0 turns it off); browsers drop a
         # larger cookie whatever it says.
         max_cookie_size = app.config.get("MAX_COOKIE_SIZE") or BROWSER_COOKIE_LIMIT
+        legacy = None
+        if self._legacy_cookies is not False:
+            legacy = flask_legacy_cookies_for(
+                self._legacy_cookies, app, started=self._started, serializer=self.serializer
+            )
         return SessionPolicy(
             keys=ring,
             cookie_name=self.get_cookie_name(app),
@@ -326,11 +361,14 @@ class EncryptedCookieSessionInterface(SessionInterface):
                 if partitioned is not None
                 else app.config.get("SESSION_COOKIE_PARTITIONED", False)
             ),
-            max_cookie_size=min(int(max_cookie_size), BROWSER_COOKIE_LIMIT),
+            # Below the core's floor a session could not be written at all; Flask would only
+            # warn, so the floor applies.
+            max_cookie_size=max(_SMALLEST_COOKIE, min(int(max_cookie_size), BROWSER_COOKIE_LIMIT)),
             # Flask leaves a cookie it cannot open alone, so that one server still on an
             # old SECRET_KEY during a rotation does not log everyone out.
             clear_invalid=False,
             serializer=self._session_serializer(),
+            legacy_cookies=legacy,
         )
 
     # -- Flask's SessionInterface -------------------------------------------------------------
@@ -374,7 +412,13 @@ class EncryptedCookieSessionInterface(SessionInterface):
         codec = self._codec_of_this_request(app)
         if codec is None or not isinstance(session, Session):
             return
-        if self._fixed_codec is None and session.data() and self._refresh_due(app, session):
+        if (
+            self._fixed_codec is None
+            and session.data()
+            # Flask's rule: any assignment (even of an equal value) sends the cookie, so
+            # that a changed SESSION_COOKIE_* setting reaches the browser; then its refresh.
+            and (session.mutated or self._refresh_due(app, session))
+        ):
             session.mark_modified()
         commit = codec.commit(session)
         headers = response.headers
