@@ -6,11 +6,21 @@ import json
 import time
 from typing import Any
 
+import httpx
 import pytest
+import tornado.web
 from tornado.web import create_signed_value
 
-from client_session_core import ConfigurationError, LegacySession, generate_key
-from client_session_tornado._legacy import tornado_signed_cookies
+from client_session_conformance.harnesses.tornado import serve_application
+from client_session_core import (
+    ConfigurationError,
+    KeyRing,
+    LegacySession,
+    SessionCodec,
+    SessionPolicy,
+    generate_key,
+)
+from client_session_tornado import SessionMixin, client_session_codec, tornado_signed_cookies
 
 SECRET = generate_key()
 DAY = 24 * 3600
@@ -79,3 +89,44 @@ def test_a_signed_value_that_is_not_a_json_object_is_no_session() -> None:
 def test_a_cookie_secret_is_required() -> None:
     with pytest.raises(ConfigurationError, match="cookie_secret"):
         tornado_signed_cookies("", name="session", until=now() + 60)
+
+
+class _Login(tornado.web.RequestHandler):
+    """The application before the switch: the user id in a signed cookie."""
+
+    def get(self) -> None:
+        self.set_signed_cookie("user", "42")
+
+
+class _Whoami(SessionMixin, tornado.web.RequestHandler):
+    """The application after the switch: the user id in the session."""
+
+    def get(self) -> None:
+        self.write({"user_id": self.session.get("user_id")})
+
+
+def test_a_set_signed_cookie_user_is_a_session_after_the_switch_over_tornado() -> None:
+    cookie_secret = generate_key()
+    before = tornado.web.Application([(r"/login", _Login)], cookie_secret=cookie_secret)
+    legacy = tornado_signed_cookies(
+        cookie_secret,
+        name="user",
+        until=now() + 60,
+        decode=lambda raw: {"user_id": raw.decode()},
+    )
+    after = tornado.web.Application(
+        [(r"/whoami", _Whoami)],
+        cookie_secret=cookie_secret,
+        client_session=client_session_codec(SECRET, cookie_name="user", legacy_cookies=legacy),
+    )
+    with serve_application(before) as old_url, serve_application(after) as new_url:
+        written = httpx.get(f"{old_url}/login").headers["set-cookie"]
+        old_cookie = written.partition(";")[0]  # what Tornado's own set_signed_cookie wrote
+        response = httpx.get(f"{new_url}/whoami", headers={"Cookie": old_cookie})
+        assert response.json() == {"user_id": "42"}
+        resealed = response.headers["set-cookie"].partition(";")[0]
+        ours = SessionCodec(SessionPolicy(keys=KeyRing([SECRET]), cookie_name="user"))
+        assert ours.load(resealed).data() == {"user_id": "42"}
+        response = httpx.get(f"{new_url}/whoami", headers={"Cookie": resealed})
+        assert response.json() == {"user_id": "42"}
+        assert "set-cookie" not in response.headers

@@ -32,6 +32,7 @@ from client_session_core import (
     generate_key,
 )
 
+from ._legacy import tornado_signed_cookies
 from ._mixin import SessionMixin
 from ._settings import SETTING, client_session_codec, session_codec
 
@@ -49,4 +50,5 @@ __all__ = [
     "client_session_codec",
     "generate_key",
     "session_codec",
+    "tornado_signed_cookies",
 ]

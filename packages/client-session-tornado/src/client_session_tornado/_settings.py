@@ -49,9 +49,11 @@ def client_session_codec(
     ``keys`` is a :class:`KeyRing`, one secret (a key from ``client-session keygen``, or a
     passphrase of at least 32 random characters), or several, newest first to rotate; None
     reads the ``CLIENT_SESSION_KEYS`` environment variable. ``options`` are the keyword
-    arguments of :class:`SessionPolicy` (``cookie_name``, ``idle_timeout``, ``secure``...);
-    ``clock`` is for tests. A bad key or option raises :class:`ConfigurationError` here,
-    when the Application is built, rather than on the first request::
+    arguments of :class:`SessionPolicy` (``cookie_name``, ``idle_timeout``, ``secure``...;
+    ``legacy_cookies=tornado_signed_cookies(...)`` reads cookies ``set_signed_cookie`` wrote,
+    once, see ``docs/migrating.md``); ``clock`` is for tests. A bad key or option raises
+    :class:`ConfigurationError` here, when the Application is built, rather than on the first
+    request::
 
         app = tornado.web.Application(
             handlers,
