@@ -95,7 +95,9 @@ class _Login(tornado.web.RequestHandler):
     """The application before the switch: the user id in a signed cookie."""
 
     def get(self) -> None:
-        self.set_signed_cookie("user", "42")
+        # set_secure_cookie was renamed set_signed_cookie in Tornado 6.3.
+        set_signed_cookie = getattr(self, "set_signed_cookie", None) or self.set_secure_cookie
+        set_signed_cookie("user", "42")
 
 
 class _Whoami(SessionMixin, tornado.web.RequestHandler):
