@@ -553,7 +553,7 @@ def snippets(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=NEWEST_PYTHON)
+@nox.session(python=NEWEST_PYTHON, tags=["tests"])
 @nox.parametrize("framework", ["starlette", "flask"])
 def upstream(session: nox.Session, framework: str) -> None:
     """Starlette's or Flask's own session tests (from the sdist of the newest release) against
