@@ -18,22 +18,32 @@ from client_session_core import (
 
 from .conftest import NOW, PRIMARY_KEY
 
-# Starlette's SessionMiddleware, as data (the ASGI adapter's drop-in gives the writer this).
+# A made-up style that changes every field, to show each is followed (the ASGI adapter
+# gives its drop-in Starlette's own, STARLETTE_COOKIE_STYLE, tested there byte for byte).
 LOWER_CASE = CookieStyle(
-    path="path",
+    order=("partitioned", "domain", "path", "secure", "max_age", "same_site", "http_only"),
+    partitioned="partitioned",
     domain="domain",
-    expires="expires",
-    expires_with_max_age=False,
+    keep_domain_dot=True,
+    path="path",
     secure="secure",
-    http_only="httponly",
+    max_age="max-age",
+    expires_with_max_age=False,
+    expires="expires",
     same_site="samesite",
     same_site_values=("lax", "strict", "none"),
-    partitioned="partitioned",
-    order=("path", "max_age", "http_only", "same_site", "secure", "domain", "partitioned"),
-    keep_domain_dot=True,
-    deleted_value="null",
+    http_only="httponly",
+    deleted_value="deleted",
     delete_with_max_age=False,
 )
+EVERY_ATTRIBUTE: dict[str, Any] = {
+    "idle_timeout": 600,
+    "absolute_lifetime": None,
+    "domain": ".example.com",
+    "secure": True,
+    "same_site": "none",
+    "partitioned": True,
+}
 
 
 def write(style: CookieStyle, *, empty: bool = False, **options: Any) -> str:
@@ -57,38 +67,20 @@ def test_the_canonical_spelling_is_the_default() -> None:
 
 
 def test_every_attribute_in_the_canonical_order() -> None:
-    attributes = write(
-        CANONICAL_COOKIE_STYLE,
-        idle_timeout=600,
-        absolute_lifetime=None,
-        domain=".example.com",
-        secure=True,
-        same_site="none",
-        partitioned=True,
-    )
-    assert attributes == (
+    assert write(CANONICAL_COOKIE_STYLE, **EVERY_ATTRIBUTE) == (
         "Path=/; Domain=example.com; Max-Age=600; Expires=Fri, 15 Jan 2027 08:10:00 GMT; "
         "Secure; HttpOnly; SameSite=None; Partitioned"
     )
 
 
 def test_another_style_spells_and_orders_as_it_says() -> None:
-    attributes = write(
-        LOWER_CASE,
-        idle_timeout=600,
-        absolute_lifetime=None,
-        domain=".example.com",
-        secure=True,
-        same_site="none",
-        partitioned=True,
-    )
-    assert attributes == (
-        "path=/; Max-Age=600; httponly; samesite=none; secure; domain=.example.com; partitioned"
+    assert write(LOWER_CASE, **EVERY_ATTRIBUTE) == (
+        "partitioned; domain=.example.com; path=/; secure; max-age=600; samesite=none; httponly"
     )
 
 
 def test_a_browser_session_cookie_has_no_lifetime_in_either_style() -> None:
-    assert write(LOWER_CASE, persistent=False) == "path=/; httponly; samesite=lax"
+    assert write(LOWER_CASE, persistent=False) == "path=/; samesite=lax; httponly"
     assert write(CANONICAL_COOKIE_STYLE, persistent=False) == "Path=/; HttpOnly; SameSite=Lax"
 
 
@@ -101,7 +93,7 @@ def test_a_deletion_in_each_style() -> None:
     session = codec.load("session=" + codec.seal({"a": 1}))
     session.clear()
     assert codec.commit(session).set_cookie == (
-        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax",
+        "session=deleted; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; samesite=lax; httponly",
     )
 
 
