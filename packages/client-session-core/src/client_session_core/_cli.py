@@ -34,7 +34,7 @@ from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
 from ._errors import ConfigurationError, InvalidReason, InvalidSession, SessionError
 from ._keyfile import KEYS_FILE_ENV, read_key_file
-from ._keys import DEFAULT_KEYS_ENV, KEY_LIST_SEPARATORS, KEY_TEXT_WHITESPACE, KeyRing, generate_key
+from ._keys import DEFAULT_KEYS_ENV, KeyRing, generate_key, split_key_list
 from ._policy import SessionPolicy
 from ._serializer import JSON
 from ._size import MAX_CHUNKS, CookieBudget
@@ -395,10 +395,7 @@ def _key_entries(args: argparse.Namespace) -> tuple[list[str], str]:
             text, origin = file.read(), f"the key file {path}"
     else:
         text, origin = os.environ.get(DEFAULT_KEYS_ENV, ""), f"the variable {DEFAULT_KEYS_ENV}"
-    for separator in KEY_LIST_SEPARATORS[1:]:
-        text = text.replace(separator, KEY_LIST_SEPARATORS[0])
-    parts = [part.strip(KEY_TEXT_WHITESPACE) for part in text.split(KEY_LIST_SEPARATORS[0])]
-    return [part for part in parts if part], origin
+    return split_key_list(text), origin
 
 
 def _index_of(kid: str | None, kids: list[str], *, default: int) -> int:

@@ -34,8 +34,6 @@ MIN_PASSPHRASE_LENGTH = 32
 # Stripped around a key or passphrase, and nothing else (not str.isspace()'s Unicode
 # spaces): a rule every language can implement exactly (docs/wire-format.md, "Key text").
 KEY_TEXT_WHITESPACE = " \t\r\n"
-# What separates the keys of a list in one text (CLIENT_SESSION_KEYS, a key file).
-KEY_LIST_SEPARATORS = (",", "\n")
 
 _KID_LABEL = b"client-session/v1/kid"
 _PASSPHRASE_SALT = b"client-session/v1/passphrase"
@@ -75,6 +73,13 @@ def _derive_from_passphrase(passphrase: bytes) -> bytes:
     # key; a passphrase is accepted only when long enough that the fixed salt does not matter.
     kdf = Scrypt(salt=_PASSPHRASE_SALT, length=KEY_SIZE, n=2**14, r=8, p=1)
     return kdf.derive(passphrase)
+
+
+def split_key_list(text: str) -> list[str]:
+    """The key texts of a key list (CLIENT_SESSION_KEYS, a key file), as written: split at
+    commas and line feeds, stripped, the empty ones left out (docs/wire-format.md)."""
+    parts = (part.strip(KEY_TEXT_WHITESPACE) for part in text.replace("\n", ",").split(","))
+    return [part for part in parts if part]
 
 
 def _check_strength(secret: str | bytes, position: int, *material: bytes) -> None:
@@ -258,8 +263,7 @@ class KeyRing:
         fine; empty entries (a trailing comma, a blank line) are skipped. A passphrase here
         cannot hold a comma or a line feed. ``source`` names the text in messages.
         """
-        parts = [part.strip(KEY_TEXT_WHITESPACE) for part in text.replace("\n", ",").split(",")]
-        parts = [part for part in parts if part]
+        parts = split_key_list(text)
         if not parts:
             raise ConfigurationError(
                 f"{source} holds no key: generate one with `client-session keygen` and put it "
