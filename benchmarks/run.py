@@ -18,6 +18,7 @@
 #     "aiohttp>=3.10.5",
 #     "aiohttp-session[secure]>=2.11",
 #     "django>=4.2",
+#     "psycopg[binary]>=3.1",
 #     "matplotlib>=3.8",
 # ]
 # ///
@@ -42,8 +43,8 @@ per build.
 It writes ``docs/benchmarks.md``, ``docs/benchmarks.png``, ``docs/benchmarks-scaling.png`` and
 ``benchmarks/results/latest.json``. The packages it compares must be installed already
 (``nox -s bench`` does that, from the block above, which ``requirements.txt`` repeats for pip);
-wrk and redis-server are installed with apt-get when missing and this runs as root. Every
-server listens on 127.0.0.1 only and is stopped before this exits.
+wrk, redis-server and PostgreSQL are installed with apt-get when missing and this runs as
+root. Every server listens on 127.0.0.1 only and is stopped before this exits.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ import argparse
 import contextlib
 import datetime
 import logging
+import os
 import shlex
 import sys
 import time
@@ -69,11 +71,11 @@ from sessionbench.micro import MICRO_CASES, MICRO_SESSIONS, MicroResult
 from sessionbench.processes import Cpus
 from sessionbench.report import render_markdown
 from sessionbench.results import RunResults, load_results, save_results
-from sessionbench.servers import redis_server
+from sessionbench.servers import postgres_server, redis_server
 from sessionbench.setcookie import SetCookieResult
 from sessionbench.targets import judge
 from sessionbench.tools import Tools, find_tools
-from sessionbench.variants import FRAMEWORKS, VARIANTS, Role
+from sessionbench.variants import FRAMEWORKS, POSTGRES_PORT_ENV, VARIANTS, Role
 from sessionbench.wire import WireSettings, run_scaling, run_wire
 
 HERE = Path(__file__).resolve().parent
@@ -232,6 +234,11 @@ def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
         redis_port = None
         if tools.redis_server is not None:
             redis_port = stack.enter_context(redis_server(tools.redis_server, cpus, logs))
+        if tools.postgres_bin is not None and "django" in args.frameworks:
+            # Read from the environment by every process this one starts (Django's db row).
+            port = stack.enter_context(postgres_server(tools.postgres_bin, logs))
+            os.environ[POSTGRES_PORT_ENV] = str(port)
+            stack.callback(os.environ.pop, POSTGRES_PORT_ENV, None)
         options = AppOptions(redis_port=redis_port)
         for part, rows in (
             ("micro", results.micro),

@@ -34,6 +34,7 @@ DISTRIBUTIONS = (
     "aiohttp",
     "aiohttp-session",
     "django",
+    "psycopg",
 )
 
 

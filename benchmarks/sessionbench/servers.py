@@ -1,10 +1,15 @@
-"""The servers of a run: redis-server, and one process per variant serving its counter app."""
+"""The servers of a run: redis-server, PostgreSQL, and one process per variant serving its
+counter app."""
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +20,7 @@ from .drivers import Reply
 from .processes import HOST, Cpus, free_port, pinned, running, wait_for_port
 from .variants import Variant
 
-__all__ = ["Subject", "VariantServer", "redis_server", "variant_servers"]
+__all__ = ["Subject", "VariantServer", "postgres_server", "redis_server", "variant_servers"]
 
 Subject = tuple[Variant, "CoreBuild | None"]
 """A variant, and the core build it runs on (None for the variants that do not use the core)."""
@@ -69,6 +74,44 @@ def redis_server(executable: str, cpus: Cpus, logs: Path) -> Iterator[int]:
     with running(pinned(command, cpus.load if cpus.pinning else None), log=log) as process:
         wait_for_port(port, process, log)
         yield port
+
+
+@contextlib.contextmanager
+def postgres_server(bin_dir: str, logs: Path) -> Iterator[int]:
+    """A throw-away PostgreSQL cluster on a free loopback port: user ``bench``, no password
+    (trust, on 127.0.0.1 only), database ``postgres``; removed on exit.
+
+    PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` user that
+    Debian's package creates.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="sessionbench-postgres-"))
+    data = directory / "data"
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(directory, user="postgres")
+    try:
+        initdb = [f"{bin_dir}/initdb", "-D", str(data), "-A", "trust", "-U", "bench"]
+        subprocess.run([*as_user, *initdb, "--no-sync"], check=True, capture_output=True)
+        port = free_port()
+        command = [
+            *as_user,
+            f"{bin_dir}/postgres",
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(directory),
+            "-c",
+            f"listen_addresses={HOST}",
+        ]
+        log = logs / "postgres.log"
+        with running(command, log=log) as process:
+            wait_for_port(port, process, log)
+            yield port
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _serve_command(

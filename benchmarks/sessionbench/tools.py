@@ -1,4 +1,4 @@
-"""The two programs the over-the-wire part needs: wrk and redis-server.
+"""The programs the over-the-wire part needs: wrk, redis-server, and PostgreSQL's server.
 
 Installed from Debian's packages when missing, and only when this runs as root on a system
 with apt-get; otherwise the parts that need them are skipped, and the report says why.
@@ -6,14 +6,16 @@ with apt-get; otherwise the parts that need them are skipped, and the report say
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["Tools", "find_tools"]
 
-_PACKAGES = {"wrk": "wrk", "redis-server": "redis-server"}
+_PACKAGES = {"wrk": "wrk", "redis-server": "redis-server", "initdb": "postgresql"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +25,8 @@ class Tools:
     wrk: str | None
     redis_server: str | None
     notes: tuple[str, ...]
+    postgres_bin: str | None = None
+    """The directory of PostgreSQL's ``initdb`` and ``postgres`` (Django's db engine row)."""
 
 
 def _apt_install(packages: list[str]) -> str | None:
@@ -41,9 +45,24 @@ def _apt_install(packages: list[str]) -> str | None:
     return None if result.returncode == 0 else f"apt-get install failed: {result.stderr[-300:]}"
 
 
+def _postgres_bin() -> str | None:
+    # Debian keeps PostgreSQL's programs out of PATH, under /usr/lib/postgresql/VERSION/bin.
+    found = shutil.which("initdb") or max(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), default=None, key=_major_version
+    )
+    return None if found is None else str(Path(found).parent)
+
+
+def _major_version(initdb: str) -> int:
+    version = Path(initdb).parent.parent.name
+    return int(version) if version.isdigit() else 0
+
+
 def find_tools(*, install: bool) -> Tools:
-    """wrk and redis-server, installing the missing ones first when ``install`` is true."""
-    missing = [package for tool, package in _PACKAGES.items() if shutil.which(tool) is None]
+    """wrk, redis-server and PostgreSQL, installing the missing ones first when ``install``."""
+    present = {"wrk": shutil.which("wrk"), "redis-server": shutil.which("redis-server")}
+    present["initdb"] = _postgres_bin()
+    missing = [package for tool, package in _PACKAGES.items() if present[tool] is None]
     notes = []
     if missing and install:
         failure = _apt_install(missing)
@@ -52,5 +71,8 @@ def find_tools(*, install: bool) -> Tools:
     elif missing:
         notes.append(f"{', '.join(missing)} missing (installing was turned off)")
     return Tools(
-        wrk=shutil.which("wrk"), redis_server=shutil.which("redis-server"), notes=tuple(notes)
+        wrk=shutil.which("wrk"),
+        redis_server=shutil.which("redis-server"),
+        notes=tuple(notes),
+        postgres_bin=_postgres_bin(),
     )

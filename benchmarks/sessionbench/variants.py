@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import enum
 import importlib.util
+import os
 from dataclasses import dataclass
 
-__all__ = ["FRAMEWORKS", "VARIANTS", "Framework", "Role", "Variant", "variants_of"]
+__all__ = [
+    "FRAMEWORKS",
+    "POSTGRES_PORT_ENV",
+    "VARIANTS",
+    "Framework",
+    "Role",
+    "Variant",
+    "postgres_port",
+    "variants_of",
+]
+
+
+POSTGRES_PORT_ENV = "SESSIONBENCH_POSTGRES_PORT"
+"""Where run.py tells every child and server process the port of its PostgreSQL server."""
+
+
+def postgres_port() -> int | None:
+    """The port of the run's PostgreSQL server, or None when there is none."""
+    value = os.environ.get(POSTGRES_PORT_ENV)
+    return int(value) if value else None
 
 
 class Role(enum.Enum):
@@ -48,8 +68,9 @@ class Variant:
     requires: tuple[str, ...] = ()
     """Modules that must import for this variant to run (beyond the framework's)."""
     store: str = "redis"
-    """Where a server-side store (``Role.STORE``) keeps the sessions: "redis", or "sqlite" (a
-    file the app makes itself)."""
+    """Where a server-side store (``Role.STORE``) keeps the sessions: "redis", "postgres" (the
+    server run.py starts, at ``$SESSIONBENCH_POSTGRES_PORT``), or "sqlite" (a file the app
+    makes itself)."""
 
     @property
     def key(self) -> str:
@@ -73,6 +94,8 @@ class Variant:
                 return f"{module} is not installed"
         if self.needs_redis and not redis:
             return "no redis-server"
+        if self.role is Role.STORE and self.store == "postgres" and not postgres_port():
+            return "no PostgreSQL server"
         return None
 
 
@@ -201,6 +224,14 @@ VARIANTS: tuple[Variant, ...] = (
         label="Django cache engine on Redis",
         role=Role.STORE,
         requires=("redis",),
+    ),
+    Variant(
+        framework=DJANGO,
+        name="postgres",
+        label="Django db engine on PostgreSQL",
+        role=Role.STORE,
+        requires=("psycopg",),
+        store="postgres",
     ),
     Variant(
         framework=DJANGO,

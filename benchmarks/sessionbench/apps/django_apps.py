@@ -9,30 +9,53 @@ and each variant is a handler built while ``MIDDLEWARE`` and ``SESSION_ENGINE`` 
 from __future__ import annotations
 
 import tempfile
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from ..content import session_of_size
+from ..variants import postgres_port
 from . import AppOptions
 
 __all__ = ["build_app"]
 
-_ENGINES: dict[str, tuple[str, str]] = {
-    # variant: (SessionMiddleware, SESSION_ENGINE)
-    "ours": ("client_session_django.SessionMiddleware", "client_session_django"),
-    "own": (
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.contrib.sessions.backends.signed_cookies",
-    ),
-    "redis": (
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.contrib.sessions.backends.cache",
-    ),
-    "sqlite": (
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.contrib.sessions.backends.db",
-    ),
+_DJANGOS = "django.contrib.sessions.middleware.SessionMiddleware"
+_ENGINES: dict[str, tuple[list[str], str]] = {
+    # variant: (MIDDLEWARE, SESSION_ENGINE)
+    "bare": ([f"{__name__}.bare_routes"], "django.contrib.sessions.backends.signed_cookies"),
+    "ours": (["client_session_django.SessionMiddleware"], "client_session_django"),
+    "own": ([_DJANGOS], "django.contrib.sessions.backends.signed_cookies"),
+    "redis": ([_DJANGOS], "django.contrib.sessions.backends.cache"),
+    "sqlite": ([_DJANGOS], "django.contrib.sessions.backends.db"),
+    "postgres": ([f"{__name__}.on_postgres", _DJANGOS], "django.contrib.sessions.backends.db"),
 }
+
+# The database the db engine uses in this request: "default" (SQLite), or "postgres" for the
+# handler of that variant (both variants live in one process in the in-process part).
+_database: ContextVar[str] = ContextVar("sessionbench_django_database", default="default")
+
+
+class SessionDatabaseRouter:
+    """Django's database router: the session table of the request's variant."""
+
+    def db_for_read(self, model: Any, **hints: Any) -> str:
+        return _database.get()
+
+    def db_for_write(self, model: Any, **hints: Any) -> str:
+        return _database.get()
+
+
+def on_postgres(get_response: Any) -> Any:
+    """Middleware of the PostgreSQL variant, outside Django's SessionMiddleware."""
+
+    def middleware(request: Any) -> Any:
+        token = _database.set("postgres")
+        try:
+            return get_response(request)
+        finally:
+            _database.reset(token)
+
+    return middleware
 
 
 def _counter(request: Any) -> Any:
@@ -90,6 +113,18 @@ def _configure(options: AppOptions) -> None:
             "LOCATION": f"redis://127.0.0.1:{options.redis_port}",
         }
     database = Path(tempfile.mkdtemp(prefix="sessionbench-django-")) / "sessions.sqlite3"
+    databases: dict[str, Any] = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(database)}
+    }
+    port = postgres_port()
+    if port is not None:
+        databases["postgres"] = {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "postgres",
+            "USER": "bench",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+        }
     settings.configure(
         # A generated key: client-session refuses a weak SECRET_KEY; signed_cookies uses it too.
         SECRET_KEY=generate_key(),
@@ -100,10 +135,12 @@ def _configure(options: AppOptions) -> None:
         INSTALLED_APPS=["django.contrib.sessions"],
         MIDDLEWARE=[],
         CACHES=caches,
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(database)}},
+        DATABASES=databases,
+        DATABASE_ROUTERS=[f"{__name__}.SessionDatabaseRouter"],
     )
     django.setup()
-    call_command("migrate", verbosity=0)  # the django_session table
+    for alias in databases:  # the django_session table (a server or process started: once)
+        call_command("migrate", database=alias, verbosity=0)
     # gunicorn forks after this: no connection may cross the fork.
     connections.close_all()
 
@@ -124,9 +161,6 @@ def build_app(variant: str, options: AppOptions) -> Any:
     from django.test.utils import override_settings
 
     _configure(options)
-    if variant == "bare":
-        middleware, engine = f"{__name__}.bare_routes", _ENGINES["own"][1]
-    else:
-        middleware, engine = _ENGINES[variant]
-    with override_settings(MIDDLEWARE=[middleware], SESSION_ENGINE=engine):
+    middleware, engine = _ENGINES[variant]
+    with override_settings(MIDDLEWARE=middleware, SESSION_ENGINE=engine):
         return WSGIHandler()
