@@ -97,8 +97,6 @@ bare_urlpatterns = tuple(_urls(session=False))
 def _configure(options: AppOptions) -> None:
     import django
     from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connections
 
     from client_session_core import generate_key
 
@@ -139,8 +137,20 @@ def _configure(options: AppOptions) -> None:
         DATABASE_ROUTERS=[f"{__name__}.SessionDatabaseRouter"],
     )
     django.setup()
-    for alias in databases:  # the django_session table (a server or process started: once)
-        call_command("migrate", database=alias, verbosity=0)
+
+
+_migrated: set[str] = set()
+
+
+def _migrate(database: str) -> None:
+    """Create the django_session table in ``database``, once per process, and only in the
+    processes that use it (the servers of several variants start at once)."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    if database not in _migrated:
+        call_command("migrate", database=database, verbosity=0)
+        _migrated.add(database)
     # gunicorn forks after this: no connection may cross the fork.
     connections.close_all()
 
@@ -161,6 +171,8 @@ def build_app(variant: str, options: AppOptions) -> Any:
     from django.test.utils import override_settings
 
     _configure(options)
+    if variant in ("sqlite", "postgres"):
+        _migrate("default" if variant == "sqlite" else "postgres")
     middleware, engine = _ENGINES[variant]
     with override_settings(MIDDLEWARE=middleware, SESSION_ENGINE=engine):
         return WSGIHandler()
