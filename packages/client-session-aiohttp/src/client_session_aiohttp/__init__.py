@@ -34,6 +34,7 @@ from client_session_core import (
     generate_key,
 )
 
+from ._legacy import aiohttp_session_cookies
 from ._middleware import get_session, session_middleware
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ __all__ = [
     "SessionCodec",
     "SessionPolicy",
     "SessionTooLarge",
+    "aiohttp_session_cookies",
     "generate_key",
     "get_session",
     "session_middleware",

@@ -1,29 +1,25 @@
 """Yesterday's cookies, read once: aiohttp-session's ``EncryptedCookieStorage`` (Fernet) format.
 
 A user who switches from aiohttp-session's storage keeps every visitor's session: a cookie that
-does not open in our format is tried once as a Fernet token under the old secret, and its
-content is resealed in our format on the same response. Only ever read, never written.
+is not in our format is tried once as a Fernet token under the old secret (by the core, through
+the policy's ``legacy_cookies``), and its content is resealed in our format on the same
+response. Only ever read, never written.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from client_session_core import (
-    ConfigurationError,
-    LegacyCookies,
-    Session,
-    SessionCodec,
-    cutoff_timestamp,
-)
+from client_session_core import Clock, ConfigurationError, LegacyCookies, cutoff_timestamp
 
-__all__ = ["DEFAULT_LEGACY_WINDOW", "LegacySecret", "fernet_cookies", "upgrade_legacy_cookie"]
+__all__ = ["DEFAULT_LEGACY_WINDOW", "LegacySecret", "aiohttp_session_cookies"]
 
 _LABEL: Final = "aiohttp-session's EncryptedCookieStorage"
 
@@ -50,22 +46,24 @@ def _fernet(secret_key: LegacySecret) -> Fernet | MultiFernet:
         ) from None
 
 
-def fernet_cookies(
+def aiohttp_session_cookies(
     secret_key: LegacySecret,
     *,
-    max_age: int | None,
+    max_age: int | None = None,
     decoder: Callable[[str], Any] | None = None,
     until: datetime | date | float | None = None,
-    now: int,
+    clock: Clock = time.time,
 ) -> LegacyCookies:
-    """Read cookies written by aiohttp-session's ``EncryptedCookieStorage(secret_key)``.
+    """Read the cookies aiohttp-session's ``EncryptedCookieStorage(secret_key)`` wrote.
 
-    ``max_age`` is that storage's: a token older than that, or a session whose ``created``
-    is, does not open (as there); Fernet checks the token's time, on the codec's clock.
-    ``until`` (an aware datetime, a date or a timestamp) is when reading stops by itself;
-    None stops it ``max_age`` after ``now`` (start-up), when no cookie written before the
-    switch can still be valid, or after 30 days for aiohttp-session's ``max_age=None``,
-    whose cookies never expired.
+    The value of the core's ``legacy_cookies`` option (``EncryptedCookieSessionStorage``
+    builds it from ``legacy_secret_key``; give it to ``session_middleware`` with
+    ``cookie_name="AIOHTTP_SESSION"``). ``secret_key``, ``max_age`` and ``decoder`` are the
+    old storage's: a token older than ``max_age``, or a session whose ``created`` is, does not
+    open (as there); Fernet checks the token's time on the codec's clock. ``until`` (an aware
+    datetime, a date or a timestamp) is when reading stops by itself; None stops it
+    ``max_age`` after now (start-up), when no cookie written before the switch can still be
+    valid, or 30 days after it for ``max_age=None``, whose cookies never expired.
     """
     fernet = _fernet(secret_key)
     decode = json.loads if decoder is None else decoder
@@ -90,26 +88,5 @@ def fernet_cookies(
         return data
 
     if until is None:
-        until = now + (DEFAULT_LEGACY_WINDOW if max_age is None else max_age)
+        until = int(clock()) + (DEFAULT_LEGACY_WINDOW if max_age is None else max_age)
     return LegacyCookies(reader=read_fernet_cookie, until=cutoff_timestamp(until), label=_LABEL)
-
-
-def upgrade_legacy_cookie(
-    codec: SessionCodec, legacy: LegacyCookies, value: str | None
-) -> Session | None:
-    """A session holding the content of legacy cookie ``value``, to be resealed on this
-    response, or None when ``value`` is not a legacy cookie that opens (or reading ended).
-
-    The core logs each upgrade once at INFO, naming the cookie, never its content.
-    """
-    if value is None:
-        return None
-    policy = codec.policy
-    found = legacy.upgrade(value, int(codec.clock()), policy.serializer, policy.cookie_name)
-    if found is None:
-        return None
-    session = codec.load(None)
-    session.update(found[0].data)
-    # Sealed in our format on this response, with lifetimes counted from now.
-    session.mark_modified()
-    return session

@@ -10,10 +10,10 @@ from typing import Any
 import aiohttp_session
 from aiohttp import web
 
-from client_session_core import Clock, LegacyCookies, Session, SessionCodec
+from client_session_core import Clock, ConfigurationError, Session, SessionCodec
 
 from ._headers import add_commit_headers, cookie_header
-from ._legacy import LegacySecret, fernet_cookies, upgrade_legacy_cookie
+from ._legacy import LegacySecret, aiohttp_session_cookies
 from ._options import DEFAULT_COOKIE_NAME, KeySource, session_codec
 
 __all__ = ["AiohttpSession", "EncryptedCookieSessionStorage"]
@@ -153,6 +153,19 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
         clock: Clock = time.time,
         **options: Any,
     ) -> None:
+        if legacy_secret_key is not None:
+            if "legacy_cookies" in options:
+                raise ConfigurationError(
+                    "give legacy_secret_key (the old EncryptedCookieStorage's secret) or "
+                    "legacy_cookies, not both"
+                )
+            options["legacy_cookies"] = aiohttp_session_cookies(
+                legacy_secret_key,
+                max_age=max_age,
+                decoder=decoder,
+                until=legacy_until,
+                clock=clock,
+            )
         codec = session_codec(
             keys,
             cookie_name=cookie_name,
@@ -167,18 +180,7 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
             clock=clock,
             options=options,
         )
-        legacy = (
-            None
-            if legacy_secret_key is None
-            else fernet_cookies(
-                legacy_secret_key,
-                max_age=max_age,
-                decoder=decoder,
-                until=legacy_until,
-                now=int(clock()),
-            )
-        )
-        self._attach(codec, legacy, save_on_assignment=save_on_assignment)
+        self._attach(codec, save_on_assignment=save_on_assignment)
 
     @classmethod
     def from_codec(
@@ -187,12 +189,10 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
         """A storage over an existing codec (its policy and clock), as the conformance
         harness builds it."""
         storage = cls.__new__(cls)
-        storage._attach(codec, None, save_on_assignment=save_on_assignment)
+        storage._attach(codec, save_on_assignment=save_on_assignment)
         return storage
 
-    def _attach(
-        self, codec: SessionCodec, legacy: LegacyCookies | None, *, save_on_assignment: bool
-    ) -> None:
+    def _attach(self, codec: SessionCodec, *, save_on_assignment: bool) -> None:
         policy = codec.policy
         # aiohttp-session's own fields, for code that reads storage.cookie_name or max_age.
         super().__init__(
@@ -205,7 +205,6 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
             samesite=policy.same_site,
         )
         self._codec = codec
-        self._legacy = legacy
         self._save_on_assignment = save_on_assignment
 
     @property
@@ -229,15 +228,9 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
         return self._wrap(self._codec.load(None), new=True)
 
     async def load_session(self, request: web.Request) -> AiohttpSession:
-        """The request's session; a missing or bad cookie gives a new, empty one."""
-        codec = self._codec
-        core = codec.load(cookie_header(request))
-        if core.rejected is not None and self._legacy is not None:
-            upgraded = upgrade_legacy_cookie(
-                codec, self._legacy, request.cookies.get(self.cookie_name)
-            )
-            if upgraded is not None:
-                return self._wrap(upgraded, new=False)
+        """The request's session; a missing or bad cookie gives a new, empty one (a cookie
+        of the old storage, with ``legacy_secret_key``, its content, resealed on this response)."""
+        core = self._codec.load(cookie_header(request))
         return self._wrap(core, new=core.new, created=core.created_at)
 
     async def save_session(
