@@ -29,9 +29,9 @@ from client_session_core import (
     JSONSerializer,
     Key,
     KeyRing,
-    Sealer,
     SessionCodec,
     SessionPolicy,
+    seal_for_test_vector,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -104,7 +104,8 @@ def seal(
     salt = _label_bytes(f"salt {label}", 16)
     nonce = _label_bytes(f"nonce {label}", 12)
     flags = PERSISTENT if persistent else 0
-    cookie = Sealer(ring).seal(
+    cookie = seal_for_test_vector(
+        ring.primary,
         plaintext,
         cookie_name=cookie_name,
         created_at=created_at,

@@ -19,6 +19,7 @@ from client_session_core import (
     KeyRing,
     Sealer,
     _envelope,
+    seal_for_test_vector,
 )
 
 NOW = 1_800_000_000
@@ -49,7 +50,7 @@ def _seal(sealer: Sealer, plaintext: bytes = b'{"a":1}', **overrides: object) ->
         "nonce": NONCE,
         **overrides,
     }
-    return sealer.seal(plaintext, **options)  # type: ignore[arg-type]
+    return seal_for_test_vector(sealer.keys.primary, plaintext, **options)  # type: ignore[arg-type]
 
 
 def test_byte_layout(sealer: Sealer, primary_key: str) -> None:
@@ -253,3 +254,43 @@ def test_only_verified_subkeys_are_cached(sealer: Sealer) -> None:
     assert not sealer._opening
     sealer.open(Envelope.parse(_seal(sealer)), cookie_name="session")
     assert len(sealer._opening) == 1
+
+
+def test_seal_takes_no_salt_or_nonce(sealer: Sealer) -> None:
+    # A nonce chosen by the caller under the live subkey would repeat (subkey, nonce)
+    # pairs; only seal_for_test_vector fixes them, and it needs both.
+    with pytest.raises(TypeError):
+        sealer.seal(b"{}", "s", NOW, NOW, nonce=NONCE)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        sealer.seal(b"{}", "s", NOW, NOW, salt=SALT)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        seal_for_test_vector(  # type: ignore[call-arg]
+            sealer.keys.primary,
+            b"{}",
+            cookie_name="s",
+            created_at=NOW,
+            issued_at=NOW,
+            flags=0,
+            nonce=NONCE,
+        )
+
+
+def test_a_test_vector_seal_never_uses_the_live_subkey(sealer: Sealer) -> None:
+    live = _raw(sealer.seal(b"{}", cookie_name="s", created_at=NOW, issued_at=NOW))
+    live_salt, live_nonce = live[14:30], live[30:42]
+    fixed = seal_for_test_vector(
+        sealer.keys.primary,
+        b"{}",
+        cookie_name="s",
+        created_at=NOW,
+        issued_at=NOW,
+        flags=0,
+        salt=SALT,
+        nonce=live_nonce,
+    )
+    assert _raw(fixed)[14:30] == SALT != live_salt
+
+
+def test_a_test_vector_seal_wants_a_full_salt_and_nonce(sealer: Sealer) -> None:
+    with pytest.raises(ValueError, match="salt is 16 bytes and nonce 12 bytes"):
+        _seal(sealer, nonce=NONCE[:8])

@@ -17,9 +17,9 @@ from client_session_core import (
     InvalidReason,
     JSONSerializer,
     KeyRing,
-    Sealer,
     SessionCodec,
     SessionPolicy,
+    seal_for_test_vector,
 )
 
 VECTORS = Path(__file__).resolve().parents[3] / "conformance" / "vectors"
@@ -72,7 +72,8 @@ def test_sealing_a_valid_vector_gives_its_cookie(vector: dict[str, Any]) -> None
     plaintext = vector["plaintext"].encode("utf-8")
     assert JSONSerializer().dumps(vector["session"]) == plaintext
     (key,) = [key for key in KeyRing(vector["keys"]) if key.kid.hex() == vector["kid"]]
-    cookie = Sealer(KeyRing([key])).seal(
+    cookie = seal_for_test_vector(
+        key,
         plaintext,
         cookie_name=vector["cookie_name"],
         created_at=vector["created_at"],

@@ -26,7 +26,7 @@ from ._codec import Clock, SessionCodec
 from ._commit import Action, Commit
 from ._cookie_style import CANONICAL_COOKIE_STYLE, CookieStyle
 from ._cookies import vary_covers_cookie, vary_with_cookie
-from ._envelope import Envelope, Sealer
+from ._envelope import Envelope, Sealer, seal_for_test_vector
 from ._errors import (
     ConfigurationError,
     InvalidReason,
@@ -82,6 +82,7 @@ __all__ = [
     "UnserializableValue",
     "cutoff_timestamp",
     "generate_key",
+    "seal_for_test_vector",
     "vary_covers_cookie",
     "vary_with_cookie",
 ]

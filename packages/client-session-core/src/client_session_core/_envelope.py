@@ -41,7 +41,7 @@ from ._compile_hints import mypyc_attr
 from ._errors import InvalidReason, InvalidSession
 from ._keys import Key, KeyRing
 
-__all__ = ["Envelope", "Sealer"]
+__all__ = ["Envelope", "Sealer", "seal_for_test_vector"]
 
 VERSION = 1
 FLAG_PERSISTENT = 0x01
@@ -147,6 +147,57 @@ class Envelope(NamedTuple):
         return tuple.__new__(cls, (flags, kid, created_at, issued_at, salt, nonce, raw))
 
 
+def _check_header(created_at: int, issued_at: int, flags: int) -> None:
+    if not 0 <= created_at <= issued_at <= _UINT32_MAX:
+        raise ValueError("timestamps must satisfy 0 <= created_at <= issued_at < 2**32")
+    if flags & ~_KNOWN_FLAGS:
+        raise ValueError(f"unknown envelope flags {flags:#x}")
+
+
+def _seal_with(
+    subkey: AESGCM,
+    kid: bytes,
+    salt: bytes,
+    nonce: bytes,
+    plaintext: bytes,
+    cookie_name: str,
+    created_at: int,
+    issued_at: int,
+    flags: int,
+) -> str:
+    header = _HEADER.pack(VERSION, flags, kid, created_at, issued_at, salt, nonce)
+    aad = header + cookie_name.encode()
+    return b64encode(header + subkey.encrypt(nonce, plaintext, aad))
+
+
+def seal_for_test_vector(
+    key: Key,
+    plaintext: bytes,
+    *,
+    cookie_name: str,
+    created_at: int,
+    issued_at: int,
+    flags: int,
+    salt: bytes,
+    nonce: bytes,
+) -> str:
+    """The cookie value that ``key`` seals from ``plaintext`` with the given salt and nonce.
+
+    For test vectors only, which must come out the same on every run. Never use it for a
+    response: a salt and nonce chosen twice repeat a (subkey, nonce) pair, and GCM then
+    leaks the XOR of the two plaintexts and lets the tag be forged (NIST SP 800-38D
+    section 8). It shares nothing with a :class:`Sealer`: the subkey is derived here from
+    ``salt``, both of which must be given, so it cannot reuse a sealer's live subkey.
+    """
+    if len(salt) != SALT_SIZE or len(nonce) != NONCE_SIZE:
+        raise ValueError(f"salt is {SALT_SIZE} bytes and nonce {NONCE_SIZE} bytes")
+    _check_header(created_at, issued_at, flags)
+    subkey = _derive_subkey(key, salt)
+    return _seal_with(
+        subkey, key.kid, salt, nonce, plaintext, cookie_name, created_at, issued_at, flags
+    )
+
+
 # Subclassable from Python code when compiled by mypyc too (hatch_build.py).
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Sealer:
@@ -194,22 +245,16 @@ class Sealer:
         created_at: int,
         issued_at: int,
         flags: int = 0,
-        *,
-        salt: bytes | None = None,
-        nonce: bytes | None = None,
     ) -> str:
         """Seal ``plaintext`` under the primary key into a cookie value.
 
-        ``salt`` and ``nonce`` are for test vectors only: leave them unset, and a fresh
-        nonce is drawn for every message under the current subkey.
+        A fresh nonce is drawn for every message under the current subkey. There is no way
+        to choose the salt or the nonce here: a chosen nonce under the live subkey would
+        repeat a (key, nonce) pair, which breaks GCM. Test vectors, which need both fixed,
+        use :func:`seal_for_test_vector`.
         """
-        if not 0 <= created_at <= issued_at <= _UINT32_MAX:
-            raise ValueError("timestamps must satisfy 0 <= created_at <= issued_at < 2**32")
-        if flags & ~_KNOWN_FLAGS:
-            raise ValueError(f"unknown envelope flags {flags:#x}")
-        if salt is not None:
-            subkey = _derive_subkey(self._keys.primary, salt)
-        elif (
+        _check_header(created_at, issued_at, flags)
+        if (
             self._sealing is not None
             and self._sealing_uses < SUBKEY_USES
             and self._sealing_generation == _fork_generation
@@ -220,11 +265,17 @@ class Sealer:
             salt, subkey = self._sealing
         else:
             salt, subkey = self._next_sealing_subkey()
-        if nonce is None:
-            nonce = os.urandom(NONCE_SIZE)
-        header = _HEADER.pack(VERSION, flags, self._kid, created_at, issued_at, salt, nonce)
-        aad = header + cookie_name.encode()
-        return b64encode(header + subkey.encrypt(nonce, plaintext, aad))
+        return _seal_with(
+            subkey,
+            self._kid,
+            salt,
+            os.urandom(NONCE_SIZE),
+            plaintext,
+            cookie_name,
+            created_at,
+            issued_at,
+            flags,
+        )
 
     def open(self, envelope: Envelope, cookie_name: str) -> tuple[bytes, Key]:
         """The plaintext of ``envelope`` and the key that opened it.
