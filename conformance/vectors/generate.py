@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from client_session_core import (
+    MAX_DEPTH,
     ConfigurationError,
     JSONSerializer,
     Key,
@@ -202,6 +203,14 @@ def invalid_vector(
     }
 
 
+def nested_session(depth: int) -> dict[str, Any]:
+    """A session whose arrays and objects nest ``depth`` levels, itself the first."""
+    value: Any = []
+    for _ in range(depth - 2):
+        value = [value]
+    return {"deep": value}
+
+
 def valid_vectors() -> list[dict[str, Any]]:
     """Cookies that open, each to its session."""
     nested = {
@@ -265,6 +274,10 @@ def valid_vectors() -> list[dict[str, Any]]:
             created_at=NOW - 100,
             issued_at=NOW - 100,
             policy={"not_before": NOW - 100},
+        ),
+        valid_vector(
+            f"nested exactly MAX_DEPTH ({MAX_DEPTH}) levels, the session object counting as one",
+            nested_session(MAX_DEPTH),
         ),
         valid_vector(
             "no idle timeout: only the absolute lifetime applies",
@@ -405,6 +418,29 @@ def invalid_vectors() -> list[dict[str, Any]]:
             "authentic, but the plaintext holds NaN, which is not JSON",
             "bad_payload",
             seal("nan", b'{"ratio":NaN}').cookie,
+        ),
+        invalid_vector(
+            "authentic, but a number overflows a double (1e999), which no writer can write",
+            "bad_payload",
+            seal("overflow", b'{"ratio":1e999}').cookie,
+        ),
+        invalid_vector(
+            "authentic, but a string holds a lone surrogate (\\udc00), which UTF-8 cannot hold",
+            "bad_payload",
+            seal("lone surrogate", b'{"name":"\\udc00"}').cookie,
+        ),
+        invalid_vector(
+            "authentic, but the plaintext starts with a UTF-8 byte order mark",
+            "bad_payload",
+            seal("bom", b'\xef\xbb\xbf{"count":1}').cookie,
+        ),
+        invalid_vector(
+            f"authentic, but nested MAX_DEPTH + 1 ({MAX_DEPTH + 1}) levels",
+            "bad_payload",
+            seal(
+                "too deep",
+                json.dumps(nested_session(MAX_DEPTH + 1), separators=(",", ":")).encode(),
+            ).cookie,
         ),
     ]
     return vectors

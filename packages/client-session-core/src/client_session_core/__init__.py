@@ -32,6 +32,7 @@ from ._errors import (
     InvalidReason,
     InvalidSession,
     SessionError,
+    SessionTooDeep,
     SessionTooLarge,
     UnserializableValue,
 )
@@ -39,7 +40,7 @@ from ._keyfile import KeyFile
 from ._keys import DEFAULT_KEYS_ENV, Key, KeyRing, generate_key
 from ._legacy import LegacyCookies, LegacyReader, LegacySession, cutoff_timestamp
 from ._policy import SameSite, SessionPolicy
-from ._serializer import JSONSerializer, Serializer
+from ._serializer import MAX_DEPTH, JSONSerializer, Serializer
 from ._session import CookieOrigin, Session
 from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
 
@@ -55,6 +56,7 @@ __all__ = [
     "COMPILED",
     "DEFAULT_KEYS_ENV",
     "MAX_CHUNKS",
+    "MAX_DEPTH",
     "Action",
     "Clock",
     "Commit",
@@ -78,6 +80,7 @@ __all__ = [
     "SessionCodec",
     "SessionError",
     "SessionPolicy",
+    "SessionTooDeep",
     "SessionTooLarge",
     "UnserializableValue",
     "cutoff_timestamp",

@@ -18,7 +18,7 @@ from ._commit import Action, Commit, decide
 from ._compile_hints import mypyc_attr
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
-from ._errors import ConfigurationError, InvalidReason, InvalidSession
+from ._errors import ConfigurationError, InvalidReason, InvalidSession, UnserializableValue
 from ._legacy import LegacyCookies
 from ._lifetime import Lifetime
 from ._policy import SessionPolicy
@@ -229,7 +229,12 @@ class SessionCodec:
         it does not fit (and chunking is off or not enough). ``docs/policy.md`` has the
         table of which applies when, and ``_commit.decide`` the code.
         """
-        content = session.serialized() if session.accessed else None
+        try:
+            content = session.serialized() if session.accessed else None
+        except UnserializableValue as exc:
+            if not self._cookie_content_unwritable(session):
+                raise  # the application stored it: the error names the value
+            return self._keep_unwritable_cookie(exc)
         now = int(self._clock())
         action = decide(session, content, self._lifetime, now, self.policy.clear_invalid)
         origin = session.origin
@@ -250,6 +255,32 @@ class SessionCodec:
             persistent=persistent,
             forced=session.forced,
         )
+
+    def _cookie_content_unwritable(self, session: Session) -> bool:
+        # Whether the content the cookie held, read afresh, fails to serialize: then the
+        # failure is not the application's doing. The JSON serializer reads nothing it
+        # cannot write; a serializer whose loads and dumps disagree can still get here.
+        plaintext = session.origin.plaintext
+        if plaintext is None or session.was_cleared:
+            return False
+        try:
+            self._serializer.dumps(self._serializer.loads(plaintext))
+        except (TypeError, ValueError, RecursionError):
+            return True
+        return False
+
+    def _keep_unwritable_cookie(self, error: UnserializableValue) -> Commit:
+        # An authentic cookie whose content cannot be written back: raising would answer
+        # every request with an error until the cookie expires. The cookie is left as it
+        # is (no Set-Cookie), and this response's changes to the session, if any, are lost:
+        # said at WARNING, with the key but never a value.
+        logger.warning(
+            "session cookie %r opened, but session[%r] cannot be written back by the "
+            "serializer; the cookie is left unchanged and this response saves nothing",
+            self._name,
+            error.key,
+        )
+        return Commit(vary_cookie=True, action=Action.VARY, unwritable=True)
 
     def max_age(self, created_at: int, now: int) -> int:
         """Seconds from ``now`` until a session created at ``created_at`` and issued now

@@ -79,9 +79,13 @@ class Commit(NamedTuple):
     """The serialized session (``b""`` when empty); None when it was not used."""
     persistent: bool = False
     forced: bool = False
+    unwritable: bool = False
+    """The cookie opened to content the serializer cannot write back: it was left as it is."""
 
     def missed_change(self, session: Session) -> bool:
         """True when ``session`` changed after this commit was made for it."""
+        if self.unwritable:
+            return False  # nothing of it could be saved: the commit said so once
         if self.content is None:
             return session.modified  # unused then: any change since is one
         if session.forced and not self.forced:

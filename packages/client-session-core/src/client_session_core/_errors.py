@@ -9,6 +9,7 @@
     │                                     code for logs and metrics, never shown to a client)
     ├── SessionTooLarge (ValueError)      the sealed session does not fit the cookie budget
     └── UnserializableValue (TypeError)   a session value that the serializer cannot write
+        └── SessionTooDeep                arrays and objects nested deeper than MAX_DEPTH
 
 Adapters never let ``InvalidSession`` escape: a bad cookie becomes a fresh, empty session.
 """
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidReason",
     "InvalidSession",
     "SessionError",
+    "SessionTooDeep",
     "SessionTooLarge",
     "UnserializableValue",
 ]
@@ -105,3 +107,16 @@ class UnserializableValue(SessionError, TypeError):
         )
         self.key = key
         self.detail = detail
+
+
+class SessionTooDeep(UnserializableValue):
+    """A session value whose arrays and objects nest deeper than ``limit`` levels (the
+    session object counting as one), which no reader would open (``MAX_DEPTH``)."""
+
+    def __init__(self, key: str, limit: int) -> None:
+        super().__init__(
+            key,
+            f"its arrays and objects nest deeper than MAX_DEPTH = {limit} levels (the session "
+            "itself being the first), which no reader opens; store it flatter",
+        )
+        self.limit = limit

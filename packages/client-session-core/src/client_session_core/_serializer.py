@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Mapping
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
 from ._compile_hints import mypyc_attr
-from ._errors import UnserializableValue
+from ._errors import SessionTooDeep, UnserializableValue
 
-__all__ = ["JSON", "JSONSerializer", "Serializer"]
+__all__ = ["JSON", "MAX_DEPTH", "JSONSerializer", "Serializer"]
+
+MAX_DEPTH = 64
+"""The deepest nesting of arrays and objects a session may have, the session object itself
+counting as 1 (``docs/wire-format.md``, "Plaintext"). Writers refuse a deeper session and
+readers refuse a deeper plaintext, so nothing is written that a reader drops. Python's own
+parser stops near 1000 levels (its recursion limit), other languages' parsers earlier (Rust's
+serde_json at 128 by default); 64 is under all of them and far above any real session."""
+
+# A JSON string token (escapes included) or one bracket: what nesting depth is counted on,
+# so that brackets inside strings do not count.
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class Serializer(Protocol):
@@ -40,6 +54,9 @@ def find_unserializable(
             dump_one(value)
         except (TypeError, ValueError) as exc:
             return UnserializableValue(str(key), str(exc))
+        except RecursionError:
+            # The slow path checks for cycles (a ValueError): this is depth alone.
+            return SessionTooDeep(str(key), MAX_DEPTH)
     return UnserializableValue("?", str(error))
 
 
@@ -47,15 +64,61 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    # 1e999 is valid JSON but no double: Python reads it as infinity, which no writer may
+    # write (NaN and the infinities are not JSON), so it is refused as they are.
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:20]} overflows a double")
+    return value
+
+
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether the arrays and objects of the JSON ``text`` nest deeper than ``limit``
+    (``{}`` is one level, ``{"a":[]}`` two)."""
+    # Most sessions hold fewer brackets than the limit: two counts in C decide it then.
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        char = token.group()[0]
+        if char == "[" or char == "{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char == "]" or char == "}":
+            depth -= 1
+    return False
+
+
+def _holds_lone_surrogate(text: str) -> bool:
+    # Only a \uD800-\uDFFF escape can put a surrogate in a parsed string (UTF-8 cannot
+    # encode one), and a pair of them is one character; a lone one cannot be written back
+    # as UTF-8, and I-JSON (RFC 7493 section 2.1) forbids it, so it is refused on reading.
+    if not _SURROGATE_ESCAPE.search(text):
+        return False
+    for token in _TOKENS.finditer(text):
+        string = token.group()
+        if string[0] == '"' and _SURROGATE_ESCAPE.search(string):
+            try:
+                json.loads(string).encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
 # Subclassable from Python code when compiled by mypyc too (hatch_build.py).
 @mypyc_attr(allow_interpreted_subclasses=True)
 class JSONSerializer:
     """Compact UTF-8 JSON (RFC 8259): objects, arrays, strings, numbers, true/false/null.
 
-    NaN and infinities are refused (they are not JSON). Tuples come back as lists; that
-    is JSON's doing. ``default`` and ``object_hook`` are :mod:`json`'s: a function that
-    turns another type into a JSON value when writing, and one that rebuilds each object
-    when reading (Flask's tagged JSON uses both). The encoder and decoder are built once,
+    NaN and infinities are refused (they are not JSON), so are numbers that overflow a
+    double (``1e999``), strings holding a lone surrogate (``"\\udc00"``), and nesting deeper
+    than :data:`MAX_DEPTH`, on writing and on reading alike: nothing is read that could not
+    be written back. Tuples come back as lists; that is JSON's doing. ``default`` and
+    ``object_hook`` are :mod:`json`'s: a function that turns another type into a JSON value
+    when writing, and one that rebuilds each object when reading (Flask's tagged JSON uses
+    both). The encoder and decoder are built once,
     not on every call as :func:`json.dumps` with options would.
     """
 
@@ -72,7 +135,9 @@ class JSONSerializer:
         )
         # Python's decoder reads NaN, Infinity and -Infinity by default; they are not JSON
         # (RFC 8259 section 6), and a session holding one could never be written back.
-        self._decoder = json.JSONDecoder(parse_constant=_refuse_constant, object_hook=object_hook)
+        self._decoder = json.JSONDecoder(
+            parse_constant=_refuse_constant, parse_float=_finite_float, object_hook=object_hook
+        )
         # JSONEncoder.encode builds a new C encoder on every call; sessions are encoded on
         # every response, so the same C encoder (the one encode() would build) is kept.
         # Without circular-reference markers a cycle ends in RecursionError, caught below.
@@ -93,17 +158,30 @@ class JSONSerializer:
             else:
                 text = self._encoder.encode(data)
             # UTF-8 refuses lone surrogates ("\ud800"), which the encoder lets through.
-            return text.encode("utf-8")
+            content = text.encode("utf-8")
         except (TypeError, ValueError, RecursionError) as exc:
             raise find_unserializable(data, self._encode_checked, exc) from None
+        if nests_deeper_than(text, MAX_DEPTH):
+            raise self._too_deep(data)
+        return content
 
     def _encode_checked(self, value: Any) -> bytes:
         # The slow path, with circular-reference checks, to name the key that fails.
         return self._encoder.encode(value).encode("utf-8")
 
+    def _too_deep(self, data: Mapping[str, Any]) -> SessionTooDeep:
+        for key, value in data.items():
+            # Under the session object, a value's own depth is one level deeper.
+            if nests_deeper_than(self._encoder.encode(value), MAX_DEPTH - 1):
+                return SessionTooDeep(str(key), MAX_DEPTH)
+        return SessionTooDeep("?", MAX_DEPTH)
+
     def loads(self, payload: bytes) -> dict[str, Any]:
         """The JSON object in ``payload``; ``ValueError`` for anything else."""
         text = payload.decode("utf-8")
+        if nests_deeper_than(text, MAX_DEPTH):
+            # Before parsing: the parser recurses once per level.
+            raise ValueError(f"nested deeper than MAX_DEPTH = {MAX_DEPTH} levels")
         try:
             # The decoder's own scanner, without decode()'s layers; what it leaves unread
             # must be white space (RFC 8259 section 2).
@@ -114,6 +192,8 @@ class JSONSerializer:
             raise ValueError("extra data after the JSON object")
         if not isinstance(data, dict):
             raise ValueError("a session is a JSON object")
+        if _holds_lone_surrogate(text):
+            raise ValueError("a string holds a lone surrogate")
         return data
 
 
