@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -110,9 +110,13 @@ class SessionClient:
         *,
         params: Mapping[str, str | int] | None = None,
         cookie_header: str | bytes | None = None,
+        cookie_fields: Sequence[str] = (),
     ) -> httpx.Response:
-        """``GET path`` with the kept cookies, or with ``cookie_header`` instead."""
-        return self.request("GET", path, params=params, cookie_header=cookie_header)
+        """``GET path`` with the kept cookies, or with ``cookie_header`` (or
+        ``cookie_fields``) instead."""
+        return self.request(
+            "GET", path, params=params, cookie_header=cookie_header, cookie_fields=cookie_fields
+        )
 
     def post(
         self, path: str, *, json: Any = None, cookie_header: str | bytes | None = None
@@ -128,12 +132,17 @@ class SessionClient:
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
         cookie_header: str | bytes | None = None,
+        cookie_fields: Sequence[str] = (),
     ) -> httpx.Response:
-        """Send a request and keep the cookies of its response."""
+        """Send a request and keep the cookies of its response. ``cookie_fields`` sends
+        each of its values as a Cookie field of its own, instead of one Cookie header."""
         header = self.cookie_header if cookie_header is None else cookie_header
-        headers: dict[bytes, bytes] = {}
-        if header is not None:
-            headers[b"Cookie"] = header if isinstance(header, bytes) else header.encode("latin-1")
+        headers: list[tuple[bytes, bytes]] = []
+        if cookie_fields:
+            headers += [(b"Cookie", field.encode("latin-1")) for field in cookie_fields]
+        elif header is not None:
+            value = header if isinstance(header, bytes) else header.encode("latin-1")
+            headers.append((b"Cookie", value))
         response = self._http.request(method, path, params=params, json=json, headers=headers)
         # httpx keeps cookies of its own; this client decides what is sent, so drop them.
         self._http.cookies.clear()

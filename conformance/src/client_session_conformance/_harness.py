@@ -28,6 +28,12 @@ class Harness(abc.ABC):
     name: ClassVar[str]
     """A short name for reports and test ids: ``"starlette"``, ``"flask"``, ``"tornado"``."""
 
+    server_joins_cookie_fields_with_commas: ClassVar[bool] = False
+    """True when the server joins several ``Cookie`` fields of one request with ``,``
+    before the adapter sees them (WSGI servers: werkzeug's, gunicorn, wsgiref, as for any
+    other header), so that no adapter can join them with ``"; "``; False when the adapter
+    gets each field and joins them with ``"; "`` (RFC 9113 section 8.2.3)."""
+
     @abc.abstractmethod
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the route contract with ``policy`` and ``clock``.

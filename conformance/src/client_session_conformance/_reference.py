@@ -92,6 +92,7 @@ class ReferenceHarness(Harness):
     """The route contract on :mod:`wsgiref`, threaded, with the core alone."""
 
     name = "reference"
+    server_joins_cookie_fields_with_commas = True  # wsgiref, as for any header
 
     @contextlib.contextmanager
     def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:

@@ -67,6 +67,11 @@ class ServerPool:
         if errors:
             raise errors[0]
 
+    @property
+    def harness(self) -> Harness:
+        """The harness whose servers these are."""
+        return self._harness
+
     def ring(self, keys: tuple[str, ...]) -> KeyRing:
         """The key ring of ``keys``, built once (a passphrase is stretched only once)."""
         if keys not in self._rings:

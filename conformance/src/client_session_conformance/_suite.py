@@ -430,6 +430,32 @@ class SessionConformance:
             first_garbage = client.get("/view", cookie_header=f"session=garbage; session={cookie}")
             assert ok(first_garbage) == {}
 
+    def test_a_comma_does_not_separate_cookies(self, served: Served) -> None:
+        # RFC 6265 section 5.4 separates cookies with "; " only: split on commas too, a
+        # cookie set as "prefs=dark,session=<attacker's>" shadowed the victim's (issue 13).
+        victim = served.codec.seal({"count": 7})
+        attacker = served.codec.seal({"count": 666})
+        with served.client() as client:
+            header = f"prefs=dark,session={attacker}; session={victim}"
+            assert ok(client.get("/view", cookie_header=header)) == {"count": 7}
+            garbage = client.get("/view", cookie_header=f"prefs=dark,session=x; session={victim}")
+            assert ok(garbage) == {"count": 7}
+            assert session_cookies(garbage, served) == []
+
+    def test_several_cookie_fields(self, servers: ServerPool) -> None:
+        served = servers.get()
+        cookie = served.codec.seal({"count": 7})
+        joined_with_commas = servers.harness.server_joins_cookie_fields_with_commas
+        with served.client() as client:
+            # A session cookie at the end of a field opens whoever joins the fields.
+            response = client.get("/view", cookie_fields=[f"a=1; session={cookie}", "b=2"])
+            assert ok(response) == {"count": 7}
+            # At the start of a later field: "; " keeps it a cookie; a WSGI server's ","
+            # makes it part of the value of "a", so the session is not seen, and not cleared.
+            response = client.get("/view", cookie_fields=["a=1", f"session={cookie}"])
+            assert ok(response) == ({} if joined_with_commas else {"count": 7})
+            assert session_cookies(response, served) == []
+
     def test_many_kilobytes_of_other_cookies(self, served: Served) -> None:
         with served.client() as client:
             ok(client.get("/counter"))

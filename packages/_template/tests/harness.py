@@ -59,6 +59,7 @@ class TemplateHarness(Harness):
     """The contract in the template's middleware, on werkzeug's threaded server."""
 
     name = "template"
+    server_joins_cookie_fields_with_commas = True  # werkzeug's server, as for any header
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with exactly ``policy`` and ``clock``."""

@@ -38,14 +38,31 @@ def test_the_first_of_duplicate_cookies_wins(codec: SessionCodec, value: str) ->
         "flag; session={}; other",
         ";;session={};;",
         "theme=därk; emoji=🍪; session={}",
-        "theme=dark, session={}",
-        "a=1; b=2, session={}, c=3",
+        "session={},theme=dark",
+        "session={}, theme=dark; b=2",
         "sessionid=x; session_old=y; session={}",
         "SESSION=x; session={}",
     ],
 )
 def test_the_session_cookie_is_found(codec: SessionCodec, value: str, template: str) -> None:
     assert _opens(codec, template.format(value))
+
+
+@pytest.mark.parametrize("template", ["theme=dark, session={}", "a=1; b=2,session={}, c=3"])
+def test_a_comma_does_not_separate_cookies(codec: SessionCodec, value: str, template: str) -> None:
+    # RFC 6265 section 5.4 joins cookies with "; " only: "b=2,session=..." is the cookie b.
+    session = codec.load(template.format(value))
+    assert (session.new, session.rejected) == (True, None)
+
+
+def test_a_cookie_smuggled_after_a_comma_does_not_shadow_the_real_one(
+    codec: SessionCodec, value: str
+) -> None:
+    # Issue 13, finding 3: split on commas, the attacker's cookie came first and won.
+    attacker = codec.seal({"count": 666})
+    assert _opens(codec, f"prefs=dark,session={attacker}; session={value}")
+    garbage = codec.load(f"prefs=dark,session=garbage; session={value}")
+    assert (garbage.rejected, garbage.data()) == (None, {"count": 1})
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,7 @@ class DjangoHarness(Harness):
     """Django under WSGI, each server with its own handler (and so its own policy)."""
 
     name = "django"
+    server_joins_cookie_fields_with_commas = True  # werkzeug's server, as for any header
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with Django's WSGIHandler on werkzeug's threaded server."""

@@ -69,6 +69,7 @@ class FlaskHarness(Harness):
     """A Flask application whose ``session_interface`` is the encrypted one."""
 
     name = "flask"
+    server_joins_cookie_fields_with_commas = True  # werkzeug's server, as for any header
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with Flask on werkzeug's threaded server."""

@@ -51,6 +51,7 @@ class GunicornHarness(Harness):
     """
 
     name = "gunicorn"
+    server_joins_cookie_fields_with_commas = True  # gunicorn, as for any header
 
     @contextmanager
     def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:

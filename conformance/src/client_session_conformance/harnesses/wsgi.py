@@ -64,6 +64,7 @@ class WSGIHarness(Harness):
     """A plain WSGI application wrapped in :class:`SessionMiddleware`."""
 
     name = "wsgi"
+    server_joins_cookie_fields_with_commas = True  # werkzeug's server, as for any header
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract through the middleware on werkzeug's threaded server."""

@@ -19,18 +19,21 @@ def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:
     """The cookies in ``header`` whose names start with ``prefix``; the first of each name wins.
 
     RFC 6265 section 5.4 has the browser send cookies with longer paths first, so the
-    first of several same-named cookies is the most specific one. Any input is accepted:
-    pairs without ``=`` are skipped, spaces and tabs around names and values are dropped,
-    one pair of surrounding double quotes is removed (section 4.1.1 allows them), and the
-    work is one linear pass.
+    first of several same-named cookies is the most specific one. Pairs are separated by
+    ``;`` only, as section 5.4 writes them and as browsers and Starlette read them: a comma
+    belongs to the value it is in, so ``prefs=dark,session=X`` is one cookie, ``prefs``,
+    and cannot smuggle a ``session`` in front of the real one. Any input is accepted: pairs
+    without ``=`` are skipped, spaces and tabs around names and values are dropped, one
+    pair of surrounding double quotes is removed (section 4.1.1 allows them), and the work
+    is one linear pass.
+
+    A value is cut at its first comma: no value this core writes holds one, and a WSGI
+    server that joins several Cookie fields with commas (werkzeug's, gunicorn) puts one
+    there, after the last cookie of a field.
     """
     found: dict[str, str] = {}
     if prefix not in header:
         return found
-    if "," in header:
-        # WSGI servers (werkzeug's, gunicorn) join repeated Cookie headers with ", " as
-        # for any other header; no cookie value of ours holds a comma, so split there too.
-        header = header.replace(",", ";")
     for pair in header.split(";"):
         name, sep, value = pair.partition("=")
         if not sep:
@@ -39,7 +42,7 @@ def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:
         # every implementation finds the same cookies in the same header.
         name = name.strip(_WSP)
         if name.startswith(prefix) and name not in found:
-            value = value.strip(_WSP)
+            value = value.partition(",")[0].strip(_WSP)
             if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
                 value = value[1:-1]
             found[name] = value

@@ -46,7 +46,7 @@ class SessionMiddleware(middleware.SessionMiddleware):  # type: ignore[misc]
 
     def process_request(self, request: HttpRequest) -> None:
         request.session = SessionStore(
-            codec=self.codec, legacy=self.legacy, cookie_header=request.META.get("HTTP_COOKIE", "")
+            codec=self.codec, legacy=self.legacy, cookie_header=cookie_header(request)
         )
 
     def process_response(
@@ -70,6 +70,22 @@ class SessionMiddleware(middleware.SessionMiddleware):  # type: ignore[misc]
         if commit.vary_cookie:
             _vary_on_cookie(response)
         return response
+
+
+def cookie_header(request: HttpRequest) -> str:
+    """The request's Cookie header, several fields joined with "; " where they can be.
+
+    Django's ASGIRequest joins repeated headers in ``META`` with ``,`` (and so do WSGI
+    servers, before Django sees them); a comma does not separate cookies (RFC 6265
+    section 5.4), so under ASGI the fields are taken from the scope and joined with "; ",
+    as RFC 9113 section 8.2.3 says for HTTP/2's split Cookie header.
+    """
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, dict):
+        fields = [value for name, value in scope.get("headers", ()) if name == b"cookie"]
+        if len(fields) > 1:
+            return "; ".join(field.decode("latin-1") for field in fields)
+    return str(request.META.get("HTTP_COOKIE", ""))
 
 
 def _vary_on_cookie(response: HttpResponseBase) -> None:
