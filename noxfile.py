@@ -313,6 +313,24 @@ def bench(session: nox.Session) -> None:
     session.run("python", str(script), *session.posargs)
 
 
+FUZZ = Path("stress/fuzz.py")
+
+
+def _script_dependencies(script: Path) -> list[str]:
+    """The dependencies a script declares in its PEP 723 block."""
+    return list(nox.project.load_toml(script, missing_ok=True).get("dependencies", []))
+
+
+@nox.session(python=NEWEST_PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz the Cookie parser, the envelope reader and the codec (stress/fuzz.py): a million
+    atheris inputs and every mutation of real cookies; fails on a forgery or an exception.
+    `nox -s fuzz -- --inputs 50000` for a short run."""
+    # The pure build: atheris follows coverage through Python code, not through C.
+    install_members(session, extra=_script_dependencies(FUZZ), core_build="pure")
+    session.run("python", str(FUZZ), *session.posargs)
+
+
 @nox.session(python=PYTHONS, tags=["tests"], allow_parallel=True)
 def interop(session: nox.Session) -> None:
     """Every installed adapter opens every other one's cookies: the conformance suite's own

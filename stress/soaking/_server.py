@@ -1,0 +1,71 @@
+"""The server process of a soak: ``python -m soaking._server HARNESS``.
+
+It serves the conformance route contract through the installed harness named HARNESS
+(``installed_harnesses()``), so that what is measured is this process: the adapter, its
+framework and its server, and nothing of the load generator. It reads one JSON command
+a line on stdin and answers each with one JSON line on stdout:
+
+- ``{"serve": GENERATION, "keys": [...]}``: start a server whose key ring is ``keys``
+  (primary first); answers ``{"url": ...}``;
+- ``{"stop": URL}``: stop that server; answers ``{"stopped": URL}``;
+- ``{"advance": SECONDS}``: move the clock every server shares; answers ``{"now": ...}``.
+
+End of input stops every server and ends the process. The clock is a ``ManualClock``,
+so that the soak ages sessions (renewals are due after a quarter of the idle timeout)
+without waiting for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from typing import Any
+
+from client_session_conformance import ManualClock, installed_harnesses
+from client_session_core import KeyRing, SessionPolicy
+
+START = 1_800_000_000.0
+
+
+def main(argv: list[str]) -> int:
+    harnesses = installed_harnesses()
+    if len(argv) != 2 or argv[1] not in harnesses:
+        print(f"usage: python -m soaking._server {{{','.join(harnesses)}}}", file=sys.stderr)
+        return 2
+    # A session too large is a 500 by design; its traceback in the log, once, is enough.
+    logging.basicConfig(level=logging.WARNING)
+    harness = harnesses[argv[1]]()
+    clock = ManualClock(start=START)
+    servers: dict[str, contextlib.ExitStack] = {}
+
+    def answer(message: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    try:
+        for line in sys.stdin:
+            command = json.loads(line)
+            if "serve" in command:
+                policy = SessionPolicy(keys=KeyRing(command["keys"]))
+                stack = contextlib.ExitStack()
+                url = stack.enter_context(harness.serve(policy, clock))
+                servers[url] = stack
+                answer({"url": url})
+            elif "stop" in command:
+                servers.pop(command["stop"]).close()
+                answer({"stopped": command["stop"]})
+            elif "advance" in command:
+                clock.advance(command["advance"])
+                answer({"now": clock()})
+            else:
+                answer({"error": f"unknown command {command!r}"})
+    finally:
+        for stack in servers.values():
+            stack.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
