@@ -331,6 +331,19 @@ def fuzz(session: nox.Session) -> None:
     session.run("python", str(FUZZ), *session.posargs)
 
 
+SOAK = Path("stress/soak.py")
+
+
+@nox.session(python=NEWEST_PYTHON)
+def soak(session: nox.Session) -> None:
+    """Ten minutes of mixed load on each adapter's server (stress/soak.py), with key
+    rotations; its memory and open files sampled and checked flat, plotted in docs/soak.png.
+    `nox -s soak -- --duration 120` for two minutes each, `-- --adapters flask` for one."""
+    # Every adapter with its newest frameworks, on the compiled core that wheels carry.
+    install_workspace(session, *_script_dependencies(SOAK), core_build="compiled")
+    session.run("python", str(SOAK), *session.posargs)
+
+
 @nox.session(python=PYTHONS, tags=["tests"], allow_parallel=True)
 def interop(session: nox.Session) -> None:
     """Every installed adapter opens every other one's cookies: the conformance suite's own

@@ -1,0 +1,223 @@
+# /// script
+# requires-python = ">=3.10"
+# dependencies = [
+#     "httpx>=0.27",
+#     "psutil>=5.9",
+#     "matplotlib>=3.8",
+# ]
+# ///
+"""Soak every adapter: mixed load on a real server, memory and file descriptors sampled.
+
+::
+
+    python stress/soak.py                          # ten minutes per installed adapter
+    python stress/soak.py --duration 120           # two minutes each
+    python stress/soak.py --adapters starlette flask
+
+For each harness of the conformance suite that is installed (``installed_harnesses()``:
+starlette, fastapi, wsgi, flask, gunicorn, tornado, reference, and any other adapter's),
+it starts a server process that serves the route contract through it on 127.0.0.1
+(``soaking/_server.py``), and sends it mixed load from client threads for ``--duration``
+seconds at ``--rate`` requests a second (``soaking/_load.py``: new sessions, counters,
+reads, merges, clears, garbage cookies, oversized writes), every answer checked. Every
+``--clock-every`` seconds the server's clock moves ``--clock-step`` seconds, so that
+sessions are renewed (after a quarter of the 30-minute idle timeout); ``--rotations``
+times, evenly spaced, the key ring rotates: the same process starts a server whose ring
+has a new primary and the previous key as a reader (the key before that retired), the
+clients move to it, and the old server stops. Every ``--interval`` seconds the server
+process's RSS, open file descriptors and threads are sampled (with its children, for
+gunicorn's workers).
+
+It writes the samples as JSON (``--json``, default ``stress/results/soak.json``), a figure
+(``--plot``, default ``docs/soak.png``), prints a table, and exits with 1 when any answer
+was wrong (a lost count, an unexpected status, a garbage cookie that opened, a 500 that
+changed the cookie) or an adapter's samples are not flat (``soaking/_report.py`` states
+the rule). ``nox -s soak`` installs every adapter and this block's dependencies, and runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import client_session_core
+from client_session_conformance import installed_harnesses
+from soaking._control import Sample, ServerProcess, wait_until
+from soaking._load import Load, Stage
+from soaking._report import FD_SLACK, MIB, RSS_GROWTH_LIMIT, judge, plot
+from soaking._server import START
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--duration", type=float, default=600.0, help="seconds of load per adapter (600)")
+    add("--adapters", nargs="*", help="harness names (default: every installed one)")
+    add("--threads", type=int, default=4, help="client threads (4)")
+    add("--users", type=int, default=200, help="simulated users per adapter (200)")
+    add("--rate", type=float, default=200.0, help="requests a second, 0 for no limit (200)")
+    add("--interval", type=float, default=5.0, help="seconds between samples (5)")
+    add("--rotations", type=int, default=3, help="key rotations per adapter (3)")
+    add("--clock-every", type=float, default=5.0, help="seconds between clock moves (5)")
+    add("--clock-step", type=float, default=60.0, help="seconds the clock moves (60)")
+    add("--grace", type=float, default=2.0, help="seconds the old server lives on (2)")
+    add("--seed", type=int, default=None, help="the load's random seed")
+    add("--json", type=Path, default=ROOT / "stress/results/soak.json")
+    add("--plot", type=Path, default=ROOT / "docs/soak.png")
+    return parser.parse_args(argv)
+
+
+def soak_one(name: str, args: argparse.Namespace, seed: int, logs: Path) -> dict[str, Any]:
+    """Soak one adapter's server process; its samples, rotations and outcomes."""
+    samples: list[Sample] = []
+    rotations: list[float] = []
+    log_path = logs / f"{name}.log"
+    with log_path.open("w") as log, ServerProcess(name, log) as server:
+        generation = 0
+        stage = Stage(server.serve(generation), generation, START, args.clock_step)
+        load = Load(stage, threads=args.threads, users=args.users, rate=args.rate, seed=seed)
+        started = time.monotonic()
+        end = started + args.duration
+        rotate_at = [
+            started + args.duration * (i + 1) / (args.rotations + 1) for i in range(args.rotations)
+        ]
+        next_sample, next_clock = started, started + args.clock_every
+        retiring: list[tuple[float, str]] = []
+        samples.append(server.sample(0.0, 0))
+        load.start()
+        try:
+            while True:
+                events = [next_sample, next_clock, *rotate_at[:1], *(at for at, _ in retiring)]
+                at = min(events)
+                if at >= end:
+                    break
+                wait_until(at)
+                now = time.monotonic()
+                if now >= next_sample:
+                    samples.append(server.sample(now - started, load.outcomes.total))
+                    next_sample += args.interval
+                if now >= next_clock:
+                    server.advance(args.clock_step)
+                    load.stage = stage = dataclasses.replace(stage, now=stage.now + args.clock_step)
+                    next_clock += args.clock_every
+                if rotate_at and now >= rotate_at[0]:
+                    rotate_at.pop(0)
+                    generation += 1
+                    old_url = stage.url
+                    stage = dataclasses.replace(
+                        stage, url=server.serve(generation), generation=generation
+                    )
+                    load.stage = stage
+                    retiring.append((now + args.grace, old_url))
+                    rotations.append(now - started)
+                for retire_at, url in list(retiring):
+                    if now >= retire_at:
+                        server.stop(url)
+                        retiring.remove((retire_at, url))
+            wait_until(end)
+        finally:
+            load.stop()
+        samples.append(server.sample(time.monotonic() - started, load.outcomes.total))
+    flatness = judge(samples)
+    outcomes = load.outcomes.to_json()
+    passed = flatness.flat and not outcomes["failures"]
+    return {
+        "harness": name,
+        "seconds": samples[-1].seconds,
+        "rotations": rotations,
+        "outcomes": outcomes,
+        "flatness": flatness.to_json(),
+        "passed": passed,
+        "samples": [sample.to_json() for sample in samples],
+        "log_tail": log_path.read_text(errors="replace").splitlines()[-5:] if not passed else [],
+    }
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    """The results as a Markdown table (docs/soak.md shows one)."""
+    lines = [
+        "| adapter | requests | req/s | expected expiries | failures | RSS start -> end (MiB) "
+        "| RSS growth, 2nd half (MiB) | open fds, max 1st / 2nd half | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |",
+    ]
+    for name, result in results.items():
+        samples = result["samples"]
+        flatness = result["flatness"]
+        outcomes = result["outcomes"]
+        lines.append(
+            f"| {name} | {outcomes['total']:,} | {outcomes['total'] / result['seconds']:.0f} "
+            f"| {sum(outcomes['expired'].values())} | {sum(outcomes['failures'].values())} "
+            f"| {samples[1]['rss_bytes'] / MIB:.1f} -> {samples[-1]['rss_bytes'] / MIB:.1f} "
+            f"| {flatness['rss_growth_bytes'] / MIB:+.1f} "
+            f"| {flatness['fds_first_half_max']} / {flatness['fds_second_half_max']} "
+            f"| {'pass' if result['passed'] else 'FAIL: ' + flatness['why']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    available = installed_harnesses()
+    names = args.adapters or list(available)
+    unknown = sorted(set(names) - set(available))
+    if unknown:
+        sys.exit(f"soak: no installed harness named {', '.join(unknown)}; have {list(available)}")
+    build = "compiled" if client_session_core.COMPILED else "pure"
+    print(
+        f"soak: {', '.join(names)}; {args.duration:.0f} s each at {args.rate:.0f} req/s, "
+        f"{args.threads} threads, {args.rotations} rotations, seed {seed}; Python "
+        f"{platform.python_version()}, {build} core"
+    )
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="client-session-soak-") as logs:
+        for name in names:
+            result = soak_one(name, args, seed, Path(logs))
+            results[name] = result
+            outcomes = result["outcomes"]
+            print(
+                f"soak: {name}: {outcomes['total']:,} requests, "
+                f"{sum(outcomes['failures'].values())} failures, "
+                f"{result['flatness']['why']}",
+                flush=True,
+            )
+            for line in outcomes["examples"][:5] + result["log_tail"]:
+                print(f"    {line}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "criteria": {
+            "rss_growth_limit_mib": RSS_GROWTH_LIMIT / MIB,
+            "fd_slack": FD_SLACK,
+        },
+        "settings": {
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in vars(args).items()
+        },
+        "seed": seed,
+        "python": platform.python_version(),
+        "core_compiled": client_session_core.COMPILED,
+        "results": results,
+    }
+    args.json.write_text(json.dumps(document, indent=1) + "\n")
+    plot(
+        {name: [Sample(**s) for s in r["samples"]] for name, r in results.items()},
+        {name: r["rotations"] for name, r in results.items()},
+        args.plot,
+    )
+    print(f"soak: wrote {args.plot} and {args.json}")
+    print(table(results))
+    return 0 if all(result["passed"] for result in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
