@@ -73,6 +73,8 @@ CORE = Path("packages/client-session-core")
 SUITE = Path("conformance")
 FRAMEWORK_VERSIONS = ("oldest", "newest")
 CORE_BUILDS = ("pure", "compiled")
+FUZZ = Path("stress/fuzz.py")
+SOAK = Path("stress/soak.py")
 
 
 def _pyproject(package: Path) -> dict[str, Any]:
@@ -288,14 +290,29 @@ def install_workspace(session: nox.Session, *extra: str, core_build: str = "pure
     install_members(session, *members, extra=list(extra), core_build=core_build)
 
 
+STRESS = Path("stress")
+
+
 @nox.session(python=OLDEST_PYTHON, tags=["checks"])
 def typecheck(session: nox.Session) -> None:
     """Run mypy --strict (configured in pyproject.toml) over every package's src/, the core's
-    build hook and this file."""
-    install_workspace(session, *nox.project.dependency_groups(nox.project.load_toml(), "typecheck"))
+    build hook, the fuzzer and the soak (stress/), and this file."""
+    stress_dependencies = [dep for script in (FUZZ, SOAK) for dep in _script_dependencies(script)]
+    install_workspace(
+        session,
+        *nox.project.dependency_groups(nox.project.load_toml(), "typecheck"),
+        *stress_dependencies,
+    )
     sources = [CORE, *([SUITE] if SUITE.is_dir() else []), *(a.path for a in ADAPTERS.values())]
     checked = [*(str(path / "src") for path in sources), str(CORE / "hatch_build.py")]
-    session.run("mypy", *checked, "noxfile.py", *session.posargs)
+    # stress/ holds scripts beside the packages they import (fuzzing, soaking), as
+    # `python stress/fuzz.py` finds them: mypy looks there too.
+    scripts = sorted(STRESS.glob("*.py"))
+    packages = sorted(init.parent for init in STRESS.glob("*/__init__.py"))
+    stress = [str(path) for path in [*scripts, *packages]]
+    session.run(
+        "mypy", *checked, *stress, "noxfile.py", *session.posargs, env={"MYPYPATH": str(STRESS)}
+    )
 
 
 @nox.session(python=NEWEST_PYTHON)
@@ -313,25 +330,30 @@ def bench(session: nox.Session) -> None:
     session.run("python", str(script), *session.posargs)
 
 
-FUZZ = Path("stress/fuzz.py")
-
-
 def _script_dependencies(script: Path) -> list[str]:
     """The dependencies a script declares in its PEP 723 block."""
     return list(nox.project.load_toml(script, missing_ok=True).get("dependencies", []))
 
 
-@nox.session(python=NEWEST_PYTHON)
-def fuzz(session: nox.Session) -> None:
-    """Fuzz the Cookie parser, the envelope reader and the codec (stress/fuzz.py): a million
-    atheris inputs and every mutation of real cookies; fails on a forgery or an exception.
-    `nox -s fuzz -- --inputs 50000` for a short run."""
+def _fuzz(session: nox.Session, *args: str) -> None:
     # The pure build: atheris follows coverage through Python code, not through C.
     install_members(session, extra=_script_dependencies(FUZZ), core_build="pure")
-    session.run("python", str(FUZZ), *session.posargs)
+    session.run("python", str(FUZZ), *args, *session.posargs)
 
 
-SOAK = Path("stress/soak.py")
+@nox.session(python=NEWEST_PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz the Cookie parser, the envelope reader and the codec (stress/fuzz.py): every
+    mutation of real cookies, then a million atheris inputs; fails on a forgery or an
+    exception out of load. Arguments after -- go to the script (--inputs, --seed...)."""
+    _fuzz(session)
+
+
+@nox.session(name="fuzz-short", python=NEWEST_PYTHON, tags=["tests"])
+def fuzz_short(session: nox.Session) -> None:
+    """`nox -s fuzz` with 50,000 fuzzer inputs instead of a million (the same sweep of every
+    mutation): about two minutes, run with the tests."""
+    _fuzz(session, "--inputs", "50000")
 
 
 @nox.session(python=NEWEST_PYTHON)

@@ -331,7 +331,9 @@ def _garbage(rng: random.Random, user: User) -> str:
     if choice == 1:
         position = rng.randrange(len(own))
         flipped = chr(ord(own[position]) ^ (1 << rng.randrange(6)))
-        if flipped in ';, \t"=':
+        # A control character makes the whole request invalid HTTP, which a server may
+        # refuse before any application sees it: keep the header valid, the cookie bad.
+        if not ("\x21" <= flipped <= "\x7e") or flipped in ';,"=\\':
             flipped = "~"
         return f"{COOKIE_NAME}={own[:position]}{flipped}{own[position + 1 :]}"
     if choice == 2:
