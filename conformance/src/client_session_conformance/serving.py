@@ -120,7 +120,10 @@ def serve_asgi_in_thread(app: ASGIApp) -> Iterator[str]:
     )
     server = ReadyServer(config)
     # Binding here, to port 0, gives the port at once and cannot race another process.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP said, not left 0: asyncio sets TCP_NODELAY only on accepted sockets whose
+    # protocol reads as TCP, and without it each keep-alive response waited ~40 ms for a
+    # delayed ACK (Nagle), and under steady load some connections were reset (stress/soak.py).
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     thread = threading.Thread(
