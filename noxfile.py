@@ -14,6 +14,7 @@ Run a part of it::
     nox -t asgi                                         # every cell of one adapter
     nox -s "asgi(python='3.12', frameworks='oldest')"   # one cell
     nox -s core-3.12 -- -k expiry -x                    # arguments after -- go to pytest
+    nox -s fuzz soak                                    # stress/: the fuzzer, the soak (not in CI)
     nox -t tests -j auto                                # test sessions in parallel
 
 Where the matrix comes from (nothing below is written twice):
@@ -335,24 +336,26 @@ def _script_dependencies(script: Path) -> list[str]:
     return list(nox.project.load_toml(script, missing_ok=True).get("dependencies", []))
 
 
-def _fuzz(session: nox.Session, *args: str) -> None:
-    # The pure build: atheris follows coverage through Python code, not through C.
-    install_members(session, extra=_script_dependencies(FUZZ), core_build="pure")
+def _fuzz(session: nox.Session, *args: str, build: str = "pure") -> None:
+    install_members(session, extra=_script_dependencies(FUZZ), core_build=build)
     session.run("python", str(FUZZ), *args, *session.posargs)
 
 
 @nox.session(python=NEWEST_PYTHON)
-def fuzz(session: nox.Session) -> None:
+@nox.parametrize("build", CORE_BUILDS)
+def fuzz(session: nox.Session, build: str) -> None:
     """Fuzz the Cookie parser, the envelope reader and the codec (stress/fuzz.py): every
     mutation of real cookies, then a million atheris inputs; fails on a forgery or an
-    exception out of load. Arguments after -- go to the script (--inputs, --seed...)."""
-    _fuzz(session)
+    exception out of load. On both builds of the core: atheris follows coverage through the
+    pure one only, while the compiled one is what wheels carry. Arguments after -- go to the
+    script (--inputs, --seed...)."""
+    _fuzz(session, build=build)
 
 
 @nox.session(name="fuzz-short", python=NEWEST_PYTHON, tags=["tests"])
 def fuzz_short(session: nox.Session) -> None:
     """`nox -s fuzz` with 50,000 fuzzer inputs instead of a million (the same sweep of every
-    mutation): about two minutes, run with the tests."""
+    mutation), on the pure core: about two minutes, run with the tests."""
     _fuzz(session, "--inputs", "50000")
 
 

@@ -173,7 +173,7 @@ def main(argv: list[str]) -> int:
     if engine == "atheris":
         tally, stats = run_atheris(args.inputs, seed, args.max_seconds)
     else:
-        tally, stats = run_hypothesis(args.inputs, seed, lambda n: None), ""
+        tally, stats = run_hypothesis(args.inputs, seed), ""
     seconds = time.monotonic() - started
     guided = "coverage-guided, libFuzzer" if engine == "atheris" else "not coverage-guided"
     report(f"fuzzer: {engine} ({guided})", tally, seconds)
@@ -191,7 +191,8 @@ def main(argv: list[str]) -> int:
     if total.kept:
         written = write_reproducers(total, fixtures(), args.findings)
         print(f"fuzz: {len(written)} reproducers in {args.findings}/")
-        for finding in total.kept[:5]:
+        severity = {"forgery": 0, "exception": 1, "disagreement": 2}
+        for finding in sorted(total.kept, key=lambda kept: severity[kept.kind])[:5]:
             print(f"  {finding.kind} ({finding.target}): {finding.detail.splitlines()[-1]}")
             print(f"    header: {finding.header[:200]!r}")
     if args.json:

@@ -168,11 +168,18 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
-    available = installed_harnesses()
+    available = {}
+    for name, harness in installed_harnesses().items():
+        # A harness whose framework is not installed is a stand-in that says which is missing.
+        missing = getattr(harness, "skip_reason", None)
+        if missing is None:
+            available[name] = harness
+        elif not args.adapters or name in args.adapters:
+            print(f"soak: skipping {name}: {missing}")
     names = args.adapters or list(available)
     unknown = sorted(set(names) - set(available))
     if unknown:
-        sys.exit(f"soak: no installed harness named {', '.join(unknown)}; have {list(available)}")
+        sys.exit(f"soak: no usable harness named {', '.join(unknown)}; have {list(available)}")
     build = "compiled" if client_session_core.COMPILED else "pure"
     print(
         f"soak: {', '.join(names)}; {args.duration:.0f} s each at {args.rate:.0f} req/s, "

@@ -9,7 +9,7 @@ so the fuzzer starts from inputs that reach the cryptography, and mutates from t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from ._corpus import Fixture, build_fixture
@@ -116,7 +116,7 @@ def write_dictionary(path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def run_hypothesis(inputs: int, seed: int, progress: Callable[[int], None]) -> Tally:
+def run_hypothesis(inputs: int, seed: int) -> Tally:
     """The same targets fed by hypothesis, where atheris does not run: random bytes and
     random edits of the seeds, ``inputs`` examples. Not coverage-guided."""
     from hypothesis import HealthCheck, Phase, given, settings
@@ -153,8 +153,6 @@ def run_hypothesis(inputs: int, seed: int, progress: Callable[[int], None]) -> T
     @given(st.one_of(edited_seed(), st.binary(max_size=512)))
     def fuzz(data: bytes) -> None:
         targets(data)
-        if tally.inputs % 50_000 == 0:
-            progress(tally.inputs)
 
     fuzz()
     return tally

@@ -104,7 +104,7 @@ class Outcomes:
     expired: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
-    retried_after_rotation: int = 0
+    retried: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -124,7 +124,7 @@ class Outcomes:
             "expired": dict(self.expired),
             "failures": dict(self.failures),
             "examples": self.examples,
-            "retried_after_rotation": self.retried_after_rotation,
+            "retried": dict(self.retried),
         }
 
 
@@ -149,6 +149,7 @@ class Load:
         self._interval = threads / rate if rate > 0 else 0.0
         self._seed = seed
         self._stop = threading.Event()
+        self._thread = threading.local()  # each client thread's last status
         self._workers: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -196,7 +197,12 @@ class Load:
         cookie_header: str | None,
         **kwargs: Any,
     ) -> tuple[httpx.Response, int]:
-        """Send to the current server; if a rotation stopped the one just read, once again."""
+        """Send to the current server. Once more, as a browser would, when the connection
+        failed because a rotation stopped the server just read, or because the server
+        closed a kept-alive connection after its last answer, a 500 (uvicorn closes the
+        connection when the application raised after the response began, which
+        Starlette's error middleware does after sending its 500, without saying
+        ``Connection: close``). Any other failure is raised."""
         for attempt in range(2):
             stage = self.stage
             headers = {"Cookie": cookie_header} if cookie_header is not None else {}
@@ -204,13 +210,16 @@ class Load:
                 response = http.request(method, stage.url + path, headers=headers, **kwargs)
             except httpx.TransportError:
                 http.cookies.clear()
-                if attempt == 0 and self.stage.url != stage.url:
+                after_500 = getattr(self._thread, "last_status", None) == 500
+                self._thread.last_status = None
+                if attempt == 0 and (self.stage.url != stage.url or after_500):
                     with self.outcomes.lock:
-                        self.outcomes.retried_after_rotation += 1
+                        self.outcomes.retried["after_500" if after_500 else "after_rotation"] += 1
                     continue
                 raise
             # httpx keeps the cookies of every response; each user keeps its own instead.
             http.cookies.clear()
+            self._thread.last_status = response.status_code
             return response, stage.generation
         raise AssertionError("unreachable: the second attempt returns or raises")
 
