@@ -11,14 +11,14 @@
   (or, chunked, as its chunks joined). Anything else is a **forgery**: a mutated envelope
   that opened, even to the original content.
 
-Which value is "the session cookie" depends on how a Cookie header is split. RFC 6265
-section 5.4 joins cookies with ``"; "``; some servers fold several Cookie fields with
-``", "``. The forgery check accepts the original's envelope found by either reading, so
-that it judges the cryptography, not the splitting. The splitting is judged separately,
-against the RFC 6265 reading (``;`` only, the first cookie of a name wins, one pair of
-double quotes removed, spaces and tabs stripped): a header where the codec opens a
-different envelope than that reading, or refuses one that reading finds intact, is a
-**parser disagreement**.
+Which value is "the session cookie" is the wire format's rule (``docs/wire-format.md``,
+"Parsing the Cookie header"): split at ``;`` only, each pair at its first ``=``, the value
+cut at its first ``,``, spaces and tabs stripped, one pair of double quotes removed, the
+first cookie of a name kept. The forgery check accepts the original's envelope found by
+that reading or by one that also splits at commas (as some servers fold several Cookie
+fields), so that it judges the cryptography, not the splitting. The splitting is judged
+separately: a header where the codec opens another envelope than the wire format's reading
+finds, or refuses an intact one it finds, is a **parser disagreement**.
 """
 
 from __future__ import annotations
@@ -43,17 +43,18 @@ MAX_KEPT = 20
 _WSP = " \t"
 
 
-def reference_cookies(header: str, separators: str = ";") -> dict[str, str]:
-    """The cookies of ``header`` split at ``separators``, first of each name kept."""
-    for separator in separators[1:]:
-        header = header.replace(separator, separators[0])
+def reference_cookies(header: str, *, fold_commas: bool = False) -> dict[str, str]:
+    """The cookies of ``header`` as the wire format reads them, first of each name kept;
+    with ``fold_commas``, commas separate cookies too (a header folded by a server)."""
+    if fold_commas:
+        header = header.replace(",", ";")
     cookies: dict[str, str] = {}
-    for pair in header.split(separators[0]):
+    for pair in header.split(";"):
         name, sep, value = pair.partition("=")
         if not sep:
             continue
         name = name.strip(_WSP)
-        value = value.strip(_WSP)
+        value = value.partition(",")[0].strip(_WSP)
         if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
             value = value[1:-1]
         cookies.setdefault(name, value)
@@ -180,7 +181,8 @@ class Oracle:
         except Exception as exc:  # noqa: BLE001 - any exception out of load is the finding
             self._found("exception", "load", header, _describe(exc))
             return
-        self._judge(session, header, reference_cookies(header), reference_cookies(header, ";,"))
+        folded = reference_cookies(header, fold_commas=True)
+        self._judge(session, header, reference_cookies(header), folded)
 
     def check_cookies(self, cookies: dict[str, str]) -> None:
         """``codec.load_cookies(cookies)`` (cookies a framework parsed), judged."""
@@ -220,7 +222,7 @@ class Oracle:
             )
         elif opened[0] is not rfc_original:
             self._found(
-                "disagreement", "load", shown, "opened a cookie that RFC 6265 does not read there"
+                "disagreement", "load", shown, "opened a cookie the wire format does not read there"
             )
 
     def check_envelope(self, text: str) -> None:
