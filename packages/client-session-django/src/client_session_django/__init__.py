@@ -12,14 +12,13 @@ docs/django.md for every setting.
 
 from ._legacy import SIGNED_COOKIES_SALT, signed_cookies
 from ._middleware import SessionMiddleware
-from ._settings import legacy_cookies, session_codec, session_policy
+from ._settings import session_codec, session_policy
 from ._store import SessionStore
 
 __all__ = [
     "SIGNED_COOKIES_SALT",
     "SessionMiddleware",
     "SessionStore",
-    "legacy_cookies",
     "session_codec",
     "session_policy",
     "signed_cookies",

@@ -9,7 +9,9 @@ applies the age rule on the codec's clock. Nothing here signs or writes that for
 
 Opt in with ``CLIENT_SESSION_READ_SIGNED_COOKIES``: ``True`` reads them for one
 ``SESSION_COOKIE_AGE`` after the engine starts (the longest such a cookie stays valid in
-Django), a date or an aware datetime until then.
+Django), a date or an aware datetime until then. The reader becomes the policy's
+``legacy_cookies``: the core asks it for a cookie that is not in our format, reseals what it
+read on that response and logs the upgrade once at INFO, as for every adapter.
 """
 
 from __future__ import annotations
@@ -20,16 +22,9 @@ from typing import Any, Final
 from django.conf import settings
 from django.core import signing
 
-from client_session_core import (
-    ConfigurationError,
-    LegacyCookies,
-    LegacySession,
-    Session,
-    SessionCodec,
-    cutoff_timestamp,
-)
+from client_session_core import ConfigurationError, LegacyCookies, LegacySession, cutoff_timestamp
 
-__all__ = ["SIGNED_COOKIES_SALT", "legacy_cookies_from_settings", "signed_cookies", "upgrade"]
+__all__ = ["SIGNED_COOKIES_SALT", "legacy_cookies_from_settings", "signed_cookies"]
 
 SIGNED_COOKIES_SALT: Final = "django.contrib.sessions.backends.signed_cookies"
 _LABEL: Final = "Django's signed_cookies session engine"
@@ -72,19 +67,3 @@ def legacy_cookies_from_settings(started: float) -> LegacyCookies | None:
         f"aware datetime until which signed_cookies sessions are read, or False; not {option!r}"
     )
 
-
-def upgrade(codec: SessionCodec, legacy: LegacyCookies, value: str | None) -> Session | None:
-    """A new session holding legacy cookie ``value``'s content, to be sealed on this response
-    (its lifetimes count from now), or None when ``value`` is not one that opens."""
-    if not value:
-        return None
-    policy = codec.policy
-    found = legacy.upgrade(value, int(codec.clock()), policy.serializer, policy.cookie_name)
-    if found is None:
-        return None
-    session = codec.load(None)
-    session.update(found[0].data)
-    if found[0].persistent is not None:
-        session.persistent = found[0].persistent
-    session.mark_modified()
-    return session

@@ -21,7 +21,7 @@ from django.utils.deprecation import MiddlewareMixin
 
 from client_session_core import vary_with_cookie
 
-from ._settings import legacy_cookies, session_codec
+from ._settings import session_codec
 from ._store import SessionStore
 
 __all__ = ["SessionMiddleware"]
@@ -41,13 +41,10 @@ class SessionMiddleware(middleware.SessionMiddleware):  # type: ignore[misc]
         # MiddlewareMixin's: Django's __init__ would import SESSION_ENGINE for its store.
         MiddlewareMixin.__init__(self, get_response)
         self.codec = session_codec()
-        self.legacy = legacy_cookies()
         self.save_every_request = bool(settings.SESSION_SAVE_EVERY_REQUEST)
 
     def process_request(self, request: HttpRequest) -> None:
-        request.session = SessionStore(
-            codec=self.codec, legacy=self.legacy, cookie_header=cookie_header(request)
-        )
+        request.session = SessionStore(codec=self.codec, cookie_header=cookie_header(request))
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase

@@ -3,14 +3,16 @@
 Django's session settings keep their meaning (``SESSION_COOKIE_*``, ``SESSION_COOKIE_AGE``,
 ``SESSION_EXPIRE_AT_BROWSER_CLOSE``); ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` are the key
 ring unless ``CLIENT_SESSION_KEYS`` names one. A few ``CLIENT_SESSION_*`` settings reach what
-Django has no setting for, and ``CLIENT_SESSION_POLICY`` replaces all of them with a policy.
+Django has no setting for, and ``CLIENT_SESSION_POLICY`` replaces all of them with a policy;
+``CLIENT_SESSION_READ_SIGNED_COOKIES`` gives either one its ``legacy_cookies``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -19,14 +21,13 @@ from client_session_core import (
     Clock,
     ConfigurationError,
     KeyRing,
-    LegacyCookies,
     SessionCodec,
     SessionPolicy,
 )
 
 from ._legacy import legacy_cookies_from_settings
 
-__all__ = ["legacy_cookies", "session_codec", "session_policy"]
+__all__ = ["session_codec", "session_policy"]
 
 # Every setting the policy or the clock is read from: a change to one of them (Django's
 # override_settings in tests) builds the codec again.
@@ -52,26 +53,8 @@ _SOURCES = frozenset(
 )
 
 
-class _Engine(NamedTuple):
-    codec: SessionCodec
-    legacy: LegacyCookies | None
-
-
 _lock = threading.Lock()
-_engine: _Engine | None = None
-
-
-def _current() -> _Engine:
-    global _engine
-    engine = _engine
-    if engine is None:
-        with _lock:
-            engine = _engine
-            if engine is None:
-                clock = _clock()
-                codec = SessionCodec(session_policy(), clock=clock)
-                engine = _engine = _Engine(codec, legacy_cookies_from_settings(clock()))
-    return engine
+_codec: SessionCodec | None = None
 
 
 def session_codec() -> SessionCodec:
@@ -80,19 +63,22 @@ def session_codec() -> SessionCodec:
     Raises :class:`~client_session_core.ConfigurationError` for a weak key or a setting the
     core refuses, naming the setting.
     """
-    return _current().codec
-
-
-def legacy_cookies() -> LegacyCookies | None:
-    """The signed_cookies sessions to read once (``CLIENT_SESSION_READ_SIGNED_COOKIES``)."""
-    return _current().legacy
+    global _codec
+    codec = _codec
+    if codec is None:
+        with _lock:
+            codec = _codec
+            if codec is None:
+                clock = _clock()
+                codec = _codec = SessionCodec(_policy(started=clock()), clock=clock)
+    return codec
 
 
 def _forget_codec(*, setting: str, **kwargs: Any) -> None:
-    global _engine
+    global _codec
     if setting in _SOURCES:
         with _lock:
-            _engine = None
+            _codec = None
 
 
 setting_changed.connect(_forget_codec)
@@ -111,7 +97,15 @@ def _clock() -> Clock:
 
 
 def session_policy() -> SessionPolicy:
-    """The policy Django's settings describe (or ``CLIENT_SESSION_POLICY`` as it is)."""
+    """The policy Django's settings describe (or ``CLIENT_SESSION_POLICY`` as it is), with
+    the signed_cookies reader ``CLIENT_SESSION_READ_SIGNED_COOKIES`` asks for as its
+    ``legacy_cookies``."""
+    return _policy(started=_clock()())
+
+
+def _policy(*, started: float) -> SessionPolicy:
+    # `started`: when the engine is configured, from which `True` counts its reading window.
+    legacy = legacy_cookies_from_settings(started)
     policy = getattr(settings, "CLIENT_SESSION_POLICY", None)
     if policy is not None:
         if not isinstance(policy, SessionPolicy):
@@ -119,7 +113,14 @@ def session_policy() -> SessionPolicy:
                 "CLIENT_SESSION_POLICY must be a client_session_core.SessionPolicy, not a "
                 f"{type(policy).__name__}; or remove it to use Django's SESSION_COOKIE_* settings"
             )
-        return policy
+        if legacy is None:
+            return policy
+        if policy.legacy_cookies is not None:
+            raise ConfigurationError(
+                "CLIENT_SESSION_POLICY has legacy_cookies and CLIENT_SESSION_READ_SIGNED_COOKIES "
+                "is set too: a session policy reads one legacy format; remove one of them"
+            )
+        return dataclasses.replace(policy, legacy_cookies=legacy)
     age = settings.SESSION_COOKIE_AGE
     absolute = getattr(settings, "CLIENT_SESSION_ABSOLUTE_LIFETIME", None)
     # Django spells "Lax", "Strict", "None", or False for no attribute; the core checks it.
@@ -140,6 +141,7 @@ def session_policy() -> SessionPolicy:
             http_only=bool(settings.SESSION_COOKIE_HTTPONLY),
             same_site=same_site.lower() if same_site else None,
             max_chunks=getattr(settings, "CLIENT_SESSION_MAX_CHUNKS", 1),
+            legacy_cookies=legacy,
         )
     except ConfigurationError as exc:
         raise ConfigurationError(

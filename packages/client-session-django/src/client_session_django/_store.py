@@ -14,13 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.http.cookie import parse_cookie
 
-from client_session_core import Commit, ConfigurationError, LegacyCookies, Session, SessionCodec
+from client_session_core import Commit, ConfigurationError, Session, SessionCodec
 
-from ._legacy import upgrade
 from ._lifetime import EXPIRY_KEY, codec_for, enforce_expiry, expiry_value, lifetime_ceiling
-from ._settings import legacy_cookies, session_codec
+from ._settings import session_codec
 
 __all__ = ["SessionStore"]
 
@@ -49,15 +47,11 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         session_key: str | None = None,
         *,
         codec: SessionCodec | None = None,
-        legacy: LegacyCookies | None = None,
         cookie_header: str | None = None,
     ) -> None:
         # SessionBase.__init__ is not called: its attributes are properties here, over the
         # core's session, and it imports SESSION_SERIALIZER, which the core's JSON replaces.
-        if codec is None:
-            codec, legacy = session_codec(), legacy_cookies()
-        self._codec = codec
-        self._legacy = legacy
+        self._codec = session_codec() if codec is None else codec
         self._cookie_value = session_key
         self._cookie_header = cookie_header
         self._loaded: Session | None = None
@@ -75,17 +69,9 @@ class SessionStore(SessionBase):  # type: ignore[misc]
                 session = codec.load_cookies({codec.policy.cookie_name: self._cookie_value})
             else:
                 session = codec.load(None)
-            if session.rejected is not None and self._legacy is not None:
-                session = upgrade(codec, self._legacy, self._request_cookie()) or session
             enforce_expiry(session, codec.clock())
             self._loaded = session
         return session
-
-    def _request_cookie(self) -> str | None:
-        if self._cookie_header is None:
-            return self._cookie_value
-        cookies: dict[str, str] = parse_cookie(self._cookie_header)
-        return cookies.get(self._codec.policy.cookie_name)
 
     def _get_session(self, no_load: bool = False) -> Session:
         session = self._open()
