@@ -7,6 +7,7 @@ browsers. That backend signs with the real time, so the codec's clock starts the
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -17,8 +18,8 @@ from django.test import Client, override_settings
 from django.test.utils import modify_settings
 
 from client_session_conformance import ManualClock
-from client_session_core import ConfigurationError
-from client_session_django import session_codec
+from client_session_core import ConfigurationError, KeyRing, SessionPolicy, generate_key
+from client_session_django import session_codec, session_policy, signed_cookies
 
 OURS = "client_session_django.SessionMiddleware"
 DJANGOS = "django.contrib.sessions.middleware.SessionMiddleware"
@@ -99,6 +100,14 @@ def test_browser_session_flag_kept(reading: ManualClock) -> None:
     assert not cookie["max-age"]
 
 
+def test_its_own_lifetime_kept(reading: ManualClock) -> None:
+    client = Client()
+    client.cookies["sessionid"] = signed_cookie({"user": "ada", "_session_expiry": 3600})
+    assert int(client.get("/view").cookies["sessionid"]["max-age"]) == 3600
+    reading.advance(3600)
+    assert client.get("/view").json() == {}
+
+
 def test_off_by_default(clock: ManualClock) -> None:
     with override_settings(CLIENT_SESSION_CLOCK=clock):
         client = Client()
@@ -122,3 +131,54 @@ def test_bad_option(clock: ManualClock) -> None:
         pytest.raises(ConfigurationError, match="CLIENT_SESSION_READ_SIGNED_COOKIES"),
     ):
         session_codec()
+
+
+def test_the_upgrade_is_the_cores_logged_once_at_info(
+    reading: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert session_policy().legacy_cookies is not None
+    old = signed_cookie({"user": "ada"})
+    client = Client()
+    client.cookies["sessionid"] = old
+    with caplog.at_level(logging.DEBUG, logger="client_session"):
+        assert client.get("/view").json() == {"user": "ada"}
+        assert client.get("/view").json() == {"user": "ada"}
+    upgrades = [record for record in caplog.records if "signed_cookies" in record.getMessage()]
+    assert [record.levelno for record in upgrades] == [logging.INFO]
+    assert old not in caplog.text
+
+
+def test_beside_a_session_policy(clock: ManualClock) -> None:
+    policy = SessionPolicy(keys=KeyRing.of(generate_key()), cookie_name="sessionid")
+    with override_settings(
+        CLIENT_SESSION_POLICY=policy,
+        CLIENT_SESSION_CLOCK=clock,
+        CLIENT_SESSION_READ_SIGNED_COOKIES=True,
+    ):
+        client = Client()
+        client.cookies["sessionid"] = signed_cookie({"user": "ada"})
+        assert client.get("/view").json() == {"user": "ada"}
+        assert session_codec().policy.keys is policy.keys
+    reader = signed_cookies(until=int(clock()) + AGE, max_age=AGE)
+    with (
+        override_settings(
+            CLIENT_SESSION_POLICY=SessionPolicy(
+                keys=policy.keys, cookie_name="sessionid", legacy_cookies=reader
+            ),
+            CLIENT_SESSION_READ_SIGNED_COOKIES=True,
+        ),
+        pytest.raises(ConfigurationError, match="remove one of them"),
+    ):
+        session_codec()
+
+
+def test_keys_of_their_own(clock: ManualClock) -> None:
+    old_key = "the key of the site that wrote them, long and random: 4kPz"
+    reader = signed_cookies(until=int(clock()) + AGE, max_age=AGE, secret_keys=[old_key])
+    now = int(clock())
+    assert reader.read(signed_cookie({"user": "ada"}, SECRET_KEY=old_key), now) is not None
+    assert reader.read(signed_cookie({"user": "ada"}), now) is None
+    for wrong in ("one key as a string", []):
+        with pytest.raises(ConfigurationError, match="secret_keys") as raised:
+            signed_cookies(until=now, max_age=AGE, secret_keys=wrong)  # type: ignore[arg-type]
+        assert "one key as a string" not in str(raised.value)

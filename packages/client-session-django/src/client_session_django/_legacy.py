@@ -17,6 +17,7 @@ read on that response and logs the upgrade once at INFO, as for every adapter.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any, Final
 
 from django.conf import settings
@@ -31,14 +32,39 @@ _LABEL: Final = "Django's signed_cookies session engine"
 _EXPIRY_KEY: Final = "_session_expiry"
 
 
-def signed_cookies(*, until: int | datetime.date, max_age: int) -> LegacyCookies:
+def signed_cookies(
+    *,
+    until: int | datetime.date,
+    max_age: int,
+    secret_keys: Sequence[str] | None = None,
+) -> LegacyCookies:
     """Read cookies Django's ``signed_cookies`` engine wrote, no older than ``max_age``
-    seconds, until ``until`` (a timestamp, a date or an aware datetime)."""
+    seconds, until ``until`` (a timestamp, a date or an aware datetime).
+
+    ``secret_keys`` are the keys that signed them, newest first; None (the default) reads
+    ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` from Django's settings, as the engine did.
+    """
+    key: str | None = None
+    fallback_keys: list[str] | None = None
+    if secret_keys is not None:
+        if isinstance(secret_keys, str) or not secret_keys:
+            given = "one str" if isinstance(secret_keys, str) else "no key"
+            raise ConfigurationError(
+                "secret_keys is a list of the old SECRET_KEY and its fallbacks, newest first, "
+                f"or None for Django's settings; it was given {given}"
+            )
+        key, *fallback_keys = secret_keys
 
     def read_signed_cookie(value: str, now: int) -> LegacySession | None:
         try:
             # The signature only: the age is checked below, against the codec's clock.
-            data = signing.loads(value, salt=SIGNED_COOKIES_SALT, serializer=signing.JSONSerializer)
+            data = signing.loads(
+                value,
+                key=key,
+                fallback_keys=fallback_keys,
+                salt=SIGNED_COOKIES_SALT,
+                serializer=signing.JSONSerializer,
+            )
         except signing.BadSignature:
             return None
         # "payload:timestamp:signature", the timestamp covered by the signature just checked.
@@ -66,4 +92,3 @@ def legacy_cookies_from_settings(started: float) -> LegacyCookies | None:
         "CLIENT_SESSION_READ_SIGNED_COOKIES is True (for one SESSION_COOKIE_AGE), a date or an "
         f"aware datetime until which signed_cookies sessions are read, or False; not {option!r}"
     )
-
