@@ -10,7 +10,7 @@ from starlette.datastructures import Secret
 
 from client_session_asgi import ConfigurationError, KeyRing, SessionMiddleware, SessionPolicy
 from client_session_asgi import generate_key as new_key
-from client_session_core import Key
+from client_session_core import DROP_IN_ABSOLUTE_LIFETIME, Key
 
 KEY = new_key()
 OLD_KEY = new_key()
@@ -33,7 +33,7 @@ def test_starlette_defaults() -> None:
     policy = policy_of(secret_key=KEY)
     assert policy.cookie_name == "session"
     assert policy.idle_timeout == 14 * DAY
-    assert policy.absolute_lifetime is None
+    assert policy.absolute_lifetime == 30 * DAY  # Starlette has none: docs/security.md
     assert policy.persistent
     assert (policy.path, policy.domain, policy.same_site) == ("/", None, "lax")
     assert not policy.secure
@@ -57,6 +57,15 @@ def test_max_age_none_is_a_browser_session_cookie_with_a_server_deadline() -> No
     assert policy.absolute_lifetime == 14 * DAY
     assert policy_of(secret_key=KEY, max_age=None, absolute_lifetime=3600).absolute_lifetime == 3600
     assert policy_of(secret_key=KEY, max_age=None, idle_timeout=900).idle_timeout == 900
+
+
+def test_the_starlette_mode_caps_a_session_at_30_days_unless_told_otherwise() -> None:
+    # Issue 13, finding 4: without a cap, a cookie used once per max_age lived for ever.
+    assert policy_of(secret_key=KEY).absolute_lifetime == DROP_IN_ABSOLUTE_LIFETIME == 30 * DAY
+    assert policy_of(secret_key=KEY, max_age=40 * DAY).absolute_lifetime == 40 * DAY
+    assert policy_of(secret_key=KEY, idle_timeout=35 * DAY).absolute_lifetime == 35 * DAY
+    assert policy_of(secret_key=KEY, absolute_lifetime=None).absolute_lifetime is None
+    assert policy_of(secret_key=KEY, absolute_lifetime=7 * DAY).absolute_lifetime == 7 * DAY
 
 
 def test_absolute_lifetime_caps_the_idle_timeout_from_max_age() -> None:

@@ -408,3 +408,18 @@ def test_async_session_api(clock: ManualClock) -> None:
     assert asyncio.run(use(store)) == {"a": 1, "b": 2, "_session_expiry": 600}
     assert dict(SessionStore(store.session_key).items()) == {"a": 1, "b": 2, "_session_expiry": 600}
     assert not store.is_empty()
+
+
+def test_an_absolute_lifetime_by_default_and_from_its_setting() -> None:
+    # Issue 13, finding 4: Django's sessions have no absolute lifetime; here they do unless
+    # CLIENT_SESSION_ABSOLUTE_LIFETIME = None says otherwise.
+    day = 24 * 3600
+    with override_settings(SESSION_COOKIE_AGE=14 * day):
+        assert session_policy().absolute_lifetime == 30 * day
+    with override_settings(SESSION_COOKIE_AGE=60 * day):
+        assert session_policy().absolute_lifetime == 60 * day
+    with override_settings(SESSION_COOKIE_AGE=14 * day, CLIENT_SESSION_ABSOLUTE_LIFETIME=None):
+        assert session_policy().absolute_lifetime is None
+    with override_settings(SESSION_COOKIE_AGE=14 * day, CLIENT_SESSION_ABSOLUTE_LIFETIME=43200):
+        policy = session_policy()
+        assert (policy.idle_timeout, policy.absolute_lifetime) == (43200, 43200)

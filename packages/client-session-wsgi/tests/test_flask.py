@@ -991,3 +991,41 @@ def test_a_key_list_setting_splits_at_commas_and_line_feeds_only(app: flask.Flas
     assert [key.kid for key in codec.policy.keys] == [
         key.kid for key in KeyRing.from_text(f"{primary}\n{passphrase}")
     ]
+
+
+def _policy(app: flask.Flask) -> Any:
+    return app.session_interface.get_codec(app).policy  # type: ignore[attr-defined]
+
+
+def test_an_absolute_lifetime_by_default_and_from_its_setting(app: flask.Flask) -> None:
+    # Issue 13, finding 4: Flask caps nothing, so a cookie used once a month lived for ever.
+    day = 24 * 3600
+    policy = _policy(app)
+    assert (policy.idle_timeout, policy.absolute_lifetime) == (31 * day, 31 * day)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=7)
+    assert (_policy(app).idle_timeout, _policy(app).absolute_lifetime) == (7 * day, 30 * day)
+    app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"] = timedelta(hours=12)
+    assert (_policy(app).idle_timeout, _policy(app).absolute_lifetime) == (12 * 3600, 12 * 3600)
+    app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"] = 3 * day
+    assert _policy(app).absolute_lifetime == 3 * day
+    app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"] = None
+    assert (_policy(app).idle_timeout, _policy(app).absolute_lifetime) == (7 * day, None)
+
+
+def test_a_session_ends_at_its_absolute_lifetime_however_active(app: flask.Flask) -> None:
+    clock = ManualClock(1_800_000_000)
+    app.session_interface = EncryptedCookieSessionInterface(clock=clock)
+    app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"] = 3 * 24 * 3600
+
+    @app.route("/count")
+    def count() -> str:
+        flask.session.permanent = True
+        flask.session["n"] = flask.session.get("n", 0) + 1
+        return str(flask.session["n"])
+
+    client = app.test_client()
+    answers = []
+    for _ in range(4):  # a request a day: never idle for long
+        answers.append(client.get("/count").get_data(as_text=True))
+        clock.advance(24 * 3600)
+    assert answers == ["1", "2", "3", "1"]

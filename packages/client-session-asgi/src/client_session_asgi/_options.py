@@ -4,7 +4,8 @@ Starlette's ``SessionMiddleware(secret_key, session_cookie, max_age, path, same_
 https_only, domain, partitioned)`` maps onto the core's policy as follows:
 
 - ``max_age=N`` (seconds, default 14 days): a persistent cookie and ``idle_timeout=N``, with
-  no absolute lifetime unless one is given. Starlette's cookie expired ``max_age`` after its
+  an absolute lifetime of 30 days (or N, when longer) unless ``absolute_lifetime`` is given
+  (``None`` for none). Starlette's cookie expired ``max_age`` after its
   last write; ours expires ``max_age`` after the last request that used the session, and is
   renewed as it is used.
 - ``max_age=None``: a browser-session cookie (no ``Max-Age``). The server still refuses a
@@ -22,7 +23,14 @@ import enum
 from collections.abc import Iterable
 from typing import Any, Final
 
-from client_session_core import ConfigurationError, CookieStyle, Key, KeyRing, SessionPolicy
+from client_session_core import (
+    ConfigurationError,
+    CookieStyle,
+    Key,
+    KeyRing,
+    SessionPolicy,
+    drop_in_absolute_lifetime,
+)
 
 __all__ = ["DEFAULT_MAX_AGE", "STARLETTE_COOKIE_STYLE", "UNSET", "Unset", "build_policy"]
 
@@ -158,7 +166,12 @@ def _lifetimes(
             f"ends with the browser session, not {max_age!r} (Starlette accepted 0 or a "
             "negative max_age and then refused every cookie it wrote)"
         )
-    absolute = None if absolute_lifetime is UNSET else absolute_lifetime
+    if absolute_lifetime is UNSET:
+        # Starlette caps nothing; the drop-in mode caps a session at 30 days from its start
+        # (or its idle timeout, when longer): docs/security.md.
+        absolute = drop_in_absolute_lifetime(max_age if idle_timeout is UNSET else idle_timeout)
+    else:
+        absolute = absolute_lifetime
     if idle_timeout is UNSET:
         # An absolute lifetime shorter than max_age caps the idle timeout, rather than
         # making the core refuse an idle timeout that could never apply.

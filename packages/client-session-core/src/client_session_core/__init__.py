@@ -39,7 +39,12 @@ from ._errors import (
 from ._keyfile import KeyFile
 from ._keys import DEFAULT_KEYS_ENV, Key, KeyRing, generate_key
 from ._legacy import LegacyCookies, LegacyReader, LegacySession, cutoff_timestamp
-from ._policy import SameSite, SessionPolicy
+from ._policy import (
+    DROP_IN_ABSOLUTE_LIFETIME,
+    SameSite,
+    SessionPolicy,
+    drop_in_absolute_lifetime,
+)
 from ._serializer import MAX_DEPTH, JSONSerializer, Serializer
 from ._session import CookieOrigin, Session
 from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
@@ -55,6 +60,7 @@ __all__ = [
     "CANONICAL_COOKIE_STYLE",
     "COMPILED",
     "DEFAULT_KEYS_ENV",
+    "DROP_IN_ABSOLUTE_LIFETIME",
     "MAX_CHUNKS",
     "MAX_DEPTH",
     "Action",
@@ -84,6 +90,7 @@ __all__ = [
     "SessionTooLarge",
     "UnserializableValue",
     "cutoff_timestamp",
+    "drop_in_absolute_lifetime",
     "generate_key",
     "seal_for_test_vector",
     "vary_covers_cookie",

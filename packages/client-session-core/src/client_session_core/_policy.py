@@ -13,7 +13,7 @@ from ._legacy import LegacyCookies
 from ._serializer import JSON, Serializer
 from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
 
-__all__ = ["SameSite", "SessionPolicy"]
+__all__ = ["DROP_IN_ABSOLUTE_LIFETIME", "SameSite", "SessionPolicy", "drop_in_absolute_lifetime"]
 
 SameSite = Literal["lax", "strict", "none"]
 
@@ -24,6 +24,25 @@ DAY = 24 * HOUR
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Path and Domain values: printable ASCII other than ";" (RFC 6265 section 4.1.1, av-octet).
 _ATTRIBUTE_VALUE = re.compile(r"[\x21-\x3a\x3c-\x7e]+")
+
+
+DROP_IN_ABSOLUTE_LIFETIME = 30 * DAY
+"""The absolute lifetime of the adapters' drop-in modes (Starlette's ``max_age``, Flask's and
+Django's settings) when none is configured: 30 days, ``docs/security.md`` says why."""
+
+
+def drop_in_absolute_lifetime(idle_timeout: int | None) -> int:
+    """The absolute lifetime a drop-in mode gets when its configuration sets none:
+    :data:`DROP_IN_ABSOLUTE_LIFETIME`, or ``idle_timeout`` when that is longer (a policy's
+    idle timeout may not outlast its absolute lifetime).
+
+    The frameworks these modes replace cap nothing: their cookie is valid for its max age
+    after its last write, so a cookie used once in every such window lives for ever, and so
+    does a stolen copy of it. The cap bounds that, from the login, however active the session.
+    """
+    if idle_timeout is None or isinstance(idle_timeout, bool) or not isinstance(idle_timeout, int):
+        return DROP_IN_ABSOLUTE_LIFETIME
+    return max(DROP_IN_ABSOLUTE_LIFETIME, idle_timeout)
 
 
 def _is_int(value: object) -> bool:

@@ -23,6 +23,7 @@ from client_session_core import (
     KeyRing,
     SessionCodec,
     SessionPolicy,
+    drop_in_absolute_lifetime,
 )
 
 from ._legacy import legacy_cookies_from_settings
@@ -96,6 +97,13 @@ def _clock() -> Clock:
     return clock  # type: ignore[no-any-return]
 
 
+_UNSET = object()
+
+
+def _is_seconds(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def session_policy() -> SessionPolicy:
     """The policy Django's settings describe (or ``CLIENT_SESSION_POLICY`` as it is), with
     the signed_cookies reader ``CLIENT_SESSION_READ_SIGNED_COOKIES`` asks for as its
@@ -122,7 +130,13 @@ def _policy(*, started: float) -> SessionPolicy:
             )
         return dataclasses.replace(policy, legacy_cookies=legacy)
     age = settings.SESSION_COOKIE_AGE
-    absolute = getattr(settings, "CLIENT_SESSION_ABSOLUTE_LIFETIME", None)
+    # Unset, the drop-in cap (Django's own sessions have none; docs/security.md); None, none.
+    absolute = getattr(settings, "CLIENT_SESSION_ABSOLUTE_LIFETIME", _UNSET)
+    if absolute is _UNSET:
+        absolute = drop_in_absolute_lifetime(age)
+    elif _is_seconds(absolute) and _is_seconds(age):
+        # A shorter absolute lifetime caps the idle timeout, which could never apply beyond it.
+        age = min(age, absolute)
     # Django spells "Lax", "Strict", "None", or False for no attribute; the core checks it.
     same_site: Any = settings.SESSION_COOKIE_SAMESITE or None
     try:

@@ -13,6 +13,7 @@ import datetime
 import os
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from flask import Flask
@@ -33,6 +34,7 @@ from client_session_core import (
     SessionCodec,
     SessionPolicy,
     UnserializableValue,
+    drop_in_absolute_lifetime,
     vary_with_cookie,
 )
 
@@ -182,6 +184,7 @@ _SETTING_SOURCES = (
     "SESSION_COOKIE_SAMESITE",
     "SESSION_COOKIE_PARTITIONED",
     "PERMANENT_SESSION_LIFETIME",
+    "CLIENT_SESSION_ABSOLUTE_LIFETIME",
     "MAX_COOKIE_SIZE",
 )
 
@@ -340,13 +343,18 @@ class EncryptedCookieSessionInterface(SessionInterface):
             legacy = flask_legacy_cookies_for(
                 self._legacy_cookies, app, started=self._started, serializer=self.serializer
             )
+        idle_timeout = int(app.permanent_session_lifetime.total_seconds())
+        absolute_lifetime = _absolute_lifetime(app, idle_timeout)
+        if isinstance(absolute_lifetime, int) and 0 < absolute_lifetime < idle_timeout:
+            # A shorter absolute lifetime caps the idle timeout, which could never apply.
+            idle_timeout = absolute_lifetime
         return SessionPolicy(
             keys=ring,
             cookie_name=self.get_cookie_name(app),
             # Flask checks the time since the cookie was last written against
             # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
-            idle_timeout=int(app.permanent_session_lifetime.total_seconds()),
-            absolute_lifetime=None,
+            idle_timeout=idle_timeout,
+            absolute_lifetime=absolute_lifetime,
             # Never re-issued on the core's schedule: Flask's rule, in save_session, decides.
             renew_after=None,
             persistent=False,  # Flask's sessions start non-permanent
@@ -431,6 +439,18 @@ class EncryptedCookieSessionInterface(SessionInterface):
 
 
 KeySource = KeyRing | tuple[str | bytes, ...]
+
+
+def _absolute_lifetime(app: Flask, idle_timeout: int) -> int | None:
+    """``CLIENT_SESSION_ABSOLUTE_LIFETIME``: seconds or a timedelta, as Flask's
+    ``PERMANENT_SESSION_LIFETIME``; None for no cap; unset, the drop-in cap of 30 days (or
+    the idle timeout, when longer), which Flask itself does not have (docs/security.md)."""
+    if "CLIENT_SESSION_ABSOLUTE_LIFETIME" not in app.config:
+        return drop_in_absolute_lifetime(idle_timeout)
+    value = app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"]
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return value  # type: ignore[no-any-return]  # SessionPolicy checks it, naming it
 
 
 def _find_keys(app: Flask) -> tuple[KeySource, str] | None:
