@@ -166,6 +166,7 @@ def _lifetimes(
             f"ends with the browser session, not {max_age!r} (Starlette accepted 0 or a "
             "negative max_age and then refused every cookie it wrote)"
         )
+    absolute: int | None
     if absolute_lifetime is UNSET:
         # Starlette caps nothing; the drop-in mode caps a session at 30 days from its start
         # (or its idle timeout, when longer): docs/security.md.

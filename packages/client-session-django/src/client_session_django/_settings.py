@@ -131,7 +131,7 @@ def _policy(*, started: float) -> SessionPolicy:
         return dataclasses.replace(policy, legacy_cookies=legacy)
     age = settings.SESSION_COOKIE_AGE
     # Unset, the drop-in cap (Django's own sessions have none; docs/security.md); None, none.
-    absolute = getattr(settings, "CLIENT_SESSION_ABSOLUTE_LIFETIME", _UNSET)
+    absolute: Any = getattr(settings, "CLIENT_SESSION_ABSOLUTE_LIFETIME", _UNSET)
     if absolute is _UNSET:
         absolute = drop_in_absolute_lifetime(age)
     elif _is_seconds(absolute) and _is_seconds(age):
