@@ -283,3 +283,13 @@ def test_without_aiohttp_session_the_storage_says_what_to_install(
     monkeypatch.delattr(client_session_aiohttp, "_storage")
     with pytest.raises(ImportError, match=r"client-session-aiohttp\[aiohttp-session\]"):
         client_session_aiohttp.EncryptedCookieSessionStorage  # noqa: B018
+
+
+def test_errors_name_aiohttp_sessions_arguments(key: str) -> None:
+    # Issue 13, finding 9: aiohttp-session's samesite and max_age, not the core's names.
+    with pytest.raises(ConfigurationError, match=r"^samesite='none' needs secure=True"):
+        EncryptedCookieSessionStorage(key, samesite="none")
+    with pytest.raises(
+        ConfigurationError, match=r"^max_age \(7200 s\) is longer than absolute_lifetime"
+    ):
+        EncryptedCookieSessionStorage(key, max_age=7200, absolute_lifetime=3600)

@@ -115,7 +115,7 @@ def test_starlette_secret_from_config() -> None:
 
 
 def test_browser_rules_come_from_the_core() -> None:
-    with pytest.raises(ConfigurationError, match="needs secure=True"):
+    with pytest.raises(ConfigurationError, match="needs https_only=True"):
         policy_of(secret_key=KEY, same_site="none")
 
 
@@ -159,3 +159,24 @@ def test_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLIENT_SESSION_KEYS")
     with pytest.raises(ConfigurationError, match="CLIENT_SESSION_KEYS holds no key"):
         policy_of()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"same_site": "none"}, "same_site='none' needs https_only=True: browsers"),
+        ({"partitioned": True}, "partitioned=True needs https_only=True: browsers"),
+        ({"session_cookie": "__Host-s"}, "session_cookie '__Host-s' has the __Host- prefix"),
+        (
+            {"idle_timeout": 7200, "absolute_lifetime": 3600},
+            r"idle_timeout \(7200 s\) is longer than absolute_lifetime \(3600 s\)",
+        ),
+    ],
+)
+def test_errors_name_the_arguments_the_middleware_takes(
+    options: dict[str, Any], message: str
+) -> None:
+    # Issue 13, finding 9: Starlette's https_only, not the core's secure.
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        policy_of(secret_key=KEY, **options)
+    assert "secure=" not in str(caught.value)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from client_session_core import ConfigurationError, KeyRing, SessionPolicy
+from client_session_core import ConfigurationError, KeyRing, Option, SessionPolicy
 
 
 @pytest.fixture
@@ -116,3 +116,20 @@ def test_repr_holds_no_key_material(ring: KeyRing, primary_key: str) -> None:
     text = repr(SessionPolicy(keys=ring))
     assert primary_key not in text
     assert ring.primary.kid.hex() in text
+
+
+def test_a_configuration_error_names_its_options_for_an_adapter_to_spell(ring: KeyRing) -> None:
+    # Issue 13, finding 9: adapters say the core's errors in their own words, from the
+    # options the error names, not by editing its text.
+    with pytest.raises(ConfigurationError) as caught:
+        SessionPolicy(keys=ring, same_site="none")
+    error = caught.value
+    assert error.options == ("same_site", "secure")
+    assert str(error).startswith("same_site='none' needs secure=True: browsers reject")
+
+    def shouting(option: Option) -> str | None:
+        return None if option.name == "same_site" else option.name.upper()
+
+    spelled = error.in_words_of(shouting)
+    assert isinstance(spelled, ConfigurationError)
+    assert str(spelled).startswith("same_site='none' needs SECURE: browsers reject")

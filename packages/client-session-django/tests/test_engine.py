@@ -423,3 +423,20 @@ def test_an_absolute_lifetime_by_default_and_from_its_setting() -> None:
     with override_settings(SESSION_COOKIE_AGE=14 * day, CLIENT_SESSION_ABSOLUTE_LIFETIME=43200):
         policy = session_policy()
         assert (policy.idle_timeout, policy.absolute_lifetime) == (43200, 43200)
+
+
+def test_errors_name_the_django_settings() -> None:
+    # Issue 13, finding 9: the project's settings, not the core's option names.
+    with (
+        override_settings(SESSION_COOKIE_SAMESITE="None", SESSION_COOKIE_SECURE=False),
+        pytest.raises(ConfigurationError) as caught,
+    ):
+        session_policy()
+    assert str(caught.value).startswith(
+        "SESSION_COOKIE_SAMESITE = 'None' needs SESSION_COOKIE_SECURE = True: browsers"
+    )
+    with (
+        override_settings(CLIENT_SESSION_MAX_CHUNKS=12),
+        pytest.raises(ConfigurationError, match=r"^CLIENT_SESSION_MAX_CHUNKS must be"),
+    ):
+        session_policy()

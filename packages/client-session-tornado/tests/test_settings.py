@@ -123,3 +123,11 @@ def test_a_dict_with_a_bad_option_fails_on_first_use() -> None:
     application = Application([], client_session={"keys": [KEY], "secure": False, "domain": ";"})
     with pytest.raises(ConfigurationError, match="domain"):
         session_codec(application)
+
+
+def test_errors_name_the_options_client_session_codec_takes() -> None:
+    # Issue 13, finding 9: client_session_codec() takes the policy's option names, so its
+    # errors name those, as given.
+    with pytest.raises(ConfigurationError, match=r"^partitioned=True needs secure=True") as e:
+        client_session_codec(KEY, partitioned=True)
+    assert e.value.options == ("partitioned", "secure")

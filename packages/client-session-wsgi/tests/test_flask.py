@@ -201,7 +201,7 @@ def test_session_using_samesite_attribute(app: flask.Flask, client: FlaskClient)
 
     app.config.update(SESSION_COOKIE_SAMESITE="invalid")
 
-    with pytest.raises(ValueError, match="same_site"):
+    with pytest.raises(ValueError, match="SESSION_COOKIE_SAMESITE"):
         client.get("/")
 
     app.config.update(SESSION_COOKIE_SAMESITE=None)
@@ -1029,3 +1029,16 @@ def test_a_session_ends_at_its_absolute_lifetime_however_active(app: flask.Flask
         answers.append(client.get("/count").get_data(as_text=True))
         clock.advance(24 * 3600)
     assert answers == ["1", "2", "3", "1"]
+
+
+def test_errors_name_the_flask_settings(app: flask.Flask) -> None:
+    # Issue 13, finding 9: the app's settings, not the core's option names.
+    app.config["SESSION_COOKIE_SAMESITE"] = "None"
+    with pytest.raises(ConfigurationError) as caught:
+        app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+    assert str(caught.value).startswith(
+        "SESSION_COOKIE_SAMESITE = 'None' needs SESSION_COOKIE_SECURE = True: browsers"
+    )
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", CLIENT_SESSION_ABSOLUTE_LIFETIME=-1)
+    with pytest.raises(ConfigurationError, match=r"^CLIENT_SESSION_ABSOLUTE_LIFETIME must be"):
+        app.session_interface.get_codec(app)  # type: ignore[attr-defined]

@@ -410,3 +410,11 @@ def test_open_session_stores_the_session_in_the_environ() -> None:
     session, _ = open_session(environ, lambda status, headers, exc_info=None: print, codec)
     assert session == {"n": 1}
     assert get_session(environ) is session
+
+
+def test_errors_name_the_policy_options_the_middleware_takes() -> None:
+    # Issue 13, finding 9: the WSGI middleware is configured with a SessionPolicy, whose
+    # own option names are then the user's words.
+    with pytest.raises(ConfigurationError, match=r"^same_site='none' needs secure=True") as e:
+        SessionMiddleware(counter, make_policy(same_site="none"))
+    assert e.value.options == ("same_site", "secure")

@@ -9,10 +9,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from client_session_core import (
+    NO_VALUE,
     Clock,
     ConfigurationError,
     Key,
     KeyRing,
+    Option,
+    OptionSpelling,
     SessionCodec,
     SessionPolicy,
     UnserializableValue,
@@ -88,6 +91,20 @@ def _lifetimes(max_age: int | None, options: dict[str, Any]) -> dict[str, Any]:
     return lifetimes
 
 
+# The core's options that aiohttp-session's storage spells its own way.
+_AIOHTTP_NAMES = {"http_only": "httponly", "same_site": "samesite"}
+
+
+def _in_aiohttp_words(idle_from_max_age: bool) -> OptionSpelling:
+    def spell(option: Option) -> str:
+        name = _AIOHTTP_NAMES.get(option.name, option.name)
+        if option.name == "idle_timeout" and idle_from_max_age:
+            name = "max_age"
+        return name if option.value is NO_VALUE else f"{name}={option.value!r}"
+
+    return spell
+
+
 def session_codec(
     keys: KeySource = None,
     *,
@@ -129,15 +146,19 @@ def session_codec(
     if isinstance(samesite, str):
         # aiohttp-session passes the value through, so users write "Lax" or "lax".
         samesite = samesite.lower()
-    policy = SessionPolicy(
-        keys=KeyRing.of(keys),
-        cookie_name=cookie_name,
-        domain=domain,
-        path=path,
-        secure=bool(secure),
-        http_only=httponly,
-        same_site=samesite,  # type: ignore[arg-type]  # checked by SessionPolicy
-        **_lifetimes(max_age, extra),
-        **extra,
-    )
+    try:
+        policy = SessionPolicy(
+            keys=KeyRing.of(keys),
+            cookie_name=cookie_name,
+            domain=domain,
+            path=path,
+            secure=bool(secure),
+            http_only=httponly,
+            same_site=samesite,  # type: ignore[arg-type]  # checked by SessionPolicy
+            **_lifetimes(max_age, extra),
+            **extra,
+        )
+    except ConfigurationError as exc:
+        # The core names its own options; say it with aiohttp-session's arguments.
+        raise exc.in_words_of(_in_aiohttp_words(max_age is not None)) from None
     return SessionCodec(policy, clock=clock)

@@ -24,10 +24,12 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 from client_session_core import (
+    NO_VALUE,
     ConfigurationError,
     CookieStyle,
     Key,
     KeyRing,
+    Option,
     SessionPolicy,
     drop_in_absolute_lifetime,
 )
@@ -98,9 +100,43 @@ def build_policy(
         return policy
     ring = _key_ring(secret_key, keys)
     max_age = starlette["max_age"]
+    idle_from_max_age = "idle_timeout" not in given
     idle_timeout, absolute_lifetime = _lifetimes(
         max_age, given.pop("idle_timeout", UNSET), given.pop("absolute_lifetime", UNSET)
     )
+    try:
+        return _policy(ring, starlette, idle_timeout, absolute_lifetime, given)
+    except ConfigurationError as exc:
+        # The core names its own options; say it with the arguments this middleware took.
+        raise exc.in_words_of(
+            _in_starlette_words if idle_from_max_age else _in_native_words
+        ) from None
+
+
+# The core's option names that SessionMiddleware spells as Starlette does.
+_STARLETTE_NAMES: Final = {"secure": "https_only", "cookie_name": "session_cookie"}
+
+
+def _in_native_words(option: Option) -> str:
+    name = _STARLETTE_NAMES.get(option.name, option.name)
+    return name if option.value is NO_VALUE else f"{name}={option.value!r}"
+
+
+def _in_starlette_words(option: Option) -> str:
+    # Without idle_timeout=, the idle timeout is what max_age gave.
+    if option.name == "idle_timeout":
+        return "max_age" if option.value is NO_VALUE else f"max_age={option.value!r}"
+    return _in_native_words(option)
+
+
+def _policy(
+    ring: KeyRing,
+    starlette: dict[str, Any],
+    idle_timeout: int | None,
+    absolute_lifetime: int | None,
+    given: dict[str, Any],
+) -> SessionPolicy:
+    max_age = starlette["max_age"]
     return SessionPolicy(
         keys=ring,
         cookie_name=starlette["session_cookie"],

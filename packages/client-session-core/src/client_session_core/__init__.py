@@ -28,9 +28,12 @@ from ._cookie_style import CANONICAL_COOKIE_STYLE, CookieStyle
 from ._cookies import vary_covers_cookie, vary_with_cookie
 from ._envelope import Envelope, Sealer, seal_for_test_vector
 from ._errors import (
+    NO_VALUE,
     ConfigurationError,
     InvalidReason,
     InvalidSession,
+    Option,
+    OptionSpelling,
     SessionError,
     SessionTooDeep,
     SessionTooLarge,
@@ -63,6 +66,7 @@ __all__ = [
     "DROP_IN_ABSOLUTE_LIFETIME",
     "MAX_CHUNKS",
     "MAX_DEPTH",
+    "NO_VALUE",
     "Action",
     "Clock",
     "Commit",
@@ -79,6 +83,8 @@ __all__ = [
     "LegacyCookies",
     "LegacyReader",
     "LegacySession",
+    "Option",
+    "OptionSpelling",
     "SameSite",
     "Sealer",
     "Serializer",

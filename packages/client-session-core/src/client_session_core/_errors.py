@@ -17,11 +17,16 @@ Adapters never let ``InvalidSession`` escape: a bad cookie becomes a fresh, empt
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from typing import NamedTuple
 
 __all__ = [
+    "NO_VALUE",
     "ConfigurationError",
     "InvalidReason",
     "InvalidSession",
+    "Option",
+    "OptionSpelling",
     "SessionError",
     "SessionTooDeep",
     "SessionTooLarge",
@@ -29,15 +34,69 @@ __all__ = [
 ]
 
 
+class _NoValue:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE = _NoValue()
+"""An :class:`Option` shown by its name alone."""
+
+
 class SessionError(Exception):
     """Base class of every error client-session raises on purpose."""
+
+
+class Option(NamedTuple):
+    """A policy option as a configuration error names it: ``name`` is the
+    :class:`~client_session_core.SessionPolicy` field, ``value`` the value the message
+    shows with it (:data:`NO_VALUE` to show the name alone)."""
+
+    name: str
+    value: object = NO_VALUE
+
+
+def core_spelling(option: Option) -> str:
+    """How the core writes an option: ``secure=True``, or ``secure`` with no value."""
+    if option.value is NO_VALUE:
+        return option.name
+    return f"{option.name}={option.value!r}"
+
+
+OptionSpelling = Callable[[Option], "str | None"]
+"""An adapter's way to write an option in its own configuration's words
+(``https_only=True``, ``SESSION_COOKIE_SECURE = True``); None keeps the core's."""
 
 
 class ConfigurationError(SessionError, ValueError):
     """A key or an option is unusable. Raised when the policy or key ring is built.
 
-    The message says how to fix the value; it never contains key material.
+    The message says how to fix the value; it never contains key material. A message about
+    policy options is made of text and :class:`Option` parts, so that an adapter can say it
+    in the words its user wrote (``https_only=True`` for Starlette's keyword,
+    ``SESSION_COOKIE_SECURE = True`` for a Flask setting) with :meth:`in_words_of`, rather
+    than naming options the user never saw. ``options`` lists the options it names.
     """
+
+    def __init__(self, *parts: str | Option, spelling: OptionSpelling = core_spelling) -> None:
+        self.parts = parts
+        super().__init__(
+            "".join(
+                part if isinstance(part, str) else (spelling(part) or core_spelling(part))
+                for part in parts
+            )
+        )
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The names of the policy options this error is about, in the order it names them."""
+        return tuple(dict.fromkeys(part.name for part in self.parts if isinstance(part, Option)))
+
+    def in_words_of(self, spelling: OptionSpelling) -> ConfigurationError:
+        """This error with each option written by ``spelling`` (an adapter's vocabulary)."""
+        return ConfigurationError(*self.parts, spelling=spelling)
 
 
 class InvalidReason(str, enum.Enum):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._cookie_style import CANONICAL_COOKIE_STYLE, CookieStyle
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, Option
 from ._keys import KeyRing
 from ._legacy import LegacyCookies
 from ._serializer import JSON, Serializer
@@ -122,23 +122,32 @@ class SessionPolicy:
         name = self.cookie_name
         if not isinstance(name, str) or not _TOKEN.fullmatch(name):
             raise ConfigurationError(
-                f"cookie_name {name!r} is not a cookie name: use letters, digits and "
-                "!#$%&'*+-.^_`|~ only (RFC 6265 section 4.1.1)"
+                Option("cookie_name"),
+                f" {name!r} is not a cookie name: use letters, digits and "
+                "!#$%&'*+-.^_`|~ only (RFC 6265 section 4.1.1)",
             )
         # RFC 6265bis section 4.1.3: the prefixes are promises the browser enforces, and it
         # matches them case-insensitively (section 5.7), so "__HOST-" is held to them too.
         prefix = name[:9].lower()
         if prefix.startswith("__secure-") and not self.secure:
             raise ConfigurationError(
-                f"cookie_name {name!r} has the __Secure- prefix, which browsers only accept "
-                "with the Secure attribute: set secure=True"
+                Option("cookie_name"),
+                f" {name!r} has the __Secure- prefix, which browsers only accept "
+                "with the Secure attribute: set ",
+                Option("secure", True),
             )
         if prefix.startswith("__host-") and (
             not self.secure or self.path != "/" or self.domain is not None
         ):
             raise ConfigurationError(
-                f"cookie_name {name!r} has the __Host- prefix, which browsers only accept with "
-                "secure=True, path='/' and no domain: set those, or drop the prefix"
+                Option("cookie_name"),
+                f" {name!r} has the __Host- prefix, which browsers only accept with ",
+                Option("secure", True),
+                ", ",
+                Option("path", "/"),
+                " and no ",
+                Option("domain"),
+                ": set those, or drop the prefix",
             )
 
     def _check_lifetimes(self) -> None:
@@ -146,12 +155,16 @@ class SessionPolicy:
             value = getattr(self, label)
             if value is not None and (not _is_int(value) or value <= 0):
                 raise ConfigurationError(
-                    f"{label} must be a positive whole number of seconds or None, not {value!r}"
+                    Option(label),
+                    f" must be a positive whole number of seconds or None, not {value!r}",
                 )
         if self.idle_timeout is None and self.absolute_lifetime is None:
             raise ConfigurationError(
-                "idle_timeout and absolute_lifetime are both None, so a stolen cookie would "
-                "never expire: set at least one of them (in seconds)"
+                Option("idle_timeout"),
+                " and ",
+                Option("absolute_lifetime"),
+                " are both None, so a stolen cookie would never expire: set at least one of "
+                "them (in seconds)",
             )
         if (
             self.idle_timeout is not None
@@ -159,14 +172,16 @@ class SessionPolicy:
             and self.idle_timeout > self.absolute_lifetime
         ):
             raise ConfigurationError(
-                f"idle_timeout ({self.idle_timeout} s) is longer than absolute_lifetime "
-                f"({self.absolute_lifetime} s), so it could never apply: shorten it, or set "
-                "idle_timeout=None"
+                Option("idle_timeout"),
+                f" ({self.idle_timeout} s) is longer than ",
+                Option("absolute_lifetime"),
+                f" ({self.absolute_lifetime} s), so it could never apply: shorten it, or "
+                "lengthen the absolute lifetime",
             )
         self._check_renew_after()
         if not _is_int(self.clock_skew) or not 0 <= self.clock_skew <= 600:
             raise ConfigurationError(
-                f"clock_skew must be between 0 and 600 seconds, not {self.clock_skew!r}"
+                Option("clock_skew"), f" must be between 0 and 600 seconds, not {self.clock_skew!r}"
             )
 
     def _check_renew_after(self) -> None:
@@ -198,28 +213,34 @@ class SessionPolicy:
             or not self.path.startswith("/")
         ):
             raise ConfigurationError(
-                f"path {self.path!r} must start with '/' and hold no ';', space or control "
-                "character"
+                Option("path"),
+                f" {self.path!r} must start with '/' and hold no ';', space or control character",
             )
         if self.domain is not None and (
             not isinstance(self.domain, str) or not _ATTRIBUTE_VALUE.fullmatch(self.domain)
         ):
             raise ConfigurationError(
-                f"domain {self.domain!r} must be a host name such as 'example.com' or None"
+                Option("domain"),
+                f" {self.domain!r} must be a host name such as 'example.com' or None",
             )
         if self.same_site not in ("lax", "strict", "none", None):
             raise ConfigurationError(
-                f"same_site must be 'lax', 'strict', 'none' or None, not {self.same_site!r}"
+                Option("same_site"),
+                f" must be 'lax', 'strict', 'none' or None, not {self.same_site!r}",
             )
         if self.same_site == "none" and not self.secure:
             raise ConfigurationError(
-                "same_site='none' needs secure=True: browsers reject SameSite=None cookies "
-                "without the Secure attribute"
+                Option("same_site", "none"),
+                " needs ",
+                Option("secure", True),
+                ": browsers reject SameSite=None cookies without the Secure attribute",
             )
         if self.partitioned and not self.secure:
             raise ConfigurationError(
-                "partitioned=True needs secure=True: browsers accept Partitioned (CHIPS) "
-                "cookies only with the Secure attribute"
+                Option("partitioned", True),
+                " needs ",
+                Option("secure", True),
+                ": browsers accept Partitioned (CHIPS) cookies only with the Secure attribute",
             )
 
     def _check_size(self) -> None:
@@ -228,14 +249,16 @@ class SessionPolicy:
             or not 512 <= self.max_cookie_size <= BROWSER_COOKIE_LIMIT
         ):
             raise ConfigurationError(
-                f"max_cookie_size must be between 512 and {BROWSER_COOKIE_LIMIT} bytes "
-                f"(browsers drop larger cookies), not {self.max_cookie_size!r}"
+                Option("max_cookie_size"),
+                f" must be between 512 and {BROWSER_COOKIE_LIMIT} bytes "
+                f"(browsers drop larger cookies), not {self.max_cookie_size!r}",
             )
         if not _is_int(self.max_chunks) or not 1 <= self.max_chunks <= MAX_CHUNKS:
             raise ConfigurationError(
-                f"max_chunks must be between 1 (no chunking) and {MAX_CHUNKS}, not "
+                Option("max_chunks"),
+                f" must be between 1 (no chunking) and {MAX_CHUNKS}, not "
                 f"{self.max_chunks!r}; servers refuse requests whose Cookie header grows "
-                "much beyond 8 KB"
+                "much beyond 8 KB",
             )
 
     def _check_switching(self) -> None:

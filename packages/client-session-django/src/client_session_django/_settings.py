@@ -18,9 +18,11 @@ from django.conf import settings
 from django.core.signals import setting_changed
 
 from client_session_core import (
+    NO_VALUE,
     Clock,
     ConfigurationError,
     KeyRing,
+    Option,
     SessionCodec,
     SessionPolicy,
     drop_in_absolute_lifetime,
@@ -158,9 +160,38 @@ def _policy(*, started: float) -> SessionPolicy:
             legacy_cookies=legacy,
         )
     except ConfigurationError as exc:
+        # The core names its own options; say it with the settings the project holds.
         raise ConfigurationError(
-            f"{exc} (from Django's SESSION_* and CLIENT_SESSION_* settings)"
+            f"{exc.in_words_of(_in_django_words)} (from Django's SESSION_* and "
+            "CLIENT_SESSION_* settings)"
         ) from None
+
+
+# The settings that hold each core option Django (or this package) has a setting for.
+_DJANGO_SETTINGS = {
+    "cookie_name": "SESSION_COOKIE_NAME",
+    "domain": "SESSION_COOKIE_DOMAIN",
+    "path": "SESSION_COOKIE_PATH",
+    "http_only": "SESSION_COOKIE_HTTPONLY",
+    "secure": "SESSION_COOKIE_SECURE",
+    "same_site": "SESSION_COOKIE_SAMESITE",
+    "idle_timeout": "SESSION_COOKIE_AGE",
+    "absolute_lifetime": "CLIENT_SESSION_ABSOLUTE_LIFETIME",
+    "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
+}
+
+
+def _in_django_words(option: Option) -> str | None:
+    """An option as the settings module spells it: ``SESSION_COOKIE_SECURE = True``."""
+    setting = _DJANGO_SETTINGS.get(option.name)
+    if setting is None:
+        return None
+    if option.value is NO_VALUE:
+        return setting
+    value = option.value
+    if option.name == "same_site" and isinstance(value, str):
+        value = value.capitalize()  # Django spells "Lax", "Strict", "None"
+    return f"{setting} = {value!r}"
 
 
 def _key_ring() -> KeyRing:

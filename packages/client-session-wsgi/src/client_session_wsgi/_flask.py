@@ -24,11 +24,13 @@ from flask.sessions import SessionInterface, SessionMixin, session_json_serializ
 from client_session_core import (
     BROWSER_COOKIE_LIMIT,
     DEFAULT_KEYS_ENV,
+    NO_VALUE,
     Clock,
     ConfigurationError,
     JSONSerializer,
     KeyRing,
     LegacyCookies,
+    Option,
     Serializer,
     Session,
     SessionCodec,
@@ -348,36 +350,42 @@ class EncryptedCookieSessionInterface(SessionInterface):
         if isinstance(absolute_lifetime, int) and 0 < absolute_lifetime < idle_timeout:
             # A shorter absolute lifetime caps the idle timeout, which could never apply.
             idle_timeout = absolute_lifetime
-        return SessionPolicy(
-            keys=ring,
-            cookie_name=self.get_cookie_name(app),
-            # Flask checks the time since the cookie was last written against
-            # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
-            idle_timeout=idle_timeout,
-            absolute_lifetime=absolute_lifetime,
-            # Never re-issued on the core's schedule: Flask's rule, in save_session, decides.
-            renew_after=None,
-            persistent=False,  # Flask's sessions start non-permanent
-            path=self.get_cookie_path(app) or "/",
-            domain=_cookie_domain(self.get_cookie_domain(app)),
-            secure=bool(self.get_cookie_secure(app)),
-            http_only=bool(self.get_cookie_httponly(app)),
-            # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
-            same_site=same_site.lower() if isinstance(same_site, str) else same_site,  # type: ignore[arg-type]
-            partitioned=bool(
-                partitioned(app)
-                if partitioned is not None
-                else app.config.get("SESSION_COOKIE_PARTITIONED", False)
-            ),
-            # Below the core's floor a session could not be written at all; Flask would only
-            # warn, so the floor applies.
-            max_cookie_size=max(_SMALLEST_COOKIE, min(int(max_cookie_size), BROWSER_COOKIE_LIMIT)),
-            # Flask leaves a cookie it cannot open alone, so that one server still on an
-            # old SECRET_KEY during a rotation does not log everyone out.
-            clear_invalid=False,
-            serializer=self._session_serializer(),
-            legacy_cookies=legacy,
-        )
+        try:
+            return SessionPolicy(
+                keys=ring,
+                cookie_name=self.get_cookie_name(app),
+                # Flask checks the time since the cookie was last written against
+                # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
+                idle_timeout=idle_timeout,
+                absolute_lifetime=absolute_lifetime,
+                # Never re-issued on the core's schedule: Flask's rule, in save_session, decides.
+                renew_after=None,
+                persistent=False,  # Flask's sessions start non-permanent
+                path=self.get_cookie_path(app) or "/",
+                domain=_cookie_domain(self.get_cookie_domain(app)),
+                secure=bool(self.get_cookie_secure(app)),
+                http_only=bool(self.get_cookie_httponly(app)),
+                # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
+                same_site=same_site.lower() if isinstance(same_site, str) else same_site,  # type: ignore[arg-type]
+                partitioned=bool(
+                    partitioned(app)
+                    if partitioned is not None
+                    else app.config.get("SESSION_COOKIE_PARTITIONED", False)
+                ),
+                # Below the core's floor a session could not be written at all; Flask would only
+                # warn, so the floor applies.
+                max_cookie_size=max(
+                    _SMALLEST_COOKIE, min(int(max_cookie_size), BROWSER_COOKIE_LIMIT)
+                ),
+                # Flask leaves a cookie it cannot open alone, so that one server still on an
+                # old SECRET_KEY during a rotation does not log everyone out.
+                clear_invalid=False,
+                serializer=self._session_serializer(),
+                legacy_cookies=legacy,
+            )
+        except ConfigurationError as exc:
+            # The core names its own options; say it with the settings the app holds.
+            raise exc.in_words_of(_in_flask_words) from None
 
     # -- Flask's SessionInterface -------------------------------------------------------------
 
@@ -439,6 +447,34 @@ class EncryptedCookieSessionInterface(SessionInterface):
 
 
 KeySource = KeyRing | tuple[str | bytes, ...]
+
+
+# The app.config keys that hold each core option Flask has a setting for.
+_FLASK_SETTINGS = {
+    "cookie_name": "SESSION_COOKIE_NAME",
+    "domain": "SESSION_COOKIE_DOMAIN",
+    "path": "SESSION_COOKIE_PATH",
+    "http_only": "SESSION_COOKIE_HTTPONLY",
+    "secure": "SESSION_COOKIE_SECURE",
+    "same_site": "SESSION_COOKIE_SAMESITE",
+    "partitioned": "SESSION_COOKIE_PARTITIONED",
+    "idle_timeout": "PERMANENT_SESSION_LIFETIME",
+    "absolute_lifetime": "CLIENT_SESSION_ABSOLUTE_LIFETIME",
+    "max_cookie_size": "MAX_COOKIE_SIZE",
+}
+
+
+def _in_flask_words(option: Option) -> str | None:
+    """An option as the app's config spells it: ``SESSION_COOKIE_SECURE = True``."""
+    setting = _FLASK_SETTINGS.get(option.name)
+    if setting is None:
+        return None
+    if option.value is NO_VALUE:
+        return setting
+    value = option.value
+    if option.name == "same_site" and isinstance(value, str):
+        value = value.capitalize()  # Flask spells "Lax", "Strict", "None"
+    return f"{setting} = {value!r}"
 
 
 def _absolute_lifetime(app: Flask, idle_timeout: int) -> int | None:
