@@ -9,16 +9,15 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from client_session_core import (
-    NO_VALUE,
     Clock,
     ConfigurationError,
     Key,
     KeyRing,
-    Option,
     OptionSpelling,
     SessionCodec,
     SessionPolicy,
     UnserializableValue,
+    spelled_as_arguments,
 )
 
 __all__ = ["DEFAULT_COOKIE_NAME", "KeySource", "TextSerializer", "session_codec"]
@@ -96,13 +95,9 @@ _AIOHTTP_NAMES = {"http_only": "httponly", "same_site": "samesite"}
 
 
 def _in_aiohttp_words(idle_from_max_age: bool) -> OptionSpelling:
-    def spell(option: Option) -> str:
-        name = _AIOHTTP_NAMES.get(option.name, option.name)
-        if option.name == "idle_timeout" and idle_from_max_age:
-            name = "max_age"
-        return name if option.value is NO_VALUE else f"{name}={option.value!r}"
-
-    return spell
+    # With max_age given, the idle timeout is what it gave.
+    extra = {"idle_timeout": "max_age"} if idle_from_max_age else {}
+    return spelled_as_arguments({**_AIOHTTP_NAMES, **extra})
 
 
 def session_codec(

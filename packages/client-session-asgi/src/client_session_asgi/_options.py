@@ -24,14 +24,13 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 from client_session_core import (
-    NO_VALUE,
     ConfigurationError,
     CookieStyle,
     Key,
     KeyRing,
-    Option,
     SessionPolicy,
     drop_in_absolute_lifetime,
+    spelled_as_arguments,
 )
 
 __all__ = ["DEFAULT_MAX_AGE", "STARLETTE_COOKIE_STYLE", "UNSET", "Unset", "build_policy"]
@@ -113,20 +112,11 @@ def build_policy(
         ) from None
 
 
-# The core's option names that SessionMiddleware spells as Starlette does.
+# The core's option names that SessionMiddleware spells as Starlette does; without
+# idle_timeout=, the idle timeout is what max_age gave.
 _STARLETTE_NAMES: Final = {"secure": "https_only", "cookie_name": "session_cookie"}
-
-
-def _in_native_words(option: Option) -> str:
-    name = _STARLETTE_NAMES.get(option.name, option.name)
-    return name if option.value is NO_VALUE else f"{name}={option.value!r}"
-
-
-def _in_starlette_words(option: Option) -> str:
-    # Without idle_timeout=, the idle timeout is what max_age gave.
-    if option.name == "idle_timeout":
-        return "max_age" if option.value is NO_VALUE else f"max_age={option.value!r}"
-    return _in_native_words(option)
+_in_native_words = spelled_as_arguments(_STARLETTE_NAMES)
+_in_starlette_words = spelled_as_arguments({**_STARLETTE_NAMES, "idle_timeout": "max_age"})
 
 
 def _policy(

@@ -38,6 +38,8 @@ from ._errors import (
     SessionTooDeep,
     SessionTooLarge,
     UnserializableValue,
+    spelled_as_arguments,
+    spelled_as_settings,
 )
 from ._keyfile import KeyFile
 from ._keys import DEFAULT_KEYS_ENV, Key, KeyRing, generate_key
@@ -99,6 +101,8 @@ __all__ = [
     "drop_in_absolute_lifetime",
     "generate_key",
     "seal_for_test_vector",
+    "spelled_as_arguments",
+    "spelled_as_settings",
     "vary_covers_cookie",
     "vary_with_cookie",
 ]

@@ -17,7 +17,7 @@ Adapters never let ``InvalidSession`` escape: a bad cookie becomes a fresh, empt
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 __all__ = [
@@ -31,6 +31,8 @@ __all__ = [
     "SessionTooDeep",
     "SessionTooLarge",
     "UnserializableValue",
+    "spelled_as_arguments",
+    "spelled_as_settings",
 ]
 
 
@@ -68,6 +70,35 @@ def core_spelling(option: Option) -> str:
 OptionSpelling = Callable[[Option], "str | None"]
 """An adapter's way to write an option in its own configuration's words
 (``https_only=True``, ``SESSION_COOKIE_SECURE = True``); None keeps the core's."""
+
+
+def spelled_as_arguments(names: Mapping[str, str]) -> OptionSpelling:
+    """Options written as keyword arguments, ``https_only=True``, under the adapter's
+    ``names`` for them (the core's own name for any other)."""
+
+    def spell(option: Option) -> str:
+        return core_spelling(option._replace(name=names.get(option.name, option.name)))
+
+    return spell
+
+
+def spelled_as_settings(names: Mapping[str, str]) -> OptionSpelling:
+    """Options written as framework settings, ``SESSION_COOKIE_SECURE = True``, for those
+    ``names`` maps to a setting (the core's spelling for any other). ``same_site`` values
+    are capitalized, as Flask's and Django's settings spell them (``"None"``)."""
+
+    def spell(option: Option) -> str | None:
+        setting = names.get(option.name)
+        if setting is None:
+            return None
+        if option.value is NO_VALUE:
+            return setting
+        value = option.value
+        if option.name == "same_site" and isinstance(value, str):
+            value = value.capitalize()
+        return f"{setting} = {value!r}"
+
+    return spell
 
 
 class ConfigurationError(SessionError, ValueError):

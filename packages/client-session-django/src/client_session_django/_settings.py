@@ -18,14 +18,13 @@ from django.conf import settings
 from django.core.signals import setting_changed
 
 from client_session_core import (
-    NO_VALUE,
     Clock,
     ConfigurationError,
     KeyRing,
-    Option,
     SessionCodec,
     SessionPolicy,
     drop_in_absolute_lifetime,
+    spelled_as_settings,
 )
 
 from ._legacy import legacy_cookies_from_settings
@@ -181,17 +180,7 @@ _DJANGO_SETTINGS = {
 }
 
 
-def _in_django_words(option: Option) -> str | None:
-    """An option as the settings module spells it: ``SESSION_COOKIE_SECURE = True``."""
-    setting = _DJANGO_SETTINGS.get(option.name)
-    if setting is None:
-        return None
-    if option.value is NO_VALUE:
-        return setting
-    value = option.value
-    if option.name == "same_site" and isinstance(value, str):
-        value = value.capitalize()  # Django spells "Lax", "Strict", "None"
-    return f"{setting} = {value!r}"
+_in_django_words = spelled_as_settings(_DJANGO_SETTINGS)
 
 
 def _key_ring() -> KeyRing:

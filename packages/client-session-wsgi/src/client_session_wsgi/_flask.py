@@ -24,19 +24,18 @@ from flask.sessions import SessionInterface, SessionMixin, session_json_serializ
 from client_session_core import (
     BROWSER_COOKIE_LIMIT,
     DEFAULT_KEYS_ENV,
-    NO_VALUE,
     Clock,
     ConfigurationError,
     JSONSerializer,
     KeyRing,
     LegacyCookies,
-    Option,
     Serializer,
     Session,
     SessionCodec,
     SessionPolicy,
     UnserializableValue,
     drop_in_absolute_lifetime,
+    spelled_as_settings,
     vary_with_cookie,
 )
 
@@ -464,17 +463,7 @@ _FLASK_SETTINGS = {
 }
 
 
-def _in_flask_words(option: Option) -> str | None:
-    """An option as the app's config spells it: ``SESSION_COOKIE_SECURE = True``."""
-    setting = _FLASK_SETTINGS.get(option.name)
-    if setting is None:
-        return None
-    if option.value is NO_VALUE:
-        return setting
-    value = option.value
-    if option.name == "same_site" and isinstance(value, str):
-        value = value.capitalize()  # Flask spells "Lax", "Strict", "None"
-    return f"{setting} = {value!r}"
+_in_flask_words = spelled_as_settings(_FLASK_SETTINGS)
 
 
 def _absolute_lifetime(app: Flask, idle_timeout: int) -> int | None:
