@@ -190,3 +190,20 @@ def _float_by_the_spec(value: float) -> str:
 )
 def test_floats_are_written_by_the_rule_the_spec_states(value: float) -> None:
     assert JSONSerializer().dumps({"x": value}) == f'{{"x":{_float_by_the_spec(value)}}}'.encode()
+
+
+def test_integers_of_up_to_4300_digits_are_kept_exactly_both_ways(make_codec: MakeCodec) -> None:
+    # docs/wire-format.md: the reference keeps every integer of up to 4300 digits (Python's
+    # int_max_str_digits) exactly, and refuses longer ones on both sides.
+    codec = make_codec(max_chunks=3)
+    longest = int("9" * 4300)
+    session = codec.load(None)
+    session["n"] = longest
+    chunks = codec.commit(session).set_cookie
+    assert codec.load("; ".join(c.split(";")[0] for c in chunks)).data() == {"n": longest}
+    too_long = codec.load(None)
+    too_long["n"] = longest * 10 + 9
+    with pytest.raises(UnserializableValue, match=r"session\['n'\]"):
+        codec.commit(too_long)
+    refused = codec.load(_cookie_holding(b'{"n":' + b"9" * 4301 + b"}"))
+    assert refused.rejected is InvalidReason.BAD_PAYLOAD
