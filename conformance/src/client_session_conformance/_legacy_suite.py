@@ -8,7 +8,8 @@ which writes cookies with the framework's own code and builds the adapter's read
         legacy_writer = StarletteCookieWriter()
 
 The servers are the harness's own, given a policy whose ``legacy`` is that reader, and their
-clocks start at the real time: the old frameworks stamp their cookies with ``time.time()``.
+clocks start one second past the real time: the old frameworks stamp their cookies with
+``time.time()``.
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ class LegacyUpgradeConformance:
             secret=LEGACY_SECRET, cookie_name=_COOKIE_NAME, until=now + reading_for
         )
         served = servers.get(legacy_cookies=legacy)
-        served.clock.set(float(now))
+        # The old frameworks stamp their cookies with the real time in whole seconds, just
+        # after this returns (and after a server start that can take a second): one second
+        # ahead, the server's clock never reads a cookie as signed after its "now".
+        served.clock.set(float(int(time.time()) + 1))
         return served
 
     def legacy_cookie(self, content: dict[str, Any], *, secret: str = LEGACY_SECRET) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.sessions.backends.signed_cookies import SessionStore as SignedCookieStore
-from django.test import override_settings
+from django.core import signing
 
 from client_session_conformance import (
     LegacyCookieWriter,
@@ -15,7 +14,7 @@ from client_session_conformance import (
 )
 from client_session_conformance.harnesses.django import DjangoASGIHarness, DjangoHarness
 from client_session_core import LegacyCookies
-from client_session_django import signed_cookies
+from client_session_django import SIGNED_COOKIES_SALT, signed_cookies
 
 
 class TestDjangoConformance(SessionConformance):
@@ -32,12 +31,16 @@ class SignedCookiesWriter(LegacyCookieWriter):
     max_age = 3600
 
     def write(self, content: dict[str, Any], *, secret: str, cookie_name: str) -> str:
-        # The engine signs under SECRET_KEY; no request is being served while it is swapped.
-        with override_settings(SECRET_KEY=secret):
-            store = SignedCookieStore()
-            store.update(content)
-            store.save()
-            value: str = store.session_key
+        # The call signed_cookies' SessionStore makes to seal its session_key, with the
+        # secret passed in rather than swapped into SECRET_KEY: overriding a setting fires
+        # setting_changed while the suite's server threads are alive, which raced with them.
+        value: str = signing.dumps(
+            content,
+            key=secret,
+            compress=True,
+            salt=SIGNED_COOKIES_SALT,
+            serializer=signing.JSONSerializer,
+        )
         return value
 
     def reader(self, *, secret: str, cookie_name: str, until: int) -> LegacyCookies:
