@@ -53,8 +53,14 @@ ISSUED_AT = 10
 SALT_AT = 14
 NONCE_AT = 30
 HEADER_SIZE = 42
+LIFETIME_AT = 42  # with flags bit 1: idle at 42, absolute at 46 (uint32 each, 0 for none)
+LIFETIME_HEADER_SIZE = 50
 TAG_SIZE = 16
 PERSISTENT = 0x01  # flags bit 0
+OWN_LIFETIME = 0x02  # flags bit 1
+DAY = 24 * 3600
+# The policy of the own-lifetime vectors: sessions may be given up to 30 days.
+REMEMBER_POLICY: dict[str, int | None] = {"max_session_lifetime": 30 * DAY}
 SERIALIZER = JSONSerializer()
 
 
@@ -87,6 +93,7 @@ class Sealed:
     nonce: bytes
     flags: int
     kid: bytes
+    lifetime: tuple[int, int] | None = None
 
 
 def seal(
@@ -98,8 +105,11 @@ def seal(
     created_at: int = NOW,
     issued_at: int = NOW,
     persistent: bool = True,
+    lifetime: tuple[int, int] | None = None,
 ) -> Sealed:
-    """Seal ``session`` (a dict, or plaintext bytes); salt and nonce derive from ``label``."""
+    """Seal ``session`` (a dict, or plaintext bytes); salt and nonce derive from ``label``.
+
+    ``lifetime`` is the session's own (idle, absolute) seconds, 0 for none (flags bit 1)."""
     ring = KeyRing([key])
     plaintext = session if isinstance(session, bytes) else SERIALIZER.dumps(session)
     salt = _label_bytes(f"salt {label}", 16)
@@ -112,12 +122,15 @@ def seal(
         created_at=created_at,
         issued_at=issued_at,
         flags=flags,
+        lifetime=lifetime,
         salt=salt,
         nonce=nonce,
     )
     raw = base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
     kid = ring.primary.kid
-    return Sealed(cookie, raw, plaintext, created_at, issued_at, salt, nonce, flags, kid)
+    if lifetime is not None:
+        flags |= OWN_LIFETIME
+    return Sealed(cookie, raw, plaintext, created_at, issued_at, salt, nonce, flags, kid, lifetime)
 
 
 def encode(raw: bytes) -> str:
@@ -152,6 +165,7 @@ def valid_vector(
     issued_at: int = NOW,
     persistent: bool = True,
     policy: dict[str, int | None] | None = None,
+    lifetime: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """A cookie that opens, to ``session``, under ``keys`` and ``policy`` at ``NOW``."""
     sealed = seal(
@@ -162,7 +176,11 @@ def valid_vector(
         created_at=created_at,
         issued_at=issued_at,
         persistent=persistent,
+        lifetime=lifetime,
     )
+    # Only the vectors with their own lifetime have the "lifetime" member, so that every
+    # vector written before it existed stays byte for byte what it was.
+    own = {} if lifetime is None else {"lifetime": {"idle": lifetime[0], "absolute": lifetime[1]}}
     return {
         "description": description,
         "keys": list(keys),
@@ -179,6 +197,7 @@ def valid_vector(
         "salt": sealed.salt.hex(),
         "nonce": sealed.nonce.hex(),
         "cookie": sealed.cookie,
+        **own,
     }
 
 
@@ -286,6 +305,152 @@ def valid_vectors() -> list[dict[str, Any]]:
             issued_at=NOW - 40000,
             policy={"idle_timeout": None},
         ),
+        *own_lifetime_valid_vectors(),
+    ]
+
+
+def own_lifetime_valid_vectors() -> list[dict[str, Any]]:
+    """Cookies with their own lifetime (flags bit 1) that open under ``REMEMBER_POLICY``."""
+    return [
+        valid_vector(
+            "own lifetime: an idle timeout of 14 days, longer than the policy's",
+            {"user": 1},
+            created_at=NOW - 13 * DAY,
+            issued_at=NOW - 13 * DAY,
+            policy=REMEMBER_POLICY,
+            lifetime=(14 * DAY, 0),
+        ),
+        valid_vector(
+            "own lifetime: idle 5 minutes, absolute 1 hour, shorter than the policy's",
+            {"user": 2},
+            created_at=NOW - 3599,
+            issued_at=NOW - 299,
+            policy=REMEMBER_POLICY,
+            lifetime=(300, 3600),
+        ),
+        valid_vector(
+            "own lifetime: absolute 20 days and no idle timeout (the policy's does not apply)",
+            {"user": 3},
+            created_at=NOW - 19 * DAY,
+            issued_at=NOW - 19 * DAY,
+            policy=REMEMBER_POLICY,
+            lifetime=(0, 20 * DAY),
+        ),
+        valid_vector(
+            "own lifetime on a browser-session cookie",
+            {"user": 4},
+            created_at=NOW - 2 * DAY,
+            issued_at=NOW - 2 * DAY,
+            persistent=False,
+            policy=REMEMBER_POLICY,
+            lifetime=(3 * DAY, 0),
+        ),
+        valid_vector(
+            "own lifetime: absolute 60 days, over max_session_lifetime, read within it",
+            {"user": 5},
+            created_at=NOW - 29 * DAY,
+            issued_at=NOW - DAY,
+            policy=REMEMBER_POLICY,
+            lifetime=(0, 60 * DAY),
+        ),
+    ]
+
+
+def own_lifetime_invalid_vectors(base: Sealed) -> list[dict[str, Any]]:
+    """Cookies with their own lifetime that must not open, and flag-bit-1 tampering."""
+    # Young, so that its timestamps pass under either reading: the tampering vectors
+    # reach the tag check (the lifetime is checked before it, as the timestamps are).
+    remembered = seal(
+        "remembered",
+        {"user": 6},
+        created_at=NOW - MINUTE,
+        issued_at=NOW - MINUTE,
+        lifetime=(14 * DAY, 0),
+    )
+    raw = remembered.raw
+    return [
+        invalid_vector(
+            "own lifetime: idle 5 minutes, issued 5 minutes ago",
+            "expired_idle",
+            seal(
+                "own idle",
+                {"user": 7},
+                created_at=NOW - 300,
+                issued_at=NOW - 300,
+                lifetime=(300, 3600),
+            ).cookie,
+            policy=REMEMBER_POLICY,
+        ),
+        invalid_vector(
+            "own lifetime: absolute 1 hour, created 1 hour ago",
+            "expired_absolute",
+            seal(
+                "own absolute",
+                {"user": 8},
+                created_at=NOW - 3600,
+                issued_at=NOW - 60,
+                lifetime=(0, 3600),
+            ).cookie,
+            policy=REMEMBER_POLICY,
+        ),
+        invalid_vector(
+            "own lifetime: absolute 60 days, over max_session_lifetime (30 days) and that old",
+            "expired_absolute",
+            seal(
+                "over the ceiling",
+                {"user": 9},
+                created_at=NOW - 30 * DAY,
+                issued_at=NOW - DAY,
+                lifetime=(0, 60 * DAY),
+            ).cookie,
+            policy=REMEMBER_POLICY,
+        ),
+        invalid_vector(
+            "own lifetime: idle 14 days, read where max_session_lifetime is not set (12 hours)",
+            "expired_absolute",
+            seal(
+                "no ceiling set",
+                {"user": 10},
+                created_at=NOW - DAY,
+                issued_at=NOW - DAY,
+                lifetime=(14 * DAY, 0),
+            ).cookie,
+        ),
+        invalid_vector(
+            "own lifetime: tampered idle field",
+            "forged",
+            flip(raw, LIFETIME_AT + 3),
+            policy=REMEMBER_POLICY,
+        ),
+        invalid_vector(
+            "own lifetime: tampered absolute field (0 to 2**24 seconds)",
+            "forged",
+            flip(raw, LIFETIME_AT + 4),
+            policy=REMEMBER_POLICY,
+        ),
+        invalid_vector(
+            "own lifetime: flag bit 1 cleared",
+            "forged",
+            flip(raw, FLAGS_AT, OWN_LIFETIME),
+            policy=REMEMBER_POLICY,
+        ),
+        invalid_vector(
+            "flag bit 1 set on a cookie without a lifetime",
+            "forged",
+            flip(base.raw, FLAGS_AT, OWN_LIFETIME),
+        ),
+        invalid_vector(
+            "own lifetime: a further reserved flag (bit 2) set as well",
+            "unknown_version",
+            flip(raw, FLAGS_AT, 0x04),
+            policy=REMEMBER_POLICY,
+        ),
+        invalid_vector(
+            "own lifetime: truncated below the 66-byte minimum",
+            "malformed",
+            encode(raw[: LIFETIME_HEADER_SIZE + 15]),
+            policy=REMEMBER_POLICY,
+        ),
     ]
 
 
@@ -356,7 +521,7 @@ def invalid_vectors() -> list[dict[str, Any]]:
         invalid_vector(
             "version 2 (not one this release reads)", "unknown_version", flip(raw, VERSION_AT, 0x03)
         ),
-        invalid_vector("reserved flag bit 1 set", "unknown_version", flip(raw, FLAGS_AT, 0x02)),
+        invalid_vector("reserved flag bit 2 set", "unknown_version", flip(raw, FLAGS_AT, 0x04)),
         invalid_vector("reserved flag bit 7 set", "unknown_version", flip(raw, FLAGS_AT, 0x80)),
         invalid_vector(
             "standard base64 alphabet character '+'",
@@ -442,6 +607,7 @@ def invalid_vectors() -> list[dict[str, Any]]:
                 json.dumps(nested_session(MAX_DEPTH + 1), separators=(",", ":")).encode(),
             ).cookie,
         ),
+        *own_lifetime_invalid_vectors(base),
     ]
     return vectors
 

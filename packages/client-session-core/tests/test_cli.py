@@ -421,3 +421,23 @@ def test_rotation_steps_refuse_what_makes_no_sense(
         status, out, err = _run(capsys, *argv)
         assert (status, out) == (2, ""), argv
         assert message in err
+
+
+def test_inspect_reports_a_sessions_own_lifetime(
+    capsys: pytest.CaptureFixture[str], keys_env: None, primary_key: str
+) -> None:
+    codec = SessionCodec(SessionPolicy(keys=KeyRing([primary_key])), clock=lambda: NOW - 600)
+    session = codec.load(None)
+    session["count"] = 3
+    session.set_lifetime(idle_timeout=300, absolute_lifetime=3600)
+    (set_cookie,) = codec.commit(session).set_cookie
+    cookie = set_cookie.split(";", 1)[0].partition("=")[2]
+    status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW))
+    fields = _fields(out)
+    assert fields["flags"] == "0x03 (persistent)"
+    assert fields["lifetime"] == "its own: idle 300 s, absolute 3600 s"
+    assert fields["deadlines"] == (
+        "idle 2027-01-15T07:55:00Z (1799999700); absolute 2027-01-15T08:50:00Z (1800003000)"
+    )
+    assert fields["verdict"].startswith("rejected: expired_idle")
+    assert status != 0

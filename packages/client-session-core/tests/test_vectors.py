@@ -55,13 +55,18 @@ def test_a_valid_vector_opens_to_its_session(vector: dict[str, Any]) -> None:
         assert session.data() == vector["session"]
         assert session.created_at == vector["created_at"]
         assert session.persistent is vector["persistent"]
+        own = vector.get("lifetime")
+        assert session.sealed_lifetime == (None if own is None else (own["idle"], own["absolute"]))
 
 
 @pytest.mark.parametrize("vector", VALID, ids=_ids(VALID))
 def test_a_valid_vector_header_holds_its_fields(vector: dict[str, Any]) -> None:
     envelope = Envelope.parse(vector["cookie"])
     assert envelope.raw[0] == 1
-    assert envelope.flags == vector["flags"] == (1 if vector["persistent"] else 0)
+    own = vector.get("lifetime")
+    persistent = 1 if vector["persistent"] else 0
+    assert envelope.flags == vector["flags"] == (persistent if own is None else persistent | 2)
+    assert envelope.lifetime == (None if own is None else (own["idle"], own["absolute"]))
     assert envelope.kid.hex() == vector["kid"]
     assert (envelope.created_at, envelope.issued_at) == (vector["created_at"], vector["issued_at"])
     assert (envelope.salt.hex(), envelope.nonce.hex()) == (vector["salt"], vector["nonce"])
@@ -79,6 +84,7 @@ def test_sealing_a_valid_vector_gives_its_cookie(vector: dict[str, Any]) -> None
         created_at=vector["created_at"],
         issued_at=vector["issued_at"],
         flags=vector["flags"],
+        lifetime=(own["idle"], own["absolute"]) if (own := vector.get("lifetime")) else None,
         salt=bytes.fromhex(vector["salt"]),
         nonce=bytes.fromhex(vector["nonce"]),
     )

@@ -219,6 +219,9 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report.line("version", str(envelope.raw[0]))
     persistent = " (persistent)" if envelope.flags & FLAG_PERSISTENT else " (browser session)"
     report.line("flags", f"{envelope.flags:#04x}{persistent}")
+    if envelope.lifetime is not None:
+        idle, absolute = (f"{seconds} s" if seconds else "none" for seconds in envelope.lifetime)
+        report.line("lifetime", f"its own: idle {idle}, absolute {absolute}")
     report.line("kid", envelope.kid.hex())
     report.line("created_at", _timestamp(envelope.created_at))
     report.line("issued_at", _timestamp(envelope.issued_at))
@@ -446,11 +449,17 @@ def _matching_key(keys: KeyRing, kid: bytes, origin: str) -> str:
 
 def _deadlines(policy: SessionPolicy, envelope: Envelope) -> str:
     parts = []
-    if policy.idle_timeout is not None:
-        idle_end = envelope.issued_at + policy.idle_timeout
+    idle, absolute = policy.idle_timeout, policy.absolute_lifetime
+    if envelope.lifetime is not None:
+        # The session's own lifetime (flag bit 1), never past the policy's ceiling.
+        ceiling = policy.session_lifetime_ceiling
+        idle = envelope.lifetime[0] or None
+        absolute = min(envelope.lifetime[1] or ceiling, ceiling)
+    if idle is not None:
+        idle_end = envelope.issued_at + idle
         parts.append(f"idle {_timestamp(idle_end)}")
-    if policy.absolute_lifetime is not None:
-        absolute_end = envelope.created_at + policy.absolute_lifetime
+    if absolute is not None:
+        absolute_end = envelope.created_at + absolute
         parts.append(f"absolute {_timestamp(absolute_end)}")
     return "; ".join(parts)
 

@@ -146,7 +146,9 @@ class SessionCodec:
         envelope = Envelope.parse(value)
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
-        self._lifetime.check(envelope.created_at, envelope.issued_at, int(self._clock()))
+        self._lifetime.check(
+            envelope.created_at, envelope.issued_at, int(self._clock()), envelope.lifetime
+        )
         sealer = self._current_sealer()
         plaintext, key = sealer.open(envelope, self._name)
         try:
@@ -164,6 +166,7 @@ class SessionCodec:
             needs_rekey=key is not sealer.keys.primary,
             chunk_cookies=chunks_present,
             cookie_present=True,
+            lifetime=envelope.lifetime,
         )
         return self._session_class(data, origin, origin.persistent, self._serializer)
 
@@ -246,7 +249,9 @@ class SessionCodec:
             created_at = (
                 now if action is Action.START else self._lifetime.created_at(origin.created_at, now)
             )
-            set_cookie = self._write(content, created_at, now, persistent, origin.chunk_cookies)
+            set_cookie = self._write(
+                content, created_at, now, persistent, origin.chunk_cookies, session.sealed_lifetime
+            )
         return Commit(
             set_cookie=set_cookie,
             vary_cookie=action is not Action.NOTHING,
@@ -254,6 +259,7 @@ class SessionCodec:
             content=content,
             persistent=persistent,
             forced=session.forced,
+            lifetime=session.sealed_lifetime,
         )
 
     def _cookie_content_unwritable(self, session: Session) -> bool:
@@ -282,17 +288,28 @@ class SessionCodec:
         )
         return Commit(vary_cookie=True, action=Action.VARY, unwritable=True)
 
-    def max_age(self, created_at: int, now: int) -> int:
+    def max_age(self, created_at: int, now: int, lifetime: tuple[int, int] | None = None) -> int:
         """Seconds from ``now`` until a session created at ``created_at`` and issued now
-        expires on the server: the cookie's Max-Age."""
-        return self._lifetime.max_age(created_at, now)
+        (with this own lifetime, ``Session.sealed_lifetime``, if any) expires on the
+        server: the cookie's Max-Age."""
+        return self._lifetime.max_age(created_at, now, lifetime)
 
     def _write(
-        self, content: bytes, created_at: int, now: int, persistent: bool, chunks_present: int
+        self,
+        content: bytes,
+        created_at: int,
+        now: int,
+        persistent: bool,
+        chunks_present: int,
+        own: tuple[int, int] | None,
     ) -> tuple[str, ...]:
         flags = FLAG_PERSISTENT if persistent else 0
-        value = self._current_sealer().seal(content, self._name, created_at, now, flags)
-        max_age = self._lifetime.max_age(created_at, now) if persistent else None
+        if own is not None:
+            self._lifetime.allow(own)
+        value = self._current_sealer().seal(
+            content, self._name, created_at, now, flags, lifetime=own
+        )
+        max_age = self._lifetime.max_age(created_at, now, own) if persistent else None
         return self._budget.set_cookies(value, max_age, now, chunks_present)
 
     # -- direct sealing, for tools and test vectors ------------------------------------------

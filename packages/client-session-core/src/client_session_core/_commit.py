@@ -52,7 +52,7 @@ def decide(
     if (
         session.changed(content)
         or origin.needs_rekey
-        or lifetime.renewal_due(origin.issued_at, now)
+        or lifetime.renewal_due(origin.issued_at, now, session.sealed_lifetime)
     ):
         return Action.RESEAL
     return Action.VARY
@@ -66,9 +66,9 @@ class Commit(NamedTuple):
     session was used, or a cookie is set): add ``Vary: Cookie`` (:func:`vary_with_cookie`)
     so that no shared cache serves one user's response, or cookie, to another.
 
-    ``content``, ``persistent`` and ``forced`` record the session as the commit saw it, so
-    that an adapter whose headers are already sent can tell a later change, which no
-    response will carry any more (:meth:`missed_change`).
+    ``content``, ``persistent``, ``forced`` and ``lifetime`` record the session as the
+    commit saw it, so that an adapter whose headers are already sent can tell a later
+    change, which no response will carry any more (:meth:`missed_change`).
     """
 
     set_cookie: tuple[str, ...] = ()
@@ -81,6 +81,8 @@ class Commit(NamedTuple):
     forced: bool = False
     unwritable: bool = False
     """The cookie opened to content the serializer cannot write back: it was left as it is."""
+    lifetime: tuple[int, int] | None = None
+    """The session's own lifetime as sealed (``Session.sealed_lifetime``)."""
 
     def missed_change(self, session: Session) -> bool:
         """True when ``session`` changed after this commit was made for it."""
@@ -94,4 +96,8 @@ class Commit(NamedTuple):
             content = session.serialized()
         except (TypeError, ValueError):
             return True
-        return content != self.content or session.persistent != self.persistent
+        return (
+            content != self.content
+            or session.persistent != self.persistent
+            or session.sealed_lifetime != self.lifetime
+        )

@@ -4,15 +4,19 @@
 
     off  size  field
     0    1     version       0x01: AES-256-GCM, HKDF-SHA256, fixed; nothing is negotiated
-    1    1     flags         bit 0: persistent cookie; bits 1-7 reserved, must be 0
+    1    1     flags         bit 0: persistent cookie; bit 1: own lifetime; bits 2-7
+                             reserved, must be 0
     2    4     kid           HMAC-SHA256(key, "client-session/v1/kid")[:4]
     6    4     created_at    uint32 seconds since the epoch: anchor of the absolute lifetime
     10   4     issued_at     uint32 seconds since the epoch: anchor of the idle timeout
     14   16    salt          random; selects the subkey
                        HKDF-SHA256(ikm=key, salt=salt, info="client-session/v1/seal")
     30   12    nonce         random, per message
-    42   n     ciphertext    AES-256-GCM of the serialized session
-    42+n 16    tag           GCM tag over the ciphertext, AAD = bytes 0..41 || cookie name (UTF-8)
+    (only with flag bit 1, "own lifetime": the session's lifetime instead of the policy's)
+    42   4     idle          uint32 seconds, 0 for none: this session's idle timeout
+    46   4     absolute      uint32 seconds, 0 for none: this session's absolute lifetime
+    h    n     ciphertext    AES-256-GCM of the serialized session (h = 42, or 50 with bit 1)
+    h+n  16    tag           GCM tag over the ciphertext, AAD = bytes 0..h-1 || cookie name (UTF-8)
 
 all big-endian, then base64url without padding (RFC 4648 section 5), decoded strictly.
 
@@ -45,13 +49,17 @@ __all__ = ["Envelope", "Sealer", "seal_for_test_vector"]
 
 VERSION = 1
 FLAG_PERSISTENT = 0x01
-_KNOWN_FLAGS = FLAG_PERSISTENT
+FLAG_OWN_LIFETIME = 0x02
+_KNOWN_FLAGS = FLAG_PERSISTENT | FLAG_OWN_LIFETIME
 SALT_SIZE = 16
 NONCE_SIZE = 12
 TAG_SIZE = 16
 _HEADER = struct.Struct(">BB4sII16s12s")
 HEADER_SIZE = _HEADER.size  # 42
 OVERHEAD = HEADER_SIZE + TAG_SIZE  # 58 bytes, 78 characters of base64url
+# The own-lifetime extension (flag bit 1): idle and absolute seconds, 0 meaning none.
+_LIFETIME = struct.Struct(">II")
+LIFETIME_HEADER_SIZE = HEADER_SIZE + _LIFETIME.size  # 50
 SUBKEY_USES = 2**24
 _SUBKEY_CACHE_SIZE = 512
 _SEAL_INFO = b"client-session/v1/seal"
@@ -133,6 +141,14 @@ class Envelope(NamedTuple):
     nonce: bytes
     raw: bytes
     """The whole decoded value: header, ciphertext and tag."""
+    lifetime: tuple[int, int] | None = None
+    """The session's own (idle, absolute) seconds, 0 meaning none (flag bit 1); None when
+    the policy's lifetimes apply."""
+
+    @property
+    def header_size(self) -> int:
+        """Bytes of authenticated header before the ciphertext: 42, or 50 with a lifetime."""
+        return HEADER_SIZE if self.lifetime is None else LIFETIME_HEADER_SIZE
 
     @classmethod
     def parse(cls, value: str) -> Envelope:
@@ -143,15 +159,32 @@ class Envelope(NamedTuple):
         version, flags, kid, created_at, issued_at, salt, nonce = _HEADER.unpack_from(raw)
         if version != VERSION or flags & ~_KNOWN_FLAGS:
             raise InvalidSession(InvalidReason.UNKNOWN_VERSION)
+        lifetime: tuple[int, int] | None = None
+        if flags & FLAG_OWN_LIFETIME:
+            if len(raw) < LIFETIME_HEADER_SIZE + TAG_SIZE:
+                raise InvalidSession(InvalidReason.MALFORMED)
+            lifetime = _LIFETIME.unpack_from(raw, HEADER_SIZE)
         # tuple.__new__ builds it in C (a named tuple's own __new__ is Python): every request.
-        return tuple.__new__(cls, (flags, kid, created_at, issued_at, salt, nonce, raw))
+        return tuple.__new__(cls, (flags, kid, created_at, issued_at, salt, nonce, raw, lifetime))
 
 
-def _check_header(created_at: int, issued_at: int, flags: int) -> None:
+def _check_header(
+    created_at: int, issued_at: int, flags: int, lifetime: tuple[int, int] | None
+) -> int:
+    """The flags byte to seal (bit 1 set with a lifetime); ValueError for what the format
+    cannot hold."""
     if not 0 <= created_at <= issued_at <= _UINT32_MAX:
         raise ValueError("timestamps must satisfy 0 <= created_at <= issued_at < 2**32")
     if flags & ~_KNOWN_FLAGS:
         raise ValueError(f"unknown envelope flags {flags:#x}")
+    if lifetime is None:
+        if flags & FLAG_OWN_LIFETIME:
+            raise ValueError("the own-lifetime flag needs lifetime=(idle, absolute)")
+        return flags
+    idle, absolute = lifetime
+    if not (0 <= idle <= _UINT32_MAX and 0 <= absolute <= _UINT32_MAX):
+        raise ValueError("lifetime seconds must satisfy 0 <= seconds < 2**32")
+    return flags | FLAG_OWN_LIFETIME
 
 
 def _seal_with(
@@ -164,8 +197,11 @@ def _seal_with(
     created_at: int,
     issued_at: int,
     flags: int,
+    lifetime: tuple[int, int] | None,
 ) -> str:
     header = _HEADER.pack(VERSION, flags, kid, created_at, issued_at, salt, nonce)
+    if lifetime is not None:
+        header += _LIFETIME.pack(*lifetime)
     aad = header + cookie_name.encode()
     return b64encode(header + subkey.encrypt(nonce, plaintext, aad))
 
@@ -180,6 +216,7 @@ def seal_for_test_vector(
     flags: int,
     salt: bytes,
     nonce: bytes,
+    lifetime: tuple[int, int] | None = None,
 ) -> str:
     """The cookie value that ``key`` seals from ``plaintext`` with the given salt and nonce.
 
@@ -191,10 +228,10 @@ def seal_for_test_vector(
     """
     if len(salt) != SALT_SIZE or len(nonce) != NONCE_SIZE:
         raise ValueError(f"salt is {SALT_SIZE} bytes and nonce {NONCE_SIZE} bytes")
-    _check_header(created_at, issued_at, flags)
+    flags = _check_header(created_at, issued_at, flags, lifetime)
     subkey = _derive_subkey(key, salt)
     return _seal_with(
-        subkey, key.kid, salt, nonce, plaintext, cookie_name, created_at, issued_at, flags
+        subkey, key.kid, salt, nonce, plaintext, cookie_name, created_at, issued_at, flags, lifetime
     )
 
 
@@ -245,15 +282,20 @@ class Sealer:
         created_at: int,
         issued_at: int,
         flags: int = 0,
+        *,
+        lifetime: tuple[int, int] | None = None,
     ) -> str:
         """Seal ``plaintext`` under the primary key into a cookie value.
+
+        ``lifetime`` is the session's own (idle, absolute) seconds, 0 meaning none: it sets
+        flag bit 1 and is sealed into the authenticated header.
 
         A fresh nonce is drawn for every message under the current subkey. There is no way
         to choose the salt or the nonce here: a chosen nonce under the live subkey would
         repeat a (key, nonce) pair, which breaks GCM. Test vectors, which need both fixed,
         use :func:`seal_for_test_vector`.
         """
-        _check_header(created_at, issued_at, flags)
+        flags = _check_header(created_at, issued_at, flags, lifetime)
         if (
             self._sealing is not None
             and self._sealing_uses < SUBKEY_USES
@@ -275,6 +317,7 @@ class Sealer:
             created_at,
             issued_at,
             flags,
+            lifetime,
         )
 
     def open(self, envelope: Envelope, cookie_name: str) -> tuple[bytes, Key]:
@@ -293,9 +336,10 @@ class Sealer:
                 raise InvalidSession(InvalidReason.UNKNOWN_KEY)
             key, subkey, cached = found, _derive_subkey(found, salt), None
         raw = envelope.raw
-        aad = raw[:HEADER_SIZE] + cookie_name.encode()
+        header_size = HEADER_SIZE if envelope.lifetime is None else LIFETIME_HEADER_SIZE
+        aad = raw[:header_size] + cookie_name.encode()
         try:
-            plaintext = subkey.decrypt(envelope.nonce, raw[HEADER_SIZE:], aad)
+            plaintext = subkey.decrypt(envelope.nonce, raw[header_size:], aad)
         except InvalidTag:
             raise InvalidSession(InvalidReason.FORGED) from None
         if cached is None:

@@ -8,6 +8,7 @@
     │                                     reason, as Fernet's InvalidToken: the reason is a
     │                                     code for logs and metrics, never shown to a client)
     ├── SessionTooLarge (ValueError)      the sealed session does not fit the cookie budget
+    ├── LifetimeTooLong (ValueError)      a session's own lifetime exceeds max_session_lifetime
     └── UnserializableValue (TypeError)   a session value that the serializer cannot write
         └── SessionTooDeep                arrays and objects nested deeper than MAX_DEPTH
 
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigurationError",
     "InvalidReason",
     "InvalidSession",
+    "LifetimeTooLong",
     "Option",
     "OptionSpelling",
     "SessionError",
@@ -210,3 +212,17 @@ class SessionTooDeep(UnserializableValue):
             "itself being the first), which no reader opens; store it flatter",
         )
         self.limit = limit
+
+
+class LifetimeTooLong(SessionError, ValueError):
+    """A session's own lifetime (``Session.set_lifetime``) is longer than the policy's
+    ``max_session_lifetime``. Raised when the session is committed, naming both."""
+
+    def __init__(self, label: str, seconds: int, limit: int) -> None:
+        self.label = label
+        self.seconds = seconds
+        self.limit = limit
+        super().__init__(
+            f"session.set_lifetime({label}={seconds}) is longer than the policy's "
+            f"max_session_lifetime ({limit} s): shorten it, or raise max_session_lifetime"
+        )

@@ -8,10 +8,13 @@ rules implement.
 
 from __future__ import annotations
 
-from ._errors import InvalidReason, InvalidSession
+from ._errors import InvalidReason, InvalidSession, LifetimeTooLong
 from ._policy import SessionPolicy
 
 __all__ = ["MAX_AGE_CAP", "Lifetime"]
+
+OwnLifetime = tuple[int, int]
+"""A session's own lifetime as sealed: (idle, absolute) seconds, 0 meaning none."""
 
 # RFC 6265bis section 5.6.2: browsers cap a cookie's Max-Age at 400 days.
 MAX_AGE_CAP = 400 * 24 * 3600
@@ -19,15 +22,24 @@ MAX_AGE_CAP = 400 * 24 * 3600
 
 class Lifetime:
     """The policy's lifetime rules: when a session expires, when it is renewed, and the
-    ``Max-Age`` its cookie carries. Built once per codec from a :class:`SessionPolicy`."""
+    ``Max-Age`` its cookie carries. Built once per codec from a :class:`SessionPolicy`.
 
-    __slots__ = ("absolute", "idle", "not_before", "renew_after", "skew")
+    A session with its own lifetime (``Session.set_lifetime``, sealed in the header with
+    flag bit 1) is held to its own idle and absolute seconds instead of the policy's, and,
+    whatever they say, to ``ceiling``: no such session outlives the policy's
+    ``max_session_lifetime`` counted from its ``created_at``. The ceiling is applied when
+    the cookie is read, so lowering it shortens sessions already sealed with more.
+    """
+
+    __slots__ = ("absolute", "ceiling", "fraction", "idle", "not_before", "renew_after", "skew")
 
     def __init__(self, policy: SessionPolicy) -> None:
         self.idle = policy.idle_timeout
         self.absolute = policy.absolute_lifetime
         self.not_before = policy.not_before
         self.skew = policy.clock_skew
+        self.ceiling = policy.session_lifetime_ceiling
+        self.fraction = policy.renew_after
         # Seconds after its issue when a session in use is re-issued; None: never on a
         # schedule (without an idle timeout nothing slides, and renew_after=None says so).
         self.renew_after = (
@@ -36,20 +48,45 @@ class Lifetime:
             else policy.renew_after * self.idle
         )
 
-    def check(self, created_at: int, issued_at: int, now: int) -> None:
-        """:class:`InvalidSession` unless a cookie with these timestamps is alive ``now``."""
+    def check(
+        self, created_at: int, issued_at: int, now: int, own: OwnLifetime | None = None
+    ) -> None:
+        """:class:`InvalidSession` unless a cookie with these timestamps (and this own
+        lifetime, if it has one) is alive ``now``."""
         if issued_at > now + self.skew or created_at > issued_at:
             raise InvalidSession(InvalidReason.FROM_THE_FUTURE)
         if self.not_before is not None and created_at < self.not_before:
             raise InvalidSession(InvalidReason.NOT_BEFORE)
-        if self.absolute is not None and now - created_at >= self.absolute:
+        if own is None:
+            absolute, idle = self.absolute, self.idle
+        else:
+            absolute, idle = self._own_absolute(own), own[0] or None
+        if absolute is not None and now - created_at >= absolute:
             raise InvalidSession(InvalidReason.EXPIRED_ABSOLUTE)
-        if self.idle is not None and now - issued_at >= self.idle:
+        if idle is not None and now - issued_at >= idle:
             raise InvalidSession(InvalidReason.EXPIRED_IDLE)
 
-    def renewal_due(self, issued_at: int, now: int) -> bool:
+    def _own_absolute(self, own: OwnLifetime) -> int:
+        # The session's own absolute lifetime, never past the ceiling (0 is "none": the
+        # ceiling alone then ends it).
+        absolute = own[1]
+        return absolute if 0 < absolute < self.ceiling else self.ceiling
+
+    def renewal_due(self, issued_at: int, now: int, own: OwnLifetime | None = None) -> bool:
         """Whether a session last issued at ``issued_at`` should be re-issued ``now``."""
-        return self.renew_after is not None and now - issued_at >= self.renew_after
+        if own is None:
+            return self.renew_after is not None and now - issued_at >= self.renew_after
+        # renew_after is a fraction of the idle timeout, here the session's own.
+        if self.fraction is None or not own[0]:
+            return False
+        return now - issued_at >= self.fraction * own[0]
+
+    def allow(self, own: OwnLifetime) -> None:
+        """:class:`LifetimeTooLong` when a session's own lifetime exceeds the ceiling:
+        raised when it is committed, as :class:`SessionTooLarge` is for its size."""
+        for label, seconds in zip(("idle_timeout", "absolute_lifetime"), own, strict=True):
+            if seconds > self.ceiling:
+                raise LifetimeTooLong(label, seconds, self.ceiling)
 
     def created_at(self, created_at: int, now: int) -> int:
         """The ``created_at`` to seal again ``now`` for a session created at ``created_at``.
@@ -59,13 +96,17 @@ class Lifetime:
         """
         return now if created_at > now else created_at
 
-    def max_age(self, created_at: int, now: int) -> int:
+    def max_age(self, created_at: int, now: int, own: OwnLifetime | None = None) -> int:
         """Seconds from ``now`` until the server refuses a session created at ``created_at``
         and issued now: the cookie's ``Max-Age``, at most the 400 days browsers keep."""
-        if self.absolute is None:
-            remaining = self.idle if self.idle is not None else MAX_AGE_CAP
+        if own is None:
+            absolute, idle = self.absolute, self.idle
         else:
-            remaining = created_at + self.absolute - now
-            if self.idle is not None and self.idle < remaining:
-                remaining = self.idle
+            absolute, idle = self._own_absolute(own), own[0] or None
+        if absolute is None:
+            remaining = idle if idle is not None else MAX_AGE_CAP
+        else:
+            remaining = created_at + absolute - now
+            if idle is not None and idle < remaining:
+                remaining = idle
         return max(0, min(remaining, MAX_AGE_CAP))

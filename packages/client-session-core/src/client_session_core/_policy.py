@@ -67,6 +67,11 @@ class SessionPolicy:
       than a ``Set-Cookie`` on every response. ``0`` re-issues it on every request that
       uses it; ``None`` never re-issues an unchanged session (its idle timeout then runs
       from its last change).
+    - ``max_session_lifetime=None``: the longest lifetime ``Session.set_lifetime`` may
+      give one session ("remember me"), and the age at which any session with its own
+      lifetime ends whatever that lifetime says. None: no longer than the policy's own
+      (``absolute_lifetime``, or ``idle_timeout`` when that is None); set it, e.g. to 30
+      days, to let chosen sessions live longer than the others.
     - ``persistent=True``: the cookie carries ``Max-Age`` and ``Expires`` equal to the
       server-side deadline, so the browser forgets it when the server would refuse it.
       ``False`` gives a browser-session cookie (the seed's ``maxAge: 0``); the server
@@ -87,6 +92,7 @@ class SessionPolicy:
     idle_timeout: int | None = 30 * MINUTE
     absolute_lifetime: int | None = 12 * HOUR
     renew_after: float | None = 0.25
+    max_session_lifetime: int | None = None
     not_before: int | None = None
     clock_skew: int = 60
     persistent: bool = True
@@ -179,6 +185,7 @@ class SessionPolicy:
                 "lengthen the absolute lifetime",
             )
         self._check_renew_after()
+        self._check_max_session_lifetime()
         if not _is_int(self.clock_skew) or not 0 <= self.clock_skew <= 600:
             raise ConfigurationError(
                 Option("clock_skew"), f" must be between 0 and 600 seconds, not {self.clock_skew!r}"
@@ -205,6 +212,34 @@ class SessionPolicy:
                 f"up to, not including, 1, or None (never renew an unchanged session), not "
                 f"{renew_after!r}"
             )
+
+    def _check_max_session_lifetime(self) -> None:
+        ceiling = self.max_session_lifetime
+        if ceiling is None:
+            return
+        if not _is_int(ceiling) or not 0 < ceiling < 2**32:
+            raise ConfigurationError(
+                "max_session_lifetime must be a positive whole number of seconds (below "
+                f"2**32) or None, not {ceiling!r}"
+            )
+        for label in ("idle_timeout", "absolute_lifetime"):
+            value = getattr(self, label)
+            if value is not None and value > ceiling:
+                raise ConfigurationError(
+                    f"max_session_lifetime ({ceiling} s) is shorter than {label} ({value} s), "
+                    "so it would cut sessions that keep the policy's own lifetime: raise it "
+                    f"to at least {value}, or set it to None"
+                )
+
+    @property
+    def session_lifetime_ceiling(self) -> int:
+        """The age in seconds at which a session with its own lifetime ends at the latest,
+        and the longest lifetime ``Session.set_lifetime`` may give it."""
+        if self.max_session_lifetime is not None:
+            return self.max_session_lifetime
+        if self.absolute_lifetime is not None:
+            return self.absolute_lifetime
+        return self.idle_timeout or 0  # at least one of them is set (checked above)
 
     def _check_attributes(self) -> None:
         if (

@@ -29,6 +29,21 @@ class CookieOrigin(NamedTuple):
     chunk_cookies: int = 0
     """How many chunk cookies (``<name>C1``...) the request carried."""
     cookie_present: bool = False
+    lifetime: tuple[int, int] | None = None
+    """The opened cookie's own (idle, absolute) seconds, 0 meaning none; None when it
+    followed the policy's lifetimes (and for a new session)."""
+
+
+def _seconds(label: str, value: object) -> int:
+    # 0 is how the wire says "none", so a lifetime of 0 seconds is refused rather than
+    # silently read as "no limit"; bool is an int subclass, but True seconds is a mistake.
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**32:
+        raise ValueError(
+            f"{label} is a positive whole number of seconds (below 2**32) or None, not {value!r}"
+        )
+    return value
 
 
 _NEW = CookieOrigin()
@@ -47,7 +62,9 @@ class Session(dict[str, Any]):
       The cookie itself is written when the content changed (``Session.changed``);
     - ``new`` is true when the request carried no valid session cookie;
     - ``persistent`` chooses a cookie with ``Max-Age`` (true) or a browser-session
-      cookie (false), per session.
+      cookie (false), per session;
+    - :meth:`set_lifetime` gives this session its own idle timeout and absolute lifetime
+      ("remember me"), sealed in its cookie and enforced by the server.
 
     It subclasses ``dict`` so that ``json.dumps(session)`` and frameworks that test for
     ``dict`` keep working, as with Starlette's and Flask's session classes.
@@ -58,6 +75,7 @@ class Session(dict[str, Any]):
         "_baseline",
         "_cleared",
         "_forced",
+        "_lifetime",
         "_mutated",
         "_origin",
         "_persistent",
@@ -84,6 +102,7 @@ class Session(dict[str, Any]):
         self._cleared = False
         self._mutated = False
         self._persistent = origin.persistent if persistent is None else persistent
+        self._lifetime = origin.lifetime
         self._serializer = serializer
 
     # -- state ---------------------------------------------------------------------------
@@ -146,6 +165,53 @@ class Session(dict[str, Any]):
     def persistent(self, value: bool) -> None:
         self._accessed = True
         self._persistent = bool(value)
+
+    @property
+    def lifetime(self) -> tuple[int | None, int | None] | None:
+        """This session's own ``(idle_timeout, absolute_lifetime)`` in seconds (None for
+        "none"), or None when the policy's lifetimes apply."""
+        own = self._lifetime
+        if own is None:
+            return None
+        return (own[0] or None, own[1] or None)
+
+    @property
+    def sealed_lifetime(self) -> tuple[int, int] | None:
+        """:attr:`lifetime` as the cookie's header holds it: 0 for "none"."""
+        return self._lifetime
+
+    def set_lifetime(
+        self, *, idle_timeout: int | None = None, absolute_lifetime: int | None = None
+    ) -> None:
+        """Give this session its own lifetime instead of the policy's ("remember me").
+
+        Both are seconds, counted as the policy's are: ``idle_timeout`` from the cookie's
+        last issue, ``absolute_lifetime`` from the session's creation (its ``created_at``:
+        a deadline at a given moment is ``deadline - created_at``). None means none, but
+        not both. They are sealed into the cookie's authenticated header, so the server
+        enforces them; each may be at most the policy's ``max_session_lifetime``, which
+        also ends the session at that age whatever they say (:class:`LifetimeTooLong` at
+        commit otherwise). The cookie's Max-Age follows. A new lifetime is a change.
+        """
+        idle = _seconds("idle_timeout", idle_timeout)
+        absolute = _seconds("absolute_lifetime", absolute_lifetime)
+        if not idle and not absolute:
+            raise ValueError(
+                "set_lifetime() needs idle_timeout, absolute_lifetime or both (seconds); "
+                "reset_lifetime() returns the session to the policy's lifetimes"
+            )
+        if idle and absolute and idle > absolute:
+            raise ValueError(
+                f"idle_timeout ({idle} s) is longer than absolute_lifetime ({absolute} s), so "
+                "it could never apply: shorten it, or pass idle_timeout=None"
+            )
+        self._accessed = True
+        self._lifetime = (idle, absolute)
+
+    def reset_lifetime(self) -> None:
+        """Return this session to the policy's idle timeout and absolute lifetime."""
+        self._accessed = True
+        self._lifetime = None
 
     def mark_accessed(self) -> None:
         """Record a read (Starlette's ``request.session`` calls this)."""
@@ -245,10 +311,12 @@ class Session(dict[str, Any]):
 
     def clear(self) -> None:
         """Empty the session. The next response deletes the cookie, and a session
-        filled again afterwards starts a new absolute lifetime (as after a logout)."""
+        filled again afterwards starts a new absolute lifetime (as after a logout), under
+        the policy's lifetimes unless :meth:`set_lifetime` is called again."""
         self._accessed = True
         self._cleared = True
         self._mutated = True
+        self._lifetime = None
         dict.clear(self)
 
     # -- what the codec decides from -------------------------------------------------------
@@ -284,16 +352,20 @@ class Session(dict[str, Any]):
         what its cookie held: the one rule for "did the session change?".
 
         It did when a save was forced, when it was cleared, when a new session holds
-        anything, and when an opened session's content or persistence differs from the
-        cookie's. Nested changes count (``session["cart"].append(item)``): the content is
-        compared as bytes, not tracked by assignment.
+        anything, and when an opened session's content, persistence or own lifetime
+        differs from the cookie's. Nested changes count (``session["cart"].append(item)``):
+        the content is compared as bytes, not tracked by assignment.
         """
         if self._forced or self._cleared:
             return True
         origin = self._origin
         if origin.plaintext is None:
             return content != self._baseline
-        return content != origin.plaintext or self._persistent != origin.persistent
+        return (
+            content != origin.plaintext
+            or self._persistent != origin.persistent
+            or self._lifetime != origin.lifetime
+        )
 
 
 def _serialized_or_none(serializer: Serializer, data: Mapping[str, Any]) -> bytes | None:
