@@ -47,7 +47,8 @@ class SessionMiddleware:
     for renewal, and ``Vary: Cookie`` whenever it was used. The keyword-only options are
     this package's own: ``keys`` (a key ring, newest first, instead of ``secret_key``),
     ``idle_timeout``, ``absolute_lifetime``, ``renew_after``, ``max_chunks``,
-    ``max_cookie_size``, ``not_before``, ``clock``; or ``policy``, a whole
+    ``max_cookie_size``, ``not_before``, ``max_session_lifetime`` (the longest
+    ``request.session.set_lifetime(...)`` may give one session), ``clock``; or ``policy``, a whole
     :class:`~client_session_core.SessionPolicy`. Without ``secret_key``, ``keys`` or
     ``policy``, the keys come from the ``CLIENT_SESSION_KEYS`` environment variable.
     Built with Starlette's arguments, it writes ``Set-Cookie`` in Starlette's own spelling.
@@ -80,6 +81,7 @@ class SessionMiddleware:
         max_chunks: int | Unset = UNSET,
         max_cookie_size: int | Unset = UNSET,
         not_before: int | Unset | None = UNSET,
+        max_session_lifetime: int | Unset | None = UNSET,
         clock: Clock = time.time,
         policy: SessionPolicy | None = None,
         legacy_cookies: LegacyOption = True,
@@ -105,6 +107,7 @@ class SessionMiddleware:
                 "max_chunks": max_chunks,
                 "max_cookie_size": max_cookie_size,
                 "not_before": not_before,
+                "max_session_lifetime": max_session_lifetime,
             },
         )
         legacy = legacy_cookies_for(

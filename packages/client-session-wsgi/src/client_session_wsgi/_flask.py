@@ -174,6 +174,7 @@ _COOKIE_HOOKS = (
 )
 _SETTING_SOURCES = (
     "CLIENT_SESSION_KEYS",
+    "CLIENT_SESSION_MAX_SESSION_LIFETIME",
     "SECRET_KEY",
     "SECRET_KEY_FALLBACKS",
     "SESSION_COOKIE_NAME",
@@ -357,6 +358,10 @@ class EncryptedCookieSessionInterface(SessionInterface):
                 # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
                 idle_timeout=idle_timeout,
                 absolute_lifetime=absolute_lifetime,
+                # The longest session.set_lifetime() may give; None: the absolute lifetime.
+                max_session_lifetime=_seconds_or_none(
+                    app.config.get("CLIENT_SESSION_MAX_SESSION_LIFETIME")
+                ),
                 # Never re-issued on the core's schedule: Flask's rule, in save_session, decides.
                 renew_after=None,
                 persistent=False,  # Flask's sessions start non-permanent
@@ -472,10 +477,7 @@ def _absolute_lifetime(app: Flask, idle_timeout: int) -> int | None:
     the idle timeout, when longer), which Flask itself does not have (docs/security.md)."""
     if "CLIENT_SESSION_ABSOLUTE_LIFETIME" not in app.config:
         return drop_in_absolute_lifetime(idle_timeout)
-    value = app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"]
-    if isinstance(value, timedelta):
-        return int(value.total_seconds())
-    return value  # type: ignore[no-any-return]  # SessionPolicy checks it, naming it
+    return _seconds_or_none(app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"])  # type: ignore[no-any-return]
 
 
 def _find_keys(app: Flask) -> tuple[KeySource, str] | None:
@@ -500,6 +502,14 @@ def _find_keys(app: Flask) -> tuple[KeySource, str] | None:
     if from_env:
         return _keys_from_setting(from_env), f"keys from the {DEFAULT_KEYS_ENV} variable"
     return None
+
+
+def _seconds_or_none(value: object) -> Any:
+    # Flask's own durations are timedeltas or seconds (PERMANENT_SESSION_LIFETIME): both.
+    # Anything else goes to the policy as given, whose check names it at start-up.
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return value
 
 
 def _cookie_domain(domain: str | None) -> str | None:
