@@ -140,3 +140,21 @@ def test_a_cut_off_that_is_no_time_is_refused(until: Any) -> None:
 def test_legacy_cookies_are_checked_at_construction(reader: Any, until: Any) -> None:
     with pytest.raises(ConfigurationError):
         LegacyCookies(reader=reader, until=until, label="x")
+
+
+def test_a_legacy_session_carries_its_own_lifetime_cut_to_the_ceiling(make_codec: Any) -> None:
+    # As Django's set_expiry, kept in the old cookie's content: resealed in our header.
+    for lifetime, sealed in (((3600, 0), (3600, None)), ((0, 10**6), (None, 43200))):
+        found = LegacySession({"user": "ada"}, lifetime=lifetime)
+        assert legacy(found).read(OLD_VALUE, NOW) == found
+        codec = make_codec(legacy_cookies=legacy(found))
+        session = codec.load(f"session={OLD_VALUE}")
+        assert (session.get("user"), session.lifetime) == ("ada", sealed)
+        (set_cookie,) = codec.commit(session).set_cookie
+        assert codec.load(set_cookie.split(";", 1)[0]).lifetime == sealed
+
+
+@pytest.mark.parametrize("lifetime", [(1, 2, 3), (-1, 0), (True, 0), (2**32, 0), "3600"])
+def test_a_lifetime_the_header_cannot_hold_is_no_session(lifetime: Any) -> None:
+    found = LegacySession({"user": "ada"}, lifetime=lifetime)
+    assert legacy(found).read(OLD_VALUE, NOW) is None

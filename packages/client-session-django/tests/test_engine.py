@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from django.test.utils import modify_settings
 from djangotestproject import PASSWORD
 
 from client_session_conformance import ManualClock, parse_set_cookie
-from client_session_core import ConfigurationError, KeyRing, SessionCodec, SessionPolicy
+from client_session_core import ConfigurationError, Envelope, KeyRing, SessionCodec, SessionPolicy
 from client_session_django import SessionStore, session_codec, session_policy
 
 OURS = "client_session_django.SessionMiddleware"
@@ -221,18 +222,70 @@ def test_seconds_expiry_slides_with_use(client: Client, clock: ManualClock) -> N
 
 def test_set_expiry_beyond_cookie_age_is_refused(clock: ManualClock) -> None:
     store = SessionStore()
-    with pytest.raises(ValueError, match="SESSION_COOKIE_AGE"):
-        store.set_expiry(AGE + 1)
+    ceiling = session_policy().session_lifetime_ceiling  # the absolute lifetime by default
+    store.set_expiry(ceiling)
+    with pytest.raises(ValueError, match="CLIENT_SESSION_MAX_SESSION_LIFETIME"):
+        store.set_expiry(ceiling + 1)
     with pytest.raises(TypeError, match="whole seconds"):
         store.set_expiry("tomorrow")  # type: ignore[arg-type]
 
 
-def test_forged_expiry_is_impossible_and_a_foreign_one_refused(clock: ManualClock) -> None:
-    # A cookie sealed with the right key but an expiry set_expiry never stores is refused.
-    codec = session_codec()
-    value = codec.seal({"_session_expiry": [1, 2], "user": "x"})
-    store = SessionStore(value)
-    assert store.is_empty()
+def test_set_expiry_is_sealed_in_the_header_not_the_data(clock: ManualClock) -> None:
+    store = SessionStore()
+    store["user"] = "x"
+    store.set_expiry(3600)
+    store.save()
+    envelope = Envelope.parse(store.session_key or "")
+    assert envelope.lifetime == (3600, 0)
+    assert SessionStore(store.session_key).load().data() == {"user": "x"}
+    # A "_session_expiry" in the data is only data: the header says how long a session lives.
+    value = session_codec().seal({"_session_expiry": 1, "user": "y"})
+    clock.advance(AGE - 1)
+    assert SessionStore(value).get_expiry_age() == AGE
+
+
+def test_remember_me_up_to_max_session_lifetime(clock: ManualClock) -> None:
+    month = 30 * DAY
+    with override_settings(CLIENT_SESSION_MAX_SESSION_LIFETIME=month):
+        store = SessionStore()
+        store["user"] = "x"
+        store.set_expiry(month)
+        assert store.get_expiry_age() == month
+        store.save()
+        value = store.session_key
+        clock.advance(month - 1)  # used once just before it runs out: it slides
+        assert SessionStore(value)["user"] == "x"
+        with pytest.raises(ValueError, match="CLIENT_SESSION_MAX_SESSION_LIFETIME"):
+            SessionStore().set_expiry(month + 1)
+        later = SessionStore()
+        later["user"] = "z"
+        with pytest.raises(ValueError, match="nearer date"):
+            later.set_expiry(timedelta(days=40))
+    with (
+        pytest.raises(ValueError, match="max_session_lifetime"),
+        override_settings(CLIENT_SESSION_MAX_SESSION_LIFETIME=DAY),
+    ):
+        session_codec()
+
+
+def test_a_datetime_is_an_absolute_deadline_in_djangos_api(clock: ManualClock) -> None:
+    store = SessionStore()
+    store["user"] = "x"
+    deadline = datetime.fromtimestamp(clock() + 5000, tz=timezone.utc)
+    store.set_expiry(deadline)
+    assert store.get_expiry_date() == deadline
+    assert store.get_expiry_age() == 5000
+    assert store.get_expiry_age(modification=deadline - timedelta(seconds=10)) == 10
+    assert store.get_expire_at_browser_close() is False
+    store.save()
+    value = store.session_key
+    clock.advance(4000)
+    session = SessionStore(value)
+    session["seen"] = True  # a change reseals it: the deadline does not move
+    session.save()
+    assert SessionStore(session.session_key).get_expiry_date() == deadline
+    clock.advance(1000)
+    assert SessionStore(session.session_key).is_empty()
 
 
 def test_store_api(clock: ManualClock) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from django.contrib.sessions.backends.signed_cookies import SessionStore as SignedCookieStore
@@ -19,7 +20,7 @@ from django.test.utils import modify_settings
 
 from client_session_conformance import ManualClock
 from client_session_core import ConfigurationError, KeyRing, SessionPolicy, generate_key
-from client_session_django import session_codec, session_policy, signed_cookies
+from client_session_django import SessionStore, session_codec, session_policy, signed_cookies
 
 OURS = "client_session_django.SessionMiddleware"
 DJANGOS = "django.contrib.sessions.middleware.SessionMiddleware"
@@ -182,3 +183,23 @@ def test_keys_of_their_own(clock: ManualClock) -> None:
         with pytest.raises(ConfigurationError, match="secret_keys") as raised:
             signed_cookies(until=now, max_age=AGE, secret_keys=wrong)  # type: ignore[arg-type]
         assert "one key as a string" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("expiry", "lifetime"),
+    [(3600, (3600, None)), (10**9, ("ceiling", None)), ("in an hour", (None, 3600))],
+    ids=["seconds", "over-the-ceiling", "date"],
+)
+def test_set_expiry_becomes_the_sealed_lifetime(
+    reading: ManualClock, expiry: Any, lifetime: tuple[Any, int | None]
+) -> None:
+    if expiry == "in an hour":
+        expiry = datetime.fromtimestamp(reading() + 3600, tz=timezone.utc).isoformat()
+    client = Client()
+    client.cookies["sessionid"] = signed_cookie({"user": "ada", "_session_expiry": expiry})
+    assert client.get("/view").json() == {"user": "ada"}
+    store = SessionStore(client.cookies["sessionid"].value)
+    if lifetime[0] == "ceiling":  # cut to max_session_lifetime, not refused
+        lifetime = (session_policy().session_lifetime_ceiling, None)
+    assert store.load().lifetime == lifetime
+    assert "_session_expiry" not in store.load().data()

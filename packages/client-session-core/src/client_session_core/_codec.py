@@ -188,7 +188,11 @@ class SessionCodec:
         found = legacy.upgrade(value, now, self._serializer, self._name)
         if found is None:
             return None
-        (data, persistent), plaintext = found
+        (data, persistent, lifetime), plaintext = found
+        if lifetime is not None:
+            # Cut to the ceiling rather than refused: the user did nothing wrong.
+            ceiling = self._lifetime.ceiling
+            lifetime = (min(lifetime[0], ceiling), min(lifetime[1], ceiling))
         origin = CookieOrigin(
             plaintext=plaintext,
             # Its lifetimes start now: the old format's own timestamps are not ours to trust
@@ -201,6 +205,7 @@ class SessionCodec:
             needs_rekey=True,
             chunk_cookies=chunks_present,
             cookie_present=True,
+            lifetime=lifetime,
         )
         session = self._session_class(data, origin, origin.persistent, self._serializer)
         # Marked used, so that the reseal happens even where the application never reads

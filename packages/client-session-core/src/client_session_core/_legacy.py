@@ -41,6 +41,10 @@ class LegacySession(NamedTuple):
     persistent: bool | None = None
     """Whether the old cookie outlived the browser session (Flask keeps it in the content, as
     ``_permanent``); None leaves it to the policy's default."""
+    lifetime: tuple[int, int] | None = None
+    """The old cookie's own lifetime, as our header seals one: (idle, absolute) seconds, 0
+    for none, counted from the upgrade (Django keeps ``set_expiry`` in the content); cut to
+    the policy's ``max_session_lifetime``. None: the policy's lifetimes."""
 
 
 LegacyReader = Callable[[str, int], "LegacySession | Mapping[str, Any] | None"]
@@ -49,6 +53,18 @@ value is not one, its signature does not verify, or it is older than the old for
 
 ``now`` is the codec's clock, in whole seconds. A reader may return a plain mapping or a
 :class:`LegacySession`; any exception it raises counts as None (a bad cookie)."""
+
+
+def _is_lifetime(lifetime: object) -> bool:
+    # (idle, absolute): whole seconds a uint32 holds, 0 for none (bool is not seconds).
+    return (
+        isinstance(lifetime, tuple)
+        and len(lifetime) == 2
+        and all(
+            isinstance(seconds, int) and not isinstance(seconds, bool) and 0 <= seconds < 2**32
+            for seconds in lifetime
+        )
+    )
 
 
 def cutoff_timestamp(until: int | float | datetime.date | datetime.datetime) -> int:
@@ -112,13 +128,17 @@ class LegacyCookies:
             return None
         data: object = found
         persistent: bool | None = None
+        lifetime: tuple[int, int] | None = None
         if isinstance(found, LegacySession):
-            data, persistent = found.data, found.persistent
+            data, persistent, lifetime = found.data, found.persistent, found.lifetime
         # A session is a mapping with string keys; a reader that found a JSON list, or a
         # signed value that was never a session, has found no session.
         if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
             return None
-        return LegacySession(dict(data), None if persistent is None else bool(persistent))
+        if lifetime is not None and not _is_lifetime(lifetime):
+            return None  # a reader's lifetime our header cannot hold: no session either
+        persistent = None if persistent is None else bool(persistent)
+        return LegacySession(dict(data), persistent, lifetime)
 
     def upgrade(
         self, value: str, now: int, serializer: Serializer, cookie_name: str

@@ -39,7 +39,9 @@ def _seconds(label: str, value: object) -> int:
     # silently read as "no limit"; bool is an int subclass, but True seconds is a mistake.
     if value is None:
         return 0
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**32:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{label} is whole seconds (an int) or None, not {value!r}")
+    if not 0 < value < 2**32:
         raise ValueError(
             f"{label} is a positive whole number of seconds (below 2**32) or None, not {value!r}"
         )

@@ -25,11 +25,12 @@ from django.core import signing
 
 from client_session_core import ConfigurationError, LegacyCookies, LegacySession, cutoff_timestamp
 
+from ._lifetime import EXPIRY_KEY, legacy_lifetime
+
 __all__ = ["SIGNED_COOKIES_SALT", "legacy_cookies_from_settings", "signed_cookies"]
 
 SIGNED_COOKIES_SALT: Final = "django.contrib.sessions.backends.signed_cookies"
 _LABEL: Final = "Django's signed_cookies session engine"
-_EXPIRY_KEY: Final = "_session_expiry"
 
 
 def signed_cookies(
@@ -71,8 +72,11 @@ def signed_cookies(
         signed_at = signing.b62_decode(value.rsplit(":", 2)[-2])
         if not isinstance(data, dict) or not 0 <= now - signed_at <= max_age:
             return None
-        persistent = None if _EXPIRY_KEY not in data else data[_EXPIRY_KEY] != 0
-        return LegacySession(data, persistent=persistent)
+        # Its set_expiry becomes our sealed lifetime (ValueError, as for a date already
+        # past, makes the cookie one that does not open).
+        expiry = data.pop(EXPIRY_KEY, None)
+        persistent = None if expiry is None else expiry != 0
+        return LegacySession(data, persistent=persistent, lifetime=legacy_lifetime(expiry, now))
 
     return LegacyCookies(reader=read_signed_cookie, until=cutoff_timestamp(until), label=_LABEL)
 

@@ -1,36 +1,34 @@
-"""Per-session lifetime: Django's ``set_expiry``, enforced by the server.
+"""Per-session lifetime: Django's ``set_expiry``, on the core's own-lifetime header.
 
-Django keeps a session's own expiry in its data, under ``_session_expiry``: whole seconds of
-inactivity (``3600``), an ISO 8601 date and time (from a ``datetime`` or ``timedelta``), or
-``0`` for a cookie that ends with the browser. Here the data is inside the sealed,
-authenticated payload, so the value cannot be changed by the client, and the server enforces
-it on every load, from the issue time in the sealed header and the injected clock:
+Django keeps a session's own expiry in its data, under ``_session_expiry``. Here it is the
+core's per-session lifetime instead (``Session.set_lifetime``), sealed in the cookie's
+authenticated header and enforced by the core on every load, before decryption, from the
+header's timestamps and the injected clock:
 
-- ``N`` seconds: the session is refused once ``now - issued_at >= N``; each write (a change,
-  or the sliding renewal after a quarter of ``N``) issues it again.
-- a date: refused from that instant on, however active the session is.
-- ``0`` or absent: the policy's idle and absolute lifetimes alone, as for every session.
+- ``N`` seconds: the session's idle timeout is N (refused once ``now - issued_at >= N``);
+  each write (a change, or the sliding renewal after a quarter of N) issues it again.
+- a ``datetime`` (or a ``timedelta`` from now): the session's absolute lifetime ends then,
+  to the second (``deadline - created_at``), however active the session is.
+- ``0``: a browser-session cookie under the policy's lifetimes.
+- ``None``: the policy's lifetimes and persistence.
 
-The policy's idle timeout (``SESSION_COOKIE_AGE``) stays the ceiling, checked by the core
-before decryption: ``set_expiry`` refuses a longer lifetime rather than promise one that the
-core would cut short. The cookie's ``Max-Age`` is the time left under the same rule: the
-session is committed by a codec whose policy has the session's lifetime as idle timeout.
+The policy's ``max_session_lifetime`` (``CLIENT_SESSION_MAX_SESSION_LIFETIME``; by default the
+absolute lifetime, ``CLIENT_SESSION_ABSOLUTE_LIFETIME``, else ``SESSION_COOKIE_AGE``) is the
+ceiling:
+``set_expiry`` refuses a longer lifetime rather than promise one the server would cut short.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import logging
+import math
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
-from client_session_core import ConfigurationError, Session, SessionCodec
+from client_session_core import Session, SessionCodec
 
-__all__ = ["EXPIRY_KEY", "codec_for", "enforce_expiry", "expiry_value", "lifetime_ceiling"]
+__all__ = ["EXPIRY_KEY", "apply_expiry", "legacy_lifetime"]
 
 EXPIRY_KEY = "_session_expiry"
-logger = logging.getLogger("client_session")
+"""Where Django's own engines keep ``set_expiry``'s value (read from legacy cookies)."""
 
 
 def _is_seconds(value: object) -> bool:
@@ -38,70 +36,45 @@ def _is_seconds(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _deadline(expiry: object, issued_at: int) -> float | None:
-    """When a session issued at ``issued_at`` with this expiry stops opening; None: no limit
-    of its own. ValueError for a value ``set_expiry`` never stores."""
-    if expiry is None or (_is_seconds(expiry) and expiry == 0):
-        return None
-    if _is_seconds(expiry) and expiry > 0:  # type: ignore[operator]
-        return float(issued_at + expiry)  # type: ignore[operator]
-    if isinstance(expiry, str):
-        return _timestamp(datetime.fromisoformat(expiry))
-    raise ValueError(f"unexpected {EXPIRY_KEY} of type {type(expiry).__name__}")
+def _created_at(session: Session, now: int) -> int:
+    # The created_at the next seal will carry: the cookie's, or now for a new session (or
+    # one cleared in this request, which starts again).
+    if session.new or session.was_cleared:
+        return now
+    return session.origin.created_at
 
 
-def _timestamp(moment: datetime) -> float:
-    # A naive datetime is local time, as Django's timezone.now() gives with USE_TZ = False.
-    return moment.timestamp()
+def apply_expiry(session: Session, value: object, codec: SessionCodec) -> None:
+    """Carry out ``set_expiry(value)`` on the core's ``session``.
 
-
-def enforce_expiry(session: Session, now: float) -> None:
-    """Empty ``session`` when its own lifetime has run out at ``now``.
-
-    The emptied session deletes the cookie on the response, as the core does for a cookie it
-    refuses; the reason is logged once at DEBUG, without the cookie's content.
+    ValueError for a lifetime over the policy's ceiling or a negative one; TypeError for a
+    value of another type.
     """
-    if session.new:
-        return
-    # dict.get: looking does not count as the application's use of the session.
-    expiry = dict.get(session, EXPIRY_KEY)
-    if expiry is None:
-        return
-    try:
-        deadline = _deadline(expiry, session.origin.issued_at)
-    except ValueError:
-        deadline = float("-inf")  # written by something else than set_expiry: refuse it
-    if deadline is not None and now >= deadline:
-        logger.debug("session cookie refused: its own lifetime (set_expiry) has run out")
-        session.clear()
-
-
-def lifetime_ceiling(codec: SessionCodec) -> int:
-    """The longest lifetime a session can have: the policy's idle timeout, else its absolute
-    lifetime (one of them is always set)."""
     policy = codec.policy
-    ceiling = policy.idle_timeout if policy.idle_timeout is not None else policy.absolute_lifetime
-    if ceiling is None:  # SessionPolicy refuses both None; a hand-made codec could still try
-        raise ConfigurationError("a session policy needs idle_timeout or absolute_lifetime")
-    return ceiling
-
-
-def expiry_value(value: int | float | datetime | timedelta, now: float, ceiling: int) -> Any:
-    """What ``set_expiry(value)`` stores under ``_session_expiry``, as Django stores it.
-
-    ValueError for a lifetime the policy's ceiling would cut short, or a negative one;
-    TypeError for a value of another type.
-    """
+    ceiling = policy.session_lifetime_ceiling
+    now = codec.clock()
+    if value is None:
+        session.reset_lifetime()
+        session.persistent = policy.persistent
+        return
     if isinstance(value, timedelta):
         value = datetime.fromtimestamp(now, tz=timezone.utc) + value
     if isinstance(value, datetime):
-        if _timestamp(value) - now > ceiling:
+        # A naive datetime is local time, as Django's timezone.now() gives with USE_TZ=False.
+        deadline = value.timestamp()
+        created_at = _created_at(session, int(now))
+        # Whole seconds, rounded down: the server never keeps the session past the moment.
+        # A moment already past leaves one second, so the next request finds it expired.
+        absolute = max(1, math.floor(deadline - created_at))
+        if absolute > ceiling:
             raise ValueError(
-                f"set_expiry({value.isoformat()!r}) is more than the longest session lifetime "
-                f"({ceiling} s, SESSION_COOKIE_AGE) from now: raise SESSION_COOKIE_AGE, or "
-                "choose a nearer date"
+                f"set_expiry({value.isoformat()!r}) is {absolute} s after the session "
+                f"began, over the longest session lifetime ({ceiling} s): raise "
+                "CLIENT_SESSION_MAX_SESSION_LIFETIME, or choose a nearer date"
             )
-        return value.isoformat()
+        session.set_lifetime(absolute_lifetime=absolute)
+        session.persistent = True
+        return
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not _is_seconds(value):
@@ -109,38 +82,36 @@ def expiry_value(value: int | float | datetime | timedelta, now: float, ceiling:
             "set_expiry takes whole seconds (0 for a browser-session cookie), a datetime, a "
             f"timedelta or None, not {value!r}"
         )
-    if value < 0 or value > ceiling:
+    seconds: int = value  # type: ignore[assignment]
+    if seconds == 0:
+        session.reset_lifetime()
+        session.persistent = False
+        return
+    if seconds < 0 or seconds > ceiling:
         raise ValueError(
-            f"set_expiry({value}) is outside 0 .. {ceiling} seconds, the longest session "
-            "lifetime (SESSION_COOKIE_AGE): raise SESSION_COOKIE_AGE, or choose a shorter one"
+            f"set_expiry({seconds}) is outside 0 .. {ceiling} seconds, the longest session "
+            "lifetime (CLIENT_SESSION_MAX_SESSION_LIFETIME, by default SESSION_COOKIE_AGE): "
+            "raise it, or choose a shorter one"
         )
-    return value
+    session.set_lifetime(idle_timeout=seconds)
+    session.persistent = True
 
 
-def codec_for(codec: SessionCodec, expiry: object, now: float) -> SessionCodec:
-    """The codec that commits a session with this ``_session_expiry`` at ``now``.
+def legacy_lifetime(expiry: object, now: int) -> tuple[int, int] | None:
+    """The sealed lifetime (idle, absolute; 0 for none) of a session whose cookie, written by
+    one of Django's own engines, held ``_session_expiry = expiry``, resealed ``now`` (its
+    ``created_at``). The core cuts it to the policy's ceiling.
 
-    The same keys, cookie and rules, with the session's own lifetime as the idle timeout, so
-    that its ``Max-Age`` and its sliding renewal follow that lifetime.
+    ValueError for a date already past or a value ``set_expiry`` never stores: the cookie
+    then does not open.
     """
+    if expiry is None or (_is_seconds(expiry) and expiry == 0):
+        return None  # the policy's lifetimes (0: a browser-session cookie)
     if _is_seconds(expiry) and expiry > 0:  # type: ignore[operator]
-        lifetime: int = expiry  # type: ignore[assignment]
-    elif isinstance(expiry, str):
-        try:
-            remaining = _timestamp(datetime.fromisoformat(expiry)) - now
-        except ValueError:
-            return codec
-        lifetime = max(1, int(remaining))  # whole seconds left, rounded down
-    else:
-        return codec
-    return _codec_with_idle(codec, min(lifetime, lifetime_ceiling(codec)))
-
-
-@functools.lru_cache(maxsize=64)
-def _codec_with_idle(codec: SessionCodec, idle: int) -> SessionCodec:
-    # A few distinct lifetimes per site ("remember me" or not): each codec is built once.
-    policy = codec.policy
-    absolute = policy.absolute_lifetime
-    if absolute is not None and idle > absolute:
-        idle = absolute
-    return SessionCodec(dataclasses.replace(policy, idle_timeout=idle), clock=codec.clock)
+        return (expiry, 0)  # type: ignore[return-value]
+    if isinstance(expiry, str):  # Django's engines store a date as ISO 8601
+        absolute = math.floor(datetime.fromisoformat(expiry).timestamp() - now)
+        if absolute > 0:
+            return (0, absolute)
+        raise ValueError("its set_expiry date has passed")
+    raise ValueError(f"unexpected {EXPIRY_KEY} of type {type(expiry).__name__}")

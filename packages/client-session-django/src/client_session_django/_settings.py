@@ -38,6 +38,7 @@ _SOURCES = frozenset(
         "CLIENT_SESSION_POLICY",
         "CLIENT_SESSION_KEYS",
         "CLIENT_SESSION_ABSOLUTE_LIFETIME",
+        "CLIENT_SESSION_MAX_SESSION_LIFETIME",
         "CLIENT_SESSION_MAX_CHUNKS",
         "CLIENT_SESSION_CLOCK",
         "CLIENT_SESSION_READ_SIGNED_COOKIES",
@@ -148,6 +149,8 @@ def _policy(*, started: float) -> SessionPolicy:
             # idle timeout, which its sliding renewal extends while the session is in use.
             idle_timeout=age,
             absolute_lifetime=absolute,
+            # The longest set_expiry() may give; None: SESSION_COOKIE_AGE (or the absolute).
+            max_session_lifetime=getattr(settings, "CLIENT_SESSION_MAX_SESSION_LIFETIME", None),
             persistent=not settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
             path=settings.SESSION_COOKIE_PATH,
             # RFC 6265 section 5.2.3: a leading dot is ignored by browsers.

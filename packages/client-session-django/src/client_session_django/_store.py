@@ -17,7 +17,7 @@ from django.contrib.sessions.backends.base import SessionBase
 
 from client_session_core import Commit, ConfigurationError, Session, SessionCodec
 
-from ._lifetime import EXPIRY_KEY, codec_for, enforce_expiry, expiry_value, lifetime_ceiling
+from ._lifetime import apply_expiry
 from ._settings import session_codec
 
 __all__ = ["SessionStore"]
@@ -35,8 +35,10 @@ class SessionStore(SessionBase):  # type: ignore[misc]
     - ``modified`` is true when the response must write the cookie: the content changed
       (changes inside nested values too), a renewal is due, the cookie was sealed under an old
       key, or ``request.session.modified = True`` forced it;
-    - ``set_expiry`` is enforced by the server from inside the sealed cookie, and refuses a
-      lifetime longer than ``SESSION_COOKIE_AGE``;
+    - ``set_expiry`` is the core's per-session lifetime, sealed in the cookie's header and
+      enforced by the server; it refuses a lifetime longer than the policy's
+      ``max_session_lifetime`` (``CLIENT_SESSION_MAX_SESSION_LIFETIME``, by default
+      ``SESSION_COOKIE_AGE``);
     - ``cycle_key`` keeps the data and starts a new session lifetime (a new cookie value);
     - ``exists`` is always false and ``clear_expired`` does nothing: nothing is stored on the
       server.
@@ -69,7 +71,6 @@ class SessionStore(SessionBase):  # type: ignore[misc]
                 session = codec.load_cookies({codec.policy.cookie_name: self._cookie_value})
             else:
                 session = codec.load(None)
-            enforce_expiry(session, codec.clock())
             self._loaded = session
         return session
 
@@ -103,7 +104,7 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         if session is None:
             return False
         # The content alone answers most requests; renewals and re-keying need the commit.
-        return session.modified or bool(self._commit_codec(session).commit(session).set_cookie)
+        return session.modified or bool(self._codec.commit(session).set_cookie)
 
     @modified.setter
     def modified(self, value: bool) -> None:
@@ -175,34 +176,52 @@ class SessionStore(SessionBase):  # type: ignore[misc]
     # -- lifetime ---------------------------------------------------------------------------
 
     def get_session_cookie_age(self) -> int:
-        """The longest lifetime of a session (the policy's idle timeout)."""
-        return lifetime_ceiling(self._codec)
+        """A session's lifetime without ``set_expiry`` (the policy's idle timeout,
+        ``SESSION_COOKIE_AGE``, else its absolute lifetime)."""
+        policy = self._codec.policy
+        if policy.idle_timeout is not None:
+            return policy.idle_timeout
+        return policy.session_lifetime_ceiling
 
     def _now(self) -> float:
         return self._codec.clock()
 
-    def _expiry(self) -> Any:
-        return self._session.get(EXPIRY_KEY)
+    def _created_at(self, session: Session, now: int) -> int:
+        # The created_at the next seal carries: now for a new or cleared session.
+        return now if session.new or session.was_cleared else session.origin.created_at
 
-    def _commit_codec(self, session: Session) -> SessionCodec:
-        return codec_for(self._codec, dict.get(session, EXPIRY_KEY), self._now())
+    def _django_expiry(self) -> int | datetime | None:
+        """What Django's engines would hold under ``_session_expiry`` for this session."""
+        session = self._session
+        own = session.lifetime
+        if own is None:
+            # set_expiry(0) on a site whose sessions are persistent; None otherwise.
+            browser_close = not session.persistent and self._codec.policy.persistent
+            return 0 if browser_close else None
+        idle, absolute = own
+        if idle is not None or absolute is None:
+            return idle
+        created_at = self._created_at(session, int(self._now()))
+        return self._datetime(created_at + absolute)
 
     def get_expiry_age(self, **kwargs: Any) -> int:
         """Seconds until the server refuses this session if it is written now.
 
-        With ``modification`` or ``expiry`` given, Django's own arithmetic on them.
+        With ``modification`` or ``expiry`` given, Django's own arithmetic on them (the
+        session's own lifetime standing for ``expiry`` when it is not given).
         """
         if kwargs:
+            kwargs.setdefault("expiry", self._django_expiry())
             return super().get_expiry_age(**kwargs)  # type: ignore[no-any-return]
         session = self._session
         now = int(self._now())
-        fresh = session.new or session.was_cleared
-        created_at = now if fresh else session.origin.created_at
-        return self._commit_codec(session).max_age(created_at, now)
+        created_at = self._created_at(session, now)
+        return self._codec.max_age(created_at, now, session.sealed_lifetime)
 
     def get_expiry_date(self, **kwargs: Any) -> datetime:
         """When the server refuses this session if it is written now."""
         if kwargs:
+            kwargs.setdefault("expiry", self._django_expiry())
             return super().get_expiry_date(**kwargs)  # type: ignore[no-any-return]
         return self._datetime(self._now()) + timedelta(seconds=self.get_expiry_age())
 
@@ -214,29 +233,21 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         return datetime.fromtimestamp(timestamp)
 
     def set_expiry(self, value: int | datetime | timedelta | None) -> None:
-        """Give this session its own lifetime, enforced by the server.
+        """Give this session its own lifetime, sealed in its cookie and enforced by the
+        server (the core's ``Session.set_lifetime``).
 
-        Whole seconds of inactivity, a ``datetime`` or ``timedelta`` after which it ends, ``0``
-        for a cookie that ends with the browser (the server still applies the idle and
-        absolute lifetimes), or None for the settings' lifetime. A lifetime longer than
-        ``SESSION_COOKIE_AGE`` is a ValueError.
+        Whole seconds of inactivity (its idle timeout), a ``datetime`` or ``timedelta`` after
+        which it ends (its absolute lifetime, to the second), ``0`` for a cookie that ends
+        with the browser (under the policy's lifetimes), or None for the settings' lifetime
+        and persistence. A lifetime longer than the policy's ``max_session_lifetime`` is a
+        ValueError.
         """
-        session = self._session
-        if value is None:
-            session.pop(EXPIRY_KEY, None)
-            session.persistent = self._codec.policy.persistent
-            return
-        stored = expiry_value(value, self._now(), lifetime_ceiling(self._codec))
-        session[EXPIRY_KEY] = stored
-        session.persistent = stored != 0
+        apply_expiry(self._session, value, self._codec)
 
     def get_expire_at_browser_close(self) -> bool:
         """True when the cookie ends with the browser (``set_expiry(0)``, or
         ``SESSION_EXPIRE_AT_BROWSER_CLOSE`` for a session without its own lifetime)."""
-        expiry = self._expiry()
-        if expiry is None:
-            return not self._codec.policy.persistent
-        return bool(expiry == 0)
+        return not self._session.persistent
 
     async def aget_expiry_age(self, **kwargs: Any) -> int:
         return self.get_expiry_age(**kwargs)
@@ -337,4 +348,4 @@ class SessionStore(SessionBase):  # type: ignore[misc]
     def commit(self) -> Commit:
         """The ``Set-Cookie`` values and ``Vary`` signal of this request's response."""
         session = self._open()
-        return self._commit_codec(session).commit(session)
+        return self._codec.commit(session)
