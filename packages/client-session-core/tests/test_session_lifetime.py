@@ -184,11 +184,11 @@ def test_over_the_ceiling_raises_at_commit(make_codec: Any) -> None:
         ({"idle_timeout": 10, "absolute_lifetime": 5}, ValueError, "could never apply"),
         ({"idle_timeout": True}, TypeError, "whole seconds"),
         # The compiled build refuses a float before the method runs, in its own words.
-        ({"idle_timeout": 1.5}, TypeError, ""),
+        ({"idle_timeout": 1.5}, TypeError, None),
     ],
 )
 def test_set_lifetime_refuses_what_it_cannot_seal(
-    codec: SessionCodec, lifetime: dict[str, Any], error: type[Exception], message: str
+    codec: SessionCodec, lifetime: dict[str, Any], error: type[Exception], message: str | None
 ) -> None:
     with pytest.raises(error, match=message):
         codec.load(None).set_lifetime(**lifetime)

@@ -458,8 +458,11 @@ def test_async_session_api(clock: ManualClock) -> None:
         return dict(await store.aitems())
 
     store = SessionStore()
-    assert asyncio.run(use(store)) == {"a": 1, "b": 2, "_session_expiry": 600}
-    assert dict(SessionStore(store.session_key).items()) == {"a": 1, "b": 2, "_session_expiry": 600}
+    # set_expiry is sealed in the header, not stored under _session_expiry.
+    assert asyncio.run(use(store)) == {"a": 1, "b": 2}
+    opened = SessionStore(store.session_key)
+    assert dict(opened.items()) == {"a": 1, "b": 2}
+    assert opened.get_expiry_age() == 600
     assert not store.is_empty()
 
 
@@ -493,3 +496,20 @@ def test_errors_name_the_django_settings() -> None:
         pytest.raises(ConfigurationError, match=r"^CLIENT_SESSION_MAX_CHUNKS must be"),
     ):
         session_policy()
+
+
+@pytest.mark.parametrize("expiry", [3600, 0, "deadline"])
+def test_cycle_key_keeps_set_expiry_as_djangos_engines_do(clock: ManualClock, expiry: Any) -> None:
+    # A view may call set_expiry before login(), which cycles the key.
+    store = SessionStore()
+    store["user"] = "x"
+    store.save()
+    clock.advance(100)
+    store = SessionStore(store.session_key)
+    if expiry == "deadline":
+        expiry = datetime.fromtimestamp(clock() + 5000, tz=timezone.utc)
+    store.set_expiry(expiry)
+    before = (store.get_expiry_date(), store.get_expire_at_browser_close())
+    store.cycle_key()
+    assert (store.get_expiry_date(), store.get_expire_at_browser_close()) == before
+    assert store["user"] == "x"

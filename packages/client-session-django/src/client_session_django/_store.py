@@ -276,8 +276,16 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         that a cookie planted before it is worth nothing after it)."""
         session = self._session
         data = session.data()
+        # Django's engines keep set_expiry's value across cycle_key (it is in their data):
+        # keep the lifetime and persistence too, a deadline still at the same moment.
+        own, persistent, expiry = session.lifetime, session.persistent, self._django_expiry()
         session.clear()
         session.update(data)
+        if isinstance(expiry, datetime):
+            apply_expiry(session, expiry, self._codec)
+        elif own is not None:
+            session.set_lifetime(idle_timeout=own[0], absolute_lifetime=own[1])
+        session.persistent = persistent
         self._sealed = None
 
     async def acycle_key(self) -> None:
