@@ -81,6 +81,7 @@ def test_routes_name_every_contract_path() -> None:
         ("GET", "/untouched"),
         ("GET", "/nested"),
         ("GET", "/large"),
+        ("GET", "/remember"),
     ]
 
 

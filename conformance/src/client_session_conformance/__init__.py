@@ -42,6 +42,7 @@ from ._routes import (  # noqa: E402
     count_visit,
     leave_untouched,
     merge_session,
+    remember_session,
     store_blob,
     view_session,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "load_valid_vectors",
     "merge_session",
     "parse_set_cookie",
+    "remember_session",
     "store_blob",
     "view_session",
 ]

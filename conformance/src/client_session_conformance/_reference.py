@@ -25,6 +25,7 @@ from ._routes import (
     count_visit,
     leave_untouched,
     merge_session,
+    remember_session,
     store_blob,
     view_session,
 )
@@ -85,6 +86,8 @@ class _ContractApp:
             return append_nested(session, query["item"][0])
         if (method, path) == ("GET", "/large"):
             return store_blob(session, int(query["size"][0]))
+        if (method, path) == ("GET", "/remember"):
+            return remember_session(session, int(query["seconds"][0]))
         return None
 
 

@@ -10,7 +10,7 @@ answers 500.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ __all__ = [
     "count_visit",
     "leave_untouched",
     "merge_session",
+    "remember_session",
     "store_blob",
     "view_session",
 ]
@@ -46,6 +47,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/untouched", "leave_untouched(): never touches the session, answers {ok: true}"),
     Route("GET", "/nested", "append_nested(session, item): appends ?item= in place"),
     Route("GET", "/large", "store_blob(session, size): session['blob'] = 'x' * ?size="),
+    Route(
+        "GET",
+        "/remember",
+        "remember_session(session, seconds): its own idle timeout of ?seconds=, sealed",
+    ),
 )
 """The routes a :class:`Harness` serves, with the function each one calls."""
 
@@ -99,3 +105,22 @@ def store_blob(session: SessionMapping, size: int) -> dict[str, Any]:
     """``GET /large?size=N``: stores ``"x" * N`` under ``"blob"``; answers ``{"size": N}``."""
     session["blob"] = "x" * size
     return {"size": size}
+
+
+def remember_session(
+    session: SessionMapping, seconds: int, set_idle_timeout: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """``GET /remember?seconds=N``: gives this session its own idle timeout of N seconds
+    ("remember me"), sealed in its cookie, and stores ``session["remembered"] = N``.
+
+    ``set_idle_timeout`` is how the adapter sets it, for a session object that is not the
+    core's: by default ``session.set_lifetime(idle_timeout=N)`` (the core's ``Session``, as
+    ASGI, WSGI, Flask and Tornado hand out); aiohttp passes its session's ``core``, Django
+    ``request.session.set_expiry``. Answers ``{"remembered": N}``.
+    """
+    session["remembered"] = seconds
+    if set_idle_timeout is None:
+        session.set_lifetime(idle_timeout=seconds)  # type: ignore[attr-defined]
+    else:
+        set_idle_timeout(seconds)
+    return {"remembered": seconds}

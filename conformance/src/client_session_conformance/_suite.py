@@ -339,6 +339,48 @@ class SessionConformance:
             assert ok(client.get("/view")) == {"count": 1}
             assert served.codec.load(client.cookie_header).created_at == created_at
 
+    # -- a session's own lifetime ("remember me", flag bit 1 of the header) -------------------
+
+    def test_a_remembered_session_outlives_the_policys_idle_timeout(
+        self, servers: ServerPool
+    ) -> None:
+        served = servers.get(**_LIFETIMES, max_session_lifetime=7200)
+        with served.client() as client:
+            assert ok(client.get("/counter")) == {"count": 1}
+            remembered = client.get("/remember", params={"seconds": 1800})
+            assert ok(remembered) == {"remembered": 1800}
+            cookie = the_session_cookie(remembered, served)
+            if "max-age" in cookie.attributes:  # a browser-session cookie has none
+                assert cookie.attributes["max-age"] == "1800"
+            assert served.codec.load(client.cookie_header).lifetime == (1800, None)
+            served.clock.advance(1799)  # three times the policy's idle timeout (600 s)
+            assert ok(client.get("/view")) == {"count": 1, "remembered": 1800}
+            served.clock.advance(1800)
+            assert ok(client.get("/view")) == {}
+
+    def test_a_remembered_session_can_be_shorter_than_the_policys(
+        self, servers: ServerPool
+    ) -> None:
+        served = servers.get(**_LIFETIMES, max_session_lifetime=7200)
+        with served.client() as client:
+            ok(client.get("/remember", params={"seconds": 60}))
+            served.clock.advance(60)  # the policy's 600 s would still keep it
+            assert ok(client.get("/view")) == {}
+
+    def test_max_session_lifetime_ends_a_remembered_session_in_use(
+        self, servers: ServerPool
+    ) -> None:
+        served = servers.get(**_LIFETIMES, max_session_lifetime=7200)
+        with served.client() as client:
+            ok(client.get("/remember", params={"seconds": 3000}))
+            for expected in range(1, 4):  # every 2000 s: within its own idle timeout
+                served.clock.advance(2000)
+                assert ok(client.get("/counter")) == {"count": expected}
+            served.clock.advance(1199)
+            assert ok(client.get("/view")) == {"remembered": 3000, "count": 3}
+            served.clock.advance(1)  # 7200 s after it was created
+            assert ok(client.get("/view")) == {}
+
     def test_not_before_refuses_older_sessions(self, servers: ServerPool) -> None:
         served = servers.get(not_before=int(DEFAULT_START))
         older = served.codec.seal({"count": 5}, created_at=int(DEFAULT_START) - 1)

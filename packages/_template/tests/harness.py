@@ -20,6 +20,7 @@ from client_session_conformance import (
     count_visit,
     leave_untouched,
     merge_session,
+    remember_session,
     store_blob,
     view_session,
 )
@@ -48,6 +49,8 @@ def contract_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes
         body = append_nested(session, query["item"])
     elif route == ("GET", "/large"):
         body = store_blob(session, int(query["size"]))
+    elif route == ("GET", "/remember"):
+        body = remember_session(session, int(query["seconds"]))
     else:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]

@@ -23,6 +23,7 @@ from client_session_conformance import (
     count_visit,
     leave_untouched,
     merge_session,
+    remember_session,
     store_blob,
     view_session,
 )
@@ -63,6 +64,19 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def _idle_setter(session: MutableMapping[str, Any]) -> Callable[[int], None] | None:
+    # aiohttp-session's Session holds the core's as ``core``; the package's own middleware
+    # hands out the core's Session itself (None: remember_session's default call).
+    core = getattr(session, "core", None)
+    if core is None:
+        return None
+
+    def set_idle_timeout(seconds: int) -> None:
+        core.set_lifetime(idle_timeout=seconds)
+
+    return set_idle_timeout
+
+
 def contract_routes(get_session: SessionGetter) -> list[web.RouteDef]:
     """The route contract, each handler taking its session from ``get_session``."""
 
@@ -86,6 +100,11 @@ def contract_routes(get_session: SessionGetter) -> list[web.RouteDef]:
         item = request.query["item"]
         return web.json_response(append_nested(await get_session(request), item))
 
+    async def remember(request: web.Request) -> web.Response:
+        session = await get_session(request)
+        seconds = int(request.query["seconds"])
+        return web.json_response(remember_session(session, seconds, _idle_setter(session)))
+
     async def large(request: web.Request) -> web.Response:
         size = int(request.query["size"])
         return web.json_response(store_blob(await get_session(request), size))
@@ -98,6 +117,7 @@ def contract_routes(get_session: SessionGetter) -> list[web.RouteDef]:
         web.get("/untouched", untouched),
         web.get("/nested", nested),
         web.get("/large", large),
+        web.get("/remember", remember),
     ]
 
 

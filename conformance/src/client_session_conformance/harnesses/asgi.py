@@ -25,6 +25,7 @@ from client_session_conformance import (
     count_visit,
     leave_untouched,
     merge_session,
+    remember_session,
     store_blob,
     view_session,
 )
@@ -56,6 +57,10 @@ def _starlette_app(policy: SessionPolicy, clock: Clock) -> Starlette:
     async def large(request: Request) -> JSONResponse:
         return JSONResponse(store_blob(request.session, int(request.query_params["size"])))
 
+    async def remember(request: Request) -> JSONResponse:
+        seconds = int(request.query_params["seconds"])
+        return JSONResponse(remember_session(request.session, seconds))
+
     return Starlette(
         routes=[
             Route("/counter", counter),
@@ -65,6 +70,7 @@ def _starlette_app(policy: SessionPolicy, clock: Clock) -> Starlette:
             Route("/untouched", untouched),
             Route("/nested", nested),
             Route("/large", large),
+            Route("/remember", remember),
         ],
         middleware=[Middleware(SessionMiddleware, policy=policy, clock=clock)],
     )
@@ -103,6 +109,10 @@ def _fastapi_app(policy: SessionPolicy, clock: Clock) -> ASGIApp:
     @app.get("/large")
     async def large(request: Request, size: int) -> dict[str, Any]:
         return store_blob(request.session, size)
+
+    @app.get("/remember")
+    async def remember(request: Request, seconds: int) -> dict[str, Any]:
+        return remember_session(request.session, seconds)
 
     return app
 

@@ -39,6 +39,7 @@ from client_session_conformance import (
     count_visit,
     leave_untouched,
     merge_session,
+    remember_session,
     store_blob,
     view_session,
 )
@@ -82,6 +83,12 @@ def _large(request: HttpRequest) -> JsonResponse:
     return JsonResponse(store_blob(request.session, int(request.GET["size"])))
 
 
+def _remember(request: HttpRequest) -> JsonResponse:
+    # Django's own call for a session's lifetime: set_expiry(seconds) is its idle timeout.
+    seconds = int(request.GET["seconds"])
+    return JsonResponse(remember_session(request.session, seconds, request.session.set_expiry))
+
+
 urlpatterns = [
     path("counter", _counter),
     path("view", _view),
@@ -90,6 +97,7 @@ urlpatterns = [
     path("untouched", _untouched),
     path("nested", _nested),
     path("large", _large),
+    path("remember", _remember),
 ]
 """The route contract (the methods are not checked: the suite sends the right ones)."""
 

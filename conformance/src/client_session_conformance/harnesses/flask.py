@@ -18,6 +18,7 @@ from client_session_conformance import (
     count_visit,
     leave_untouched,
     merge_session,
+    remember_session,
     store_blob,
     view_session,
 )
@@ -61,6 +62,10 @@ def make_flask_app(policy: SessionPolicy, clock: Clock) -> flask.Flask:
     @app.get("/large")
     def large() -> dict[str, Any]:
         return store_blob(session, int(flask.request.args["size"]))
+
+    @app.get("/remember")
+    def remember() -> dict[str, Any]:
+        return remember_session(session, int(flask.request.args["seconds"]))
 
     return app
 

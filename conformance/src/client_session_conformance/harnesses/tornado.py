@@ -22,6 +22,7 @@ from client_session_conformance import (
     count_visit,
     leave_untouched,
     merge_session,
+    remember_session,
     store_blob,
     view_session,
 )
@@ -100,6 +101,11 @@ class _Large(_ContractHandler):
         self.write(store_blob(self.session, int(self.get_argument("size"))))
 
 
+class _Remember(_ContractHandler):
+    def get(self) -> None:
+        self.write(remember_session(self.session, int(self.get_argument("seconds"))))
+
+
 def contract_application(codec: SessionCodec) -> Application:
     """An Application serving the route contract with sessions from ``codec``."""
     return Application(
@@ -111,6 +117,7 @@ def contract_application(codec: SessionCodec) -> Application:
             ("/untouched", _Untouched),
             ("/nested", _Nested),
             ("/large", _Large),
+            ("/remember", _Remember),
         ],
         client_session=codec,
     )

@@ -22,6 +22,7 @@ from client_session_conformance import (
     count_visit,
     leave_untouched,
     merge_session,
+    remember_session,
     store_blob,
     view_session,
 )
@@ -55,6 +56,8 @@ def contract_app(environ: WSGIEnvironment, start_response: StartResponse) -> Ite
         result = append_nested(session, request.args["item"])
     elif route == ("GET", "/large"):
         result = store_blob(session, int(request.args["size"]))
+    elif route == ("GET", "/remember"):
+        result = remember_session(session, int(request.args["seconds"]))
     else:
         return Response(status=404)(environ, start_response)
     return Response(json.dumps(result), mimetype="application/json")(environ, start_response)
