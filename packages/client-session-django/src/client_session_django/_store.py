@@ -192,7 +192,7 @@ class SessionStore(SessionBase):  # type: ignore[misc]
 
     def _django_expiry(self) -> int | datetime | None:
         """What Django's engines would hold under ``_session_expiry`` for this session."""
-        session = self._session
+        session: Session = self._session
         own = session.lifetime
         if own is None:
             # set_expiry(0) on a site whose sessions are persistent; None otherwise.
