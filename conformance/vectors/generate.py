@@ -368,53 +368,34 @@ def own_lifetime_invalid_vectors(base: Sealed) -> list[dict[str, Any]]:
         lifetime=(14 * DAY, 0),
     )
     raw = remembered.raw
+    # (description, reason, created and issued seconds ago, own lifetime, reader's policy)
+    expired: list[tuple[str, str, int, int, tuple[int, int], dict[str, int | None] | None]] = [
+        ("own lifetime: idle 5 minutes, issued 5 minutes ago", "expired_idle", 300, 300,
+         (300, 3600), REMEMBER_POLICY),
+        ("own lifetime: absolute 1 hour, created 1 hour ago", "expired_absolute", 3600, 60,
+         (0, 3600), REMEMBER_POLICY),
+        ("own lifetime: absolute 60 days, over max_session_lifetime (30 days) and that old",
+         "expired_absolute", 30 * DAY, DAY, (0, 60 * DAY), REMEMBER_POLICY),
+        ("own lifetime: idle 14 days, read where max_session_lifetime is not set (12 hours)",
+         "expired_absolute", DAY, DAY, (14 * DAY, 0), None),
+    ]  # fmt: skip
     return [
-        invalid_vector(
-            "own lifetime: idle 5 minutes, issued 5 minutes ago",
-            "expired_idle",
-            seal(
-                "own idle",
-                {"user": 7},
-                created_at=NOW - 300,
-                issued_at=NOW - 300,
-                lifetime=(300, 3600),
-            ).cookie,
-            policy=REMEMBER_POLICY,
-        ),
-        invalid_vector(
-            "own lifetime: absolute 1 hour, created 1 hour ago",
-            "expired_absolute",
-            seal(
-                "own absolute",
-                {"user": 8},
-                created_at=NOW - 3600,
-                issued_at=NOW - 60,
-                lifetime=(0, 3600),
-            ).cookie,
-            policy=REMEMBER_POLICY,
-        ),
-        invalid_vector(
-            "own lifetime: absolute 60 days, over max_session_lifetime (30 days) and that old",
-            "expired_absolute",
-            seal(
-                "over the ceiling",
-                {"user": 9},
-                created_at=NOW - 30 * DAY,
-                issued_at=NOW - DAY,
-                lifetime=(0, 60 * DAY),
-            ).cookie,
-            policy=REMEMBER_POLICY,
-        ),
-        invalid_vector(
-            "own lifetime: idle 14 days, read where max_session_lifetime is not set (12 hours)",
-            "expired_absolute",
-            seal(
-                "no ceiling set",
-                {"user": 10},
-                created_at=NOW - DAY,
-                issued_at=NOW - DAY,
-                lifetime=(14 * DAY, 0),
-            ).cookie,
+        *(
+            invalid_vector(
+                description,
+                reason,
+                seal(
+                    description,
+                    {"user": 7 + index},
+                    created_at=NOW - created_ago,
+                    issued_at=NOW - issued_ago,
+                    lifetime=lifetime,
+                ).cookie,
+                policy=policy,
+            )
+            for index, (description, reason, created_ago, issued_ago, lifetime, policy) in (
+                enumerate(expired)
+            )
         ),
         invalid_vector(
             "own lifetime: tampered idle field",
