@@ -149,7 +149,7 @@ def _policy(*, started: float) -> SessionPolicy:
             # idle timeout, which its sliding renewal extends while the session is in use.
             idle_timeout=age,
             absolute_lifetime=absolute,
-            # The longest set_expiry() may give; None: SESSION_COOKIE_AGE (or the absolute).
+            # The longest set_expiry() may give; None: the absolute lifetime (else the idle).
             max_session_lifetime=getattr(settings, "CLIENT_SESSION_MAX_SESSION_LIFETIME", None),
             persistent=not settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
             path=settings.SESSION_COOKIE_PATH,
