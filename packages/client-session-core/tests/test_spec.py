@@ -36,8 +36,19 @@ def test_the_byte_layout_table_is_the_header_the_code_packs() -> None:
         size = struct.calcsize(">" + field_format)
         assert rows[field] == (str(offset), str(size)), field
         offset += size
-    assert offset == _envelope.HEADER_SIZE == int(rows["ciphertext"][0])
-    assert rows["tag"] == ("42 + n", str(_envelope.TAG_SIZE))
+    assert offset == _envelope.HEADER_SIZE
+    # With flag bit 1, the own-lifetime fields follow the fixed header.
+    for field in ("idle", "absolute"):
+        assert rows[field] == (str(offset), str(struct.calcsize(">I"))), field
+        offset += struct.calcsize(">I")
+    assert offset == _envelope.LIFETIME_HEADER_SIZE == _envelope.HEADER_SIZE + 8
+    assert _envelope.FLAG_OWN_LIFETIME == 0x02
+    assert "bit 1 (`0x02`): own lifetime" in SPEC
+    assert rows["ciphertext"][0] == "h"
+    assert f"h = {_envelope.HEADER_SIZE}, or {_envelope.LIFETIME_HEADER_SIZE} with flag bit 1" in (
+        SPEC
+    )
+    assert rows["tag"] == ("h + n", str(_envelope.TAG_SIZE))
     assert (_envelope.SALT_SIZE, _envelope.NONCE_SIZE) == (16, 12)
     assert f"The envelope is at least {_envelope.OVERHEAD} bytes" in SPEC
 
