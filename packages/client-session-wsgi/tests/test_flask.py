@@ -1042,3 +1042,27 @@ def test_errors_name_the_flask_settings(app: flask.Flask) -> None:
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", CLIENT_SESSION_ABSOLUTE_LIFETIME=-1)
     with pytest.raises(ConfigurationError, match=r"^CLIENT_SESSION_ABSOLUTE_LIFETIME must be"):
         app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+
+
+def test_remember_me_up_to_client_session_max_session_lifetime(app: flask.Flask) -> None:
+    clock = ManualClock(1_800_000_000)
+    app.session_interface = EncryptedCookieSessionInterface(clock=clock)
+    day = 24 * 3600
+    app.config["CLIENT_SESSION_MAX_SESSION_LIFETIME"] = timedelta(days=90)
+    assert _policy(app).max_session_lifetime == 90 * day
+
+    @app.route("/remember")
+    def remember() -> str:
+        flask.session.permanent = True
+        flask.session["user"] = "ada"
+        flask.session.set_lifetime(idle_timeout=60 * day)  # past the 31 days of the policy
+        return "ok"
+
+    client = app.test_client()
+    response = client.get("/remember")
+    assert f"Max-Age={60 * day};" in response.headers["Set-Cookie"]
+    clock.advance(59 * day)
+    assert client.get("/remember").status_code == 200  # still the same session, slid
+    app.config["CLIENT_SESSION_MAX_SESSION_LIFETIME"] = 3600
+    with pytest.raises(ConfigurationError, match=r"^CLIENT_SESSION_MAX_SESSION_LIFETIME = 3600"):
+        _policy(app)

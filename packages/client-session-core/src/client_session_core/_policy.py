@@ -219,16 +219,19 @@ class SessionPolicy:
             return
         if not _is_int(ceiling) or not 0 < ceiling < 2**32:
             raise ConfigurationError(
-                "max_session_lifetime must be a positive whole number of seconds (below "
-                f"2**32) or None, not {ceiling!r}"
+                Option("max_session_lifetime"),
+                " must be a positive whole number of seconds (below 2**32) or None, not "
+                f"{ceiling!r}",
             )
         for label in ("idle_timeout", "absolute_lifetime"):
             value = getattr(self, label)
             if value is not None and value > ceiling:
                 raise ConfigurationError(
-                    f"max_session_lifetime ({ceiling} s) is shorter than {label} ({value} s), "
-                    "so it would cut sessions that keep the policy's own lifetime: raise it "
-                    f"to at least {value}, or set it to None"
+                    Option("max_session_lifetime"),
+                    f" ({ceiling} s) is shorter than ",
+                    Option(label),
+                    f" ({value} s), so it would cut sessions that keep the policy's own "
+                    f"lifetime: raise it to at least {value}, or set it to None",
                 )
 
     @property

@@ -179,6 +179,7 @@ _DJANGO_SETTINGS = {
     "same_site": "SESSION_COOKIE_SAMESITE",
     "idle_timeout": "SESSION_COOKIE_AGE",
     "absolute_lifetime": "CLIENT_SESSION_ABSOLUTE_LIFETIME",
+    "max_session_lifetime": "CLIENT_SESSION_MAX_SESSION_LIFETIME",
     "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
 }
 

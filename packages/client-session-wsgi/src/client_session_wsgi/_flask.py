@@ -464,6 +464,7 @@ _FLASK_SETTINGS = {
     "partitioned": "SESSION_COOKIE_PARTITIONED",
     "idle_timeout": "PERMANENT_SESSION_LIFETIME",
     "absolute_lifetime": "CLIENT_SESSION_ABSOLUTE_LIFETIME",
+    "max_session_lifetime": "CLIENT_SESSION_MAX_SESSION_LIFETIME",
     "max_cookie_size": "MAX_COOKIE_SIZE",
 }
 
