@@ -189,7 +189,11 @@ def main(argv: list[str]) -> int:
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="client-session-soak-") as logs:
         for name in names:
-            result = soak_one(name, args, seed, Path(logs))
+            try:
+                result = soak_one(name, args, seed, Path(logs))
+            except RuntimeError as exc:  # the server process ended: its log says why
+                tail = (Path(logs) / f"{name}.log").read_text(errors="replace").splitlines()
+                sys.exit(f"soak: {name}: {exc}; its log ends:\n" + "\n".join(tail[-15:]))
             results[name] = result
             outcomes = result["outcomes"]
             print(
