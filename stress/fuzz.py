@@ -1,7 +1,7 @@
 # /// script
 # requires-python = ">=3.10"
 # dependencies = [
-#     "atheris>=2.3; sys_platform == 'linux' and platform_machine == 'x86_64'",
+#     "atheris>=2.3; sys_platform == 'linux' and platform_machine == 'x86_64' and python_version >= '3.11'",  # noqa: E501
 #     "hypothesis>=6.100",
 # ]
 # ///
@@ -20,7 +20,8 @@ Two parts, both judged by the same oracle (``fuzzing/_oracle.py``):
    (``fuzzing/_mutations.py``), the same mutations on every run;
 2. coverage-guided fuzzing (atheris, that is libFuzzer, over the instrumented pure-Python
    core), ``--inputs`` inputs starting from the real cookies; or hypothesis, not
-   coverage-guided, where atheris is not installed.
+   coverage-guided, where atheris is not installed (its wheels are for Linux on x86-64,
+   Python 3.11 and later; the block below installs it only there).
 
 It prints the counts: inputs, mutations, opened, refused by reason, forgeries, exceptions,
 parser disagreements and seconds; writes a reproducer (JSON: header, made-up keys, time)
