@@ -6,7 +6,16 @@ from typing import Any
 
 import pytest
 
-from client_session_core import Action, KeyRing, SessionCodec
+from client_session_core import (
+    Action,
+    Commit,
+    CookieOrigin,
+    InvalidReason,
+    KeyRing,
+    SessionCodec,
+)
+from client_session_core._commit import commit_of
+from client_session_core._session import cookie_origin
 
 
 def _cookie(codec: SessionCodec, data: dict[str, Any] | None = None) -> str:
@@ -117,3 +126,43 @@ def test_a_session_saved_then_left_alone_misses_nothing(codec: SessionCodec) -> 
     commit = codec.commit(session)
     assert commit.action is Action.START
     assert not commit.missed_change(session)
+
+
+# A value other than the default for each field of the two named tuples.
+_NOT_DEFAULT: dict[str, object] = {
+    "set_cookie": ("session=x",),
+    "vary_cookie": True,
+    "action": Action.RESEAL,
+    "content": b"{}",
+    "persistent": True,
+    "forced": True,
+    "unwritable": True,
+    "lifetime": (60, 3600),
+    "plaintext": b"{}",
+    "created_at": 7,
+    "issued_at": 8,
+    "needs_rekey": True,
+    "rejected": InvalidReason.MALFORMED,
+    "chunk_cookies": 2,
+    "cookie_present": True,
+}
+
+
+@pytest.mark.parametrize(
+    ("named_tuple", "builder"),
+    [(Commit, commit_of), (CookieOrigin, cookie_origin)],
+    ids=["Commit", "CookieOrigin"],
+)
+def test_the_request_path_builders_take_the_named_tuples_fields_in_order(
+    named_tuple: Any, builder: Any
+) -> None:
+    # The codec builds these with tuple.__new__ (C in the compiled build): a field added to
+    # the class and not to its builder, or in another order, would shift every field after.
+    # (A compiled builder has no inspectable signature: its behaviour is what is checked.)
+    assert type(builder()) is named_tuple
+    assert builder() == named_tuple()
+    for name in named_tuple._fields:
+        value = _NOT_DEFAULT[name]
+        if name == "persistent" and named_tuple is CookieOrigin:
+            value = False  # its default is True
+        assert builder(**{name: value}) == named_tuple(**{name: value}), name

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._commit import Action, Commit, decide
+from ._commit import Action, Commit, commit_of, decide
 from ._compile_hints import mypyc_attr
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
@@ -22,7 +22,7 @@ from ._errors import ConfigurationError, InvalidReason, InvalidSession, Unserial
 from ._legacy import LegacyCookies
 from ._lifetime import Lifetime
 from ._policy import SessionPolicy
-from ._session import CookieOrigin, Session
+from ._session import CookieOrigin, Session, cookie_origin
 from ._size import CookieBudget
 
 __all__ = ["Clock", "SessionCodec"]
@@ -81,7 +81,7 @@ class SessionCodec:
         self._follows_keys = policy.keys.current() is not policy.keys
         self._budget = CookieBudget(policy, CookieWriter(policy))
         self._lifetime = Lifetime(policy)
-        self._new_origin = CookieOrigin(persistent=policy.persistent)
+        self._new_origin = cookie_origin(persistent=policy.persistent)
         # The policy's values read on every request, as plain attributes of the codec.
         self._name = policy.cookie_name
         self._serializer = policy.serializer
@@ -158,12 +158,12 @@ class SessionCodec:
         if not isinstance(data, dict):
             # A third-party serializer that breaks its contract still never raises from load().
             raise InvalidSession(InvalidReason.BAD_PAYLOAD)
-        origin = CookieOrigin(
+        origin = cookie_origin(
             plaintext=plaintext,
             created_at=envelope.created_at,
             issued_at=envelope.issued_at,
             persistent=(envelope.flags & FLAG_PERSISTENT) != 0,
-            needs_rekey=key is not sealer.keys.primary,
+            needs_rekey=key is not sealer.primary,
             chunk_cookies=chunks_present,
             cookie_present=True,
             lifetime=envelope.lifetime,
@@ -193,7 +193,7 @@ class SessionCodec:
             # Cut to the ceiling rather than refused: the user did nothing wrong.
             ceiling = self._lifetime.ceiling
             lifetime = (min(lifetime[0], ceiling), min(lifetime[1], ceiling))
-        origin = CookieOrigin(
+        origin = cookie_origin(
             plaintext=plaintext,
             # Its lifetimes start now: the old format's own timestamps are not ours to trust
             # beyond the age limit its reader already applied.
@@ -219,7 +219,7 @@ class SessionCodec:
     def _reject(self, reason: InvalidReason, chunks_present: int) -> Session:
         # Once per request, at a low level, and never with the cookie's content.
         logger.debug("session cookie %r refused: %s", self._name, reason.value)
-        origin = CookieOrigin(
+        origin = cookie_origin(
             persistent=self.policy.persistent,
             rejected=reason,
             chunk_cookies=chunks_present,
@@ -257,7 +257,7 @@ class SessionCodec:
             set_cookie = self._write(
                 content, created_at, now, persistent, origin.chunk_cookies, session.sealed_lifetime
             )
-        return Commit(
+        return commit_of(
             set_cookie=set_cookie,
             vary_cookie=action is not Action.NOTHING,
             action=action,
@@ -291,7 +291,7 @@ class SessionCodec:
             self._name,
             error.key,
         )
-        return Commit(vary_cookie=True, action=Action.VARY, unwritable=True)
+        return commit_of(vary_cookie=True, action=Action.VARY, unwritable=True)
 
     def max_age(self, created_at: int, now: int, lifetime: tuple[int, int] | None = None) -> int:
         """Seconds from ``now`` until a session created at ``created_at`` and issued now

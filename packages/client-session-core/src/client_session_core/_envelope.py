@@ -245,7 +245,8 @@ class Sealer:
         # must come from one ring.
         keys = keys.current()
         self._keys = keys
-        self._kid = keys.primary.kid
+        self._primary = keys.primary
+        self._kid = self._primary.kid
         # salt -> (subkey, key): subkeys that have opened a cookie, so the HKDF is skipped.
         self._opening: dict[bytes, tuple[AESGCM, Key]] = {}
         self._sealing: tuple[bytes, AESGCM] | None = None
@@ -256,6 +257,12 @@ class Sealer:
     def keys(self) -> KeyRing:
         """The key ring this sealer uses."""
         return self._keys
+
+    @property
+    def primary(self) -> Key:
+        """The ring's primary key, which seals (kept here: the ring's own property is
+        Python code that the compiled build would call on every request)."""
+        return self._primary
 
     def _next_sealing_subkey(self) -> tuple[bytes, AESGCM]:
         # A fresh salt, hence a fresh subkey: on the first seal, after SUBKEY_USES, and in
@@ -268,7 +275,7 @@ class Sealer:
                 or self._sealing_generation != _fork_generation
             ):
                 salt = os.urandom(SALT_SIZE)
-                current = (salt, _derive_subkey(self._keys.primary, salt))
+                current = (salt, _derive_subkey(self._primary, salt))
                 self._sealing = current
                 self._sealing_uses = 0
                 self._sealing_generation = _fork_generation
