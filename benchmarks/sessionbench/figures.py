@@ -22,6 +22,7 @@ _COLOURS = {
     Role.OWN: "#e0a030",
     Role.STORE: "#c05050",
     Role.FLOOR: "#70a070",
+    Role.HEADERS: "#d0d0d0",
 }
 
 

@@ -50,6 +50,14 @@ def prime_session(variant: Variant, send: Send, size: int | None = None) -> str 
     if variant.role is Role.BARE:
         _count_of(send("/counter", None), f"{variant.key} /counter")
         return None
+    if variant.role is Role.HEADERS:
+        # No session: the fixed cookie it sets, sent back as a browser would.
+        first = send("/counter", None)
+        _count_of(first, f"{variant.key} /counter")
+        cookie = cookie_header_from(first.set_cookie)
+        if not cookie:
+            raise BenchmarkError(f"{variant.key} /counter set no cookie")
+        return cookie
     target = "/counter" if size is None else f"/fill?size={size}"
     first = send(target, None)
     if first.status != 200:

@@ -64,6 +64,14 @@ def _faster_than(framework: str, other: str, at_least: float) -> Check:
         measured += _round_ratios(ours.rps_samples, theirs.rps_samples) + ")"
         if ours.server_cpu_us and theirs.server_cpu_us:
             measured += f"; {theirs.server_cpu_us / ours.server_cpu_us:.2f}x by server CPU"
+        # Where the run has it, what a session costing nothing but its bytes scored against
+        # the same competitor: no session can reach a target above that ceiling.
+        ceiling = results.wire_row(framework, "headers", build, connections)
+        if ceiling is not None and ceiling.requests_per_second:
+            measured += (
+                f"; at most {ceiling.requests_per_second / their_rate:.2f}x for any session "
+                "(the session headers only row)"
+            )
         return Verdict(measured=measured, met=ratio >= at_least)
 
     return check

@@ -42,6 +42,10 @@ class Role(enum.Enum):
     """A server-side store: a session id in the cookie, the content in Redis."""
     FLOOR = "floor"
     """The hand-written json + AES-GCM middleware: sealed cookies with no policy."""
+    HEADERS = "headers"
+    """The bare app plus a session's response headers, fixed (a Set-Cookie the length of
+    client-session's and Vary: Cookie), and a request that carries the cookie: what a
+    session that cost nothing but its bytes would score, the ceiling of any session's ratio."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,6 +180,7 @@ VARIANTS: tuple[Variant, ...] = (
         requires=("flask_session", "redis"),
     ),
     Variant(framework=FLASK, name="floor", label="AES-GCM floor", role=Role.FLOOR),
+    Variant(framework=FLASK, name="headers", label="session headers only", role=Role.HEADERS),
     Variant(framework=TORNADO, name="bare", label="bare app", role=Role.BARE),
     Variant(
         framework=TORNADO,
@@ -240,6 +245,7 @@ VARIANTS: tuple[Variant, ...] = (
         role=Role.STORE,
         store="sqlite",
     ),
+    Variant(framework=DJANGO, name="headers", label="session headers only", role=Role.HEADERS),
 )
 
 

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SECRET", "AppOptions"]
+__all__ = ["FIXED_SESSION_VALUE", "SECRET", "AppOptions"]
 
 SECRET = "benchmark-secret-2b7e151628aed2a6abf7158809cf4f3c"
 """The signing secret of the frameworks' own sessions (these cookies protect nothing)."""
+
+
+FIXED_SESSION_VALUE = "A" * 96
+"""The "session headers only" variant's cookie value: as long as client-session's for a
+counter below 10,000 (a 42-byte header, ``{"count":NNNN}`` and a 16-byte tag, in base64url)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import tempfile
 from contextvars import ContextVar
+from http.cookies import Morsel
 from pathlib import Path
 from typing import Any
 
 from ..content import session_of_size
 from ..variants import postgres_port
-from . import AppOptions
+from . import FIXED_SESSION_VALUE, AppOptions
 
 __all__ = ["build_app"]
 
@@ -23,6 +24,10 @@ _DJANGOS = "django.contrib.sessions.middleware.SessionMiddleware"
 _ENGINES: dict[str, tuple[list[str], str]] = {
     # variant: (MIDDLEWARE, SESSION_ENGINE)
     "bare": ([f"{__name__}.bare_routes"], "django.contrib.sessions.backends.signed_cookies"),
+    "headers": (
+        [f"{__name__}.bare_routes", f"{__name__}.session_headers"],
+        "django.contrib.sessions.backends.signed_cookies",
+    ),
     "ours": (["client_session_django.SessionMiddleware"], "client_session_django"),
     "own": ([_DJANGOS], "django.contrib.sessions.backends.signed_cookies"),
     "redis": ([_DJANGOS], "django.contrib.sessions.backends.cache"),
@@ -54,6 +59,37 @@ def on_postgres(get_response: Any) -> Any:
             return get_response(request)
         finally:
             _database.reset(token)
+
+    return middleware
+
+
+class _FixedSetCookie(Morsel[str]):
+    """A session's Set-Cookie, fixed: Django writes ``response.cookies`` with ``output()``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set("sessionid", FIXED_SESSION_VALUE, FIXED_SESSION_VALUE)
+        # client_session_django's attributes, in its order, with a fixed date.
+        self._header = (
+            f"sessionid={FIXED_SESSION_VALUE}; Path=/; Max-Age=1209600; "
+            "Expires=Tue, 15 Dec 2026 06:26:43 GMT; HttpOnly; SameSite=Lax"
+        )
+
+    def OutputString(self, attrs: Any = None) -> str:  # noqa: N802 - Morsel's name
+        return self._header
+
+
+_FIXED_SET_COOKIE = _FixedSetCookie()
+
+
+def session_headers(get_response: Any) -> Any:
+    """Middleware of the "session headers only" variant: the headers, no session."""
+
+    def middleware(request: Any) -> Any:
+        response = get_response(request)
+        response.cookies["sessionid"] = _FIXED_SET_COOKIE
+        response.headers["Vary"] = "Cookie"
+        return response
 
     return middleware
 

@@ -11,7 +11,7 @@ from flask.wrappers import Request, Response
 
 from ..content import session_of_size
 from ..floor import AesGcmFloor
-from . import SECRET, AppOptions
+from . import FIXED_SESSION_VALUE, SECRET, AppOptions
 
 __all__ = ["build_app"]
 
@@ -90,11 +90,23 @@ _SESSIONS: dict[str, Callable[[Flask, AppOptions], None]] = {
 }
 
 
+# The drop-in's Set-Cookie for the counter, its value fixed (the "session headers only" row).
+_FIXED_SET_COOKIE = f"session={FIXED_SESSION_VALUE}; Path=/; HttpOnly"
+
+
+def _add_session_headers(response: Response) -> Response:
+    response.headers.add("Set-Cookie", _FIXED_SET_COOKIE)
+    response.headers.add("Vary", "Cookie")
+    return response
+
+
 def build_app(variant: str, options: AppOptions) -> Flask:
-    """The counter app of ``variant`` ("bare" or a key of the session table)."""
+    """The counter app of ``variant`` ("bare", "headers" or a key of the session table)."""
     app = Flask("sessionbench")
-    if variant == "bare":
+    if variant in ("bare", "headers"):
         app.add_url_rule("/counter", view_func=_bare_counter)
+        if variant == "headers":
+            app.after_request(_add_session_headers)
         return app
     _SESSIONS[variant](app, options)
     app.add_url_rule("/counter", view_func=_counter)
