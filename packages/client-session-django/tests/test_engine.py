@@ -513,3 +513,32 @@ def test_cycle_key_keeps_set_expiry_as_djangos_engines_do(clock: ManualClock, ex
     store.cycle_key()
     assert (store.get_expiry_date(), store.get_expire_at_browser_close()) == before
     assert store["user"] == "x"
+
+
+def test_set_cookie_morsels_carry_their_own_attributes_as_headers_alternate() -> None:
+    # The attribute text is parsed once and kept while it repeats: a morsel built for another
+    # header in between must not lend its attributes to the next.
+    from client_session_django._middleware import SetCookie
+
+    kept = "sessionid=abc; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"
+    deleted = "sessionid=; Domain=example.com; Path=/app; Max-Age=0; Secure; SameSite=Strict"
+    first, second, third = SetCookie(kept), SetCookie(deleted), SetCookie(kept)
+    for morsel, header in ((first, kept), (second, deleted), (third, kept)):
+        assert morsel.OutputString() == header
+    assert (first.key, first.value, first["max-age"], first["httponly"]) == (
+        "sessionid",
+        "abc",
+        "60",
+        True,
+    )
+    assert (first["domain"], first["secure"], first["samesite"]) == ("", "", "Lax")
+    assert (second.value, second["max-age"], second["domain"], second["path"]) == (
+        "",
+        "0",
+        "example.com",
+        "/app",
+    )
+    assert (second["secure"], second["httponly"], second["samesite"]) == (True, "", "Strict")
+    assert dict(third) == dict(first)
+    third["max-age"] = "1"  # a morsel's attributes are its own, not the kept ones
+    assert SetCookie(kept)["max-age"] == "60"

@@ -98,6 +98,17 @@ def _vary_on_cookie(response: HttpResponseBase) -> None:
 _NO_ATTRIBUTES: dict[str, str] = dict.fromkeys(Morsel._reserved, "")  # type: ignore[attr-defined]
 
 
+def _attributes(text: str) -> dict[str, str | bool]:
+    """The morsel's attributes for a Set-Cookie's ``; ``-separated attribute text."""
+    attributes: dict[str, str | bool] = dict(_NO_ATTRIBUTES)
+    for attribute in text.split("; "):
+        key, separator, value = attribute.partition("=")
+        key = key.lower()
+        if key in _NO_ATTRIBUTES:
+            attributes[key] = value if separator else True
+    return attributes
+
+
 class SetCookie(Morsel[str]):
     """One of the core's ``Set-Cookie`` values, in ``response.cookies``.
 
@@ -106,20 +117,23 @@ class SetCookie(Morsel[str]):
     morsel, for code (and Django's test client) that reads them.
     """
 
+    # The attributes of the last attribute text seen: within a second every response's is
+    # the same (only Max-Age and Expires change, and only with the clock), so it is parsed
+    # once, not per response. One entry, replaced whole (a thread sees old or new, each whole).
+    _parsed: tuple[str, dict[str, str | bool]] = ("", dict(_NO_ATTRIBUTES))
+
     def __init__(self, header: str) -> None:
         # Morsel's own __init__, set() and __setitem__ check names and values one by one: the
         # core wrote a valid header already, so it is filled as the dict it is (once per
         # written response).
-        dict.__init__(self, _NO_ATTRIBUTES)
-        pair, *attributes = header.split("; ")
+        pair, _, text = header.partition("; ")
+        parsed = SetCookie._parsed
+        if parsed[0] != text:
+            parsed = SetCookie._parsed = (text, _attributes(text))
+        dict.__init__(self, parsed[1])
         name, _, value = pair.partition("=")
         self._key = name
         self._value = self._coded_value = value
-        for attribute in attributes:
-            key, separator, attribute_value = attribute.partition("=")
-            key = key.lower()
-            if key in _NO_ATTRIBUTES:
-                dict.__setitem__(self, key, attribute_value if separator else True)
         self._header = header
 
     def OutputString(self, attrs: Any = None) -> str:  # noqa: N802 - Morsel's name
