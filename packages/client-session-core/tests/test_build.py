@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import ast
+import sys
 from importlib import import_module
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 
 import client_session_core
-from client_session_core import JSONSerializer, Sealer, Session, SessionCodec
+from client_session_core import (
+    Commit,
+    JSONSerializer,
+    KeyRing,
+    Sealer,
+    Session,
+    SessionCodec,
+    SessionPolicy,
+    generate_key,
+)
 
 HATCH_BUILD = Path(__file__).parents[1] / "hatch_build.py"
 
@@ -46,3 +58,35 @@ def test_the_public_classes_take_python_subclasses(base: type) -> None:
     subclass = type("Subclass", (base,), {"extra": True})
     assert issubclass(subclass, base)
     assert subclass.extra
+
+
+@pytest.mark.skipif(not client_session_core.COMPILED, reason="the pure build runs Python")
+def test_a_compiled_request_cycle_runs_no_python_of_the_core() -> None:
+    # What the compiled build is for: opening a cookie and sealing the changed session run
+    # no interpreted code of the package (a named tuple's own __new__, or a property of a
+    # module left in Python, crept in once and cost about a microsecond a request).
+    codec = SessionCodec(SessionPolicy(keys=KeyRing([generate_key()])))
+    header = f"session={codec.seal({'count': 1})}"
+
+    def cycle() -> Commit:
+        session = codec.load(header)
+        session["count"] = session.get("count", 0) + 1
+        return codec.commit(session)
+
+    cycle()  # the first opens derive the cookie's subkey, once, in Python (_keys.py)
+    interpreted: set[str] = set()
+
+    def trace(frame: FrameType, event: str, arg: object) -> Any:
+        code = frame.f_code
+        if code.co_filename != __file__:
+            interpreted.add(f"{Path(code.co_filename).name}: {code.co_name}")
+        return None
+
+    previous = sys.gettrace()  # a debugger's or coverage's, put back after
+    sys.settrace(trace)
+    try:
+        commit = cycle()
+    finally:
+        sys.settrace(previous)
+    assert commit.set_cookie
+    assert not interpreted, sorted(interpreted)
