@@ -48,6 +48,7 @@ from client_session_core import (
     Clock,
     JSONSerializer,
     Key,
+    KeyFile,
     KeyRing,
     SessionPolicy,
 )
@@ -258,7 +259,9 @@ def gunicorn_unavailable() -> str | None:
 
 
 def policy_to_json(policy: SessionPolicy) -> dict[str, Any]:
-    """``policy`` as a JSON object: key material in base64url, then every other field.
+    """``policy`` as a JSON object: key material in base64url (or a :class:`KeyFile`'s path
+    and check interval, for the other process to follow the file itself), then every other
+    field.
 
     A policy with a serializer other than the default JSON one cannot cross, and raises
     :class:`ValueError`.
@@ -278,6 +281,11 @@ def policy_to_json(policy: SessionPolicy) -> dict[str, Any]:
         for field in dataclasses.fields(policy)
         if field.name not in ("keys", "serializer", "cookie_style", "legacy_cookies")
     }
+    if isinstance(policy.keys, KeyFile):
+        # The file itself, which the other process follows on its own: a copy of the ring
+        # would stay what it was.
+        source = policy.keys
+        return {"key_file": source.path, "check_interval": source.check_interval, **fields}
     keys = [base64.urlsafe_b64encode(key.material).decode("ascii") for key in policy.keys]
     return {"keys": keys, **fields}
 
@@ -285,7 +293,11 @@ def policy_to_json(policy: SessionPolicy) -> dict[str, Any]:
 def policy_from_json(data: dict[str, Any]) -> SessionPolicy:
     """The policy :func:`policy_to_json` described."""
     fields = dict(data)
-    keys = KeyRing([Key(base64.urlsafe_b64decode(text)) for text in fields.pop("keys")])
+    keys: KeyRing
+    if "key_file" in fields:
+        keys = KeyFile(fields.pop("key_file"), check_interval=fields.pop("check_interval"))
+    else:
+        keys = KeyRing([Key(base64.urlsafe_b64decode(text)) for text in fields.pop("keys")])
     return SessionPolicy(keys=keys, **fields)
 
 

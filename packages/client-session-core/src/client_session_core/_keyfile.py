@@ -111,6 +111,11 @@ class KeyFile(KeyRing):
         """The file this ring is read from."""
         return self._path
 
+    @property
+    def check_interval(self) -> float:
+        """Seconds between two looks at the file (one ``stat``)."""
+        return self._check_interval
+
     def current(self) -> KeyRing:
         """The ring in force: the file's, as of at most ``check_interval`` seconds ago."""
         if self._monotonic() >= self._next_check:
