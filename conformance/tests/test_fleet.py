@@ -320,10 +320,9 @@ def test_a_fleet_rotates_its_keys_while_users_keep_counting(tmp_path: Path) -> N
 
 # -- every adapter takes a key file and follows it ----------------------------------------------
 
-# The gunicorn harness's application runs in gunicorn's worker process, which follows the
-# file with a KeyFile of its own (policy_to_json sends the path): the test's reload() cannot
-# reach it, so that KeyFile looks at the file on every request instead.
-_FOLLOWS_IN_ANOTHER_PROCESS = {"gunicorn"}
+# A harness may serve from another process (gunicorn's worker), which follows the file with
+# a KeyFile of its own (policy_to_json sends the path) that the test's reload() cannot reach:
+# every KeyFile here looks at the file on every request, so each harness follows either way.
 _EVERY_REQUEST = 1e-6  # seconds: a check interval that has always passed by the next request
 
 
@@ -333,10 +332,7 @@ def test_every_adapter_follows_a_key_file(harness_name: str, tmp_path: Path) -> 
     old_kid, new_kid = (KeyRing([key]).primary.kid.hex() for key in (old, new))
     key_file = tmp_path / "session-keys"
     key_file.write_text(old + "\n", encoding="utf-8")
-    if harness_name in _FOLLOWS_IN_ANOTHER_PROCESS:
-        keys = KeyFile(key_file, check_interval=_EVERY_REQUEST)
-    else:
-        keys = KeyFile(key_file)
+    keys = KeyFile(key_file, check_interval=_EVERY_REQUEST)
     harness = installed_harnesses()[harness_name]()
     with harness.serve(SessionPolicy(keys=keys), ManualClock()) as url, SessionClient(url) as user:
         # The steps of docs/key-rotation.md, each taken at once with reload() (as on SIGHUP).
