@@ -75,6 +75,28 @@ def _client_session_codec(data: dict[str, Any]) -> Cycle:
     return cycle
 
 
+def _client_session_codec_reading_legacy(data: dict[str, Any]) -> Cycle:
+    # The same cycle on our own cookie, with the drop-in's default of reading Starlette's
+    # cookies on: the legacy reader is only asked for a cookie that is not ours, so this
+    # must cost what the cycle above costs (issue 14).
+    import datetime
+
+    from client_session_asgi import starlette_cookies
+    from client_session_core import KeyRing, SessionCodec, SessionPolicy, generate_key
+
+    legacy = starlette_cookies(SECRET, until=datetime.date(9999, 1, 1), max_age=MAX_AGE)
+    codec = SessionCodec(SessionPolicy(keys=KeyRing([generate_key()]), legacy_cookies=legacy))
+    header = f"session={codec.seal(data)}"
+
+    def cycle() -> object:
+        session = codec.load(header)
+        _bump(session)
+        return codec.commit(session)
+
+    assert cycle().set_cookie, "the codec must reseal a modified session"  # type: ignore[attr-defined]
+    return cycle
+
+
 def _client_session_sealer(data: dict[str, Any]) -> Cycle:
     from client_session_core import Envelope, JSONSerializer, KeyRing, Sealer, generate_key
 
@@ -178,6 +200,12 @@ MICRO_CASES: tuple[MicroCase, ...] = (
         name="ours-codec",
         label="client-session SessionCodec (load + commit, all policy)",
         build=_client_session_codec,
+        ours=True,
+    ),
+    MicroCase(
+        name="ours-codec-legacy",
+        label="client-session SessionCodec, reading Starlette's cookies on (our cookie)",
+        build=_client_session_codec_reading_legacy,
         ours=True,
     ),
     MicroCase(

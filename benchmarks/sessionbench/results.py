@@ -57,16 +57,21 @@ class RunResults:
         """One variant's measured row with a session of ``size`` bytes."""
         return _row(self.scaling, framework, variant, build, connections, size)
 
-    def micro_us(self, case: str, session: str, build: str = "compiled") -> float | None:
-        """Microseconds a cycle of one micro case (ours: on ``build``)."""
+    def micro_row(self, case: str, session: str, build: str = "compiled") -> MicroResult | None:
+        """One micro case's result on one session (ours: on ``build``)."""
         return next(
             (
-                r.us_per_op
+                r
                 for r in self.micro
                 if r.case == case and r.session == session and r.core_build in (None, build)
             ),
             None,
         )
+
+    def micro_us(self, case: str, session: str, build: str = "compiled") -> float | None:
+        """Microseconds a cycle of one micro case (ours: on ``build``)."""
+        row = self.micro_row(case, session, build)
+        return None if row is None else row.us_per_op
 
 
 def _row(

@@ -92,6 +92,27 @@ def _micro_ratio(session: str, other: str, limit: float) -> Check:
     return check
 
 
+def _legacy_reading_costs_nothing(session: str, tolerance: float) -> Check:
+    """With reading legacy cookies on, a cycle on our own cookie costs what it costs with
+    it off: within ``tolerance`` (the noise of two interleaved runs of the same work) in
+    time, and the same Python opcodes, since the reader is only asked for a cookie that is
+    not ours."""
+
+    def check(results: RunResults, build: str, connections: int) -> Verdict:
+        off = results.micro_row("ours-codec", session, build)
+        on = results.micro_row("ours-codec-legacy", session, build)
+        if off is None or on is None:
+            return _NOT_MEASURED
+        ratio = on.us_per_op / off.us_per_op
+        measured = f"{ratio:.2f}x ({on.us_per_op:.1f} vs {off.us_per_op:.1f} us"
+        same_opcodes = on.opcodes_per_op == off.opcodes_per_op
+        if on.opcodes_per_op is not None and off.opcodes_per_op is not None:
+            measured += f"; {on.opcodes_per_op:,.0f} vs {off.opcodes_per_op:,.0f} opcodes"
+        return Verdict(measured=measured + ")", met=ratio <= tolerance and same_opcodes)
+
+    return check
+
+
 def _ordering_holds(framework: str) -> Check:
     """Ours serves more requests per second than the framework's own session at every size."""
 
@@ -162,6 +183,14 @@ TARGETS: tuple[Target, ...] = (
         label="Core, counter: within 1.5x of the json + AES-GCM floor",
         over_the_wire=False,
         check=_micro_ratio("counter", "floor", 1.5),
+    ),
+    Target(
+        label=(
+            "Core, counter: reading legacy cookies on costs nothing on our own cookie "
+            "(issue 14): within 1.05x of off, the same opcodes"
+        ),
+        over_the_wire=False,
+        check=_legacy_reading_costs_nothing("counter", 1.05),
     ),
     Target(
         label="Core, 1 KB: faster than Starlette's signed-only encoding",
