@@ -65,7 +65,7 @@ from sessionbench.builds import BUILD_NAMES, CoreBuild, usable_builds
 from sessionbench.children import run_child
 from sessionbench.content import SESSION_SIZES
 from sessionbench.figures import plot_scaling, plot_throughput
-from sessionbench.inprocess import InProcessResult
+from sessionbench.inprocess import EVICTED_REQUESTS, InProcessResult
 from sessionbench.machine import describe_machine, load_average
 from sessionbench.micro import MICRO_CASES, MICRO_SESSIONS, MicroResult
 from sessionbench.processes import Cpus
@@ -177,7 +177,10 @@ def _expected_seconds(
         cases = len(MICRO_CASES) + (builds - 1) * sum(case.ours for case in MICRO_CASES)
         seconds += cases * len(MICRO_SESSIONS) * repeats * per_repeat + 3 * builds
     if "inprocess" in parts:
-        seconds += (len(variants) + (builds - 1) * ours) * (repeats * per_repeat + 1)
+        # Each variant's hot repeats, then its requests timed one by one after an eviction
+        # (about 1 ms each: sessionbench.evict).
+        evicted = int(settings["repeats"]) * EVICTED_REQUESTS * 1e-3
+        seconds += (len(variants) + (builds - 1) * ours) * (repeats * per_repeat + 1 + evicted)
     if "setcookie" in parts:
         seconds += builds * (6 * repeats * per_repeat + 3)
     if "wire" in parts:

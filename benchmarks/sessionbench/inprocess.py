@@ -14,12 +14,16 @@ from typing import Any
 
 from .apps import AppOptions
 from .drivers import driver_for
+from .evict import CacheEvictor
 from .opcodes import opcodes_per_operation
 from .probe import BenchmarkError, prime_session
-from .timing import RunMany, Timing, time_interleaved
+from .timing import RunMany, Timing, time_between_evictions, time_interleaved
 from .variants import FRAMEWORKS, Framework, Variant, variants_of
 
-__all__ = ["InProcessResult", "run_inprocess"]
+__all__ = ["EVICTED_REQUESTS", "InProcessResult", "run_inprocess"]
+
+EVICTED_REQUESTS = 300
+"""Requests a sample, each after the caches are evicted (see :mod:`sessionbench.evict`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +38,10 @@ class InProcessResult:
     samples_us: tuple[float, ...] = ()
     opcodes_per_request: float | None = None
     """Python bytecode instructions a request (see :mod:`sessionbench.opcodes`)."""
+    evicted_us_per_request: float | None = None
+    """Microseconds a request timed alone after the CPU caches were evicted (see
+    :mod:`sessionbench.evict`): nearer what a server's request costs."""
+    evicted_samples_us: tuple[float, ...] = ()
     core_build: str | None = None
     """"compiled" or "pure" for client-session's variants; None for the others."""
     skipped: str | None = None
@@ -55,13 +63,17 @@ def _skip(variant: Variant, build: str, reason: str) -> InProcessResult:
     return _row(variant, build, us_per_request=None, skipped=reason)
 
 
-def _result(variant: Variant, build: str, timing: Timing, opcodes: float) -> InProcessResult:
+def _result(
+    variant: Variant, build: str, timing: Timing, opcodes: float, evicted: Timing
+) -> InProcessResult:
     return _row(
         variant,
         build,
         us_per_request=timing.median_us,
         samples_us=tuple(sample * 1e6 for sample in timing.samples),
         opcodes_per_request=opcodes,
+        evicted_us_per_request=evicted.median_us,
+        evicted_samples_us=tuple(sample * 1e6 for sample in evicted.samples),
     )
 
 
@@ -94,9 +106,18 @@ def _framework_results(
                 skipped[variant] = _skip(variant, build, str(exc))
         timings = time_interleaved(runs, repeats=repeats, min_time=min_time)
         opcodes = {variant: opcodes_per_operation(run) for variant, run in runs.items()}
+        evictor = CacheEvictor()
+        try:
+            evicted = time_between_evictions(
+                runs, repeats=repeats, requests=EVICTED_REQUESTS, evict=evictor
+            )
+        finally:
+            evictor.close()
     finally:
         loop.close()
-    return [skipped.get(v) or _result(v, build, timings[v], opcodes[v]) for v in variants]
+    return [
+        skipped.get(v) or _result(v, build, timings[v], opcodes[v], evicted[v]) for v in variants
+    ]
 
 
 def run_inprocess(

@@ -207,22 +207,27 @@ def _wire(results: RunResults) -> list[str]:
 def _inprocess_rows(rows: list[InProcessResult]) -> list[tuple[str, ...]]:
     bare = next((r for r in rows if r.variant == "bare" and r.us_per_request), None)
     ours = next((r.us_per_request for r in rows if r.variant == "ours"), None)
+
+    def over_bare(value: float | None, base: float | None, spec: str) -> str:
+        return "-" if value is None or not base else format(value - base, spec)
+
     table: list[tuple[str, ...]] = []
     for row in rows:
         cost, opcodes = row.us_per_request, row.opcodes_per_request
         if cost is None or opcodes is None:
-            table.append((row.label, *["-"] * 5, f"skipped: {row.skipped}"))
+            table.append((row.label, *["-"] * 7, f"skipped: {row.skipped}"))
             continue
+        evicted = row.evicted_us_per_request
         table.append(
             (
                 row.label,
                 f"{cost:.1f}",
-                f"{cost - bare.us_per_request:+.1f}" if bare and bare.us_per_request else "-",
+                over_bare(cost, bare and bare.us_per_request, "+.1f"),
                 _times(cost / ours if ours else None),
+                "-" if evicted is None else f"{evicted:.1f}",
+                over_bare(evicted, bare and bare.evicted_us_per_request, "+.1f"),
                 f"{opcodes:,.0f}",
-                f"{opcodes - bare.opcodes_per_request:+,.0f}"
-                if bare and bare.opcodes_per_request
-                else "-",
+                over_bare(opcodes, bare and bare.opcodes_per_request, "+,.0f"),
                 "",
             )
         )
@@ -244,8 +249,26 @@ def _inprocess(results: RunResults) -> list[str]:
         "from a process of their own, run after the others (its opcodes, counted, are the",
         "interpreted work of the adapter and the core together).",
         "",
+        '"caches evicted" = microseconds a request when each is timed alone after work of the',
+        "kind a server does between two requests (16 MiB of memory written, a JSON round trip",
+        "and a regular expression on unrelated data, a socket send and receive: see",
+        "`benchmarks/sessionbench/evict.py`). A loop that repeats one request keeps the",
+        "session's code and data in the CPU caches, a server does not: these columns are",
+        'nearer than the warm ones to the "us over bare" the same variants cost over the',
+        "wire, where every request runs with caches its server's own work has cooled.",
+        "",
     ]
-    header = ("variant", "us a request", "over bare", "ours is", "opcodes", "over bare", "notes")
+    header = (
+        "variant",
+        "us a request",
+        "over bare",
+        "ours is",
+        "caches evicted us",
+        "over bare",
+        "opcodes",
+        "over bare",
+        "notes",
+    )
     for framework in FRAMEWORKS:
         order = [variant.name for variant in variants_of(framework)]
         rows = sorted(

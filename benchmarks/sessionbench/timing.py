@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Timing", "loop_of", "time_interleaved"]
+__all__ = ["Timing", "loop_of", "time_between_evictions", "time_interleaved"]
 
 K = TypeVar("K")
 
@@ -86,4 +86,41 @@ def time_interleaved(
     for _ in range(repeats):
         for key, run in runs.items():
             samples[key].append(_seconds_for(run, counts[key], clock) / counts[key])
+    return {key: Timing(samples=tuple(values)) for key, values in samples.items()}
+
+
+def time_between_evictions(
+    runs: Mapping[K, RunMany],
+    *,
+    repeats: int,
+    requests: int,
+    evict: Callable[[], object],
+    clock: Clock = time.perf_counter,
+) -> dict[K, Timing]:
+    """Time one operation at a time, each after ``evict()``, taking turns as
+    :func:`time_interleaved` does: a sample is the mean of ``requests`` operations, and only
+    the operations are on the clock.
+
+    A server does its own work between two requests (its sockets, its HTTP parsing, other
+    requests), which pushes the session's code and data out of the CPU caches; a loop that
+    repeats one request keeps them in. ``evict`` stands for that work.
+    """
+    samples: dict[K, list[float]] = {key: [] for key in runs}
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for run in runs.values():
+            run(requests)  # warm-up: pools, subkeys, lazily built state
+        for _ in range(repeats):
+            for key, run in runs.items():
+                total = 0.0
+                for _request in range(requests):
+                    evict()
+                    start = clock()
+                    run(1)
+                    total += clock() - start
+                samples[key].append(total / requests)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return {key: Timing(samples=tuple(values)) for key, values in samples.items()}
