@@ -982,6 +982,51 @@ def test_a_tag_registered_later_applies_to_plain_values_too() -> None:
     assert serializer.loads(b'{"count":{" i":"41"}}') == {"count": 41}
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"greeting": " t"},  # a value that is a tag's key
+        {"note": " leading space", "pair": (1, 2)},
+        {"nested": {"when": datetime(2026, 12, 1, tzinfo=timezone.utc)}},
+        {"plain": {"deep": [1, "two", None]}},
+    ],
+)
+def test_every_payload_reads_back_whether_or_not_it_can_hold_a_tag(
+    content: dict[str, Any],
+) -> None:
+    from flask.json.tag import TaggedJSONSerializer
+
+    from client_session_wsgi.flask import TaggedJSONSessionSerializer
+
+    serializer = TaggedJSONSessionSerializer(TaggedJSONSerializer())
+    assert serializer.loads(serializer.dumps(content)) == content
+
+
+def test_a_registered_tag_whose_key_has_no_space_is_untagged() -> None:
+    from flask.json.tag import JSONTag, TaggedJSONSerializer
+
+    from client_session_wsgi.flask import TaggedJSONSessionSerializer
+
+    class TagSet(JSONTag):
+        key = "set"
+
+        def check(self, value: Any) -> bool:
+            return isinstance(value, set)
+
+        def to_json(self, value: Any) -> Any:
+            return sorted(value)
+
+        def to_python(self, value: Any) -> Any:
+            return set(value)
+
+    tagged = TaggedJSONSerializer()
+    serializer = TaggedJSONSessionSerializer(tagged)
+    tagged.register(TagSet)
+    payload = serializer.dumps({"seen": {3, 1}})
+    assert payload == b'{"seen":{"set":[1,3]}}'
+    assert serializer.loads(payload) == {"seen": {1, 3}}
+
+
 def test_a_key_list_setting_splits_at_commas_and_line_feeds_only(app: flask.Flask) -> None:
     # docs/wire-format.md, "Key text": a passphrase in a key list keeps its spaces.
     passphrase = "correct horse battery staple, kept in a vault: 42 / q7".replace(",", ";")

@@ -103,7 +103,7 @@ class TaggedJSONSessionSerializer:
     :class:`~flask.json.tag.TaggedJSONSerializer` apply.
     """
 
-    __slots__ = ("_default_order", "_json", "_tagged")
+    __slots__ = ("_default_order", "_json", "_tagged", "_untagged_json")
 
     def __init__(self, tagged: TaggedJSONSerializer = session_json_serializer) -> None:
         self._tagged = tagged
@@ -115,6 +115,8 @@ class TaggedJSONSessionSerializer:
         # equal content gives equal bytes, and each object untagged as it is read
         # (innermost first, as Flask's own loads does).
         self._json = JSONSerializer(default=DefaultJSONProvider.default, object_hook=tagged.untag)
+        # For a payload in which no tag can be: the same JSON, no hook called for each object.
+        self._untagged_json = JSONSerializer()
 
     @property
     def tagged(self) -> TaggedJSONSerializer:
@@ -155,6 +157,15 @@ class TaggedJSONSessionSerializer:
 
     def loads(self, payload: bytes) -> dict[str, Any]:
         """The session in ``payload``; ``ValueError`` if it is not a JSON object."""
+        # Every key of Flask's default tags starts with a space, and compact JSON writes a
+        # string that starts with one as '" ': a payload without those two bytes holds no
+        # tag. A tag registered since (its key may be anything) turns this off.
+        if (
+            b'" ' not in payload
+            and self._default_order is not None
+            and self._tagged.order == self._default_order
+        ):
+            return self._untagged_json.loads(payload)
         return self._json.loads(payload)
 
 
@@ -189,6 +200,10 @@ _SETTING_SOURCES = (
     "CLIENT_SESSION_ABSOLUTE_LIFETIME",
     "MAX_COOKIE_SIZE",
 )
+
+# Where the keys can come from in the config; without either, from DEFAULT_KEYS_ENV.
+_KEYS_AT = _SETTING_SOURCES.index("CLIENT_SESSION_KEYS")
+_SECRET_KEY_AT = _SETTING_SOURCES.index("SECRET_KEY")
 
 
 class _SettingValues(tuple[object, ...]):
@@ -306,7 +321,7 @@ class EncryptedCookieSessionInterface(SessionInterface):
         values = tuple(map(app.config.get, _SETTING_SOURCES))
         if self._own_hooks:
             values += tuple(getattr(self, hook)(app) for hook in self._own_hooks)
-        if not values[0] and not values[1]:
+        if not values[_KEYS_AT] and not values[_SECRET_KEY_AT]:
             values += (os.environ.get(DEFAULT_KEYS_ENV),)  # where the keys come from then
         return values
 
@@ -445,9 +460,14 @@ class EncryptedCookieSessionInterface(SessionInterface):
         for value in commit.set_cookie:
             headers.add("Set-Cookie", value)
         if commit.vary_cookie:
-            vary = vary_with_cookie(headers.getlist("Vary"))
+            existing = headers.getlist("Vary")
+            vary = vary_with_cookie(existing)
             if vary is not None:
-                headers["Vary"] = vary
+                if existing:
+                    headers["Vary"] = vary
+                else:
+                    # Adding is setting here, and werkzeug's add() costs a third of set().
+                    headers.add("Vary", vary)
 
 
 KeySource = KeyRing | tuple[str | bytes, ...]
