@@ -18,7 +18,7 @@ from .evict import CacheEvictor
 from .opcodes import opcodes_per_operation
 from .probe import BenchmarkError, prime_session
 from .timing import RunMany, Timing, time_between_evictions, time_interleaved
-from .variants import FRAMEWORKS, Framework, Variant, variants_of
+from .variants import FRAMEWORKS, Framework, Role, Variant, variants_of
 
 __all__ = ["EVICTED_REQUESTS", "InProcessResult", "run_inprocess"]
 
@@ -42,6 +42,9 @@ class InProcessResult:
     """Microseconds a request timed alone after the CPU caches were evicted (see
     :mod:`sessionbench.evict`): nearer what a server's request costs."""
     evicted_samples_us: tuple[float, ...] = ()
+    evicted_over_bare_us: float | None = None
+    """``evicted_us_per_request`` less the bare app's, timed in the same process (the
+    evicted times of two processes differ more than the sessions do)."""
     core_build: str | None = None
     """"compiled" or "pure" for client-session's variants; None for the others."""
     skipped: str | None = None
@@ -64,7 +67,12 @@ def _skip(variant: Variant, build: str, reason: str) -> InProcessResult:
 
 
 def _result(
-    variant: Variant, build: str, timing: Timing, opcodes: float, evicted: Timing
+    variant: Variant,
+    build: str,
+    timing: Timing,
+    opcodes: float,
+    evicted: Timing,
+    evicted_bare: Timing | None,
 ) -> InProcessResult:
     return _row(
         variant,
@@ -74,6 +82,9 @@ def _result(
         opcodes_per_request=opcodes,
         evicted_us_per_request=evicted.median_us,
         evicted_samples_us=tuple(sample * 1e6 for sample in evicted.samples),
+        evicted_over_bare_us=None
+        if evicted_bare is None
+        else evicted.median_us - evicted_bare.median_us,
     )
 
 
@@ -94,18 +105,22 @@ def _framework_results(
             skipped[variant] = _skip(variant, build, reason)
     if len(skipped) == len(variants):
         return list(skipped.values())  # without importing a framework that is not there
+    # The bare app is timed after evictions in every process, as the reference its rows'
+    # "over bare" subtract, even where it is not reported.
+    bare = next(v for v in variants_of(framework) if v.role is Role.BARE)
     module = importlib.import_module(framework.app_module)
     loop = asyncio.new_event_loop()
     runs: dict[Variant, RunMany] = {}
     try:
-        for variant in (v for v in variants if v not in skipped):
+        for variant in (v for v in (*variants, bare) if v not in skipped and v not in runs):
             driver = driver_for(framework.interface, module.build_app(variant.name, options), loop)
             try:
                 runs[variant] = driver.repeat("/counter", prime_session(variant, driver.request))
             except BenchmarkError as exc:
                 skipped[variant] = _skip(variant, build, str(exc))
-        timings = time_interleaved(runs, repeats=repeats, min_time=min_time)
-        opcodes = {variant: opcodes_per_operation(run) for variant, run in runs.items()}
+        reported = {variant: run for variant, run in runs.items() if variant in variants}
+        timings = time_interleaved(reported, repeats=repeats, min_time=min_time)
+        opcodes = {variant: opcodes_per_operation(run) for variant, run in reported.items()}
         evictor = CacheEvictor()
         try:
             evicted = time_between_evictions(
@@ -116,7 +131,8 @@ def _framework_results(
     finally:
         loop.close()
     return [
-        skipped.get(v) or _result(v, build, timings[v], opcodes[v], evicted[v]) for v in variants
+        skipped.get(v) or _result(v, build, timings[v], opcodes[v], evicted[v], evicted.get(bare))
+        for v in variants
     ]
 
 
