@@ -60,10 +60,11 @@ def _bump(data: dict[str, Any]) -> None:
     data["count"] = data["count"] + 1
 
 
-def _client_session_codec(data: dict[str, Any]) -> Cycle:
+def _codec_cycle(data: dict[str, Any], legacy_cookies: Any = None) -> Cycle:
     from client_session_core import KeyRing, SessionCodec, SessionPolicy, generate_key
 
-    codec = SessionCodec(SessionPolicy(keys=KeyRing([generate_key()])))
+    policy = SessionPolicy(keys=KeyRing([generate_key()]), legacy_cookies=legacy_cookies)
+    codec = SessionCodec(policy)
     header = f"session={codec.seal(data)}"
 
     def cycle() -> object:
@@ -73,6 +74,10 @@ def _client_session_codec(data: dict[str, Any]) -> Cycle:
 
     assert cycle().set_cookie, "the codec must reseal a modified session"  # type: ignore[attr-defined]
     return cycle
+
+
+def _client_session_codec(data: dict[str, Any]) -> Cycle:
+    return _codec_cycle(data)
 
 
 def _client_session_codec_reading_legacy(data: dict[str, Any]) -> Cycle:
@@ -82,19 +87,9 @@ def _client_session_codec_reading_legacy(data: dict[str, Any]) -> Cycle:
     import datetime
 
     from client_session_asgi import starlette_cookies
-    from client_session_core import KeyRing, SessionCodec, SessionPolicy, generate_key
 
     legacy = starlette_cookies(SECRET, until=datetime.date(9999, 1, 1), max_age=MAX_AGE)
-    codec = SessionCodec(SessionPolicy(keys=KeyRing([generate_key()]), legacy_cookies=legacy))
-    header = f"session={codec.seal(data)}"
-
-    def cycle() -> object:
-        session = codec.load(header)
-        _bump(session)
-        return codec.commit(session)
-
-    assert cycle().set_cookie, "the codec must reseal a modified session"  # type: ignore[attr-defined]
-    return cycle
+    return _codec_cycle(data, legacy)
 
 
 def _client_session_sealer(data: dict[str, Any]) -> Cycle:
