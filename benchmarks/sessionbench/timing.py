@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -47,17 +48,23 @@ def loop_of(operation: Callable[[], object]) -> RunMany:
 Clock = Callable[[], float]
 
 
-def _seconds_for(run: RunMany, count: int, clock: Clock) -> float:
+@contextlib.contextmanager
+def _collector_off() -> Iterator[None]:
     # As timeit does: the collector would charge one variant for another's garbage.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        start = clock()
-        run(count)
-        return clock() - start
+        yield
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _seconds_for(run: RunMany, count: int, clock: Clock) -> float:
+    with _collector_off():
+        start = clock()
+        run(count)
+        return clock() - start
 
 
 def _calibrate(run: RunMany, min_time: float, clock: Clock) -> int:
@@ -106,9 +113,7 @@ def time_between_evictions(
     repeats one request keeps them in. ``evict`` stands for that work.
     """
     samples: dict[K, list[float]] = {key: [] for key in runs}
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_off():
         for run in runs.values():
             run(requests)  # warm-up: pools, subkeys, lazily built state
         for _ in range(repeats):
@@ -120,7 +125,4 @@ def time_between_evictions(
                     run(1)
                     total += clock() - start
                 samples[key].append(total / requests)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return {key: Timing(samples=tuple(values)) for key, values in samples.items()}

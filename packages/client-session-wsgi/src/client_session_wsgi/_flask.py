@@ -103,7 +103,7 @@ class TaggedJSONSessionSerializer:
     :class:`~flask.json.tag.TaggedJSONSerializer` apply.
     """
 
-    __slots__ = ("_default_order", "_json", "_tagged", "_untagged_json")
+    __slots__ = ("_default_order", "_json", "_tagged")
 
     def __init__(self, tagged: TaggedJSONSerializer = session_json_serializer) -> None:
         self._tagged = tagged
@@ -115,8 +115,6 @@ class TaggedJSONSessionSerializer:
         # equal content gives equal bytes, and each object untagged as it is read
         # (innermost first, as Flask's own loads does).
         self._json = JSONSerializer(default=DefaultJSONProvider.default, object_hook=tagged.untag)
-        # For a payload in which no tag can be: the same JSON, no hook called for each object.
-        self._untagged_json = JSONSerializer()
 
     @property
     def tagged(self) -> TaggedJSONSerializer:
@@ -157,15 +155,6 @@ class TaggedJSONSessionSerializer:
 
     def loads(self, payload: bytes) -> dict[str, Any]:
         """The session in ``payload``; ``ValueError`` if it is not a JSON object."""
-        # Every key of Flask's default tags starts with a space, and compact JSON writes a
-        # string that starts with one as '" ': a payload without those two bytes holds no
-        # tag. A tag registered since (its key may be anything) turns this off.
-        if (
-            b'" ' not in payload
-            and self._default_order is not None
-            and self._tagged.order == self._default_order
-        ):
-            return self._untagged_json.loads(payload)
         return self._json.loads(payload)
 
 
