@@ -72,6 +72,10 @@ def _faster_than(framework: str, other: str, at_least: float) -> Check:
                 f"; at most {ceiling.requests_per_second / their_rate:.2f}x for any session "
                 "(the session headers only row)"
             )
+        # And what the least an encrypted session does (json + AES-GCM, no policy) scored.
+        floor = results.wire_row(framework, "floor", build, connections)
+        if floor is not None and floor.requests_per_second:
+            measured += f"; the AES-GCM floor {floor.requests_per_second / their_rate:.2f}x"
         return Verdict(measured=measured, met=ratio >= at_least)
 
     return check

@@ -245,6 +245,7 @@ VARIANTS: tuple[Variant, ...] = (
         role=Role.STORE,
         store="sqlite",
     ),
+    Variant(framework=DJANGO, name="floor", label="AES-GCM floor", role=Role.FLOOR),
     Variant(framework=DJANGO, name="headers", label="session headers only", role=Role.HEADERS),
 )
 

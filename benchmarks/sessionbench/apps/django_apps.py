@@ -33,6 +33,7 @@ _ENGINES: dict[str, tuple[list[str], str]] = {
     "redis": ([_DJANGOS], "django.contrib.sessions.backends.cache"),
     "sqlite": ([_DJANGOS], "django.contrib.sessions.backends.db"),
     "postgres": ([f"{__name__}.on_postgres", _DJANGOS], "django.contrib.sessions.backends.db"),
+    "floor": ([_DJANGOS], f"{__package__}.django_floor"),
 }
 
 # The database the db engine uses in this request: "default" (SQLite), or "postgres" for the
