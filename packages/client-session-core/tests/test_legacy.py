@@ -14,6 +14,7 @@ from client_session_core import (
     LegacyCookies,
     LegacySession,
     cutoff_timestamp,
+    signed_within,
 )
 from client_session_core._errors import ConfigurationError
 
@@ -125,6 +126,23 @@ def test_a_value_that_does_not_read_is_not_logged(caplog: pytest.LogCaptureFixtu
 )
 def test_cutoff_timestamp(until: Any, expected: int) -> None:
     assert cutoff_timestamp(until) == expected
+
+
+@pytest.mark.parametrize(
+    ("signed_at", "max_age", "read"),
+    [
+        (NOW, 60, True),  # just signed
+        (NOW - 60, 60, True),  # exactly max_age old: itsdangerous reads it (age > max_age fails)
+        (NOW - 61, 60, False),
+        (NOW + 1, 60, False),  # signed in the future
+        (NOW + 1, None, False),
+        (NOW - 10 * 365 * 86400, None, True),  # no max_age: no age limit
+    ],
+)
+def test_signed_within_is_the_signed_formats_age_rule(
+    signed_at: int, max_age: int | None, read: bool
+) -> None:
+    assert signed_within(signed_at, NOW, max_age) is read
 
 
 @pytest.mark.parametrize("until", [True, datetime.datetime(2027, 1, 15), "2027-01-15", None])

@@ -22,6 +22,7 @@ from client_session_core import (
     ConfigurationError,
     LegacyCookies,
     cutoff_timestamp,
+    signed_within,
 )
 
 __all__ = ["LegacyOption", "legacy_cookies_for", "starlette_cookies"]
@@ -74,10 +75,8 @@ def starlette_cookies(
             )
         except bad_signature:
             return None
-        # itsdangerous' own age rule (TimestampSigner.unsign), on the codec's clock: refused
-        # when older than max_age, or signed in the future.
-        age = now - int(signed_at.timestamp())
-        if age < 0 or (max_age is not None and age > max_age):
+        # itsdangerous' own age rule (TimestampSigner.unsign), on the codec's clock.
+        if not signed_within(signed_at.timestamp(), now, max_age):
             return None
         return json.loads(b64decode(payload))
 

@@ -44,7 +44,13 @@ from ._errors import (
 )
 from ._keyfile import KeyFile
 from ._keys import DEFAULT_KEYS_ENV, Key, KeyRing, generate_key
-from ._legacy import LegacyCookies, LegacyReader, LegacySession, cutoff_timestamp
+from ._legacy import (
+    LegacyCookies,
+    LegacyReader,
+    LegacySession,
+    cutoff_timestamp,
+    signed_within,
+)
 from ._policy import (
     DROP_IN_ABSOLUTE_LIFETIME,
     SameSite,
@@ -103,6 +109,7 @@ __all__ = [
     "drop_in_absolute_lifetime",
     "generate_key",
     "seal_for_test_vector",
+    "signed_within",
     "spelled_as_arguments",
     "spelled_as_settings",
     "vary_covers_cookie",

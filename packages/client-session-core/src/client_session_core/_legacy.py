@@ -90,6 +90,15 @@ def cutoff_timestamp(until: int | float | datetime.date | datetime.datetime) -> 
     )
 
 
+def signed_within(signed_at: int | float, now: int, max_age: int | None) -> bool:
+    """The age rule of the signed cookie formats (itsdangerous' ``TimestampSigner``, Django's
+    ``signing``), for a legacy reader: a cookie whose signature covers ``signed_at`` (seconds
+    since the epoch) is read at ``now`` (the codec's clock, not the signer's) only if it was
+    not signed in the future and, with a ``max_age``, is at most that many seconds old."""
+    age = now - int(signed_at)
+    return age >= 0 and (max_age is None or age <= max_age)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LegacyCookies:
     """Session cookies of an old format, read until ``until`` and resealed in ours.

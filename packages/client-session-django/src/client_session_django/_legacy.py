@@ -23,7 +23,13 @@ from typing import Any, Final
 from django.conf import settings
 from django.core import signing
 
-from client_session_core import ConfigurationError, LegacyCookies, LegacySession, cutoff_timestamp
+from client_session_core import (
+    ConfigurationError,
+    LegacyCookies,
+    LegacySession,
+    cutoff_timestamp,
+    signed_within,
+)
 
 from ._lifetime import EXPIRY_KEY, legacy_lifetime
 
@@ -70,7 +76,7 @@ def signed_cookies(
             return None
         # "payload:timestamp:signature", the timestamp covered by the signature just checked.
         signed_at = signing.b62_decode(value.rsplit(":", 2)[-2])
-        if not isinstance(data, dict) or not 0 <= now - signed_at <= max_age:
+        if not isinstance(data, dict) or not signed_within(signed_at, now, max_age):
             return None
         # Its set_expiry becomes our sealed lifetime (ValueError, as for a date already
         # past, makes the cookie one that does not open).

@@ -24,6 +24,7 @@ from client_session_core import (
     LegacyCookies,
     LegacySession,
     cutoff_timestamp,
+    signed_within,
 )
 
 __all__ = ["FlaskLegacyOption", "flask_cookies", "flask_legacy_cookies_for"]
@@ -60,8 +61,7 @@ def flask_cookies(
         except BadSignature:
             return None
         # itsdangerous' age rule (TimestampSigner.unsign), on the codec's clock.
-        age = now - int(signed_at.timestamp())
-        if age < 0 or age > max_age or not isinstance(data, dict):
+        if not signed_within(signed_at.timestamp(), now, max_age) or not isinstance(data, dict):
             return None
         # Flask keeps session.permanent inside the content; ours keeps it beside it.
         permanent = bool(data.pop("_permanent", False))
