@@ -60,7 +60,7 @@ def _bump(data: dict[str, Any]) -> None:
     data["count"] = data["count"] + 1
 
 
-def _codec_cycle(data: dict[str, Any], legacy_cookies: Any = None) -> Cycle:
+def _client_session_codec(data: dict[str, Any], legacy_cookies: Any = None) -> Cycle:
     from client_session_core import KeyRing, SessionCodec, SessionPolicy, generate_key
 
     policy = SessionPolicy(keys=KeyRing([generate_key()]), legacy_cookies=legacy_cookies)
@@ -76,10 +76,6 @@ def _codec_cycle(data: dict[str, Any], legacy_cookies: Any = None) -> Cycle:
     return cycle
 
 
-def _client_session_codec(data: dict[str, Any]) -> Cycle:
-    return _codec_cycle(data)
-
-
 def _client_session_codec_reading_legacy(data: dict[str, Any]) -> Cycle:
     # The same cycle on our own cookie, with the drop-in's default of reading Starlette's
     # cookies on: the legacy reader is only asked for a cookie that is not ours, so this
@@ -89,7 +85,7 @@ def _client_session_codec_reading_legacy(data: dict[str, Any]) -> Cycle:
     from client_session_asgi import starlette_cookies
 
     legacy = starlette_cookies(SECRET, until=datetime.date(9999, 1, 1), max_age=MAX_AGE)
-    return _codec_cycle(data, legacy)
+    return _client_session_codec(data, legacy)
 
 
 def _client_session_sealer(data: dict[str, Any]) -> Cycle:

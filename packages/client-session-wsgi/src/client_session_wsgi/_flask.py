@@ -449,14 +449,9 @@ class EncryptedCookieSessionInterface(SessionInterface):
         for value in commit.set_cookie:
             headers.add("Set-Cookie", value)
         if commit.vary_cookie:
-            existing = headers.getlist("Vary")
-            vary = vary_with_cookie(existing)
+            vary = vary_with_cookie(headers.getlist("Vary"))
             if vary is not None:
-                if existing:
-                    headers["Vary"] = vary
-                else:
-                    # Adding is setting here, and werkzeug's add() costs a third of set().
-                    headers.add("Vary", vary)
+                headers["Vary"] = vary
 
 
 KeySource = KeyRing | tuple[str | bytes, ...]
