@@ -293,3 +293,15 @@ def test_key_ring_of_an_option(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(KeyRing.of(Key.from_secret(first))) == 1
     monkeypatch.setenv(DEFAULT_KEYS_ENV, f"{second},{first}")
     assert KeyRing.of(None).primary.kid == Key.from_secret(second).kid
+
+
+def test_a_key_text_given_as_an_option_is_a_key_list_as_everywhere_else() -> None:
+    # Issue 22: KeyRing.of("new,old") was one passphrase while CLIENT_SESSION_KEYS, from_text,
+    # Flask and Django read the same text as two keys: a rotation logged everyone out.
+    new, old = generate_key(), generate_key()
+    text = f"{new},{old}"
+    assert [key.kid for key in KeyRing.of(text)] == [key.kid for key in KeyRing.from_text(text)]
+    assert [key.kid for key in KeyRing.of(f" {new}\n{old}\n")] == [
+        Key.from_secret(new).kid,
+        Key.from_secret(old).kid,
+    ]

@@ -276,18 +276,25 @@ class KeyRing:
 
     @classmethod
     def of(cls, keys: KeyRing | Key | str | bytes | Iterable[Key | str | bytes] | None) -> KeyRing:
-        """The key ring an option names: a :class:`KeyRing` as it is, one key (a
-        :class:`Key`, or a secret as ``str`` or ``bytes``), several keys newest first, or
-        None for the ``CLIENT_SESSION_KEYS`` environment variable (:meth:`from_env`).
+        """The key ring an option names: a :class:`KeyRing` as it is, a key text (``str``)
+        read as a key list exactly as :meth:`from_text` and ``CLIENT_SESSION_KEYS`` read it
+        (``"new,old"`` is two keys, newest first), one key (a :class:`Key`, or ``bytes``),
+        several keys newest first, or None for the ``CLIENT_SESSION_KEYS`` environment
+        variable (:meth:`from_env`).
 
-        Adapters take their ``keys`` option through this, so that one secret is one key
-        and never a string of one-character keys.
+        Adapters take their ``keys`` and ``secret_key`` options through this, so that every
+        way a key text arrives follows one rule, and one secret is never a string of
+        one-character keys.
         """
         if keys is None:
             return cls.from_env()
         if isinstance(keys, KeyRing):
             return keys
-        if isinstance(keys, (Key, str, bytes)):
+        if isinstance(keys, str):
+            # One rule wherever a key text arrives: "new,old" is a rotation, never one
+            # passphrase (docs/wire-format.md, "Key text").
+            return cls.from_text(keys, source="the key text")
+        if isinstance(keys, (Key, bytes)):
             return cls([keys])
         return cls(keys)
 
