@@ -112,7 +112,11 @@ def test_a_key_list_vector_gives_its_key_ids_or_its_error(vector: dict[str, Any]
 
 def test_the_vectors_cover_every_reason_a_single_cookie_can_have() -> None:
     reasons = {InvalidReason(vector["reason"]) for vector in INVALID}
-    assert reasons == set(InvalidReason) - {InvalidReason.INCOMPLETE_CHUNKS}
+    # Chunks need several cookies, and an old format too large to reseal needs a legacy reader.
+    assert reasons == set(InvalidReason) - {
+        InvalidReason.INCOMPLETE_CHUNKS,
+        InvalidReason.TOO_LARGE,
+    }
     assert len(set(_ids(VALID))) == len(VALID)
     assert len(set(_ids(INVALID))) == len(INVALID)
 

@@ -57,6 +57,7 @@ _EXPLANATIONS = {
     InvalidReason.FORGED: "tampered, truncated, another key, or sealed for another cookie name",
     InvalidReason.BAD_PAYLOAD: "authentic, but not a JSON object",
     InvalidReason.INCOMPLETE_CHUNKS: "a chunk cookie is missing or malformed",
+    InvalidReason.TOO_LARGE: "an old format's session too large to reseal in the cookie budget",
 }
 
 

@@ -155,6 +155,9 @@ class InvalidReason(str, enum.Enum):
     """The plaintext authenticated but is not a session the serializer reads."""
     INCOMPLETE_CHUNKS = "incomplete_chunks"
     """A chunked session whose chunk cookies are missing or malformed."""
+    TOO_LARGE = "too_large"
+    """An old format's cookie (``legacy_cookies``) that opened, but whose session does not fit
+    in the cookies the policy allows once resealed in ours."""
 
 
 class InvalidSession(SessionError):
