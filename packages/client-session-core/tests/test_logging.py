@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from client_session_core import (
+    SECURITY_LOGGER,
     ConfigurationError,
     InvalidReason,
     InvalidSession,
@@ -52,6 +53,35 @@ def test_a_tampered_cookie_logs_the_reason_code_only(
     assert record.getMessage() == "session cookie 'session' refused: forged"
     assert "alice" not in caplog.text
     assert tampered not in caplog.text
+
+
+def test_a_forged_cookie_is_a_warning_on_the_security_logger(
+    codec: SessionCodec, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 22: operators alert on forged cookies (Django's SuspiciousSession is a WARNING);
+    # expired or garbage cookies stay at DEBUG.
+    value = codec.seal({"user": "alice"})
+    tampered = value[:-2] + ("A" if value[-2] != "A" else "B") + value[-1]
+    with caplog.at_level(logging.DEBUG, logger="client_session"):
+        codec.load(f"session={tampered}")
+        codec.load("session=garbage")
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        (SECURITY_LOGGER, logging.WARNING, "session cookie 'session' refused: forged"),
+        ("client_session", logging.DEBUG, "session cookie 'session' refused: malformed"),
+    ]
+    assert SECURITY_LOGGER == "client_session.security"
+
+
+def test_an_adapter_names_its_frameworks_security_logger(
+    primary_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    framework = logging.getLogger("framework.security.SuspiciousSession")
+    codec = SessionCodec(SessionPolicy(keys=KeyRing([primary_key])), security_logger=framework)
+    value = codec.seal({"user": "alice"})
+    with caplog.at_level(logging.DEBUG):
+        codec.load(f"session={value[:-3]}AAA")
+    (record,) = caplog.records
+    assert (record.name, record.levelno) == (framework.name, logging.WARNING)
 
 
 def test_valid_and_absent_cookies_log_nothing(

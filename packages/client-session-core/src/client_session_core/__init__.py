@@ -22,7 +22,7 @@ Each rule has its module, behind this one: ``_lifetime`` (expiry, renewal, Max-A
 from importlib.machinery import EXTENSION_SUFFIXES as _EXTENSION_SUFFIXES
 
 from . import _codec
-from ._codec import Clock, SessionCodec
+from ._codec import SECURITY_LOGGER, Clock, SessionCodec
 from ._commit import Action, Commit
 from ._cookie_style import CANONICAL_COOKIE_STYLE, CookieStyle
 from ._cookies import vary_covers_cookie, vary_with_cookie
@@ -48,6 +48,7 @@ from ._legacy import (
     LegacyCookies,
     LegacyReader,
     LegacySession,
+    check_legacy_secret,
     cutoff_timestamp,
     signed_within,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "MAX_CHUNKS",
     "MAX_DEPTH",
     "NO_VALUE",
+    "SECURITY_LOGGER",
     "Action",
     "Clock",
     "Commit",
@@ -105,6 +107,7 @@ __all__ = [
     "SessionTooDeep",
     "SessionTooLarge",
     "UnserializableValue",
+    "check_legacy_secret",
     "cutoff_timestamp",
     "drop_in_absolute_lifetime",
     "generate_key",

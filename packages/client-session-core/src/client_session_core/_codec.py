@@ -18,23 +18,41 @@ from ._commit import Action, Commit, commit_of, decide
 from ._compile_hints import mypyc_attr
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
-from ._errors import ConfigurationError, InvalidReason, InvalidSession, UnserializableValue
+from ._errors import (
+    ConfigurationError,
+    InvalidReason,
+    InvalidSession,
+    SessionTooLarge,
+    UnserializableValue,
+)
 from ._legacy import LegacyCookies
 from ._lifetime import Lifetime
 from ._policy import SessionPolicy
 from ._session import CookieOrigin, Session, cookie_origin
 from ._size import CookieBudget
 
-__all__ = ["Clock", "SessionCodec"]
+__all__ = ["SECURITY_LOGGER", "Clock", "SessionCodec"]
 
 Clock = Callable[[], float]
 """Seconds since the epoch, like :func:`time.time` (the default)."""
 
 logger = logging.getLogger("client_session")
 
+SECURITY_LOGGER = "client_session.security"
+"""The logger of the cookies that only tampering (or a fleet whose clocks disagree) explains,
+at WARNING: an operator's alert. Every other refused cookie is logged at DEBUG on
+``client_session``. An adapter may name its framework's own logger instead (Django's
+``django.security.SuspiciousSession``)."""
+
 # The reasons a value is not in our format at all: only such a value may be an old
 # framework's cookie (one of ours that fails its tag, or expired, is never handed on).
 _NOT_OUR_FORMAT = frozenset({InvalidReason.MALFORMED, InvalidReason.UNKNOWN_VERSION})
+# The refusals that a browser, a restart or a rotation never cause: the AEAD tag failed under
+# a key of the ring, an authentic cookie holds no session, or a cookie was issued in the
+# future. Expired, retired-key and garbage cookies are everyday events (DEBUG).
+_SUSPICIOUS = frozenset(
+    {InvalidReason.FORGED, InvalidReason.BAD_PAYLOAD, InvalidReason.FROM_THE_FUTURE}
+)
 
 
 # Subclassable from Python code when compiled by mypyc too (hatch_build.py).
@@ -59,6 +77,7 @@ class SessionCodec:
         "_name",
         "_new_origin",
         "_sealer",
+        "_security_logger",
         "_serializer",
         "_session_class",
         "policy",
@@ -70,9 +89,12 @@ class SessionCodec:
         *,
         clock: Clock = time.time,
         session_class: type[Session] = Session,
+        security_logger: logging.Logger | None = None,
     ) -> None:
         """``session_class`` lets a framework adapter hand out its own subclass of
-        :class:`Session` (Flask's needs ``permanent``) without copying each session."""
+        :class:`Session` (Flask's needs ``permanent``) without copying each session;
+        ``security_logger`` is where a cookie only tampering explains is logged at WARNING
+        (``client_session.security`` by default; :data:`SECURITY_LOGGER`)."""
         self.policy = policy
         self._clock = clock
         self._session_class = session_class
@@ -86,7 +108,10 @@ class SessionCodec:
         self._name = policy.cookie_name
         self._serializer = policy.serializer
         self._legacy = policy.legacy_cookies
+        self._security_logger = security_logger or logging.getLogger(SECURITY_LOGGER)
         self._check_not_before()
+        if self._legacy is not None:
+            self._legacy.announce(self._name, int(clock()), self._lifetime.legacy_limit)
 
     def _check_not_before(self) -> None:
         # Fresh sessions are created now; with a not_before still ahead, each would be
@@ -135,7 +160,10 @@ class SessionCodec:
             # Only here, on a cookie that did not open, is the legacy option looked at: a
             # request with one of our cookies, or with none, never pays for it.
             if self._legacy is not None and exc.reason in _NOT_OUR_FORMAT:
-                upgraded = self._open_legacy(self._legacy, value, chunks_present)
+                try:
+                    upgraded = self._open_legacy(self._legacy, value, chunks_present)
+                except InvalidSession as refused:
+                    return self._reject(refused.reason, chunks_present)
                 if upgraded is not None:
                     return upgraded
             return self._reject(exc.reason, chunks_present)
@@ -183,23 +211,40 @@ class SessionCodec:
     def _open_legacy(
         self, legacy: LegacyCookies, value: str, chunks_present: int
     ) -> Session | None:
-        """The session in an old framework's cookie, to be resealed on this response."""
+        """The session in an old framework's cookie, to be resealed on this response; None
+        when the reader finds none. :class:`InvalidSession` when it found one that our rules
+        refuse: signed in the future, before ``not_before``, too long ago, or too large."""
         now = int(self._clock())
         found = legacy.upgrade(value, now, self._serializer, self._name)
         if found is None:
             return None
-        (data, persistent, lifetime), plaintext = found
+        (data, signed_at, persistent, lifetime), plaintext = found
         if lifetime is not None:
             # Cut to the ceiling rather than refused: the user did nothing wrong.
             ceiling = self._lifetime.ceiling
             lifetime = (min(lifetime[0], ceiling), min(lifetime[1], ceiling))
+        # The old cookie's own signing time is its created_at and its issued_at, judged as
+        # ours are: a replayed old cookie never becomes a fresh session.
+        self._lifetime.check_legacy(signed_at, now, lifetime)
+        # Signed by a clock ahead of ours, within the skew: it cannot have begun after now.
+        signed_at = self._lifetime.created_at(signed_at, now)
+        persistent = self.policy.persistent if persistent is None else persistent
+        try:
+            # Sealed once here, so that a session the cookie budget cannot hold is refused
+            # like any unreadable cookie (deleted), not a failure on every response.
+            self._write(plaintext, signed_at, now, persistent, chunks_present, lifetime)
+        except SessionTooLarge:
+            raise InvalidSession(InvalidReason.TOO_LARGE) from None
+        logger.info(
+            "session cookie %r was in the format of %s: read once and resealed in ours",
+            self._name,
+            legacy.label,
+        )
         origin = cookie_origin(
             plaintext=plaintext,
-            # Its lifetimes start now: the old format's own timestamps are not ours to trust
-            # beyond the age limit its reader already applied.
-            created_at=now,
-            issued_at=now,
-            persistent=self.policy.persistent if persistent is None else persistent,
+            created_at=signed_at,
+            issued_at=signed_at,
+            persistent=persistent,
             # Resealed as a cookie opened with an old key is: on this response, with its
             # content unchanged (so `modified` stays false) and `created_at` kept.
             needs_rekey=True,
@@ -217,8 +262,12 @@ class SessionCodec:
         return self._session_class(None, origin, origin.persistent, self._serializer)
 
     def _reject(self, reason: InvalidReason, chunks_present: int) -> Session:
-        # Once per request, at a low level, and never with the cookie's content.
-        logger.debug("session cookie %r refused: %s", self._name, reason.value)
+        # Once per request, never with the cookie's content: at WARNING on the security
+        # logger when only tampering explains it, else at DEBUG.
+        if reason in _SUSPICIOUS:
+            self._security_logger.warning("session cookie %r refused: %s", self._name, reason.value)
+        else:
+            logger.debug("session cookie %r refused: %s", self._name, reason.value)
         origin = cookie_origin(
             persistent=self.policy.persistent,
             rejected=reason,

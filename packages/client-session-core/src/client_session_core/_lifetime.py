@@ -66,6 +66,22 @@ class Lifetime:
         if idle is not None and now - issued_at >= idle:
             raise InvalidSession(InvalidReason.EXPIRED_IDLE)
 
+    @property
+    def legacy_limit(self) -> int:
+        """The longest an old format's cookie is read after it was signed: the absolute
+        lifetime, or the ceiling when the policy has none (an old format without an age
+        limit gets one here)."""
+        return self.absolute if self.absolute is not None else self.ceiling
+
+    def check_legacy(self, signed_at: int, now: int, own: OwnLifetime | None = None) -> None:
+        """:class:`InvalidSession` unless an old format's cookie signed at ``signed_at``
+        (with this own lifetime, if its format kept one) would be alive ``now`` as one of
+        ours created and issued then; and, whatever its own lifetime says, no older than
+        :attr:`legacy_limit`."""
+        self.check(signed_at, signed_at, now, own)
+        if now - signed_at >= self.legacy_limit:
+            raise InvalidSession(InvalidReason.EXPIRED_ABSOLUTE)
+
     def _own_absolute(self, own: OwnLifetime) -> int:
         # The session's own absolute lifetime, never past the ceiling (0 is "none": the
         # ceiling alone then ends it).
