@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from typing import Any
 
 import pytest
 
-from client_session_core import ConfigurationError, KeyRing, Option, SessionPolicy
+from client_session_core import ConfigurationError, KeyRing, Option, SessionPolicy, generate_key
 
 
 @pytest.fixture
@@ -133,3 +134,40 @@ def test_a_configuration_error_names_its_options_for_an_adapter_to_spell(ring: K
     spelled = error.in_words_of(shouting)
     assert isinstance(spelled, ConfigurationError)
     assert str(spelled).startswith("same_site='none' needs SECURE: browsers reject")
+
+
+@pytest.mark.parametrize(
+    ("given", "held"),
+    [
+        (1_800_000_000, 1_800_000_000),
+        (1_800_000_000.75, 1_800_000_000),  # time.time(): the fraction is dropped
+        (datetime.datetime(2027, 1, 15, 8, tzinfo=datetime.timezone.utc), 1_800_000_000),
+        (
+            datetime.datetime(
+                2027, 1, 15, 9, 0, 0, 500_000, tzinfo=datetime.timezone(datetime.timedelta(hours=1))
+            ),
+            1_800_000_000,
+        ),
+    ],
+)
+def test_not_before_takes_what_time_time_and_datetime_give(given: Any, held: int) -> None:
+    # Issue 23: not_before=time.time() made every ASGI request a 500.
+    policy = SessionPolicy(keys=KeyRing([generate_key()]), not_before=given)
+    assert policy.not_before == held
+    assert policy.not_before_seconds == held
+
+
+@pytest.mark.parametrize(
+    ("given", "match"),
+    [
+        (datetime.datetime(2027, 1, 15, 8), "has no time zone"),
+        (float("nan"), "positive whole number"),
+        (float("inf"), "positive whole number"),
+        (True, "positive whole number"),
+        ("1800000000", "positive whole number"),
+        (-5.5, "positive whole number"),
+    ],
+)
+def test_a_not_before_that_is_no_moment_is_refused(given: Any, match: str) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        SessionPolicy(keys=KeyRing([generate_key()]), not_before=given)

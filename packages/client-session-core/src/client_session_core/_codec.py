@@ -116,7 +116,7 @@ class SessionCodec:
     def _check_not_before(self) -> None:
         # Fresh sessions are created now; with a not_before still ahead, each would be
         # refused on its next request, and nobody could keep a session until that time.
-        not_before = self.policy.not_before
+        not_before = self.policy.not_before_seconds
         now = int(self._clock())
         if not_before is not None and not_before > now + self.policy.clock_skew:
             raise ConfigurationError(

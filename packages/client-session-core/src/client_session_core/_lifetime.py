@@ -36,7 +36,7 @@ class Lifetime:
     def __init__(self, policy: SessionPolicy) -> None:
         self.idle = policy.idle_timeout
         self.absolute = policy.absolute_lifetime
-        self.not_before = policy.not_before
+        self.not_before = policy.not_before_seconds
         self.skew = policy.clock_skew
         self.ceiling = policy.session_lifetime_ceiling
         self.fraction = policy.renew_after

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -82,6 +84,9 @@ class SessionPolicy:
     - ``max_cookie_size=4096``: the browser limit, counted on the whole ``Set-Cookie``.
     - ``cookie_style``: how ``Set-Cookie`` attributes are spelled and ordered; the canonical
       ``Path=/; ...; HttpOnly; SameSite=Lax`` unless a drop-in writes its framework's own.
+    - ``not_before=None``: set it to the moment of a "log everyone out" (what
+      ``time.time()`` gives, whole seconds, or an aware ``datetime``): every session created
+      before it is refused. Held as whole seconds since the epoch (a fraction is dropped).
     - ``legacy_cookies=None``: a cookie not in our format is a bad cookie. A
       :class:`LegacyCookies` reads the old framework's cookies once, until its cut-off, and
       the session is resealed in our format (``docs/migrating.md``).
@@ -93,7 +98,7 @@ class SessionPolicy:
     absolute_lifetime: int | None = 12 * HOUR
     renew_after: float | None = 0.25
     max_session_lifetime: int | None = None
-    not_before: int | None = None
+    not_before: int | float | datetime.datetime | None = None
     clock_skew: int = 60
     persistent: bool = True
     path: str = "/"
@@ -156,7 +161,26 @@ class SessionPolicy:
                 ": set those, or drop the prefix",
             )
 
+    def _normalize_not_before(self) -> None:
+        # What time.time() and datetime give, held as whole seconds: a session created in
+        # the second of the logout itself is created after it, to the second (rounded down).
+        value = self.not_before
+        if isinstance(value, float) and math.isfinite(value):
+            seconds: object = math.floor(value)
+        elif isinstance(value, datetime.datetime):
+            if value.tzinfo is None:
+                raise ConfigurationError(
+                    Option("not_before"),
+                    f" {value!r} has no time zone: give an aware datetime "
+                    "(datetime.now(timezone.utc)) or time.time()",
+                )
+            seconds = math.floor(value.timestamp())
+        else:
+            return
+        object.__setattr__(self, "not_before", seconds)
+
     def _check_lifetimes(self) -> None:
+        self._normalize_not_before()
         for label in ("idle_timeout", "absolute_lifetime", "not_before"):
             value = getattr(self, label)
             if value is not None and (not _is_int(value) or value <= 0):
@@ -233,6 +257,12 @@ class SessionPolicy:
                     f" ({value} s), so it would cut sessions that keep the policy's own "
                     f"lifetime: raise it to at least {value}, or set it to None",
                 )
+
+    @property
+    def not_before_seconds(self) -> int | None:
+        """``not_before`` as the whole seconds since the epoch that construction made of it."""
+        value = self.not_before
+        return value if isinstance(value, int) else None
 
     @property
     def session_lifetime_ceiling(self) -> int:
