@@ -62,6 +62,9 @@ DAY = 24 * 3600
 # The policy of the own-lifetime vectors: sessions may be given up to 30 days.
 REMEMBER_POLICY: dict[str, int | None] = {"max_session_lifetime": 30 * DAY}
 SERIALIZER = JSONSerializer()
+I_JSON_MAX = 2**53 - 1  # RFC 7493 section 2.2: every reader keeps integers up to this exactly
+# The least magnitude that rounds to infinity as a double (docs/wire-format.md, "Plaintext").
+DOUBLE_OVERFLOW = 2**1024 - 2**970
 
 
 def _label_bytes(label: str, size: int) -> bytes:
@@ -166,11 +169,15 @@ def valid_vector(
     persistent: bool = True,
     policy: dict[str, int | None] | None = None,
     lifetime: tuple[int, int] | None = None,
+    plaintext: bytes | None = None,
 ) -> dict[str, Any]:
-    """A cookie that opens, to ``session``, under ``keys`` and ``policy`` at ``NOW``."""
+    """A cookie that opens, to ``session``, under ``keys`` and ``policy`` at ``NOW``.
+
+    ``plaintext``, when given, is sealed instead of the compact JSON of ``session``: a
+    text that a reader accepts but no writer writes (it then writes ``rewritten``)."""
     sealed = seal(
         description,
-        session,
+        session if plaintext is None else plaintext,
         key=sealing_key or keys[0],
         cookie_name=cookie_name,
         created_at=created_at,
@@ -181,6 +188,11 @@ def valid_vector(
     # Only the vectors with their own lifetime have the "lifetime" member, so that every
     # vector written before it existed stays byte for byte what it was.
     own = {} if lifetime is None else {"lifetime": {"idle": lifetime[0], "absolute": lifetime[1]}}
+    # Likewise "rewritten", only where the plaintext is not what a writer writes, and
+    # "big_integers", only where the session holds an integer beyond the I-JSON range.
+    written = SERIALIZER.dumps(session)
+    rewritten = {} if written == sealed.plaintext else {"rewritten": written.decode("utf-8")}
+    big = {"big_integers": True} if _holds_big_integer(session) else {}
     return {
         "description": description,
         "keys": list(keys),
@@ -198,7 +210,18 @@ def valid_vector(
         "nonce": sealed.nonce.hex(),
         "cookie": sealed.cookie,
         **own,
+        **rewritten,
+        **big,
     }
+
+
+def _holds_big_integer(value: Any) -> bool:
+    """Whether ``value`` holds an integer outside the I-JSON range, -(2**53 - 1) to 2**53 - 1."""
+    if isinstance(value, dict):
+        return any(_holds_big_integer(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_big_integer(item) for item in value)
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > I_JSON_MAX
 
 
 def invalid_vector(
@@ -306,6 +329,45 @@ def valid_vectors() -> list[dict[str, Any]]:
             policy={"idle_timeout": None},
         ),
         *own_lifetime_valid_vectors(),
+        *plaintext_valid_vectors(),
+    ]
+
+
+def plaintext_valid_vectors() -> list[dict[str, Any]]:
+    """The edges of the plaintext rules, on the side that opens (docs/wire-format.md,
+    "Plaintext"); some sealed as texts a reader accepts and no writer writes."""
+    return [
+        valid_vector(
+            "integers at the ends of the I-JSON range, -(2**53 - 1) and 2**53 - 1, kept exactly",
+            {"max": I_JSON_MAX, "min": -I_JSON_MAX},
+        ),
+        valid_vector(
+            "2**53, one past the I-JSON range: kept exactly, or refused by a reader that cannot",
+            {"n": I_JSON_MAX + 1},
+        ),
+        valid_vector(
+            "2**1024 - 2**970 - 1, the largest integer below a double's overflow",
+            {"n": DOUBLE_OVERFLOW - 1},
+        ),
+        valid_vector(
+            "-(2**1024 - 2**970 - 1), its negative: the sign does not count",
+            {"n": -(DOUBLE_OVERFLOW - 1)},
+        ),
+        valid_vector(
+            "a float written with more digits than a double holds, just below the overflow",
+            {"max": 1.7976931348623157e308},
+            plaintext=b'{"max":1.7976931348623158e308}',
+        ),
+        valid_vector(
+            "-0 is the integer zero, written back as 0; -0.0 and -0e0 are the float -0.0",
+            {"integer": 0, "float": -0.0, "exponent": -0.0},
+            plaintext=b'{"integer":-0,"float":-0.0,"exponent":-0e0}',
+        ),
+        valid_vector(
+            "an escaped surrogate pair, in a member name and in a value, is one character",
+            {"\U0001f600": "\U0001f600"},
+            plaintext=b'{"\\ud83d\\ude00":"\\ud83d\\ude00"}',
+        ),
     ]
 
 
@@ -576,6 +638,43 @@ def invalid_vectors() -> list[dict[str, Any]]:
             seal("lone surrogate", b'{"name":"\\udc00"}').cookie,
         ),
         invalid_vector(
+            "authentic, but an integer is 2**1024 - 2**970, the least that overflows a double",
+            "bad_payload",
+            seal("integer overflow", b'{"n":%d}' % DOUBLE_OVERFLOW).cookie,
+        ),
+        invalid_vector(
+            "authentic, but an integer is -(2**1024 - 2**970): the sign does not count",
+            "bad_payload",
+            seal("negative integer overflow", b'{"n":%d}' % -DOUBLE_OVERFLOW).cookie,
+        ),
+        invalid_vector(
+            "authentic, but an integer has 310 digits (10**309), more than any double's",
+            "bad_payload",
+            seal("310 digits", b'{"n":1' + b"0" * 309 + b"}").cookie,
+        ),
+        invalid_vector(
+            "authentic, but a float (1.7976931348623159e308) rounds to infinity as a double",
+            "bad_payload",
+            seal("float overflow", b'{"max":1.7976931348623159e308}').cookie,
+        ),
+        invalid_vector(
+            "authentic, but a member name holds a lone surrogate (\\ud800)",
+            "bad_payload",
+            seal("lone surrogate name", b'{"\\ud800":1}').cookie,
+        ),
+        invalid_vector(
+            "authentic, but an escaped high surrogate is followed by U+1F600 in UTF-8, not "
+            "by a low surrogate escape",
+            "bad_payload",
+            seal("high then literal", '{"name":"\\ud83d\U0001f600"}'.encode()).cookie,
+        ),
+        invalid_vector(
+            "authentic, but an escaped high surrogate is followed by a low surrogate in "
+            "UTF-8 bytes (ED B8 80), which are not UTF-8",
+            "bad_payload",
+            seal("high then encoded low", b'{"name":"\\ud83d\xed\xb8\x80"}').cookie,
+        ),
+        invalid_vector(
             "authentic, but the plaintext starts with a UTF-8 byte order mark",
             "bad_payload",
             seal("bom", b'\xef\xbb\xbf{"count":1}').cookie,
@@ -679,10 +778,16 @@ def _require(condition: bool, message: str) -> None:
 
 
 def _check_valid(vector: dict[str, Any]) -> None:
+    written = vector.get("rewritten", vector["plaintext"])
     for session in _loaded(vector):
         _require(
             session.rejected is None and session.data() == vector["session"],
             f"{vector['description']!r} does not open (rejected: {session.rejected})",
+        )
+        # == does not tell -0.0 from 0.0, nor 1 from 1.0: what a writer writes does.
+        _require(
+            SERIALIZER.dumps(session.data()).decode("utf-8") == written,
+            f"{vector['description']!r} opens to a session that is not written {written!r}",
         )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -192,18 +193,79 @@ def test_floats_are_written_by_the_rule_the_spec_states(value: float) -> None:
     assert JSONSerializer().dumps({"x": value}) == f'{{"x":{_float_by_the_spec(value)}}}'.encode()
 
 
-def test_integers_of_up_to_4300_digits_are_kept_exactly_both_ways(make_codec: MakeCodec) -> None:
-    # docs/wire-format.md: the reference keeps every integer of up to 4300 digits (Python's
-    # int_max_str_digits) exactly, and refuses longer ones on both sides.
-    codec = make_codec(max_chunks=3)
-    longest = int("9" * 4300)
+# The least magnitude that rounds to infinity as a double: halfway between the largest
+# double and 2**1024 (docs/wire-format.md, "Plaintext").
+DOUBLE_OVERFLOW = 2**1024 - 2**970
+
+
+@pytest.fixture(params=[None, 0, 640], ids=["default digit limit", "no limit", "least limit"])
+def int_max_str_digits(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Python's limit on int-string conversions (4300 digits by default), set otherwise."""
+    setting = request.param
+    if setting is None:
+        yield
+        return
+    if not hasattr(sys, "set_int_max_str_digits"):  # pragma: no cover - before 3.10.7
+        pytest.skip("this Python has no limit on int-string conversions")
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(setting)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(before)
+
+
+@pytest.mark.usefixtures("int_max_str_digits")
+@pytest.mark.parametrize("value", [DOUBLE_OVERFLOW - 1, -(DOUBLE_OVERFLOW - 1), 2**53, -(2**63)])
+def test_integers_below_a_doubles_overflow_are_kept_exactly_both_ways(
+    codec: SessionCodec, value: int
+) -> None:
     session = codec.load(None)
-    session["n"] = longest
-    chunks = codec.commit(session).set_cookie
-    assert codec.load("; ".join(c.split(";")[0] for c in chunks)).data() == {"n": longest}
-    too_long = codec.load(None)
-    too_long["n"] = longest * 10 + 9
+    session["n"] = value
+    (set_cookie,) = codec.commit(session).set_cookie
+    assert codec.load(set_cookie.split(";")[0]).data() == {"n": value}
+    assert codec.load(_cookie_holding(b'{"n":%d}' % value)).data() == {"n": value}
+
+
+@pytest.mark.usefixtures("int_max_str_digits")
+@pytest.mark.parametrize(
+    "digits",
+    [
+        pytest.param(str(DOUBLE_OVERFLOW), id="the overflow itself, 309 digits"),
+        pytest.param(str(-DOUBLE_OVERFLOW), id="its negative: the sign does not count"),
+        pytest.param("1" + "0" * 309, id="310 digits"),
+        pytest.param("9" * 4300, id="4300 digits, Python's default limit"),
+        pytest.param("-" + "9" * 4301, id="4301 digits, negative"),
+    ],
+)
+def test_integers_that_overflow_a_double_are_refused_both_ways(
+    make_codec: MakeCodec, digits: str
+) -> None:
+    # Issue 22: the answer was Python's int_max_str_digits (4300 digits kept, unless the
+    # process set another limit); it is now the double's, as for 1e999, on every setting.
+    codec = make_codec(max_chunks=3)
+    too_large = codec.load(None)
+    too_large["fine"] = 1
+    too_large["n"] = _int_of(digits)
     with pytest.raises(UnserializableValue, match=r"session\['n'\]"):
-        codec.commit(too_long)
-    refused = codec.load(_cookie_holding(b'{"n":' + b"9" * 4301 + b"}"))
+        codec.commit(too_large)
+    refused = codec.load(_cookie_holding(b'{"n":' + digits.encode() + b"}"))
     assert refused.rejected is InvalidReason.BAD_PAYLOAD
+
+
+def _int_of(digits: str) -> int:
+    """The integer written ``digits``, whatever the process's int_max_str_digits."""
+    negative = digits.startswith("-")
+    value = 0
+    for chunk_start in range(int(negative), len(digits), 300):
+        chunk = digits[chunk_start : chunk_start + 300]
+        value = value * 10 ** len(chunk) + int(chunk)
+    return -value if negative else value
+
+
+def test_a_long_run_of_digits_in_a_string_is_no_number(codec: SessionCodec) -> None:
+    text = "7" * 400
+    session = codec.load(None)
+    session["digits"] = text
+    (set_cookie,) = codec.commit(session).set_cookie
+    assert codec.load(set_cookie.split(";")[0]).data() == {"digits": text}

@@ -25,6 +25,19 @@ serde_json at 128 by default); 64 is under all of them and far above any real se
 # so that brackets inside strings do not count.
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# The least magnitude that rounds to infinity as a double (round to nearest, ties to even):
+# halfway between the largest double, (2 - 2**-52) * 2**1023, and 2**1024. An integer is
+# refused from there on, as a float is (docs/wire-format.md, "Plaintext").
+_DOUBLE_OVERFLOW = 2**1024 - 2**970
+# Every integer below it has at most 309 digits: fewer than 640, the least limit that
+# sys.set_int_max_str_digits() accepts, so that no setting of it (and no Python without
+# it) changes what is read or written.
+_OVERFLOW_DIGITS = 309
+# Digits to "1" and every other byte to "0": a run of _OVERFLOW_DIGITS digits is then a
+# substring search, which is how a plaintext that cannot hold such an integer is told apart
+# cheaply (a regular expression tries every position, and is tens of times slower).
+_DIGIT_RUNS = bytes(0x31 if 0x30 <= byte <= 0x39 else 0x30 for byte in range(256))
+_LONG_RUN = b"1" * _OVERFLOW_DIGITS
 
 
 class Serializer(Protocol):
@@ -73,6 +86,27 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _finite_int(text: str) -> int:
+    # An integer is kept exactly, unless it is too large for any double (its magnitude
+    # rounds to infinity): such a number is refused whatever its form, 1e999 or 1000...0.
+    digits = len(text) - 1 if text[0] == "-" else len(text)
+    if digits >= _OVERFLOW_DIGITS and (
+        digits > _OVERFLOW_DIGITS or abs(int(text)) >= _DOUBLE_OVERFLOW
+    ):
+        raise ValueError(f"an integer of {digits} digits overflows a double")
+    return int(text)
+
+
+def _may_overflow(content: bytes) -> bool:
+    """Whether the JSON ``content`` has a run of 309 digits, as an integer that overflows a
+    double has: only then are its integers checked one by one."""
+    return len(content) >= _OVERFLOW_DIGITS and _LONG_RUN in content.translate(_DIGIT_RUNS)
+
+
+# Reads integers as _finite_int does, to find one that overflows in what a writer encoded.
+_INTEGERS = json.JSONDecoder(parse_int=_finite_int)
+
+
 def nests_deeper_than(text: str, limit: int) -> bool:
     """Whether the arrays and objects of the JSON ``text`` nest deeper than ``limit``
     (``{}`` is one level, ``{"a":[]}`` two)."""
@@ -113,7 +147,8 @@ class JSONSerializer:
     """Compact UTF-8 JSON (RFC 8259): objects, arrays, strings, numbers, true/false/null.
 
     NaN and infinities are refused (they are not JSON), so are numbers that overflow a
-    double (``1e999``), strings holding a lone surrogate (``"\\udc00"``), and nesting deeper
+    double (``1e999``, and an integer of that size: integers below it are kept exactly),
+    strings holding a lone surrogate (``"\\udc00"``), and nesting deeper
     than :data:`MAX_DEPTH`, on writing and on reading alike: nothing is read that could not
     be written back. Tuples come back as lists; that is JSON's doing. ``default`` and
     ``object_hook`` are :mod:`json`'s: a function that turns another type into a JSON value
@@ -122,7 +157,7 @@ class JSONSerializer:
     not on every call as :func:`json.dumps` with options would.
     """
 
-    __slots__ = ("_decoder", "_encode_c", "_encoder", "_scan")
+    __slots__ = ("_checked", "_decoder", "_encode_c", "_encoder", "_scan")
 
     def __init__(
         self,
@@ -137,6 +172,14 @@ class JSONSerializer:
         # (RFC 8259 section 6), and a session holding one could never be written back.
         self._decoder = json.JSONDecoder(
             parse_constant=_refuse_constant, parse_float=_finite_float, object_hook=object_hook
+        )
+        # The same, with every integer checked: for the rare plaintext that may hold one
+        # that overflows a double (parse_int costs a call per integer).
+        self._checked = json.JSONDecoder(
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_finite_int,
+            object_hook=object_hook,
         )
         # JSONEncoder.encode builds a new C encoder on every call; sessions are encoded on
         # every response, so the same C encoder (the one encode() would build) is kept.
@@ -163,11 +206,19 @@ class JSONSerializer:
             raise find_unserializable(data, self._encode_checked, exc) from None
         if nests_deeper_than(text, MAX_DEPTH):
             raise self._too_deep(data)
+        if _may_overflow(content):
+            try:
+                _INTEGERS.decode(text)
+            except ValueError as exc:
+                raise find_unserializable(data, self._encode_checked, exc) from None
         return content
 
     def _encode_checked(self, value: Any) -> bytes:
         # The slow path, with circular-reference checks, to name the key that fails.
-        return self._encoder.encode(value).encode("utf-8")
+        content = self._encoder.encode(value).encode("utf-8")
+        if _may_overflow(content):
+            _INTEGERS.decode(content.decode("utf-8"))  # ValueError for an overflowing integer
+        return content
 
     def _too_deep(self, data: Mapping[str, Any]) -> SessionTooDeep:
         for key, value in data.items():
@@ -182,14 +233,18 @@ class JSONSerializer:
         if nests_deeper_than(text, MAX_DEPTH):
             # Before parsing: the parser recurses once per level.
             raise ValueError(f"nested deeper than MAX_DEPTH = {MAX_DEPTH} levels")
-        try:
-            # The decoder's own scanner, without decode()'s layers; what it leaves unread
-            # must be white space (RFC 8259 section 2).
-            data, end = self._scan(text, 0)
-        except StopIteration:
-            data, end = self._decoder.decode(text), len(text)  # raises the precise error
-        if end != len(text) and text[end:].strip(" \t\n\r"):
-            raise ValueError("extra data after the JSON object")
+        if _may_overflow(payload):
+            # Only a run of 309 digits can be an integer too large for a double.
+            data = self._checked.decode(text)
+        else:
+            try:
+                # The decoder's own scanner, without decode()'s layers; what it leaves
+                # unread must be white space (RFC 8259 section 2).
+                data, end = self._scan(text, 0)
+            except StopIteration:
+                data, end = self._decoder.decode(text), len(text)  # raises the precise error
+            if end != len(text) and text[end:].strip(" \t\n\r"):
+                raise ValueError("extra data after the JSON object")
         if not isinstance(data, dict):
             raise ValueError("a session is a JSON object")
         if _holds_lone_surrogate(text):
