@@ -415,6 +415,42 @@ def own_lifetime_valid_vectors() -> list[dict[str, Any]]:
             policy=REMEMBER_POLICY,
             lifetime=(0, 60 * DAY),
         ),
+        valid_vector(
+            "own lifetime: both fields 0, no idle timeout and the ceiling (30 days) alone, "
+            "read within it",
+            {"user": 13},
+            created_at=NOW - 30 * DAY + 1,
+            issued_at=NOW - 30 * DAY + 1,
+            policy=REMEMBER_POLICY,
+            lifetime=(0, 0),
+        ),
+        valid_vector(
+            "own lifetime: an idle timeout of 10 minutes where the policy has none, "
+            "issued 1 second less ago",
+            {"user": 14},
+            created_at=NOW - 599,
+            issued_at=NOW - 599,
+            policy={**REMEMBER_POLICY, "idle_timeout": None},
+            lifetime=(600, 0),
+        ),
+        valid_vector(
+            "own lifetime: no max_session_lifetime nor absolute_lifetime, so the ceiling is "
+            "idle_timeout (30 minutes): created 1 second less ago",
+            {"user": 15},
+            created_at=NOW - 1799,
+            issued_at=NOW - 299,
+            policy={"absolute_lifetime": None},
+            lifetime=(300, 0),
+        ),
+        valid_vector(
+            "own lifetime: idle 2 hours, longer than its absolute 1 hour, read as it is "
+            "(the policy's 30 idle minutes long past)",
+            {"user": 16},
+            created_at=NOW - 3599,
+            issued_at=NOW - 3599,
+            policy=REMEMBER_POLICY,
+            lifetime=(7200, 3600),
+        ),
     ]
 
 
@@ -440,6 +476,16 @@ def own_lifetime_invalid_vectors(base: Sealed) -> list[dict[str, Any]]:
          "expired_absolute", 30 * DAY, DAY, (0, 60 * DAY), REMEMBER_POLICY),
         ("own lifetime: idle 14 days, read where max_session_lifetime is not set (12 hours)",
          "expired_absolute", DAY, DAY, (14 * DAY, 0), None),
+        ("own lifetime: both fields 0, created max_session_lifetime (30 days) ago",
+         "expired_absolute", 30 * DAY, DAY, (0, 0), REMEMBER_POLICY),
+        ("own lifetime: an idle timeout of 10 minutes where the policy has none, issued "
+         "10 minutes ago", "expired_idle", 600, 600, (600, 0),
+         {**REMEMBER_POLICY, "idle_timeout": None}),
+        ("own lifetime: no max_session_lifetime nor absolute_lifetime, so the ceiling is "
+         "idle_timeout (30 minutes): created 30 minutes ago", "expired_absolute", 1800, 60,
+         (300, 0), {"absolute_lifetime": None}),
+        ("own lifetime: idle 2 hours, longer than its absolute 1 hour, created 1 hour ago",
+         "expired_absolute", 3600, 3600, (7200, 3600), REMEMBER_POLICY),
     ]  # fmt: skip
     return [
         *(
