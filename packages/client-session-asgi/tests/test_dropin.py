@@ -19,7 +19,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from client_session_asgi import SessionMiddleware, generate_key, starlette_cookies
+from client_session_asgi import (
+    ConfigurationError,
+    SessionMiddleware,
+    generate_key,
+    starlette_cookies,
+)
 from client_session_conformance.serving import serve_asgi_in_thread
 from client_session_core import CANONICAL_COOKIE_STYLE, KeyRing, SessionCodec, SessionPolicy
 
@@ -147,15 +152,28 @@ def test_legacy_cookies_false_and_a_past_date_read_nothing() -> None:
             assert client.get("/view").json() == {}
 
 
-def test_an_old_weak_secret_is_read_with_starlette_cookies() -> None:
-    old_cookie = starlettes_own_cookie({"user": "ada"}, secret="example")
+def test_an_old_secret_other_than_the_key_is_read_with_starlette_cookies() -> None:
+    old_secret = generate_key()
+    old_cookie = starlettes_own_cookie({"user": "ada"}, secret=old_secret)
     tomorrow = datetime.date.fromtimestamp(time.time() + 86400)
     middleware = SessionMiddleware(
-        app_with_routes(), keys=[KEY], legacy_cookies=starlette_cookies("example", until=tomorrow)
+        app_with_routes(), keys=[KEY], legacy_cookies=starlette_cookies(old_secret, until=tomorrow)
     )
     with TestClient(middleware) as client:
         client.cookies.set("session", old_cookie)
         assert client.get("/view").json() == {"user": "ada"}
+
+
+def test_an_old_weak_secret_is_refused_at_start_up() -> None:
+    # Issue 22: reading cookies signed with "example" let anyone forge a session. The old
+    # code read them, "knowing that anyone who guessed that secret can forge them".
+    tomorrow = datetime.date.fromtimestamp(time.time() + 86400)
+    with pytest.raises(ConfigurationError, match="legacy_cookies=False"):
+        SessionMiddleware(
+            app_with_routes(),
+            keys=[KEY],
+            legacy_cookies=starlette_cookies("example", until=tomorrow),
+        )
 
 
 def test_with_keys_instead_of_secret_key_the_default_reads_nothing() -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import sys
 import time
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
+from starlette.config import Config
+from starlette.datastructures import Secret
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware as StarletteSessionMiddleware
 from starlette.requests import Request
@@ -44,11 +47,16 @@ def now() -> int:
     return int(time.time())
 
 
-def test_a_starlette_cookie_reads_to_its_session() -> None:
+def test_a_starlette_cookie_reads_to_its_session_and_the_time_its_signature_covers() -> None:
     content = {"user": "ada", "cart": [1, 2], "nested": {"é": None}}
+    before = now()
     cookie = starlette_cookie(content)
-    found = starlette_cookies(SECRET, until=now() + 60).read(cookie, now())
-    assert found == LegacySession(content, None)
+    after = now()
+    found = starlette_cookies(SECRET, until=after + 60).read(cookie, after)
+    assert found is not None
+    # Issue 22: the core judges an old cookie from its own signing time, never from now.
+    assert found == LegacySession(content, found.signed_at)
+    assert before <= found.signed_at <= after
 
 
 @pytest.mark.parametrize("secret", [generate_key(), SECRET + "x"])
@@ -104,7 +112,7 @@ def test_a_date_reads_until_that_date() -> None:
 
 def test_false_and_a_given_reader_are_taken_as_they_are() -> None:
     assert legacy_cookies_for(False, secret_key=SECRET, max_age=DAY) is None
-    given = starlette_cookies("an old secret", until=now() + 60)
+    given = starlette_cookies(generate_key(), until=now() + 60)
     assert legacy_cookies_for(given, secret_key=None, max_age=DAY) is given
 
 
@@ -120,10 +128,59 @@ def test_another_option_is_an_error(option: Any) -> None:
         legacy_cookies_for(option, secret_key=SECRET, max_age=DAY)
 
 
-def test_without_itsdangerous_true_reads_nothing_and_an_explicit_reader_says_what_to_install(
+def test_without_itsdangerous_true_reads_nothing_and_says_so_at_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 22: a DEBUG line turned the default off, and users holding Starlette's cookies
+    # were logged out without a word.
+    monkeypatch.setitem(sys.modules, "itsdangerous", None)  # import itsdangerous fails
+    with caplog.at_level(logging.DEBUG, logger="client_session"):
+        assert legacy_cookies_for(True, secret_key=SECRET, max_age=DAY) is None
+    (record,) = caplog.records
+    assert (record.name, record.levelno) == ("client_session", logging.WARNING)
+    message = record.getMessage()
+    assert "itsdangerous is not installed" in message
+    assert "pip install 'client-session-asgi[legacy]'" in message
+    assert "legacy_cookies=False" in message
+    assert SECRET not in message
+
+
+def test_without_itsdangerous_an_explicit_reader_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "itsdangerous", None)  # import itsdangerous fails
-    assert legacy_cookies_for(True, secret_key=SECRET, max_age=DAY) is None
     with pytest.raises(ConfigurationError, match=r"client-session-asgi\[legacy\]"):
         legacy_cookies_for(datetime.date(2027, 1, 1), secret_key=SECRET, max_age=DAY)
+    with pytest.raises(ConfigurationError, match=r"client-session-asgi\[legacy\]"):
+        starlette_cookies(SECRET, until=now() + 60)
+
+
+@pytest.mark.parametrize(
+    "old_secret",
+    ["example", "your-secret-key", "changeme-changeme-changeme-changeme", Secret("example")],
+    ids=["example", "placeholder", "repetition", "starlette-secret"],
+)
+def test_a_weak_old_secret_is_refused_saying_the_risk_and_the_way_out(old_secret: Any) -> None:
+    # Issue 22: anyone who guesses the old secret forges a Starlette cookie, which would be
+    # resealed as a valid session of ours.
+    with pytest.raises(ConfigurationError) as raised:
+        starlette_cookies(old_secret, until=now() + 60)
+    message = str(raised.value)
+    assert message.startswith("secret_key of starlette_cookies() is too weak to trust the ")
+    assert "forge" in message
+    assert "legacy_cookies=False" in message
+    assert str(old_secret) not in message.replace("secret_key", "")
+
+
+def test_no_old_secret_is_refused() -> None:
+    # Starlette would have signed with str(None), "None".
+    with pytest.raises(ConfigurationError, match="is a NoneType, not text or bytes"):
+        starlette_cookies(None, until=now() + 60)
+
+
+def test_a_strong_old_secret_from_starlette_config_is_read_by_its_value() -> None:
+    old_secret = Config(environ={"SECRET_KEY": SECRET})("SECRET_KEY", cast=Secret)
+    cookie = starlette_cookie({"user": "ada"})
+    found = starlette_cookies(old_secret, until=now() + 60).read(cookie, now())
+    assert found is not None
+    assert found.data == {"user": "ada"}

@@ -2,10 +2,14 @@
 
 Starlette signs ``base64(json(session))`` with itsdangerous' ``TimestampSigner`` under
 ``str(secret_key)`` and refuses it once older than ``max_age``. The reader below hands the
-value to that same signer (itsdangerous checks the MAC; nothing here re-implements it) and
-applies the same age rule with the codec's clock. itsdangerous is imported only when the
-option is on: it is this package's ``[legacy]`` extra, and every application that used
-Starlette's SessionMiddleware has it already (that middleware imports it).
+value to that same signer (itsdangerous checks the MAC; nothing here re-implements it),
+applies the same age rule with the codec's clock, and gives the core the time the signature
+covers: the core then judges the old cookie by the policy's own rules from that time
+(``not_before``, the absolute lifetime, even when Starlette's ``max_age`` was None). An old
+secret given here must be as strong as a key (:func:`starlette_cookies`). itsdangerous is
+imported only when the option is on: it is this package's ``[legacy]`` extra, and every
+application that used Starlette's SessionMiddleware has it already (that middleware imports
+it).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from client_session_core import (
     Clock,
     ConfigurationError,
     LegacyCookies,
+    LegacySession,
+    check_legacy_secret,
     cutoff_timestamp,
     signed_within,
 )
@@ -32,8 +38,9 @@ logger = logging.getLogger("client_session")
 LegacyOption = bool | datetime.date | LegacyCookies
 """What ``SessionMiddleware(legacy_cookies=...)`` accepts."""
 
-_LABEL: Final = "Starlette's SessionMiddleware"
+_LABEL: Final = "Starlette SessionMiddleware"
 _FALLBACK_WINDOW: Final = 14 * 24 * 60 * 60  # Starlette's default max_age
+_TURN_OFF: Final = "legacy_cookies=False"
 
 
 def _import_itsdangerous() -> Any:
@@ -53,11 +60,36 @@ def starlette_cookies(
     """Read cookies Starlette's ``SessionMiddleware(secret_key=..., max_age=...)`` wrote.
 
     ``secret_key`` is the secret Starlette signed with (a ``str`` or Starlette's ``Secret``);
-    ``max_age`` is the one it was given (None: no age limit, as in Starlette); ``until`` is
-    the date (or timestamp) from which these cookies are no longer read. Give this to
+    ``max_age`` is the one it was given (None: no age limit in Starlette; the policy's
+    absolute lifetime still bounds each cookie from its signature); ``until`` is the date (or
+    timestamp) from which these cookies are no longer read. Give this to
     ``SessionMiddleware(legacy_cookies=...)`` when the old secret is not the ``secret_key``
     of the new middleware, e.g. after moving to a key ring.
+
+    ``secret_key`` must be as strong as a key (``check_legacy_secret``): a
+    :class:`ConfigurationError` here otherwise, since anyone who guesses a weak one forges
+    an old cookie that would be resealed as a valid session.
     """
+    check_legacy_secret(
+        _signing_secret(secret_key),
+        setting="secret_key of starlette_cookies()",
+        label=_LABEL,
+        turn_off=_TURN_OFF,
+    )
+    return _starlette_cookies(secret_key, until=until, max_age=max_age)
+
+
+def _signing_secret(secret_key: object) -> object:
+    # Starlette signs with str(secret_key): a Secret from starlette.config gives its value
+    # that way. Text and bytes are judged as given, and None (no secret) is refused.
+    if secret_key is None or isinstance(secret_key, (str, bytes)):
+        return secret_key
+    return str(secret_key)
+
+
+def _starlette_cookies(
+    secret_key: object, *, until: int | datetime.date, max_age: int | None
+) -> LegacyCookies:
     itsdangerous = _import_itsdangerous()
     if itsdangerous is None:
         raise ConfigurationError(
@@ -68,17 +100,20 @@ def starlette_cookies(
     signer = itsdangerous.TimestampSigner(str(secret_key))
     bad_signature = itsdangerous.BadSignature
 
-    def read_starlette_cookie(value: str, now: int) -> Any:
+    def read_starlette_cookie(value: str, now: int) -> LegacySession | None:
         try:
-            payload, signed_at = signer.unsign(
+            payload, signed = signer.unsign(
                 value.encode("utf-8"), max_age=None, return_timestamp=True
             )
         except bad_signature:
             return None
+        # The time the signature covers (itsdangerous has just verified it): the core counts
+        # the policy's lifetimes from it, and refuses it before not_before or in the future.
+        signed_at = int(signed.timestamp())
         # itsdangerous' own age rule (TimestampSigner.unsign), on the codec's clock.
-        if not signed_within(signed_at.timestamp(), now, max_age):
+        if not signed_within(signed_at, now, max_age):
             return None
-        return json.loads(b64decode(payload))
+        return LegacySession(json.loads(b64decode(payload)), signed_at)
 
     return LegacyCookies(reader=read_starlette_cookie, until=cutoff_timestamp(until), label=_LABEL)
 
@@ -92,11 +127,12 @@ def legacy_cookies_for(
 ) -> LegacyCookies | None:
     """The legacy cookies ``SessionMiddleware(legacy_cookies=option)`` reads, if any.
 
-    - ``True`` (the default): Starlette's cookies signed with ``secret_key``, for ``max_age``
-      from start-up (14 days when ``max_age`` is None): the longest a cookie the old
-      deployment wrote stays valid, so the option ends by itself. Off when there is nothing
-      to read: no ``secret_key`` (keys given as a ring), or no itsdangerous (without it
-      Starlette's middleware could not have run here).
+    - ``True`` (the default): Starlette's cookies signed with ``secret_key`` (the session's
+      key, already held to a key's strength), until ``max_age`` after start-up (14 days when
+      ``max_age`` is None). Each cookie is also bounded by its own signing time (Starlette's
+      ``max_age`` and the policy's lifetimes), which no restart moves. Off when there is no
+      old secret to read with (keys given as a ring or a policy); off with a WARNING when
+      itsdangerous is not installed.
     - a date (or datetime): the same, until that date.
     - a :class:`LegacyCookies` (:func:`starlette_cookies`, or any other reader): that one.
     - ``False``: never.
@@ -119,10 +155,18 @@ def legacy_cookies_for(
         )
     if option is True:
         if _import_itsdangerous() is None:
-            logger.debug("itsdangerous is not installed: Starlette's cookies are not read")
+            # Configured (by default) but unable to run: said, never silent, since users who
+            # still hold a cookie of Starlette's middleware would be logged out without a word.
+            logger.warning(
+                "legacy_cookies=True reads the cookies Starlette's SessionMiddleware signed "
+                "with secret_key, but itsdangerous is not installed, so none is read: "
+                "pip install 'client-session-asgi[legacy]' to read them, or pass %s if the "
+                "application never used Starlette's SessionMiddleware",
+                _TURN_OFF,
+            )
             return None
         window = _FALLBACK_WINDOW if max_age is None else max_age
         until: int | datetime.date = int(clock()) + window
     else:
         until = option
-    return starlette_cookies(secret_key, until=until, max_age=max_age)
+    return _starlette_cookies(secret_key, until=until, max_age=max_age)

@@ -54,9 +54,13 @@ class SessionMiddleware:
     Built with Starlette's arguments, it writes ``Set-Cookie`` in Starlette's own spelling.
 
     ``legacy_cookies`` (default True) reads the cookies Starlette's own middleware signed
-    with ``secret_key`` once, and reseals them in ours, for ``max_age`` after start-up: no
-    user is logged out by the switch (``docs/migrating.md``). A date reads them until then,
-    ``starlette_cookies(old_secret, until=...)`` under another secret, ``False`` never.
+    with ``secret_key`` once, and reseals them in ours, until ``max_age`` after start-up: no
+    user is logged out by the switch (``docs/migrating.md``). Each old cookie is judged from
+    the time its signature covers: refused once older than ``max_age`` or the absolute
+    lifetime, or when signed before ``not_before``, so no restart lengthens its life. A date
+    reads them until then, ``starlette_cookies(old_secret, until=...)`` under another secret
+    (as strong as a key), ``False`` never. Which old cookies are read, and until when, is
+    logged once here, when the middleware is built.
 
     WebSocket connections get ``scope["session"]`` to read; a WebSocket has no response
     that could carry a cookie, so changes made there are not saved.

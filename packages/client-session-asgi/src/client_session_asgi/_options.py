@@ -10,7 +10,8 @@ https_only, domain, partitioned)`` maps onto the core's policy as follows:
   renewed as it is used.
 - ``max_age=None``: a browser-session cookie (no ``Max-Age``). The server still refuses a
   cookie older than ``absolute_lifetime``, 14 days unless given, so that a copied cookie does
-  not live for ever.
+  not live for ever; a cookie Starlette's own middleware signed (``legacy_cookies``) too,
+  counted from its signature, although Starlette set it no limit.
 - ``https_only`` is ``secure``, ``session_cookie`` is ``cookie_name``; ``path``, ``domain``,
   ``same_site`` and ``partitioned`` keep their names.
 - ``Set-Cookie`` is written in Starlette's own spelling and order
