@@ -11,6 +11,10 @@
   (or, chunked, as its chunks joined). Anything else is a **forgery**: a mutated envelope
   that opened, even to the original content.
 
+(The legacy readers' oracle, :mod:`._legacy_oracle`, counts a mutated old cookie that opens
+to the very session its original held apart, as **malleable**: an old library's doing, which
+our own envelope never allows.)
+
 Which value is "the session cookie" is the wire format's rule (``docs/wire-format.md``,
 "Parsing the Cookie header"): split at ``;`` only, each pair at its first ``=``, the value
 cut at its first ``,``, spaces and tabs stripped, one pair of double quotes removed, the
@@ -78,7 +82,7 @@ def session_value(cookies: dict[str, str], fixture: Fixture) -> str | None:
 class Finding:
     """One header that broke a rule, with what is needed to replay it."""
 
-    kind: str  # "forgery", "exception", "disagreement"
+    kind: str  # "forgery", "malleable", "exception", "disagreement"
     target: str
     fixture: str
     header: str
@@ -111,16 +115,21 @@ class Tally:
     forgeries: int = 0
     exceptions: int = 0
     disagreements: int = 0
+    malleable: int = 0
+    """Mutated old cookies that opened to their original's very session (legacy readers)."""
     kept: list[Finding] = field(default_factory=list)
 
-    def add(self, finding: Finding) -> None:
+    def add(self, finding: Finding, *, keep: bool = True) -> None:
+        """Count ``finding``; keep it in full too (with ``keep``, up to MAX_KEPT a kind)."""
         if finding.kind == "forgery":
             self.forgeries += 1
+        elif finding.kind == "malleable":
+            self.malleable += 1
         elif finding.kind == "exception":
             self.exceptions += 1
         else:
             self.disagreements += 1
-        if sum(1 for kept in self.kept if kept.kind == finding.kind) < MAX_KEPT:
+        if keep and sum(1 for kept in self.kept if kept.kind == finding.kind) < MAX_KEPT:
             self.kept.append(finding)
 
     def merge(self, other: Tally) -> None:
@@ -130,6 +139,7 @@ class Tally:
         self.forgeries += other.forgeries
         self.exceptions += other.exceptions
         self.disagreements += other.disagreements
+        self.malleable += other.malleable
         for finding in other.kept:
             if sum(1 for kept in self.kept if kept.kind == finding.kind) < MAX_KEPT:
                 self.kept.append(finding)
@@ -142,6 +152,7 @@ class Tally:
             "forgeries": self.forgeries,
             "exceptions": self.exceptions,
             "disagreements": self.disagreements,
+            "malleable": self.malleable,
             "kept": [vars(finding) for finding in self.kept],
         }
 
@@ -154,6 +165,7 @@ class Tally:
             forgeries=data["forgeries"],
             exceptions=data["exceptions"],
             disagreements=data["disagreements"],
+            malleable=data.get("malleable", 0),
             kept=[Finding(**finding) for finding in data["kept"]],
         )
 
