@@ -344,26 +344,30 @@ def _script_dependencies(script: Path) -> list[str]:
 
 
 def _fuzz(session: nox.Session, *args: str, build: str = "pure") -> None:
-    install_members(session, extra=_script_dependencies(FUZZ), core_build=build)
+    # Every adapter with its frameworks: the fuzzer writes each old framework's cookies with
+    # that framework's own code, and reads them with each adapter's legacy reader.
+    install_workspace(session, *_script_dependencies(FUZZ), core_build=build)
     session.run("python", str(FUZZ), *args, *session.posargs)
 
 
 @nox.session(python=NEWEST_PYTHON)
 @nox.parametrize("build", CORE_BUILDS)
 def fuzz(session: nox.Session, build: str) -> None:
-    """Fuzz the Cookie parser, the envelope reader and the codec (stress/fuzz.py): every
-    mutation of real cookies, then a million atheris inputs; fails on a forgery or an
-    exception out of load. On both builds of the core: atheris follows coverage through the
-    pure one only, while the compiled one is what wheels carry. Arguments after -- go to the
-    script (--inputs, --seed...)."""
+    """Fuzz the Cookie parser, the envelope reader, the codec and every adapter's reader of
+    the old framework's cookies (stress/fuzz.py): every mutation of real cookies, then a
+    million atheris inputs to the core and a million to the legacy readers; fails on a
+    forgery or an exception out of load or a reader. On both builds of the core: atheris
+    follows coverage through the pure one only, while the compiled one is what wheels carry.
+    Arguments after -- go to the script (--inputs, --legacy-inputs, --seed...)."""
     _fuzz(session, build=build)
 
 
 @nox.session(name="fuzz-short", python=NEWEST_PYTHON, tags=["tests"])
 def fuzz_short(session: nox.Session) -> None:
-    """`nox -s fuzz` with 50,000 fuzzer inputs instead of a million (the same sweep of every
-    mutation), on the pure core: about two minutes, run with the tests."""
-    _fuzz(session, "--inputs", "50000")
+    """`nox -s fuzz` with 50,000 fuzzer inputs to the core and 50,000 to the legacy readers
+    instead of a million each (the same sweeps of every mutation), on the pure core: about
+    two minutes, run with the tests."""
+    _fuzz(session, "--inputs", "50000", "--legacy-inputs", "50000")
 
 
 @nox.session(python=NEWEST_PYTHON)

@@ -3,18 +3,23 @@
 # dependencies = [
 #     "atheris>=2.3; sys_platform == 'linux' and platform_machine == 'x86_64' and python_version >= '3.11'",  # noqa: E501
 #     "hypothesis>=6.100",
+#     # Starlette's session cookies are signed with it (client-session-asgi's [legacy] extra);
+#     # the other old frameworks come with the adapters `nox -s fuzz` installs beside this.
+#     "itsdangerous>=2.0",
 # ]
 # ///
-"""Fuzz the Cookie parser, the envelope reader and ``SessionCodec.load``; count what opened.
+"""Fuzz the Cookie parser, the envelope reader, ``SessionCodec.load`` and every old
+framework's cookie reader; count what opened.
 
 ::
 
-    python stress/fuzz.py                      # a full run: 1,000,000 fuzzer inputs
-    python stress/fuzz.py --inputs 50000       # the short run `make test` does
+    python stress/fuzz.py                      # a full run: 1,000,000 fuzzer inputs, and as
+                                               # many to the legacy readers
+    python stress/fuzz.py --inputs 50000 --legacy-inputs 50000   # `nox -s fuzz-short`
     python stress/fuzz.py --engine hypothesis  # without atheris
     python stress/fuzz.py --seed 7             # replay a run's fuzzer choices
 
-Two parts, both judged by the same oracle (``fuzzing/_oracle.py``):
+Our own cookies, judged by one oracle (``fuzzing/_oracle.py``):
 
 1. the deterministic sweep: every real cookie mutated at every position
    (``fuzzing/_mutations.py``), the same mutations on every run;
@@ -23,11 +28,22 @@ Two parts, both judged by the same oracle (``fuzzing/_oracle.py``):
    coverage-guided, where atheris is not installed (its wheels are for Linux on x86-64,
    Python 3.11 and later; the block below installs it only there).
 
-It prints the counts: inputs, mutations, opened, refused by reason, forgeries, exceptions,
-parser disagreements and seconds; writes a reproducer (JSON: header, made-up keys, time)
-for each finding kept; and exits with 1 on any forgery, any exception out of ``load``, or
-any parser disagreement with the wire format's reading of the Cookie header. ``nox -s fuzz``
-installs this script's dependencies (the block above) with each build of the core, and runs it.
+The old frameworks' cookies that the adapters read once and reseal (Starlette, Flask,
+Django, aiohttp-session, Tornado), judged by the legacy oracle (``fuzzing/_legacy_oracle.py``)
+through each reader alone and through a codec that holds it:
+
+3. the legacy sweep: each framework's real cookies (``fuzzing/_legacy_corpus.py``), mutated
+   at every position and re-encoded part by part (``fuzzing/_legacy_mutations.py``);
+4. coverage-guided fuzzing of the readers and of the old libraries under them,
+   ``--legacy-inputs`` inputs.
+
+It prints the counts: inputs, mutations, opened, refused by reason, forgeries, malleable old
+cookies, exceptions, parser disagreements and seconds, per reader for the legacy part, and
+the legacy readers' share of the inputs; writes a reproducer (JSON) for each finding kept;
+and exits with 1 on any forgery, any exception out of ``load`` or a reader, or any parser
+disagreement with the wire format's reading of the Cookie header; with ``--strict-legacy``,
+on any malleable old cookie too. ``nox -s fuzz`` installs this script's dependencies (the
+block above) and every adapter with its frameworks, with each build of the core, and runs it.
 """
 
 from __future__ import annotations
@@ -44,7 +60,11 @@ import time
 from pathlib import Path
 
 import client_session_core
-from fuzzing._coverage import fixtures, run_hypothesis
+from fuzzing._coverage import LegacyTargets, Targets, fixtures, run_hypothesis
+from fuzzing._legacy_corpus import LEGACY_READERS, legacy_fixtures
+from fuzzing._legacy_mutations import legacy_context_mutations, legacy_mutations
+from fuzzing._legacy_oracle import LegacyOracle, UnusableFixture, legacy_reproducer
+from fuzzing._logs import quiet_logs
 from fuzzing._mutations import mutations
 from fuzzing._oracle import Oracle, Tally, write_reproducers
 
@@ -53,10 +73,21 @@ HERE = Path(__file__).resolve().parent
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--inputs", type=int, default=1_000_000, help="fuzzer inputs")
+    parser.add_argument("--inputs", type=int, default=1_000_000, help="fuzzer inputs (core)")
+    parser.add_argument(
+        "--legacy-inputs",
+        type=int,
+        default=1_000_000,
+        help="fuzzer inputs to the legacy readers, each read alone and loaded by the codec",
+    )
     parser.add_argument("--engine", choices=("auto", "atheris", "hypothesis"), default="auto")
     parser.add_argument("--seed", type=int, default=None, help="fuzzer seed (random)")
-    parser.add_argument("--no-sweep", action="store_true", help="skip the deterministic sweep")
+    parser.add_argument("--no-sweep", action="store_true", help="skip the deterministic sweeps")
+    parser.add_argument(
+        "--strict-legacy",
+        action="store_true",
+        help="fail on a malleable old cookie too (a mutation that opens to its original's session)",
+    )
     parser.add_argument(
         "--findings",
         type=Path,
@@ -68,7 +99,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--max-seconds",
         type=float,
         default=4 * 3600,
-        help="stop the fuzzer process after this long (default: 4 hours)",
+        help="stop each fuzzer process after this long (default: 4 hours)",
     )
     return parser.parse_args(argv)
 
@@ -96,6 +127,31 @@ def sweep() -> tuple[Tally, int, float]:
     return tally, count, time.monotonic() - started
 
 
+def legacy_oracles(tallies: dict[str, Tally]) -> list[LegacyOracle]:
+    """An oracle per reader; each checks first that its real cookies open as written."""
+    try:
+        built = legacy_fixtures()
+        return [LegacyOracle(built[name], tallies[name]) for name in LEGACY_READERS]
+    except UnusableFixture as exc:
+        sys.exit(f"fuzz: {exc}: nothing about that reader can be judged")
+
+
+def legacy_sweep() -> tuple[dict[str, Tally], int, float]:
+    """Every mutation of every old framework's real cookie, through its reader alone and
+    through the codec (and each cookie in other company in the header, through the codec)."""
+    started = time.monotonic()
+    tallies = {name: Tally() for name in LEGACY_READERS}
+    count = 0
+    for oracle in legacy_oracles(tallies):
+        for _, value in legacy_mutations(oracle.fixture):
+            count += 1
+            oracle.check_value(value)
+        for header in legacy_context_mutations(oracle.fixture):
+            count += 1
+            oracle.check_header(header)
+    return tallies, count, time.monotonic() - started
+
+
 def choose_engine(requested: str) -> str:
     if requested != "auto":
         return requested
@@ -107,8 +163,11 @@ def choose_engine(requested: str) -> str:
     return "atheris"
 
 
-def run_atheris(inputs: int, seed: int, max_seconds: float) -> tuple[Tally, str]:
-    """Run libFuzzer in its own process (it exits the process when done)."""
+def run_atheris(
+    suite: str, inputs: int, seed: int, max_seconds: float
+) -> tuple[dict[str, Tally], str]:
+    """Run libFuzzer on ``suite`` ("core" or "legacy") in its own process (it exits the
+    process when done); the tallies by name, and libFuzzer's last words."""
     with tempfile.TemporaryDirectory(prefix="client-session-fuzz-") as workdir:
         tally_path = Path(workdir) / "tally.json"
         log_path = Path(workdir) / "libfuzzer.log"
@@ -117,6 +176,7 @@ def run_atheris(inputs: int, seed: int, max_seconds: float) -> tuple[Tally, str]
             sys.executable,
             "-m",
             "fuzzing._atheris_main",
+            suite,
             str(inputs),
             str(tally_path),
             workdir,
@@ -131,8 +191,22 @@ def run_atheris(inputs: int, seed: int, max_seconds: float) -> tuple[Tally, str]
         if completed.returncode != 0 or not tally_path.exists():
             print("\n".join(lines[-40:]), file=sys.stderr)
             sys.exit(f"fuzz: the atheris process failed (exit status {completed.returncode})")
-        tally = Tally.from_json(json.loads(tally_path.read_text()))
-        return tally, " | ".join(final)
+        tallies = json.loads(tally_path.read_text())
+        return {name: Tally.from_json(data) for name, data in tallies.items()}, " | ".join(final)
+
+
+def run_fuzzer(
+    suite: str, engine: str, inputs: int, seed: int, max_seconds: float
+) -> tuple[dict[str, Tally], str]:
+    if engine == "atheris":
+        return run_atheris(suite, inputs, seed, max_seconds)
+    if suite == "core":
+        tallies = {"core": Tally()}
+        run_hypothesis(Targets(tallies["core"]), inputs, seed)
+    else:
+        tallies = {name: Tally() for name in LEGACY_READERS}
+        run_hypothesis(LegacyTargets(tallies), inputs, seed)
+    return tallies, ""
 
 
 def report(label: str, tally: Tally, seconds: float, extra: str = "") -> None:
@@ -148,8 +222,70 @@ def report(label: str, tally: Tally, seconds: float, extra: str = "") -> None:
     print(f"  seconds       {seconds:>12.1f}")
 
 
+def report_readers(label: str, tallies: dict[str, Tally], seconds: float, extra: str = "") -> None:
+    """One column per reader: its inputs (each a call of ``read`` or of ``load``) and what
+    became of them."""
+    total = _merged(tallies)
+    columns = [*tallies, "all"]
+    every = [*tallies.values(), total]
+
+    def row(title: str, values: list[int]) -> None:
+        print(f"  {title:<26}" + "".join(f"{value:>12,}" for value in values))
+
+    print(f"\n{label}{extra}")
+    print(f"  {'':<26}" + "".join(f"{name:>12}" for name in columns))
+    row("inputs (read + load)", [t.inputs for t in every])
+    row("opened (a real cookie)", [t.opened for t in every])
+    row("malleable (same session)", [t.malleable for t in every])
+    row("refused", [sum(t.refused.values()) for t in every])
+    for reason, _ in total.refused.most_common():
+        row(f"  {reason}", [t.refused[reason] for t in every])
+    row("forgeries", [t.forgeries for t in every])
+    row("exceptions", [t.exceptions for t in every])
+    row("disagreements", [t.disagreements for t in every])
+    print(f"  {'seconds':<26}" + " " * 12 * len(tallies) + f"{seconds:>12.1f}")
+
+
+def _merged(tallies: dict[str, Tally]) -> Tally:
+    total = Tally()
+    for tally in tallies.values():
+        total.merge(tally)
+    return total
+
+
+def _share(legacy: dict[str, Tally], total: Tally) -> str:
+    """The legacy readers' share of the inputs (a value read alone and loaded is two)."""
+    legacy_inputs = sum(t.inputs for t in legacy.values())
+    share = legacy_inputs / total.inputs if total.inputs else 0.0
+    readers = ", ".join(f"{name} {t.inputs:,}" for name, t in legacy.items())
+    return (
+        f"the legacy readers' share: {legacy_inputs:,} of the {total.inputs:,} inputs "
+        f"({share:.0%}; a value read alone and loaded by the codec counts twice): {readers}"
+    )
+
+
+def show_findings(core: Tally, legacy: dict[str, Tally], findings: Path) -> None:
+    """Write a reproducer for each finding kept, and print the worst few."""
+    written = write_reproducers(core, fixtures(), findings) if core.kept else []
+    legacy_kept = [finding for tally in legacy.values() for finding in tally.kept]
+    findings.mkdir(parents=True, exist_ok=True)
+    for number, finding in enumerate(legacy_kept, start=1):
+        path = findings / f"legacy-{finding.fixture}-{finding.kind}-{number:03d}.json"
+        reproducer = legacy_reproducer(finding)
+        path.write_text(json.dumps(reproducer, indent=2, ensure_ascii=True) + "\n")
+        written.append(path)
+    print(f"fuzz: {len(written)} reproducers in {findings}/")
+    severity = {"forgery": 0, "exception": 1, "disagreement": 2, "malleable": 3}
+    shown = sorted([*core.kept, *legacy_kept], key=lambda kept: severity[kept.kind])
+    for finding in shown[:8]:
+        print(f"  {finding.kind} ({finding.fixture}, {finding.target}): ", end="")
+        print(finding.detail.splitlines()[-1])
+        print(f"    input: {finding.header[:200]!r}")
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    quiet_logs()
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     engine = choose_engine(args.engine)
     build = "compiled" if client_session_core.COMPILED else "pure"
@@ -160,39 +296,73 @@ def main(argv: list[str]) -> int:
     if client_session_core.COMPILED and engine == "atheris":
         print("fuzz: warning: the core is compiled; atheris sees no coverage inside it")
     results: dict[str, object] = {"python": platform.python_version(), "engine": engine}
-    total = Tally()
-    mutation_count = 0
+    core = Tally()
+    legacy = {name: Tally() for name in LEGACY_READERS}
+    mutation_count = legacy_mutation_count = 0
     if not args.no_sweep:
         tally, mutation_count, seconds = sweep()
         report("deterministic sweep", tally, seconds, f": {mutation_count:,} mutations")
         results["sweep"] = {**tally.to_json(), "mutations": mutation_count, "seconds": seconds}
-        total.merge(tally)
-    started = time.monotonic()
-    if engine == "atheris":
-        tally, stats = run_atheris(args.inputs, seed, args.max_seconds)
-    else:
-        tally, stats = run_hypothesis(args.inputs, seed), ""
-    seconds = time.monotonic() - started
+        core.merge(tally)
+        tallies, legacy_mutation_count, seconds = legacy_sweep()
+        extra = f": {legacy_mutation_count:,} mutated values and headers"
+        report_readers("legacy readers: deterministic sweep", tallies, seconds, extra)
+        results["legacy_sweep"] = {
+            "readers": {name: t.to_json() for name, t in tallies.items()},
+            "mutations": legacy_mutation_count,
+            "seconds": seconds,
+        }
+        for name, tally in tallies.items():
+            legacy[name].merge(tally)
     guided = "coverage-guided, libFuzzer" if engine == "atheris" else "not coverage-guided"
-    report(f"fuzzer: {engine} ({guided})", tally, seconds)
-    if stats:
-        print(f"  libFuzzer     {stats}")
-    results["fuzzer"] = {**tally.to_json(), "seconds": seconds, "seed": seed, "libfuzzer": stats}
-    total.merge(tally)
+    fuzzer_inputs = 0
+    for suite, inputs in (("core", args.inputs), ("legacy", args.legacy_inputs)):
+        if inputs <= 0:
+            continue
+        fuzzer_inputs += inputs
+        started = time.monotonic()
+        tallies, stats = run_fuzzer(suite, engine, inputs, seed, args.max_seconds)
+        seconds = time.monotonic() - started
+        run = {"inputs": inputs, "seconds": seconds, "seed": seed, "libfuzzer": stats}
+        if suite == "core":
+            report(f"fuzzer: {engine} ({guided})", tallies["core"], seconds)
+            core.merge(tallies["core"])
+            results["fuzzer"] = {**tallies["core"].to_json(), **run}
+        else:
+            label = f"legacy readers: fuzzer: {engine} ({guided})"
+            report_readers(label, tallies, seconds, f": {inputs:,} values, each read and loaded")
+            for name, tally in tallies.items():
+                legacy[name].merge(tally)
+            results["legacy_fuzzer"] = {
+                "readers": {name: t.to_json() for name, t in tallies.items()},
+                **run,
+            }
+        if stats:
+            print(f"  libFuzzer     {stats}")
+    legacy_total = _merged(legacy)
+    total = Tally()
+    total.merge(core)
+    total.merge(legacy_total)
     failed = total.forgeries + total.exceptions + total.disagreements
+    if args.strict_legacy:
+        failed += total.malleable
     print(
-        f"\nfuzz: {total.inputs:,} inputs ({mutation_count:,} mutations, "
-        f"{tally.inputs:,} fuzzer inputs), {total.opened:,} opened, "
+        f"\nfuzz: {total.inputs:,} inputs ({mutation_count + legacy_mutation_count:,} "
+        f"mutations, {fuzzer_inputs:,} fuzzer inputs), {total.opened:,} opened, "
         f"{sum(total.refused.values()):,} refused, {total.forgeries} forgeries, "
         f"{total.exceptions} exceptions, {total.disagreements} parser disagreements"
     )
+    print(f"fuzz: {_share(legacy, total)}")
+    if total.malleable:
+        readers = ", ".join(f"{name} {t.malleable:,}" for name, t in legacy.items() if t.malleable)
+        print(
+            f"fuzz: NOT MET: {total.malleable:,} mutated old cookies opened, each to its "
+            f"original's session ({readers}); the target is 0"
+            + ("" if args.strict_legacy else " (--strict-legacy fails the run on them)")
+        )
+    results["legacy_share"] = {name: t.inputs for name, t in legacy.items()}
     if total.kept:
-        written = write_reproducers(total, fixtures(), args.findings)
-        print(f"fuzz: {len(written)} reproducers in {args.findings}/")
-        severity = {"forgery": 0, "exception": 1, "disagreement": 2}
-        for finding in sorted(total.kept, key=lambda kept: severity[kept.kind])[:5]:
-            print(f"  {finding.kind} ({finding.target}): {finding.detail.splitlines()[-1]}")
-            print(f"    header: {finding.header[:200]!r}")
+        show_findings(core, legacy, args.findings)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 1 if failed else 0

@@ -1,21 +1,33 @@
 """Coverage-guided fuzzing: fuzzer bytes become calls of ``load``, ``load_cookies`` and the
-envelope reader, each judged by the :class:`~._oracle.Oracle`.
+envelope reader, each judged by the :class:`~._oracle.Oracle`; or, for the legacy readers,
+calls of each reader and of the codec that holds it, judged by the
+:class:`~._legacy_oracle.LegacyOracle`.
 
-The first byte of an input picks the target, the second how its text is decoded (Latin-1,
-as ASGI and WSGI servers hand headers over, or UTF-8 with lone surrogates for the bytes
-that are not), and the rest is the text. The seeds are the real cookies and their headers,
-so the fuzzer starts from inputs that reach the cryptography, and mutates from there.
+The first byte of an input picks the target (or the reader), the second how its text is
+decoded (Latin-1, as ASGI and WSGI servers hand headers over, or UTF-8 with lone surrogates
+for the bytes that are not), and the rest is the text. The seeds are the real cookies and
+their headers, so the fuzzer starts from inputs that reach the cryptography, and mutates
+from there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 from ._corpus import Fixture, build_fixture
+from ._legacy_corpus import LEGACY_READERS, legacy_fixtures
+from ._legacy_oracle import LegacyOracle
 from ._oracle import Oracle, Tally
 
-__all__ = ["DICTIONARY", "Targets", "run_hypothesis"]
+__all__ = [
+    "DICTIONARY",
+    "LEGACY_DICTIONARY",
+    "LegacyTargets",
+    "Targets",
+    "run_hypothesis",
+]
 
 DICTIONARY = (
     "session",
@@ -34,6 +46,24 @@ DICTIONARY = (
     "AQEAAA",  # ... and with the persistent flag
 )
 """Tokens for the fuzzer's dictionary: cookie names, separators, the envelope's first bytes."""
+
+LEGACY_DICTIONARY = (
+    ".",
+    ":",
+    "|",
+    "=",
+    "==",
+    ".eJ",  # a zlib-compressed itsdangerous or Django payload
+    "eyJ",  # base64 of '{"'
+    "gAAAAA",  # the start of a Fernet token
+    "2|1:0|10:",  # Tornado's version 2 prefix
+    "|7:session|",
+    "+",
+    "/",
+    "-",
+    "_",
+)
+"""Tokens for the legacy fuzzer: the formats' separators, marks and first bytes."""
 
 LOAD_SINGLE, LOAD_CHUNKED, ENVELOPE, LOAD_COOKIES = range(4)
 
@@ -101,30 +131,57 @@ class Targets:
             yield bytes([LOAD_COOKIES, 0]) + cookies.encode()
 
 
-def write_seeds(targets: Targets, directory: Path) -> None:
+class LegacyTargets:
+    """Dispatches fuzzer inputs to the legacy readers' oracles: the first byte picks the
+    reader, and the text is the cookie value, read alone and loaded by the codec."""
+
+    def __init__(self, tallies: dict[str, Tally]) -> None:
+        fixtures = legacy_fixtures()
+        self.oracles = [LegacyOracle(fixtures[name], tallies[name]) for name in LEGACY_READERS]
+
+    def __call__(self, data: bytes) -> None:
+        if len(data) < 2:
+            self.oracles[0].check_value(data.decode("latin-1"))
+            return
+        oracle = self.oracles[data[0] % len(self.oracles)]
+        oracle.check_value(_decode(data[1], data[2:]))
+
+    def seeds(self) -> Iterator[bytes]:
+        """Every real cookie, and every stranger, of each reader."""
+        for index, oracle in enumerate(self.oracles):
+            for value in (*oracle.fixture.originals, *oracle.fixture.strangers):
+                encoding, payload = _encode(value)
+                yield bytes([index, encoding]) + payload
+
+
+class _Fuzzable(Protocol):
+    def __call__(self, data: bytes) -> None: ...
+
+    def seeds(self) -> Iterator[bytes]: ...
+
+
+def write_seeds(targets: _Fuzzable, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for number, seed in enumerate(targets.seeds()):
         (directory / f"seed-{number:03d}").write_bytes(seed)
 
 
-def write_dictionary(path: Path) -> None:
+def write_dictionary(path: Path, tokens: tuple[str, ...] = DICTIONARY) -> None:
     """The dictionary in libFuzzer's format: one quoted token a line."""
     lines = []
-    for token in DICTIONARY:
+    for token in tokens:
         escaped = "".join(f"\\x{ord(c):02x}" if c in '"\\\t' else c for c in token)
         lines.append(f'"{escaped}"')
     path.write_text("\n".join(lines) + "\n")
 
 
-def run_hypothesis(inputs: int, seed: int) -> Tally:
-    """The same targets fed by hypothesis, where atheris does not run: random bytes and
-    random edits of the seeds, ``inputs`` examples. Not coverage-guided."""
+def run_hypothesis(targets: _Fuzzable, inputs: int, seed: int) -> None:
+    """Feed ``targets`` (their oracles tally) from hypothesis, where atheris does not run:
+    random bytes and random edits of the seeds, ``inputs`` examples. Not coverage-guided."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis import strategies as st
 
-    tally = Tally()
-    targets = Targets(tally)
     seeds = list(targets.seeds())
     actions = st.sampled_from(["flip", "delete", "insert"])
     edit = st.tuples(st.integers(0, 20_000), actions, st.integers(0, 255))
@@ -155,4 +212,3 @@ def run_hypothesis(inputs: int, seed: int) -> Tally:
         targets(data)
 
     fuzz()
-    return tally
