@@ -237,7 +237,7 @@ def test_generated_and_token_keys_are_accepted_every_time() -> None:
 def test_long_random_phrases_are_accepted() -> None:
     for passphrase in (
         PASSPHRASE,
-        "correct horse battery staple, but much longer: 7 vectors / v1",
+        "correct horse battery staple; but much longer: 7 vectors / v1",
         "orbit flame tundra cobalt ripple verdict sonic lumber",
     ):
         Key.from_secret(passphrase)
@@ -246,10 +246,13 @@ def test_long_random_phrases_are_accepted() -> None:
 def test_only_ascii_space_tab_cr_and_lf_are_stripped(primary_key: str) -> None:
     key = Key.from_secret(primary_key)
     assert Key.from_secret(f" \t\r\n{primary_key}\r\n\t ").kid == key.kid
-    # Other white space (no-break space, the line separator) belongs to the text, which is
-    # then a passphrase, not the key it surrounds.
+    # Other white space (no-break space, the line separator) belongs to the text: around a
+    # passphrase it makes another passphrase; around a generated key, a text holding a key
+    # among other characters, which is refused rather than taken for a passphrase.
     for space in ("\u00a0", "\u2028", "\x0b", "\x0c"):
-        assert Key.from_secret(f"{space}{primary_key}{space}").kid != key.kid
+        assert Key.from_secret(f"{space}{PASSPHRASE}{space}").kid != Key.from_secret(PASSPHRASE).kid
+        with pytest.raises(ConfigurationError, match="holds a generated key among other"):
+            Key.from_secret(f"{space}{primary_key}{space}")
 
 
 def test_a_passphrase_is_stripped_too() -> None:
@@ -305,3 +308,72 @@ def test_a_key_text_given_as_an_option_is_a_key_list_as_everywhere_else() -> Non
         Key.from_secret(new).kid,
         Key.from_secret(old).kid,
     ]
+
+
+# -- one rule for key text, wherever it arrives (issue 22, section 2) ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{new},{old}",
+        "{new}\n{old}",
+        "{new},",
+        " {new} ,\n",
+        "correct horse battery staple, but much longer: 7 vectors / v1",
+        "a passphrase over two lines: lantern umbrella\nquokka 93 / x spindle",
+    ],
+    ids=["comma", "line-feed", "trailing-comma", "comma-inside-spaces", "passphrase", "lf"],
+)
+def test_a_text_holding_a_separator_is_never_one_key(text: str) -> None:
+    # Before: one passphrase, a new key id; every user of a rotation logged out, silently.
+    secret = text.format(new=generate_key(), old=generate_key())
+    with pytest.raises(ConfigurationError, match="holds a comma or a line feed: it is a key list"):
+        Key.from_secret(secret)
+    with pytest.raises(ConfigurationError, match="key #2 holds a comma or a line feed") as caught:
+        KeyRing([generate_key(), secret])
+    assert "KeyRing.from_text" in str(caught.value)
+    for part in secret.replace("\n", ",").split(","):
+        if part.strip():
+            assert part.strip() not in str(caught.value)
+
+
+@pytest.mark.parametrize("separator", [" ", "\t", ";", " ; ", "\u00a0", "|"])
+def test_generated_keys_joined_otherwise_are_never_one_passphrase(separator: str) -> None:
+    new, old = generate_key(), generate_key()
+    text = f"{new}{separator}{old}"
+    with pytest.raises(ConfigurationError, match="holds a generated key among other") as caught:
+        Key.from_secret(text)
+    assert new not in str(caught.value)
+    assert old not in str(caught.value)
+    for route in (KeyRing.from_text, KeyRing.of, lambda value: KeyRing([value])):
+        with pytest.raises(ConfigurationError, match="holds a generated key among other"):
+            route(text)
+
+
+def test_a_key_text_is_a_key_list_through_every_route(
+    monkeypatch: pytest.MonkeyPatch, primary_key: str, old_key: str
+) -> None:
+    text = f"{primary_key},{old_key}"
+    expected = [Key.from_secret(primary_key).kid, Key.from_secret(old_key).kid]
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, text)
+    for ring in (KeyRing.from_text(text), KeyRing.of(text), KeyRing.from_env()):
+        assert [key.kid for key in ring] == expected
+    # Where one key is expected (a list of keys), the text is refused, never a passphrase.
+    for one_key in ([text], (text,), [primary_key, text]):
+        with pytest.raises(ConfigurationError, match="it is a key list"):
+            KeyRing.of(one_key)
+
+
+def test_bytes_are_key_material_and_may_hold_any_byte() -> None:
+    # Random bytes hold commas and line feeds: bytes are never read as a key list.
+    material = b",\n" + RANDOM_32[2:]
+    assert Key.from_secret(material).material == material
+    assert len(KeyRing.of(material)) == 1
+
+
+def test_the_end_line_of_a_key_file_in_a_key_list_says_what_it_is(primary_key: str) -> None:
+    with pytest.raises(ConfigurationError, match="end line of a key file") as caught:
+        KeyRing.from_text(f"{primary_key}\n# end of keys\n", source="CLIENT_SESSION_KEYS")
+    assert "CLIENT_SESSION_KEYS_FILE" in str(caught.value)
+    assert primary_key not in str(caught.value)

@@ -11,6 +11,7 @@ import base64
 import binascii
 import functools
 import os
+import re
 import secrets
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -34,10 +35,18 @@ MIN_PASSPHRASE_LENGTH = 32
 # Stripped around a key or passphrase, and nothing else (not str.isspace()'s Unicode
 # spaces): a rule every language can implement exactly (docs/wire-format.md, "Key text").
 KEY_TEXT_WHITESPACE = " \t\r\n"
+# What separates the keys of a key list: no key text, passphrase or key, holds one.
+KEY_LIST_SEPARATORS = ",\n"
+# The last line of a key file (docs/wire-format.md, "Key file"): a file cut short lacks it.
+KEY_FILE_END_LINE = "# end of keys"
 
 _KID_LABEL = b"client-session/v1/kid"
 _PASSPHRASE_SALT = b"client-session/v1/passphrase"
 _LONG_SECRET_INFO = b"client-session/v1/long-secret"
+# The words of a text, cut at every character outside the base64url alphabet: a word that is a
+# generated key's text means the text holds a key (several keys joined by spaces, a key with a
+# no-break space around it), and is never a passphrase.
+_NOT_BASE64URL = re.compile(r"[^A-Za-z0-9_-]+")
 _HOW_TO_FIX = (
     "generate a key with `client-session keygen` (or "
     "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`) and pass it, "
@@ -148,6 +157,12 @@ class Key:
           (cached) - accepted for drop-in use with frameworks whose secret is a string;
         - 32 bytes: that key; more than 32 bytes: HKDF-SHA256 of them.
 
+        Text is one key, never a key list: a stripped text that still holds a comma or a line
+        feed (the separators of ``CLIENT_SESSION_KEYS``) is refused, to be read with
+        :meth:`KeyRing.from_text` or given as a list; so is a passphrase holding a generated
+        key's text as a word (keys joined by spaces), so that no text holding several keys is
+        ever taken for one passphrase (docs/wire-format.md, "Key text").
+
         Every form must be worth 128 bits by the estimate of ``docs/security.md`` (a
         generated key always is); anything weaker, shorter, or text that is not UTF-8 is a
         :class:`ConfigurationError` whose message says how to make a good key.
@@ -155,11 +170,26 @@ class Key:
         """
         if isinstance(secret, str):
             text = secret.strip(KEY_TEXT_WHITESPACE)
+            if any(separator in text for separator in KEY_LIST_SEPARATORS):
+                raise ConfigurationError(
+                    f"key #{position} holds a comma or a line feed: it is a key list (keys "
+                    "separated by commas or line feeds, newest first), not one key; read it with "
+                    "KeyRing.from_text(text), or give the keys as a list (a passphrase cannot "
+                    "hold a comma or a line feed: docs/wire-format.md, 'Key text')"
+                )
             encoded = _utf8_of(text, position)
             raw = _decode_key_text(text)
             if raw is not None:
                 _check_strength(text, position, raw)
                 return cls._derived(raw)
+            if any(_decode_key_text(word) is not None for word in _NOT_BASE64URL.split(text)):
+                raise ConfigurationError(
+                    f"key #{position} holds a generated key among other characters (keys joined "
+                    "by spaces or semicolons, or a key with other white space around it than "
+                    "ASCII spaces, tabs and line ends): separate the keys of a list with commas "
+                    "or line feeds, newest first, and remove the other characters; such a text "
+                    "is never taken for one passphrase (docs/wire-format.md, 'Key text')"
+                )
             if len(text) < MIN_PASSPHRASE_LENGTH:
                 raise ConfigurationError(
                     f"key #{position} is {len(text)} characters long, too short to be a secret "
@@ -260,14 +290,20 @@ class KeyRing:
         """Keys from one text: separated by commas or line feeds, primary first.
 
         ASCII spaces, tabs and CRs around each key are dropped, so a Windows line end is
-        fine; empty entries (a trailing comma, a blank line) are skipped. A passphrase here
-        cannot hold a comma or a line feed. ``source`` names the text in messages.
+        fine; empty entries (a trailing comma, a blank line) are skipped. A passphrase cannot
+        hold a comma or a line feed, here or anywhere. ``source`` names the text in messages.
         """
         parts = split_key_list(text)
         if not parts:
             raise ConfigurationError(
                 f"{source} holds no key: generate one with `client-session keygen` and put it "
                 "there (comma-separated, newest first, to rotate)"
+            )
+        if KEY_FILE_END_LINE in parts:
+            raise ConfigurationError(
+                f"{source} holds the end line of a key file ({KEY_FILE_END_LINE!r}), which is "
+                "no key: name the file instead, with CLIENT_SESSION_KEYS_FILE or "
+                "KeyRing.from_file(path), or leave the line out"
             )
         try:
             return cls(parts)
