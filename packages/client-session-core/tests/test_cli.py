@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
+import select
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +16,27 @@ from typing import Any
 
 import pytest
 
-from client_session_core import DEFAULT_KEYS_ENV, Key, KeyRing, SessionCodec, SessionPolicy
+from client_session_core import (
+    DEFAULT_KEYS_ENV,
+    Key,
+    KeyFile,
+    KeyRing,
+    SessionCodec,
+    SessionPolicy,
+    generate_key,
+)
 from client_session_core._cli import main
 
 NOW = 1_800_000_000
+END = "# end of keys"  # the last line of a key file
+KEYS_FILE_ENV = f"{DEFAULT_KEYS_ENV}_FILE"
+
+
+def _assert_no_part_of(key: str, text: str) -> None:
+    """No 8 characters in a row of ``key`` are in ``text`` (a key id is 8 hex digits, never
+    a run of the key's own text)."""
+    for start in range(len(key) - 7):
+        assert key[start : start + 8] not in text, "a part of the key is shown"
 
 
 @pytest.fixture
@@ -46,14 +66,20 @@ def _sealed(key: str, data: dict[str, Any], *, name: str = "session", at: int = 
     return codec.seal(data)
 
 
-def test_keygen_prints_a_key_and_how_to_use_it(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = _run(capsys, "keygen")
+def test_keygen_prints_a_key_and_nothing_else(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        status, out, err = _run(capsys, "keygen")
     assert status == 0
     key = out.strip()
     assert len(key) == 43
     assert len(KeyRing([key])) == 1
-    assert err.count("\n") == 1
-    assert f"export {DEFAULT_KEYS_ENV}={key}" in err
+    assert out == f"{key}\n"
+    # Issue 22: the key was on stderr too ("use it with: export CLIENT_SESSION_KEYS=<key>").
+    _assert_no_part_of(key, err)
+    for record in caplog.records:
+        _assert_no_part_of(key, record.getMessage())
 
 
 def test_seal_then_inspect(capsys: pytest.CaptureFixture[str], keys_env: None) -> None:
@@ -233,7 +259,7 @@ def _run_module(*argv: str, env: dict[str, str | bytes]) -> subprocess.Completed
     return subprocess.run(  # noqa: S603 - the test's own arguments
         [sys.executable, "-m", "client_session_core", *argv],
         capture_output=True,
-        env={**os.environ, **env},  # type: ignore[dict-item]
+        env={**os.environ, **env},
         check=False,
         timeout=60,
     )
@@ -241,7 +267,7 @@ def _run_module(*argv: str, env: dict[str, str | bytes]) -> subprocess.Completed
 
 def test_keys_that_are_not_utf8_are_a_clean_error_without_a_key_character() -> None:
     passphrase = b"Tr0ub4dor&3 plus a long tail of words: spindle quartz \xe9\xe8"
-    result = _run_module("seal", "{}", env={DEFAULT_KEYS_ENV: passphrase})  # type: ignore[dict-item]
+    result = _run_module("seal", "{}", env={DEFAULT_KEYS_ENV: passphrase})
     assert result.returncode == 2
     assert result.stdout == b""
     assert b"Traceback" not in result.stderr
@@ -346,7 +372,7 @@ def test_inspect_reads_a_key_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, primary_key: str, old_key: str
 ) -> None:
     key_file = tmp_path / "keys"
-    key_file.write_text(f"{primary_key}\n{old_key}\n", encoding="utf-8")
+    key_file.write_text(f"{primary_key}\n{old_key}\n{END}\n", encoding="utf-8")
     cookie = _sealed(old_key, {"count": 9}, at=NOW)
     status, out, _ = _run(
         capsys, "inspect", cookie, "--now", str(NOW), "--keys-file", str(key_file)
@@ -394,16 +420,16 @@ def test_rotation_steps_rewrite_a_key_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, primary_key: str, old_key: str
 ) -> None:
     key_file = tmp_path / "keys"
-    key_file.write_text(f"{primary_key}\n", encoding="utf-8")
+    key_file.write_text(f"{primary_key}\n{END}\n", encoding="utf-8")
     for step in ("add", "promote"):
         status, out, _ = _run(capsys, "keys", step, "--keys-file", str(key_file), "--write")
         assert (status, out) == (0, "")
     lines = key_file.read_text(encoding="utf-8").splitlines()
-    assert lines[1] == primary_key
-    assert len(lines) == 2
+    assert lines[1:] == [primary_key, END]
+    assert len(lines) == 3
     status, _, _ = _run(capsys, "keys", "retire", "--keys-file", str(key_file), "--write")
     assert status == 0
-    assert key_file.read_text(encoding="utf-8").splitlines() == lines[:1]
+    assert key_file.read_text(encoding="utf-8").splitlines() == [lines[0], END]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["keys"]  # no temporary left
 
 
@@ -416,7 +442,7 @@ def test_rotation_steps_refuse_what_makes_no_sense(
         (["keys", "promote"], "the ring has one key"),
         (["keys", "retire", "--kid", kid], "is the primary"),
         (["keys", "promote", "--kid", "00000000"], "no key of the ring has id"),
-        (["keys", "add", "--write"], "--write replaces a key file"),
+        (["keys", "add", "--write"], "--write replaces a key file, and the keys come from"),
     ]:
         status, out, err = _run(capsys, *argv)
         assert (status, out) == (2, ""), argv
@@ -441,3 +467,263 @@ def test_inspect_reports_a_sessions_own_lifetime(
     )
     assert fields["verdict"].startswith("rejected: expired_idle")
     assert status != 0
+
+
+# -- keys handled as secrets: keygen's output (issue 22, section 3) ------------------------------
+
+
+def _keygen(*argv: str, stdout: Any, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(DEFAULT_KEYS_ENV)}
+    return subprocess.run(  # noqa: S603 - the test's own arguments
+        [sys.executable, "-m", "client_session_core", "keygen", *argv],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_keygen_into_a_pipe_prints_the_bare_key_and_nothing_on_stderr() -> None:
+    result = _keygen(stdout=subprocess.PIPE)
+    assert result.returncode == 0
+    key = result.stdout.decode().strip()
+    assert result.stdout == f"{key}\n".encode()
+    assert len(KeyRing.from_text(key)) == 1  # export CLIENT_SESSION_KEYS=$(client-session keygen)
+    assert result.stderr == b""
+
+
+def test_keygen_on_a_terminal_shows_a_hint_without_the_key() -> None:
+    primary, secondary = os.openpty()
+    try:
+        result = _keygen(stdout=secondary)
+        os.close(secondary)
+        secondary = -1
+        output = b""
+        while select.select([primary], [], [], 5)[0]:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # Linux: EIO once the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(primary)
+        if secondary != -1:
+            os.close(secondary)
+    key = output.decode().strip()
+    assert result.returncode == 0
+    kid = Key.from_secret(key).kid.hex()
+    err = result.stderr.decode()
+    assert f"key id {kid}" in err
+    assert "--write FILE" in err
+    _assert_no_part_of(key, err)
+
+
+def test_keygen_into_a_file_writes_a_key_file_readable_by_its_owner_alone(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "session-keys"
+    with open(path, "wb") as file:  # as the shell's "> FILE": new, 0644 under umask 022
+        assert stat.S_IMODE(os.fstat(file.fileno()).st_mode) == 0o644
+        result = _keygen(stdout=file)
+    assert result.returncode == 0
+    # Issue 22: `keygen > FILE` left the key in a 0644 file.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text(encoding="utf-8")
+    key = text.splitlines()[0]
+    assert text == f"{key}\n{END}\n"
+    assert len(KeyFile(path)) == 1
+    _assert_no_part_of(key, result.stderr.decode())
+
+
+def test_keygen_appended_to_a_file_leaves_its_mode_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "notes"
+    path.write_text("not empty\n", encoding="utf-8")
+    path.chmod(0o644)
+    with open(path, "ab") as file:
+        result = _keygen(stdout=file)
+    assert result.returncode == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    err = result.stderr.decode()
+    assert "was not empty" in err
+    assert "chmod 600" in err
+    _assert_no_part_of(path.read_text(encoding="utf-8").splitlines()[1], err)
+
+
+def test_keygen_write_creates_a_key_file_and_never_replaces_one(tmp_path: Path) -> None:
+    path = tmp_path / "session-keys"
+    previous = os.umask(0)
+    try:
+        result = _keygen("--write", str(path), stdout=subprocess.PIPE)
+    finally:
+        os.umask(previous)
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text(encoding="utf-8")
+    key = text.splitlines()[0]
+    assert text == f"{key}\n{END}\n"
+    assert f"key id {Key.from_secret(key).kid.hex()}" in result.stderr.decode()
+    _assert_no_part_of(key, result.stderr.decode())
+
+    again = _keygen("--write", str(path), stdout=subprocess.PIPE)
+    assert (again.returncode, again.stdout) == (2, b"")
+    assert again.stderr.count(b"\n") == 1
+    assert b"exists already" in again.stderr
+    assert path.read_text(encoding="utf-8") == text
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["session-keys"]
+
+
+def test_rotation_steps_into_a_file_write_a_key_file(
+    tmp_path: Path, primary_key: str, old_key: str
+) -> None:
+    path = tmp_path / "next-ring"
+    with open(path, "wb") as file:
+        result = subprocess.run(
+            [sys.executable, "-m", "client_session_core", "keys", "promote"],
+            stdout=file,
+            stderr=subprocess.PIPE,
+            env={**os.environ, DEFAULT_KEYS_ENV: f"{primary_key},{old_key}"},
+            check=False,
+            timeout=60,
+        )
+    assert result.returncode == 0
+    assert path.read_text(encoding="utf-8") == f"{old_key}\n{primary_key}\n{END}\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert primary_key not in result.stderr.decode()
+
+
+# -- rewriting a key file keeps its mode and owner (issue 22, section 3) -------------------------
+
+
+def test_rotation_steps_keep_the_key_files_mode_and_owner(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, primary_key: str
+) -> None:
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"{primary_key}\n{END}\n", encoding="utf-8")
+    key_file.chmod(0o640)  # readable by the application through its group
+    if os.geteuid() == 0:
+        os.chown(key_file, 4321, 4322)  # the application's user and group
+    before = key_file.stat()
+    status, _, _ = _run(capsys, "keys", "add", "--keys-file", str(key_file), "--write")
+    assert status == 0
+    after = key_file.stat()
+    assert after.st_ino != before.st_ino  # a new file, renamed over the old one
+    assert (stat.S_IMODE(after.st_mode), after.st_uid, after.st_gid) == (
+        0o640,
+        before.st_uid,
+        before.st_gid,
+    )
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to own a file of another"
+)
+def test_a_user_who_cannot_give_the_file_its_owner_does_not_replace_it(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    primary_key: str,
+) -> None:
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"{primary_key}\n{END}\n", encoding="utf-8")
+    key_file.chmod(0o600)
+    os.chown(key_file, 4321, 4322)  # the application's
+    before = key_file.read_bytes()
+    # Run as an operator who is not root: the new file would be theirs, unreadable by the app.
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    status, out, err = _run(capsys, "keys", "add", "--keys-file", str(key_file), "--write")
+    assert (status, out) == (2, "")
+    assert "belongs to user 4321, and only root can give the new file that owner" in err
+    assert err.count("\n") == 1
+    assert key_file.read_bytes() == before
+    assert key_file.stat().st_uid == 4321
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["keys"]
+
+
+# -- every error is one line, exit 2 (issue 22, section 3; issue 23) ----------------------------
+
+
+@pytest.mark.parametrize("now", ["99999999999999", "-1", "4294967296"])
+def test_inspect_at_a_time_no_cookie_can_hold_is_a_one_line_usage_error(
+    capsys: pytest.CaptureFixture[str], keys_env: None, primary_key: str, now: str
+) -> None:
+    cookie = _sealed(primary_key, {"count": 1})
+    status, out, err = _run(capsys, "inspect", cookie, "--now", now)
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1
+    assert f"--now {now} is not a time a cookie can hold" in err
+    result = _run_module("inspect", cookie, "--now", now, env={DEFAULT_KEYS_ENV: primary_key})
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert result.stderr.count(b"\n") == 1
+
+
+@pytest.mark.parametrize("command", [["inspect", "AQEA"], ["seal", "{}"], ["keys", "list"]])
+def test_a_key_file_that_cannot_be_read_is_a_one_line_usage_error(
+    tmp_path: Path, command: list[str]
+) -> None:
+    result = _run_module(*command, "--keys-file", str(tmp_path), env={})  # a directory
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert result.stderr.count(b"\n") == 1
+    assert f"the key file {tmp_path} cannot be read".encode() in result.stderr
+
+
+def test_an_os_error_in_a_command_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, primary_key: str
+) -> None:
+    # keygen --write into a directory that does not exist: the OSError of mkstemp.
+    status, out, err = _run(capsys, "keygen", "--write", str(tmp_path / "absent" / "keys"))
+    assert (status, out) == (2, "")
+    assert err.startswith("client-session: ")
+    assert err.count("\n") == 1
+
+
+def test_keys_write_names_what_is_missing(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    primary_key: str,
+) -> None:
+    # Issue 23: with CLIENT_SESSION_KEYS_FILE set, the message asked for it.
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"{primary_key}\n{END}\n", encoding="utf-8")
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, generate_key())
+    monkeypatch.setenv(KEYS_FILE_ENV, str(key_file))
+    status, out, err = _run(capsys, "keys", "add", "--write")
+    assert (status, out) == (2, "")
+    assert f"both {DEFAULT_KEYS_ENV} and {KEYS_FILE_ENV} are set" in err
+    assert err.count("\n") == 1
+
+    monkeypatch.delenv(KEYS_FILE_ENV)
+    status, _, err = _run(capsys, "keys", "add", "--write")
+    assert status == 2
+    assert f"and the keys come from {DEFAULT_KEYS_ENV}: name the file with --keys-file" in err
+
+    monkeypatch.delenv(DEFAULT_KEYS_ENV)
+    status, _, err = _run(capsys, "keys", "add", "--write")
+    assert status == 2
+    assert f"and neither --keys-file nor {KEYS_FILE_ENV} names one" in err
+
+    # An empty CLIENT_SESSION_KEYS is unset, for the application and the command alike.
+    monkeypatch.setenv(DEFAULT_KEYS_ENV, "")
+    monkeypatch.setenv(KEYS_FILE_ENV, str(key_file))
+    status, _, err = _run(capsys, "keys", "add", "--write")
+    assert status == 0, err
+    assert len(KeyFile(key_file)) == 2
+
+
+def test_a_key_file_without_its_end_line_says_how_to_fix_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, primary_key: str
+) -> None:
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"{primary_key}\n", encoding="utf-8")
+    status, out, err = _run(capsys, "keys", "list", "--keys-file", str(key_file))
+    assert (status, out) == (2, "")
+    assert f"does not end with the line '{END}'" in err
+    assert f"echo '{END}' >> FILE" in err
+    assert "--write" in err
+    assert primary_key not in err

@@ -3,6 +3,7 @@
 ::
 
     client-session keygen                          a new key on stdout
+    client-session keygen --write FILE             a new key file (0600), never over another
     client-session seal '{"count": 1}'             a cookie value sealed with CLIENT_SESSION_KEYS
     client-session inspect 'session=AQ...'         what a cookie holds, and whether it is valid
     client-session inspect --policy app:policy ... judged by the application's own policy
@@ -11,7 +12,16 @@
 Keys come from the ``CLIENT_SESSION_KEYS`` environment variable or a key file
 (``--keys-file``), never from the command line, where they would land in the shell's
 history. Exit status: 0 success, 1 a cookie that does not open or is not valid, 2 a usage or
-configuration error. No message ever shows a character of a key.
+configuration error, told in one line on stderr. No message ever shows a character of a key:
+a key or a ring goes to stdout, or into a key file, and nowhere else.
+
+Where stdout goes decides what ``keygen`` (and ``keys add|promote|retire`` without
+``--write``) print. On a terminal or a pipe: the bare keys, one per line, as
+``CLIENT_SESSION_KEYS`` reads them (``export CLIENT_SESSION_KEYS=$(client-session keygen)``).
+Into a regular file (``client-session keygen > FILE``): a whole key file, its end line
+included, and a file that was empty (new, or emptied by the shell) is first narrowed to
+mode 0600, so the key is never in a file that others can read. ``--write`` writes key files
+atomically and durably, keeping the mode and owner of the file they replace.
 """
 
 from __future__ import annotations
@@ -22,8 +32,8 @@ import dataclasses
 import importlib
 import json
 import os
+import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -33,8 +43,16 @@ from ._codec import SessionCodec
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
 from ._errors import ConfigurationError, InvalidReason, InvalidSession, SessionError
-from ._keyfile import KEYS_FILE_ENV, read_key_file
-from ._keys import DEFAULT_KEYS_ENV, KeyRing, generate_key, split_key_list
+from ._keyfile import (
+    KEYS_FILE_ENV,
+    NEW_FILE_MODE,
+    key_file_text,
+    key_list_in_file,
+    read_key_file,
+    read_key_file_text,
+    write_key_file,
+)
+from ._keys import DEFAULT_KEYS_ENV, Key, KeyRing, generate_key, split_key_list
 from ._policy import SessionPolicy
 from ._serializer import JSON
 from ._size import MAX_CHUNKS, CookieBudget
@@ -44,6 +62,8 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+# The envelope's timestamps are uint32 seconds since the epoch (docs/wire-format.md).
+_LATEST_TIME = 2**32 - 1
 
 _DEFAULTS = SessionPolicy.__dataclass_fields__
 _EXPLANATIONS = {
@@ -67,8 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.command
     try:
         return command(args, sys.stdout, sys.stderr)
-    except ConfigurationError as exc:
-        print(f"client-session: {exc}", file=sys.stderr)
+    except (ConfigurationError, OverflowError, ValueError, OSError) as exc:
+        # What the arguments and the files they name can cause: one line, never a traceback
+        # (none of these messages holds a key: keys are never arguments).
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"client-session: {message}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -80,7 +103,20 @@ def _parser() -> argparse.ArgumentParser:
         f"the file that --keys-file or {KEYS_FILE_ENV} names.",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    keygen = commands.add_parser("keygen", help="print a new random key")
+    keygen = commands.add_parser(
+        "keygen",
+        help="print a new random key, or write a new key file",
+        description="Print a new random key on stdout: the bare key on a terminal or a pipe "
+        f"(export {DEFAULT_KEYS_ENV}=$(client-session keygen)); a whole key file, its end line "
+        "included, when stdout is a regular file (client-session keygen > FILE), which is "
+        "first narrowed to mode 0600 when it was empty. Nothing of the key goes to stderr.",
+    )
+    keygen.add_argument(
+        "--write",
+        metavar="FILE",
+        help="create the key file FILE (mode 0600, written atomically and durably) holding "
+        "the new key, instead of printing it; an existing FILE is never replaced",
+    )
     keygen.set_defaults(command=_keygen)
 
     seal = commands.add_parser("seal", help="seal a JSON object into a cookie value")
@@ -161,13 +197,56 @@ def keys_from_arguments(args: argparse.Namespace) -> tuple[KeyRing, str]:
 
 def _keygen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     key = generate_key()
-    print(key, file=out)
+    kid = Key.from_secret(key).kid.hex()
+    if args.write:
+        write_key_file(args.write, [key], exclusive=True)
+        print(f"client-session keygen: wrote the key file {args.write}, key id {kid}", file=err)
+        return EXIT_OK
+    if _print_keys([key], out, err, command="keygen") or not out.isatty():
+        return EXIT_OK
+    # A hint for a person at a terminal, never the key: stderr may be logged.
     print(
-        f"use it with: export {DEFAULT_KEYS_ENV}={key} "
-        f"(to rotate, put the new key first: {DEFAULT_KEYS_ENV}=<new>,<old>)",
+        f"client-session keygen: key id {kid}; put the key first in {DEFAULT_KEYS_ENV} "
+        "(comma-separated, newest first), or write a key file with "
+        "`client-session keygen --write FILE`",
         file=err,
     )
     return EXIT_OK
+
+
+def _print_keys(keys: list[str], out: TextIO, err: TextIO, *, command: str) -> bool:
+    """Print ``keys`` on ``out``: as a key file if it is a regular file (True), first
+    narrowed to 0600 if it was empty; else one per line (False)."""
+    descriptor = _regular_file(out)
+    if descriptor is None:
+        print("\n".join(keys), file=out)
+        return False
+    out.flush()
+    status = os.fstat(descriptor)
+    mode = status.st_mode
+    if status.st_size == 0:
+        # New, or emptied by the shell's ">": 0644 under the usual umask. Narrowed before
+        # the key is in it; a file we may not narrow is an error, and gets no key.
+        os.fchmod(descriptor, NEW_FILE_MODE)
+    elif mode & (stat.S_IRWXG | stat.S_IRWXO):
+        print(
+            f"client-session {command}: stdout's file was not empty, so its mode "
+            f"({stat.S_IMODE(mode):04o}) is left as it was: chmod 600 it",
+            file=err,
+        )
+    out.write(key_file_text(keys))
+    out.flush()
+    os.fsync(descriptor)
+    return True
+
+
+def _regular_file(out: TextIO) -> int | None:
+    """The descriptor of ``out`` if it is a regular file (``> FILE``), else None."""
+    try:
+        descriptor = out.fileno()
+        return descriptor if stat.S_ISREG(os.fstat(descriptor).st_mode) else None
+    except (OSError, ValueError):  # io.UnsupportedOperation is both: not a real file
+        return None
 
 
 def _seal(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -190,6 +269,11 @@ def _seal(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.now is not None and not 0 <= args.now <= _LATEST_TIME:
+        raise ConfigurationError(
+            f"--now {args.now} is not a time a cookie can hold: seconds since the epoch, "
+            f"from 0 to {_LATEST_TIME} (1970 to 2106)"
+        )
     policy, keys_origin, policy_origin = _inspection_policy(args)
     keys = policy.keys
     name = policy.cookie_name
@@ -318,7 +402,9 @@ def _add_rotation_commands(commands: Any) -> None:
         "keys",
         help="the next key ring of a rolling rotation: add, promote, retire",
         description="Print the key ring of the next step of a rolling rotation, read from "
-        f"{DEFAULT_KEYS_ENV} or --keys-file, one key per line (or write it with --write).",
+        f"{DEFAULT_KEYS_ENV} or --keys-file: one key per line on a terminal or a pipe, a whole "
+        "key file (its end line included, 0600 if the file was empty) when stdout is a "
+        "regular file; or replace the key file with --write.",
     )
     steps = keys.add_subparsers(title="steps", required=True, metavar="STEP")
     for step, help_text in _STEPS.items():
@@ -330,25 +416,33 @@ def _add_rotation_commands(commands: Any) -> None:
             parser.add_argument(
                 "--write",
                 action="store_true",
-                help="replace the --keys-file with the new ring (atomically) instead of "
-                "printing it",
+                help="replace the key file (--keys-file, or CLIENT_SESSION_KEYS_FILE) with the "
+                "new ring instead of printing it: atomically, durably, with its mode and owner",
             )
         parser.set_defaults(command=_rotation_step, step=step)
 
 
 def _rotation_step(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    step: str = args.step
+    path = _key_file_named(args)
+    if step != "list" and args.write and path is None:
+        # Said before the keys are read: what is missing is the file, not a key.
+        found = (
+            f"the keys come from {DEFAULT_KEYS_ENV}"
+            if os.environ.get(DEFAULT_KEYS_ENV)
+            else f"neither --keys-file nor {KEYS_FILE_ENV} names one"
+        )
+        raise ConfigurationError(
+            f"--write replaces a key file, and {found}: name the file with --keys-file PATH, "
+            f"or set {KEYS_FILE_ENV} to it (with {DEFAULT_KEYS_ENV} unset, as the application "
+            "reads them)"
+        )
     entries, origin = _key_entries(args)
     kids = [key.kid.hex() for key in KeyRing.from_text("\n".join(entries), source=origin)]
-    step: str = args.step
     if step == "list":
         for position, kid in enumerate(kids, start=1):
             print(f"#{position} {kid}{' (primary)' if position == 1 else ''}", file=out)
         return EXIT_OK
-    path = _key_file_named(args)
-    if args.write and path is None:
-        raise ConfigurationError(
-            f"--write replaces a key file: name it with --keys-file PATH (or {KEYS_FILE_ENV})"
-        )
     if step == "add":
         entries = [*entries, generate_key()]
         note = "the new key opens cookies but does not seal them yet; once every server has "
@@ -370,33 +464,39 @@ def _rotation_step(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 )
             entries = [*entries[:index], *entries[index + 1 :]]
         note = "cookies sealed under the retired keys no longer open"
-    text = "\n".join(entries) + "\n"
-    new_kids = [key.kid.hex() for key in KeyRing.from_text(text, source="the new ring")]
+    new_ring = KeyRing.from_text("\n".join(entries), source="the new ring")
+    new_kids = [key.kid.hex() for key in new_ring]
     if args.write and path is not None:
-        _replace_file(path, text)
+        write_key_file(path, entries)
         print(f"client-session keys {step}: wrote {path}", file=err)
     else:
-        print(text, end="", file=out)
+        _print_keys(entries, out, err, command=f"keys {step}")
     print(f"client-session keys {step}: key ids {', '.join(new_kids)}; {note}", file=err)
     return EXIT_OK
 
 
 def _key_file_named(args: argparse.Namespace) -> str | None:
-    """The key file the options or the environment name, as the application finds it."""
+    """The key file the options or the environment name, as the application finds it
+    (``KeyRing.from_env``: the file when the variable is unset or empty; both is an error)."""
     if args.keys_file:
         return str(args.keys_file)
-    if DEFAULT_KEYS_ENV not in os.environ:
-        return os.environ.get(KEYS_FILE_ENV) or None
-    return None
+    value, path = os.environ.get(DEFAULT_KEYS_ENV), os.environ.get(KEYS_FILE_ENV)
+    if value and path:
+        raise ConfigurationError(
+            f"both {DEFAULT_KEYS_ENV} and {KEYS_FILE_ENV} are set, which the application "
+            f"refuses too: keep one (the file, to rotate keys without restarting), or name a "
+            "file with --keys-file PATH"
+        )
+    return None if value else path or None
 
 
 def _key_entries(args: argparse.Namespace) -> tuple[list[str], str]:
     """The key texts of the current ring, as written (passphrases stay passphrases)."""
     path = _key_file_named(args)
     if path is not None:
-        read_key_file(path)  # the same checks and messages as the application's
-        with open(path, encoding="utf-8") as file:
-            text, origin = file.read(), f"the key file {path}"
+        origin = f"the key file {path}"
+        # The same checks and messages as the application's.
+        text = key_list_in_file(read_key_file_text(path), source=origin)
     else:
         text, origin = os.environ.get(DEFAULT_KEYS_ENV, ""), f"the variable {DEFAULT_KEYS_ENV}"
     return split_key_list(text), origin
@@ -412,21 +512,6 @@ def _index_of(kid: str | None, kids: list[str], *, default: int) -> int:
     if kid.lower() not in kids:
         raise ConfigurationError(f"no key of the ring has id {kid!r} (it has {', '.join(kids)})")
     return kids.index(kid.lower())
-
-
-def _replace_file(path: str, text: str) -> None:
-    # A new file renamed over the old: a server reading it sees the old ring or the new,
-    # never half of one.
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".keys-")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def _cookies_from_argument(text: str, name: str) -> dict[str, str]:
