@@ -2,7 +2,7 @@
 
 ::
 
-    python conformance/vectors/generate.py           # (re)write valid.json, invalid.json, keys.json
+    python conformance/vectors/generate.py           # (re)write valid, invalid, keys, key-files
     python conformance/vectors/generate.py --check   # exit 1 if they differ from a fresh run
 
 Like ``fernet/spec``'s ``generate.json`` and ``invalid.json``, the files pin the format so that
@@ -18,7 +18,9 @@ import argparse
 import base64
 import hashlib
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ from client_session_core import (
     ConfigurationError,
     JSONSerializer,
     Key,
+    KeyFile,
     KeyRing,
     SessionCodec,
     SessionPolicy,
@@ -79,8 +82,9 @@ PRIMARY_KEY = _key_text("primary")
 OLD_KEY = _key_text("old")
 OTHER_KEY = _key_text("other")
 # A passphrase as a framework's SECRET_KEY holds one: accepted when long and varied enough,
-# then stretched with scrypt. Made up for the vectors, as every key here is.
-PASSPHRASE = "correct horse battery staple, but much longer: 7 vectors / v1"  # noqa: S105
+# then stretched with scrypt. Made up for the vectors, as every key here is. No comma: a text
+# holding one is a key list wherever it arrives, never a passphrase ("Key text").
+PASSPHRASE = "correct horse battery staple but much longer: 7 vectors / v1"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -738,14 +742,32 @@ def invalid_vectors() -> list[dict[str, Any]]:
     return vectors
 
 
+# The errors of a key text, by the words of the core's message that says each.
+_KEY_ERRORS = {
+    "same id": "duplicate_kid",
+    "holds no key": "no_key",
+    "holds a comma or a line feed": "key_list",
+    "holds a generated key among other": "key_in_passphrase",
+    "does not end with the line": "no_end_line",
+    "times, and is not used": "end_line_twice",
+    "has text after its end line": "text_after_end_line",
+}
+
+
+def _key_error(exc: ConfigurationError) -> str:
+    found = [code for words, code in _KEY_ERRORS.items() if words in str(exc)]
+    _require(len(found) == 1, f"an unexpected key error: {exc}")
+    return found[0]
+
+
 def key_list_vector(description: str, text: str, expected: list[str] | str) -> dict[str, Any]:
-    """A key list (the text of CLIENT_SESSION_KEYS or a key file) and what it must give:
-    the ids of the ``expected`` keys (key texts or passphrases, each read alone), primary
-    first, or the error named by ``expected``, checked against the core."""
+    """A key list (the text of CLIENT_SESSION_KEYS, a key option, a key file's keys) and what
+    it must give: the ids of the ``expected`` keys (key texts or passphrases, each read
+    alone), primary first, or the error named by ``expected``, checked against the core."""
     try:
         kids = [key.kid.hex() for key in KeyRing.from_text(text)]
     except ConfigurationError as exc:
-        found = "duplicate_kid" if "same id" in str(exc) else "no_key"
+        found = _key_error(exc)
         _require(found == expected, f"{description!r} gives {found}, not {expected}")
         return {"description": description, "text": text, "error": found}
     _require(
@@ -756,9 +778,24 @@ def key_list_vector(description: str, text: str, expected: list[str] | str) -> d
     return {"description": description, "text": text, "kids": kids}
 
 
+def key_text_vector(description: str, text: str, expected: str) -> dict[str, Any]:
+    """A text given where one key is expected (an item of a list of keys) and what it must
+    give: the id of the key ``expected`` names (its text or passphrase), or the error
+    ``expected`` names, checked against the core."""
+    try:
+        kid = Key.from_secret(text).kid.hex()
+    except ConfigurationError as exc:
+        found = _key_error(exc)
+        _require(found == expected, f"{description!r} gives {found}, not {expected}")
+        return {"description": description, "key_text": text, "error": found}
+    _require(kid == Key.from_secret(expected).kid.hex(), f"{description!r}: not its key")
+    return {"description": description, "key_text": text, "kid": kid}
+
+
 def key_list_vectors() -> list[dict[str, Any]]:
-    """How a key list is split, stripped and checked (docs/wire-format.md, "Key text")."""
-    passphrase = PASSPHRASE.replace(",", "")
+    """How a key list is split, stripped and checked, and how a text given as one key is
+    (docs/wire-format.md, "Key text")."""
+    passphrase = PASSPHRASE
     second = "a second passphrase: lantern; umbrella quokka 93 / x"
     both = [PRIMARY_KEY, OLD_KEY]
     return [
@@ -776,14 +813,29 @@ def key_list_vectors() -> list[dict[str, Any]]:
             both,
         ),
         key_list_vector(
-            "a no-break space (U+00A0) is not stripped: the text is then a passphrase",
-            f"\u00a0{PRIMARY_KEY}\u00a0",
-            [f"\u00a0{PRIMARY_KEY}\u00a0"],
+            "a no-break space (U+00A0) is not stripped: around a passphrase, another passphrase",
+            f"\u00a0{passphrase}\u00a0",
+            [f"\u00a0{passphrase}\u00a0"],
         ),
         key_list_vector(
             "a vertical tab (U+000B) is not stripped either",
-            f"\u000b{PRIMARY_KEY}\u000b",
-            [f"\u000b{PRIMARY_KEY}\u000b"],
+            f"\u000b{passphrase}\u000b",
+            [f"\u000b{passphrase}\u000b"],
+        ),
+        key_list_vector(
+            "a generated key with no-break spaces around it is refused, never a passphrase",
+            f"\u00a0{PRIMARY_KEY}\u00a0",
+            "key_in_passphrase",
+        ),
+        key_list_vector(
+            "two generated keys joined by a space are refused, never one passphrase",
+            " ".join(both),
+            "key_in_passphrase",
+        ),
+        key_list_vector(
+            "two generated keys joined by a semicolon are refused, never one passphrase",
+            ";".join(both),
+            "key_in_passphrase",
         ),
         key_list_vector("a passphrase, with the spaces inside it kept", passphrase, [passphrase]),
         key_list_vector(
@@ -810,6 +862,129 @@ def key_list_vectors() -> list[dict[str, Any]]:
             "a passphrase twice, once with white space around it: one key id, refused",
             f"{passphrase}\n {passphrase} ",
             "duplicate_kid",
+        ),
+        key_text_vector("one key: a generated key, stripped", f" {PRIMARY_KEY}\r\n", PRIMARY_KEY),
+        key_text_vector("one key: a passphrase, stripped", f"\t{passphrase} ", passphrase),
+        key_text_vector(
+            "one key: two generated keys joined by a comma are a key list, refused",
+            ",".join(both),
+            "key_list",
+        ),
+        key_text_vector(
+            "one key: two generated keys on two lines are a key list, refused",
+            "\n".join(both),
+            "key_list",
+        ),
+        key_text_vector(
+            "one key: a generated key and a trailing comma are a key list, refused",
+            f"{PRIMARY_KEY},",
+            "key_list",
+        ),
+        key_text_vector(
+            "one key: a text with a comma is never one passphrase",
+            f"{passphrase},{second}",
+            "key_list",
+        ),
+        key_text_vector(
+            "one key: a text with a line feed inside is never one passphrase",
+            f"{passphrase}\n{second}",
+            "key_list",
+        ),
+        key_text_vector(
+            "one key: two generated keys joined by a space are refused",
+            " ".join(both),
+            "key_in_passphrase",
+        ),
+    ]
+
+
+def key_file_vector(description: str, text: str, expected: list[str] | str) -> dict[str, Any]:
+    """A key file's whole text and what it must give: the ids of the ``expected`` keys,
+    primary first, or the error ``expected`` names, checked against the core's KeyFile."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "session-keys"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(text.encode("utf-8"))
+        try:
+            kids = [key.kid.hex() for key in KeyFile(path)]
+        except ConfigurationError as exc:
+            found = _key_error(exc)
+            _require(found == expected, f"{description!r} gives {found}, not {expected}")
+            return {"description": description, "file": text, "error": found}
+    _require(
+        isinstance(expected, list)
+        and kids == [Key.from_secret(secret).kid.hex() for secret in expected],
+        f"{description!r} does not give the keys it should",
+    )
+    return {"description": description, "file": text, "kids": kids}
+
+
+def key_file_vectors() -> list[dict[str, Any]]:
+    """How a key file is read: a key list, then its end line (docs/wire-format.md, "Key
+    file"); a file cut short at any byte is refused or gives the same ring."""
+    end = KeyFile.END_LINE
+    both = [PRIMARY_KEY, OLD_KEY]
+    whole = f"{PRIMARY_KEY}\n{OLD_KEY}\n{end}\n"
+    cut_in_second_key = whole.index(OLD_KEY) + 20
+    return [
+        key_file_vector("one key, then the end line", f"{PRIMARY_KEY}\n{end}\n", [PRIMARY_KEY]),
+        key_file_vector("two keys, primary first, then the end line", whole, both),
+        key_file_vector(
+            "CRLF line ends, spaces around the end line, blank lines after it",
+            f"{PRIMARY_KEY}\r\n{OLD_KEY}\r\n  {end}\t\r\n\r\n\n",
+            both,
+        ),
+        key_file_vector(
+            "the key list before the end line follows the key-list rule: commas too",
+            f"{PRIMARY_KEY}, {OLD_KEY},\n{end}",
+            both,
+        ),
+        key_file_vector(
+            "cut after the end line's last character, before its line feed: the same ring",
+            whole[:-1],
+            both,
+        ),
+        key_file_vector(
+            "cut inside the end line: refused", whole[: whole.index(end) + 5], "no_end_line"
+        ),
+        key_file_vector(
+            "cut just before the end line: refused (not the same keys, for all it shows)",
+            whole[: whole.index(end)],
+            "no_end_line",
+        ),
+        key_file_vector(
+            "cut inside the second key: refused, never a passphrase or one key fewer",
+            whole[:cut_in_second_key],
+            "no_end_line",
+        ),
+        key_file_vector(
+            "the keys without the end line: refused", f"{PRIMARY_KEY}\n", "no_end_line"
+        ),
+        key_file_vector("an empty file: refused", "", "no_end_line"),
+        key_file_vector(
+            "another spelling of the end line is no end line",
+            f"{PRIMARY_KEY}\n{end.upper()}\n",
+            "no_end_line",
+        ),
+        key_file_vector(
+            "a key after the end line: refused",
+            f"{PRIMARY_KEY}\n{end}\n{OLD_KEY}\n",
+            "text_after_end_line",
+        ),
+        key_file_vector(
+            "the end line twice: refused (a new ring written over the start of an old one)",
+            f"{OLD_KEY}\n{end}\n{PRIMARY_KEY}\n{end}\n",
+            "end_line_twice",
+        ),
+        key_file_vector("the end line alone: no key", f"{end}\n", "no_key"),
+        key_file_vector(
+            "the same key twice: refused", f"{PRIMARY_KEY}\n{PRIMARY_KEY}\n{end}\n", "duplicate_kid"
+        ),
+        key_file_vector(
+            "two generated keys on one line, joined by a space: refused",
+            f"{PRIMARY_KEY} {OLD_KEY}\n{end}\n",
+            "key_in_passphrase",
         ),
     ]
 
@@ -847,8 +1022,10 @@ def _check_invalid(vector: dict[str, Any]) -> None:
 
 
 def _check_key_list(vector: dict[str, Any]) -> None:
-    # Each vector was checked against the core as it was made (key_list_vector).
-    _require("kids" in vector or "error" in vector, f"{vector['description']!r} is empty")
+    # Each vector was checked against the core as it was made (key_list_vector,
+    # key_text_vector, key_file_vector).
+    outcomes = {"kids", "kid", "error"} & set(vector)
+    _require(len(outcomes) == 1, f"{vector['description']!r} has no single outcome")
 
 
 def _loaded(vector: dict[str, Any]) -> list[Any]:
@@ -863,6 +1040,7 @@ def render() -> dict[str, str]:
         "valid.json": (valid_vectors(), _check_valid),
         "invalid.json": (invalid_vectors(), _check_invalid),
         "keys.json": (key_list_vectors(), _check_key_list),
+        "key-files.json": (key_file_vectors(), _check_key_list),
     }
     texts = {}
     for file_name, (vectors, check) in files.items():

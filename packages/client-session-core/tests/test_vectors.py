@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,10 +13,13 @@ from typing import Any
 import pytest
 
 from client_session_core import (
+    DEFAULT_KEYS_ENV,
     ConfigurationError,
     Envelope,
     InvalidReason,
     JSONSerializer,
+    Key,
+    KeyFile,
     KeyRing,
     SessionCodec,
     SessionPolicy,
@@ -29,6 +33,9 @@ if not (VECTORS / "generate.py").is_file():  # pragma: no cover - a core sdist h
 VALID: list[dict[str, Any]] = json.loads((VECTORS / "valid.json").read_text(encoding="utf-8"))
 INVALID: list[dict[str, Any]] = json.loads((VECTORS / "invalid.json").read_text(encoding="utf-8"))
 KEY_LISTS: list[dict[str, Any]] = json.loads((VECTORS / "keys.json").read_text(encoding="utf-8"))
+KEY_FILES: list[dict[str, Any]] = json.loads(
+    (VECTORS / "key-files.json").read_text(encoding="utf-8")
+)
 
 
 def _ids(vectors: list[dict[str, Any]]) -> list[str]:
@@ -122,15 +129,90 @@ def test_an_invalid_vector_gives_an_empty_session(vector: dict[str, Any]) -> Non
         assert session.data() == {}
 
 
+_KEY_ERRORS = {
+    "no_key": "holds no key",
+    "duplicate_kid": "same id",
+    "key_list": "holds a comma or a line feed",
+    "key_in_passphrase": "holds a generated key among other",
+    "no_end_line": "does not end with the line",
+    "end_line_twice": "times, and is not used",
+    "text_after_end_line": "has text after its end line",
+}
+
+
+def _key_file(directory: Path, text: str) -> Path:
+    path = directory / "session-keys"
+    path.write_bytes(text.encode("utf-8"))
+    path.chmod(0o600)
+    return path
+
+
+def _key_list_routes(
+    text: str, directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Callable[[], KeyRing]]:
+    """Every way a key list arrives in the core: the environment, a key option (what the
+    adapters' secret_key=, keys= and settings go through), from_text, a key file."""
+
+    def from_env() -> KeyRing:
+        monkeypatch.delenv(f"{DEFAULT_KEYS_ENV}_FILE", raising=False)
+        monkeypatch.setenv(DEFAULT_KEYS_ENV, text)
+        return KeyRing.from_env()
+
+    def from_file() -> KeyRing:
+        return KeyRing.from_file(_key_file(directory, f"{text}\n{KeyFile.END_LINE}\n"))
+
+    return {
+        "from_text": lambda: KeyRing.from_text(text),
+        "of": lambda: KeyRing.of(text),
+        "from_env": from_env,
+        "from_file": from_file,
+    }
+
+
 @pytest.mark.parametrize("vector", KEY_LISTS, ids=_ids(KEY_LISTS))
-def test_a_key_list_vector_gives_its_key_ids_or_its_error(vector: dict[str, Any]) -> None:
-    if "kids" in vector:
-        ring = KeyRing.from_text(vector["text"])
-        assert [key.kid.hex() for key in ring] == vector["kids"]
+def test_a_key_list_vector_gives_its_key_ids_or_its_error_through_every_route(
+    vector: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if "key_text" in vector:  # one key: an item of a list of keys
+        routes: dict[str, Callable[[], Any]] = {
+            "from_secret": lambda: [Key.from_secret(vector["key_text"])],
+            "KeyRing": lambda: KeyRing([vector["key_text"]]),
+            "of a list": lambda: KeyRing.of([vector["key_text"]]),
+        }
+        expected = [vector["kid"]] if "kid" in vector else None
     else:
-        match = {"no_key": "holds no key", "duplicate_kid": "same id"}[vector["error"]]
-        with pytest.raises(ConfigurationError, match=match):
-            KeyRing.from_text(vector["text"])
+        routes = _key_list_routes(vector["text"], tmp_path, monkeypatch)
+        expected = vector.get("kids")
+    for route, read in routes.items():
+        if expected is not None:
+            assert [key.kid.hex() for key in read()] == expected, route
+        else:
+            with pytest.raises(ConfigurationError, match=_KEY_ERRORS[vector["error"]]):
+                read()
+
+
+@pytest.mark.parametrize("vector", KEY_FILES, ids=_ids(KEY_FILES))
+def test_a_key_file_vector_gives_its_key_ids_or_its_error(
+    vector: dict[str, Any], tmp_path: Path
+) -> None:
+    path = _key_file(tmp_path, vector["file"])
+    if "kids" in vector:
+        assert [key.kid.hex() for key in KeyFile(path)] == vector["kids"]
+    else:
+        with pytest.raises(ConfigurationError, match=_KEY_ERRORS[vector["error"]]):
+            KeyFile(path)
+
+
+def test_the_key_vectors_pin_each_error_and_the_rule_of_every_route() -> None:
+    errors = {vector.get("error") for vector in KEY_LISTS + KEY_FILES} - {None}
+    assert errors == set(_KEY_ERRORS)
+    # Issue 22: two generated keys joined by a comma are two keys through every route, and
+    # never one passphrase where one key is expected.
+    descriptions = _ids(KEY_LISTS)
+    assert "two keys, primary first, comma-separated" in descriptions
+    assert "one key: a text with a comma is never one passphrase" in descriptions
+    assert len(set(descriptions)) == len(descriptions)
+    assert len(set(_ids(KEY_FILES))) == len(KEY_FILES)
 
 
 def test_the_vectors_cover_every_reason_a_single_cookie_can_have() -> None:
@@ -160,7 +242,7 @@ def _generator() -> ModuleType:
 
 def test_the_committed_files_equal_a_fresh_generation() -> None:
     rendered: dict[str, str] = _generator().render()
-    assert sorted(rendered) == ["invalid.json", "keys.json", "valid.json"]
+    assert sorted(rendered) == ["invalid.json", "key-files.json", "keys.json", "valid.json"]
     for file_name, text in rendered.items():
         assert (VECTORS / file_name).read_text(encoding="utf-8") == text, (
             f"{file_name} is stale: run python conformance/vectors/generate.py"
