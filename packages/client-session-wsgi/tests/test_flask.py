@@ -530,6 +530,29 @@ def test_bad_cookie_is_an_empty_session_never_a_500(app: flask.Flask) -> None:
         assert rv.json == {}
 
 
+def test_a_forged_cookie_is_a_warning_on_the_security_logger(
+    app: flask.Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 22: operators alert on forgeries; garbage and expired cookies stay at DEBUG.
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return dict(flask.session)
+
+    codec = app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+    value = codec.seal({"user": "ada"})
+    forged = value[:-2] + ("A" if value[-2] != "A" else "B") + value[-1]
+    client = app.test_client()
+    with caplog.at_level(logging.DEBUG, logger="client_session"):
+        for cookie in (forged, "garbage"):
+            client.set_cookie("session", cookie)
+            assert client.get("/").json == {}
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("client_session.security", "WARNING", "session cookie 'session' refused: forged"),
+        ("client_session", "DEBUG", "session cookie 'session' refused: malformed"),
+    ]
+    assert forged not in caplog.text
+
+
 def flask_signed_cookie(content: dict[str, Any]) -> str:
     """The cookie Flask's own SecureCookieSessionInterface writes under SECRET_KEY."""
     signed = flask.Flask("signed")

@@ -187,6 +187,7 @@ _SETTING_SOURCES = (
     "SESSION_COOKIE_PARTITIONED",
     "PERMANENT_SESSION_LIFETIME",
     "CLIENT_SESSION_ABSOLUTE_LIFETIME",
+    "CLIENT_SESSION_MAX_CHUNKS",
     "MAX_COOKIE_SIZE",
 )
 
@@ -230,7 +231,10 @@ class EncryptedCookieSessionInterface(SessionInterface):
     ``SECRET_KEY_FALLBACKS``, else the ``CLIENT_SESSION_KEYS`` environment variable. With
     none of them, Flask's null session explains that no secret key is set. A short or
     placeholder key is a :class:`~client_session_core.ConfigurationError` on the first
-    request (call :meth:`get_codec` at start-up to fail sooner).
+    request (call :meth:`get_codec` at start-up to fail sooner), and so is a weak
+    ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` entry that ``legacy_cookies`` would read
+    Flask's cookies with, whatever keys seal ours. ``CLIENT_SESSION_MAX_CHUNKS`` (1 to 9,
+    default 1) spreads a session over that many cookies.
 
     With a ``policy``, that policy is used as it is, with the core's defaults and renewal
     rules (``renew_after``), and Flask's session settings are ignored; Flask's tagged
@@ -238,10 +242,14 @@ class EncryptedCookieSessionInterface(SessionInterface):
 
     ``legacy_cookies`` (default True) reads the cookies Flask's own interface wrote (under
     ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS``, no older than ``PERMANENT_SESSION_LIFETIME``)
-    once, and reseals them in ours, for ``PERMANENT_SESSION_LIFETIME`` after this interface
-    is made: no user is logged out by the switch (``docs/migrating.md``). A date reads them
-    until then, ``False`` never; with a ``policy``, only a
-    :class:`~client_session_core.LegacyCookies` given here or in the policy applies.
+    once, and reseals them in ours, so that no user is logged out by the switch
+    (``docs/migrating.md``). Each is read only while younger than the absolute lifetime,
+    counted from its own signing time, and never when signed before ``not_before``. True
+    stops asking the reader ``PERMANENT_SESSION_LIFETIME`` after this interface is made (a
+    restart moves that cut-off, not any cookie's own limit); a date stops it then; ``False``
+    never reads them. With a ``policy``, only a :class:`~client_session_core.LegacyCookies`
+    given here or in the policy applies. Forged cookies are logged at WARNING on
+    ``client_session.security``.
 
     ``clock`` is for tests, which move time rather than sleep.
     """
@@ -260,7 +268,7 @@ class EncryptedCookieSessionInterface(SessionInterface):
     ) -> None:
         self._clock = clock
         self._legacy_cookies = legacy_cookies
-        # The legacy window (legacy_cookies=True) starts when the interface is made.
+        # legacy_cookies=True stops reading PERMANENT_SESSION_LIFETIME after this.
         self._started = clock()
         self._fixed_codec: SessionCodec | None = None
         if policy is not None:
@@ -385,6 +393,9 @@ class EncryptedCookieSessionInterface(SessionInterface):
                 max_cookie_size=max(
                     _SMALLEST_COOKIE, min(int(max_cookie_size), BROWSER_COOKIE_LIMIT)
                 ),
+                # Flask compresses a large session into one cookie; ours may spread over a
+                # few (docs/cookie-size.md), an old cookie resealed included.
+                max_chunks=app.config.get("CLIENT_SESSION_MAX_CHUNKS", 1),
                 # Flask leaves a cookie it cannot open alone, so that one server still on an
                 # old SECRET_KEY during a rotation does not log everyone out.
                 clear_invalid=False,
@@ -470,6 +481,7 @@ _FLASK_SETTINGS = {
     "absolute_lifetime": "CLIENT_SESSION_ABSOLUTE_LIFETIME",
     "max_session_lifetime": "CLIENT_SESSION_MAX_SESSION_LIFETIME",
     "max_cookie_size": "MAX_COOKIE_SIZE",
+    "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
 }
 
 

@@ -6,33 +6,74 @@ of ``SECRET_KEY_FALLBACKS``, and refuses it once older than ``PERMANENT_SESSION_
 The reader below asks Flask's own interface for that serializer
 (``SecureCookieSessionInterface.get_signing_serializer``), so the MAC, the key derivation and
 the fallbacks are exactly those of the installed Flask; it applies Flask's age rule with the
-codec's clock. itsdangerous is a dependency of Flask, so nothing more is installed.
+codec's clock, and hands the core the time the signature covers, from which the core's own
+rules (``not_before``, the absolute lifetime) judge the cookie. itsdangerous is a dependency
+of Flask, so nothing more is installed.
+
+Every secret that serializer accepts a cookie under is held to a key's strength
+(``check_legacy_secret``) when the reader is built: with ``CLIENT_SESSION_KEYS`` set, a weak
+``SECRET_KEY`` seals none of our cookies, but anyone who guessed it could still forge Flask's,
+and the reader would reseal the forgery as a valid session.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Final
 
 from flask import Flask
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from client_session_core import (
     ConfigurationError,
     LegacyCookies,
     LegacySession,
+    check_legacy_secret,
     cutoff_timestamp,
     signed_within,
 )
 
 __all__ = ["FlaskLegacyOption", "flask_cookies", "flask_legacy_cookies_for"]
 
+logger = logging.getLogger("client_session")
+
 FlaskLegacyOption = bool | datetime.date | LegacyCookies
 """What ``EncryptedCookieSessionInterface(legacy_cookies=...)`` accepts."""
 
 _LABEL: Final = "Flask's SecureCookieSessionInterface"
+# How check_legacy_secret names the cookies, and the option that stops reading them.
+_COOKIES_NAMED: Final = "Flask session"
+_TURN_OFF: Final = "EncryptedCookieSessionInterface(legacy_cookies=False)"
+
+
+def _check_secrets(app: Flask, signing: URLSafeTimedSerializer) -> None:
+    """:class:`ConfigurationError` unless every secret ``signing`` accepts a cookie under
+    (``SECRET_KEY``, and ``SECRET_KEY_FALLBACKS`` where the installed Flask reads them) is as
+    strong as a key must be."""
+    check_legacy_secret(
+        app.secret_key, setting="SECRET_KEY", label=_COOKIES_NAMED, turn_off=_TURN_OFF
+    )
+    if len(signing.secret_keys) == 1:
+        return  # Flask before 3.1, or no fallbacks: SECRET_KEY alone
+    fallbacks = app.config.get("SECRET_KEY_FALLBACKS")
+    # flask#6089: Flask's interface extends its keys with a string's characters, so it would
+    # accept cookies signed with any one of them.
+    if not isinstance(fallbacks, (list, tuple)):
+        raise ConfigurationError(
+            "SECRET_KEY_FALLBACKS must be a list of old keys, newest first, such as "
+            f"[previous_key], not a {type(fallbacks).__name__}: Flask's own interface would "
+            "accept session cookies signed with each of its characters"
+        )
+    for position, fallback in enumerate(fallbacks):
+        check_legacy_secret(
+            fallback,
+            setting=f"SECRET_KEY_FALLBACKS[{position}]",
+            label=_COOKIES_NAMED,
+            turn_off=_TURN_OFF,
+        )
 
 
 def flask_cookies(
@@ -42,8 +83,14 @@ def flask_cookies(
 
     Signed with the app's ``SECRET_KEY`` (or one of its ``SECRET_KEY_FALLBACKS``), no older
     than its ``PERMANENT_SESSION_LIFETIME``, decoded with ``serializer`` (Flask's tagged JSON,
-    with any custom tags registered on it). None when the app has no ``SECRET_KEY``: Flask
-    wrote no session cookie then.
+    with any custom tags registered on it). Each cookie's signing time is handed to the core,
+    which also refuses it when signed before the policy's ``not_before`` or longer ago than
+    its absolute lifetime. None when the app has no ``SECRET_KEY``: Flask wrote no session
+    cookie then.
+
+    Raises :class:`~client_session_core.ConfigurationError` when one of those secrets is
+    weaker than a key may be: anyone who guesses it could forge a cookie the reader would
+    turn into a valid session.
     """
     interface = SecureCookieSessionInterface()
     if serializer is not None:
@@ -51,21 +98,24 @@ def flask_cookies(
     signing = interface.get_signing_serializer(app)
     if signing is None:
         return None
+    _check_secrets(app, signing)
     # Flask's open_session: loads(value, max_age=PERMANENT_SESSION_LIFETIME), whatever
     # session.permanent was.
     max_age = int(app.permanent_session_lifetime.total_seconds())
 
     def read_flask_cookie(value: str, now: int) -> LegacySession | None:
         try:
-            data, signed_at = signing.loads(value, max_age=None, return_timestamp=True)
+            data, signed = signing.loads(value, max_age=None, return_timestamp=True)
         except BadSignature:
             return None
+        # The time the signature covers, in whole seconds as itsdangerous writes it.
+        signed_at = int(signed.timestamp())
         # itsdangerous' age rule (TimestampSigner.unsign), on the codec's clock.
-        if not signed_within(signed_at.timestamp(), now, max_age) or not isinstance(data, dict):
+        if not signed_within(signed_at, now, max_age) or not isinstance(data, dict):
             return None
         # Flask keeps session.permanent inside the content; ours keeps it beside it.
         permanent = bool(data.pop("_permanent", False))
-        return LegacySession(data, persistent=permanent)
+        return LegacySession(data, signed_at, persistent=permanent)
 
     return LegacyCookies(reader=read_flask_cookie, until=cutoff_timestamp(until), label=_LABEL)
 
@@ -79,10 +129,12 @@ def flask_legacy_cookies_for(
 ) -> LegacyCookies | None:
     """The legacy cookies ``EncryptedCookieSessionInterface(legacy_cookies=option)`` reads.
 
-    - ``True`` (the default): Flask's cookies for ``app``, for ``PERMANENT_SESSION_LIFETIME``
-      after ``started`` (when the interface was made): the longest a cookie the old
-      deployment wrote stays valid in Flask, so the option ends by itself.
-    - a date (or datetime): the same, until that date.
+    - ``True`` (the default): Flask's cookies for ``app``, until ``PERMANENT_SESSION_LIFETIME``
+      after ``started`` (when the interface was made, so a restart moves this cut-off; each
+      cookie is bounded by its own signing time, which no restart moves). Without a
+      ``SECRET_KEY`` nothing is read, and an INFO line says so.
+    - a date (or datetime): the same, until that date; without a ``SECRET_KEY`` it cannot
+      read anything, a :class:`ConfigurationError`.
     - a :class:`LegacyCookies`: that one.
     - ``False``: never.
     """
@@ -92,9 +144,26 @@ def flask_legacy_cookies_for(
         return option
     if option is True:
         window = int(app.permanent_session_lifetime.total_seconds())
-        return flask_cookies(app, until=int(started) + window, serializer=serializer)
+        legacy = flask_cookies(app, until=int(started) + window, serializer=serializer)
+        if legacy is None:
+            # The default, on an app that keeps its keys elsewhere: said once per codec, at
+            # start-up, so that a SECRET_KEY removed by mistake is not a silent logout.
+            logger.info(
+                "the cookies of %s are not read: the app has no SECRET_KEY to check them with "
+                "(set it to the one they were signed with to read them, or pass "
+                "legacy_cookies=False)",
+                _LABEL,
+            )
+        return legacy
     if isinstance(option, datetime.date):
-        return flask_cookies(app, until=option, serializer=serializer)
+        legacy = flask_cookies(app, until=option, serializer=serializer)
+        if legacy is None:
+            raise ConfigurationError(
+                f"legacy_cookies={option!r} reads Flask's own session cookies, which are "
+                "signed with SECRET_KEY, and the app has none: set SECRET_KEY to the one they "
+                "were signed with, or pass legacy_cookies=False"
+            )
+        return legacy
     raise ConfigurationError(
         f"legacy_cookies is True, False, a date until which Flask's own session cookies are "
         f"read, or a LegacyCookies, not {option!r}"
