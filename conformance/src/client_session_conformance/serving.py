@@ -75,6 +75,7 @@ __all__ = [
 ]
 
 _THREAD_TIMEOUT = 10.0  # seconds: the longest a server thread may take to start or to stop
+_POLL_INTERVAL = 0.05  # seconds: how often a threaded server's loop looks for a stop
 
 _Scope = MutableMapping[str, Any]
 _Message = MutableMapping[str, Any]
@@ -223,7 +224,12 @@ def serve_wsgi_in_thread(app: WSGIApplication) -> Iterator[str]:
         "127.0.0.1", 0, app, threaded=True, request_handler=_quiet_request_handler()
     )
     thread = threading.Thread(
-        target=server.serve_forever, name=f"werkzeug-{server.server_port}", daemon=True
+        target=server.serve_forever,
+        # shutdown() waits for the loop to poll: 0.5 s by default, at the end of every test
+        # that starts a server of its own.
+        kwargs={"poll_interval": _POLL_INTERVAL},
+        name=f"werkzeug-{server.server_port}",
+        daemon=True,
     )
     thread.start()
     try:
