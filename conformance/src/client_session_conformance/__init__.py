@@ -24,6 +24,7 @@ import pytest
 # modules are imported.
 pytest.register_assert_rewrite(
     "client_session_conformance._interop",
+    "client_session_conformance._key_text_suite",
     "client_session_conformance._legacy_suite",
     "client_session_conformance._suite",
 )

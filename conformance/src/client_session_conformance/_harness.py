@@ -45,6 +45,33 @@ class Harness(abc.ABC):
         (``SessionCodec(policy, clock=clock)`` or the adapter's equivalent options).
         """
 
+    key_text_options: ClassVar[tuple[str, ...]] = ()
+    """Each documented way the adapter takes its keys as one text, spelled as a user writes it:
+    ``"SessionMiddleware(secret_key=...)"``, ``"app.config['CLIENT_SESSION_KEYS']"``, the
+    ``CLIENT_SESSION_KEYS`` environment variable. The suite serves each one through
+    :meth:`serve_with_key_text` and checks that ``"new,old"`` is a rotation there (the key-text
+    section of :class:`SessionConformance`); its names are test ids. Empty (the default) for a
+    harness whose adapter takes no key text: the section then skips, saying so."""
+
+    def serve_with_key_text(
+        self, option: str, key_text: str, clock: Clock
+    ) -> contextlib.AbstractContextManager[str]:
+        """Serve the route contract with the keys given as ``key_text`` through ``option``
+        (one of :attr:`key_text_options`), every other option at the adapter's default.
+
+        As :meth:`serve`, on 127.0.0.1 and port 0, yielding the base URL; and the adapter's
+        clock is ``clock``. Pass ``key_text`` on exactly as an application would (the
+        argument, the setting, or the environment variable, for which
+        :func:`~client_session_conformance.serving.keys_in_environment` sets it for the
+        server's lifetime): the suite checks what the adapter makes of the text. A harness
+        with :attr:`key_text_options` overrides this.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__}.key_text_options names {self.key_text_options!r}, but the "
+            f"harness does not implement serve_with_key_text(option, key_text, clock): serve "
+            f"the route contract with the keys given as key_text through that option"
+        )
+
 
 class _UnavailableHarness(Harness):
     """Stands in for a registered harness that cannot be imported: every test of it skips."""

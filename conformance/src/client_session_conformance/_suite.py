@@ -16,6 +16,7 @@ from client_session_core import SessionCodec, generate_key
 from ._client import SetCookie, set_cookies, vary_tokens
 from ._clock import DEFAULT_START
 from ._harness import Harness
+from ._key_text_suite import KeyTextSection
 from ._servers import Served, ServerPool
 from ._vectors import InvalidVector, ValidVector, load_invalid_vectors, load_valid_vectors
 
@@ -135,7 +136,7 @@ _GARBAGE_COOKIE_HEADERS = [
 ]
 
 
-class SessionConformance:
+class SessionConformance(KeyTextSection):
     """The behaviour every adapter shows, checked over HTTP through its :class:`Harness`.
 
     Certify an adapter with a subclass whose name starts with ``Test``::
@@ -144,7 +145,8 @@ class SessionConformance:
             harness_class = StarletteHarness
 
     The class starts one server per distinct policy it needs, shares it between its tests
-    and stops them all when it ends.
+    and stops them all when it ends. Its key-text section (``_key_text_suite``) runs once per
+    :attr:`Harness.key_text_options` entry, on servers of its own.
     """
 
     harness_class: ClassVar[type[Harness]]

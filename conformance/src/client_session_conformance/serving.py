@@ -14,6 +14,9 @@ one of them:
   never pickle) and the suite's :class:`ManualClock` through a file it mirrors its time to,
   which the worker reads back (:func:`read_worker_config`, :class:`MirroredClock`).
 
+:func:`keys_in_environment` sets ``CLIENT_SESSION_KEYS`` around a server whose adapter reads
+its keys from the environment (:meth:`Harness.serve_with_key_text`).
+
 The servers are imported when a function runs, so this module imports without uvicorn,
 werkzeug or gunicorn: a harness's tests need only the one they use.
 """
@@ -45,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from client_session_core import (
     CANONICAL_COOKIE_STYLE,
+    DEFAULT_KEYS_ENV,
     Clock,
     JSONSerializer,
     Key,
@@ -65,6 +69,7 @@ __all__ = [
     "MirroredClock",
     "WorkerConfig",
     "gunicorn_unavailable",
+    "keys_in_environment",
     "policy_from_json",
     "policy_to_json",
     "read_worker_config",
@@ -84,6 +89,43 @@ ASGIApp = Callable[
     Awaitable[None],
 ]
 """An ASGI 3 application: ``await app(scope, receive, send)`` (Starlette's ``ASGIApp``)."""
+
+
+# -- keys in the environment ----------------------------------------------------------------------
+
+_environment_keys = threading.Lock()
+
+
+@contextlib.contextmanager
+def keys_in_environment(key_text: str) -> Iterator[None]:
+    """Set the ``CLIENT_SESSION_KEYS`` environment variable to ``key_text`` for the block, with
+    ``CLIENT_SESSION_KEYS_FILE`` unset; both are restored on exit.
+
+    For a harness whose adapter reads its keys from the environment: start the server inside
+    the block and stop it before the block ends, since an adapter may read the variable on a
+    request (Flask's interface does, when no key is configured) and a gunicorn worker inherits
+    it when it starts. The environment belongs to the process, so one block runs at a time: a
+    second one, entered while the first runs, raises :class:`RuntimeError` rather than change
+    the keys of a running server.
+    """
+    if not _environment_keys.acquire(blocking=False):
+        raise RuntimeError(
+            f"another server of this process takes its keys from {DEFAULT_KEYS_ENV} now: "
+            "stop it before starting one with other keys in the environment"
+        )
+    names = (DEFAULT_KEYS_ENV, f"{DEFAULT_KEYS_ENV}_FILE")
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        os.environ[DEFAULT_KEYS_ENV] = key_text
+        os.environ.pop(f"{DEFAULT_KEYS_ENV}_FILE", None)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        _environment_keys.release()
 
 
 # -- ASGI: uvicorn in a thread ------------------------------------------------------------------
@@ -326,7 +368,9 @@ class MirroredClock:
 class WorkerConfig:
     """What :func:`serve_with_gunicorn` hands to the worker: the policy and the clock."""
 
-    policy: SessionPolicy
+    policy: SessionPolicy | None
+    """None when the worker's adapter is to take its defaults and its keys from the
+    environment it inherits (:func:`keys_in_environment`)."""
     clock: Clock
 
 
@@ -339,7 +383,8 @@ def read_worker_config(config_path: str | os.PathLike[str]) -> WorkerConfig:
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     clock_file = config["clock_file"]
     clock: Clock = time.time if clock_file is None else MirroredClock(clock_file)
-    return WorkerConfig(policy=policy_from_json(config["policy"]), clock=clock)
+    policy = None if config["policy"] is None else policy_from_json(config["policy"])
+    return WorkerConfig(policy=policy, clock=clock)
 
 
 @functools.cache
@@ -432,7 +477,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @contextlib.contextmanager
 def serve_with_gunicorn(
     app_factory: str,
-    policy: SessionPolicy,
+    policy: SessionPolicy | None,
     clock: Clock,
     *,
     probe_path: str = "/untouched",
@@ -446,6 +491,9 @@ def serve_with_gunicorn(
         def contract_app_from_config(config_path: str) -> WSGIApplication:
             config = read_worker_config(config_path)
             return SessionMiddleware(contract_app, config.policy, clock=config.clock)
+
+    With ``policy=None`` the worker gets None too, for an adapter that then takes its defaults
+    and its keys from the environment, which the worker inherits from this process.
 
     One arbiter and one ``gthread`` worker of several threads, on a socket bound here to
     127.0.0.1 on an ephemeral port and handed to gunicorn by file descriptor, in an empty
@@ -471,7 +519,12 @@ def serve_with_gunicorn(
         config = directory / _CONFIG_FILE
         clock_path = None if clock_file is None else str(clock_file)
         config.write_text(
-            json.dumps({"policy": policy_to_json(policy), "clock_file": clock_path}),
+            json.dumps(
+                {
+                    "policy": None if policy is None else policy_to_json(policy),
+                    "clock_file": clock_path,
+                }
+            ),
             encoding="utf-8",
         )
         log = directory / _LOG_FILE
