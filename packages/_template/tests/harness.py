@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from client_session_conformance import (
@@ -24,9 +24,14 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
-from client_session_conformance.serving import serve_wsgi_in_thread
+from client_session_conformance.serving import keys_in_environment, serve_wsgi_in_thread
 from client_session_core import Clock, SessionPolicy
 from client_session_template import SessionMiddleware, get_session
+
+# Each way your adapter documents for its keys as one text (an argument such as secret_key= or
+# keys=, a setting, the environment variable), as a user writes it: the suite rotates keys
+# through each one. The template's middleware reads CLIENT_SESSION_KEYS without a policy.
+ENVIRONMENT = "CLIENT_SESSION_KEYS environment variable"
 
 
 def contract_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -64,6 +69,19 @@ class TemplateHarness(Harness):
     name = "template"
     server_joins_cookie_fields_with_commas = True  # werkzeug's server, as for any header
 
+    key_text_options: ClassVar[tuple[str, ...]] = (ENVIRONMENT,)
+
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with exactly ``policy`` and ``clock``."""
         return serve_wsgi_in_thread(SessionMiddleware(contract_app, policy, clock=clock))
+
+    @contextlib.contextmanager
+    def serve_with_key_text(self, option: str, key_text: str, clock: Clock) -> Iterator[str]:
+        """Serve the contract with the keys given as ``key_text`` through ``option``, every
+        other option at its default, as an application would give them."""
+        if option != ENVIRONMENT:
+            raise ValueError(f"no key-text option {option!r}")
+        with keys_in_environment(key_text):
+            app = SessionMiddleware(contract_app, clock=clock)
+            with serve_wsgi_in_thread(app) as url:
+                yield url

@@ -2,14 +2,16 @@
 
 ``AiohttpHarness`` (entry point ``aiohttp``) serves it through aiohttp-session's ``setup`` with
 :class:`~client_session_aiohttp.EncryptedCookieSessionStorage`, the drop-in most users take;
-``AiohttpMiddlewareHarness`` through the package's own ``session_middleware``.
+``AiohttpMiddlewareHarness`` through the package's own ``session_middleware``. Each takes a key
+text as its first argument (``keys``, where aiohttp-session's storage took its secret) or from
+the ``CLIENT_SESSION_KEYS`` environment variable.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp_session
 from aiohttp import web
@@ -27,12 +29,19 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
-from client_session_conformance.serving import serve_asyncio_in_thread
+from client_session_conformance.serving import keys_in_environment, serve_asyncio_in_thread
 from client_session_core import Clock, SessionCodec, SessionPolicy
+
+if TYPE_CHECKING:
+    from aiohttp.typedefs import Middleware
 
 __all__ = ["AiohttpHarness", "AiohttpMiddlewareHarness", "serve_aiohttp_in_thread"]
 
 HOST = "127.0.0.1"
+
+STORAGE_KEYS = "EncryptedCookieSessionStorage(keys)"
+MIDDLEWARE_KEYS = "session_middleware(keys)"
+ENVIRONMENT = "CLIENT_SESSION_KEYS environment variable"
 
 SessionGetter = Callable[[web.Request], Awaitable[MutableMapping[str, Any]]]
 
@@ -121,31 +130,81 @@ def contract_routes(get_session: SessionGetter) -> list[web.RouteDef]:
     ]
 
 
+@contextlib.contextmanager
+def _serve_with_key_text(
+    option: str, own_option: str, key_text: str, make_app: Callable[[str | None], web.Application]
+) -> Iterator[str]:
+    """Serve ``make_app(keys)``: ``key_text`` for ``own_option``, None (the environment's
+    keys) for :data:`ENVIRONMENT`."""
+    with contextlib.ExitStack() as stack:
+        if option == own_option:
+            app = make_app(key_text)
+        elif option == ENVIRONMENT:
+            stack.enter_context(keys_in_environment(key_text))
+            app = make_app(None)
+        else:
+            raise ValueError(f"no key-text option {option!r}")
+        yield stack.enter_context(serve_aiohttp_in_thread(app))
+
+
 class AiohttpHarness(Harness):
     """The route contract on aiohttp, with aiohttp-session and our storage."""
 
     name = "aiohttp"
+    key_text_options: ClassVar[tuple[str, ...]] = (STORAGE_KEYS, ENVIRONMENT)
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the route contract with ``policy`` and ``clock`` on 127.0.0.1."""
-        app = web.Application()
         # The suite certifies the core's rule, a cookie written only when the content changed;
         # by default the storage writes after every assignment, as aiohttp-session does.
         storage = EncryptedCookieSessionStorage.from_codec(
             SessionCodec(policy, clock=clock), save_on_assignment=False
         )
+        return serve_aiohttp_in_thread(self._app(storage))
+
+    def serve_with_key_text(
+        self, option: str, key_text: str, clock: Clock
+    ) -> contextlib.AbstractContextManager[str]:
+        """Serve the route contract with the storage given the keys as ``key_text`` (or
+        reading them from the environment), its other arguments at their defaults."""
+
+        def make_app(keys: str | None) -> web.Application:
+            return self._app(EncryptedCookieSessionStorage(keys, clock=clock))
+
+        return _serve_with_key_text(option, STORAGE_KEYS, key_text, make_app)
+
+    @staticmethod
+    def _app(storage: EncryptedCookieSessionStorage) -> web.Application:
+        app = web.Application()
         aiohttp_session.setup(app, storage)
         app.add_routes(contract_routes(aiohttp_session.get_session))
-        return serve_aiohttp_in_thread(app)
+        return app
 
 
 class AiohttpMiddlewareHarness(Harness):
     """The route contract on aiohttp, with client-session-aiohttp's own middleware."""
 
     name = "aiohttp-middleware"
+    key_text_options: ClassVar[tuple[str, ...]] = (MIDDLEWARE_KEYS, ENVIRONMENT)
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the route contract with ``policy`` and ``clock`` on 127.0.0.1."""
-        app = web.Application(middlewares=[session_middleware(SessionCodec(policy, clock=clock))])
+        codec = SessionCodec(policy, clock=clock)
+        return serve_aiohttp_in_thread(self._app(session_middleware(codec)))
+
+    def serve_with_key_text(
+        self, option: str, key_text: str, clock: Clock
+    ) -> contextlib.AbstractContextManager[str]:
+        """Serve the route contract with the middleware given the keys as ``key_text`` (or
+        reading them from the environment), its other options at their defaults."""
+
+        def make_app(keys: str | None) -> web.Application:
+            return self._app(session_middleware(keys, clock=clock))
+
+        return _serve_with_key_text(option, MIDDLEWARE_KEYS, key_text, make_app)
+
+    @staticmethod
+    def _app(middleware: Middleware) -> web.Application:
+        app = web.Application(middlewares=[middleware])
         app.add_routes(contract_routes(get_own_session))
-        return serve_aiohttp_in_thread(app)
+        return app

@@ -2,14 +2,16 @@
 behind its ``SessionMiddleware``, served by uvicorn in a thread.
 
 Entry points ``starlette`` and ``fastapi``. Needs client-session-asgi, Starlette and uvicorn
-(FastAPI for its harness only).
+(FastAPI for its harness only). Both serve a key text through ``secret_key=`` (Starlette's
+argument, as the README's quickstart), ``keys=`` and the ``CLIENT_SESSION_KEYS`` environment
+variable (no key argument).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -29,13 +31,18 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
-from client_session_conformance.serving import ASGIApp, serve_asgi_in_thread
+from client_session_conformance.serving import ASGIApp, keys_in_environment, serve_asgi_in_thread
 from client_session_core import Clock, SessionPolicy
 
 __all__ = ["FastAPIHarness", "StarletteHarness"]
 
 
-def _starlette_app(policy: SessionPolicy, clock: Clock) -> Starlette:
+SECRET_KEY = "SessionMiddleware(secret_key=...)"
+KEYS = "SessionMiddleware(keys=...)"
+ENVIRONMENT = "CLIENT_SESSION_KEYS environment variable"
+
+
+def _starlette_app(**middleware_options: Any) -> Starlette:
     async def counter(request: Request) -> JSONResponse:
         return JSONResponse(count_visit(request.session))
 
@@ -72,15 +79,15 @@ def _starlette_app(policy: SessionPolicy, clock: Clock) -> Starlette:
             Route("/large", large),
             Route("/remember", remember),
         ],
-        middleware=[Middleware(SessionMiddleware, policy=policy, clock=clock)],
+        middleware=[Middleware(SessionMiddleware, **middleware_options)],
     )
 
 
-def _fastapi_app(policy: SessionPolicy, clock: Clock) -> ASGIApp:
+def _fastapi_app(**middleware_options: Any) -> ASGIApp:
     from fastapi import FastAPI  # only this harness needs FastAPI
 
     app = FastAPI(openapi_url=None)
-    app.add_middleware(SessionMiddleware, policy=policy, clock=clock)
+    app.add_middleware(SessionMiddleware, **middleware_options)
 
     @app.get("/counter")
     async def counter(request: Request) -> dict[str, Any]:
@@ -117,25 +124,59 @@ def _fastapi_app(policy: SessionPolicy, clock: Clock) -> ASGIApp:
     return app
 
 
+@contextlib.contextmanager
+def _serve_with_key_text(
+    make_app: Callable[..., ASGIApp], option: str, key_text: str, clock: Clock
+) -> Iterator[str]:
+    if option == SECRET_KEY:
+        with serve_asgi_in_thread(make_app(secret_key=key_text, clock=clock)) as url:
+            yield url
+    elif option == KEYS:
+        with serve_asgi_in_thread(make_app(keys=key_text, clock=clock)) as url:
+            yield url
+    elif option == ENVIRONMENT:
+        # Starlette builds its middleware on the first request: the variable stays set.
+        with keys_in_environment(key_text), serve_asgi_in_thread(make_app(clock=clock)) as url:
+            yield url
+    else:
+        raise ValueError(f"no key-text option {option!r}")
+
+
 class StarletteHarness(Harness):
     """The route contract as a Starlette application behind :class:`SessionMiddleware`."""
 
     name = "starlette"
+    key_text_options: ClassVar[tuple[str, ...]] = (SECRET_KEY, KEYS, ENVIRONMENT)
 
     @contextlib.contextmanager
     def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
         """Serve it with uvicorn on 127.0.0.1 until the block ends."""
-        with serve_asgi_in_thread(_starlette_app(policy, clock)) as url:
+        with serve_asgi_in_thread(_starlette_app(policy=policy, clock=clock)) as url:
             yield url
+
+    def serve_with_key_text(
+        self, option: str, key_text: str, clock: Clock
+    ) -> contextlib.AbstractContextManager[str]:
+        """Serve it with the keys given as ``key_text`` through ``option``, Starlette's
+        defaults otherwise."""
+        return _serve_with_key_text(_starlette_app, option, key_text, clock)
 
 
 class FastAPIHarness(Harness):
     """The route contract as a FastAPI application, with ``app.add_middleware``."""
 
     name = "fastapi"
+    key_text_options: ClassVar[tuple[str, ...]] = (SECRET_KEY, KEYS, ENVIRONMENT)
 
     @contextlib.contextmanager
     def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
         """Serve it with uvicorn on 127.0.0.1 until the block ends."""
-        with serve_asgi_in_thread(_fastapi_app(policy, clock)) as url:
+        with serve_asgi_in_thread(_fastapi_app(policy=policy, clock=clock)) as url:
             yield url
+
+    def serve_with_key_text(
+        self, option: str, key_text: str, clock: Clock
+    ) -> contextlib.AbstractContextManager[str]:
+        """Serve it with the keys given as ``key_text`` through ``option``, Starlette's
+        defaults otherwise."""
+        return _serve_with_key_text(_fastapi_app, option, key_text, clock)

@@ -10,7 +10,9 @@ start-up), and keeps its own codec; so each server gets its own handler, built w
 ``CLIENT_SESSION_POLICY`` and ``CLIENT_SESSION_CLOCK`` name that server's policy and clock
 (override_settings, under a lock, for the few milliseconds the build takes). Every server
 then runs in this process and shares the ManualClock object itself: no process per policy
-(the gunicorn harness pays about a second of start-up for each, and a clock file).
+(the gunicorn harness pays about a second of start-up for each, and a clock file). A key text
+is served the same way, as ``CLIENT_SESSION_KEYS`` or as ``SECRET_KEY`` with no
+``CLIENT_SESSION_KEYS``, the project's other settings as they are.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import json
 import secrets
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import django
 from django.conf import settings
@@ -47,6 +49,9 @@ from client_session_conformance.serving import serve_asgi_in_thread, serve_wsgi_
 from client_session_core import Clock, SessionPolicy
 
 __all__ = ["DjangoASGIHarness", "DjangoHarness", "contract_urls", "urlpatterns"]
+
+CLIENT_SESSION_KEYS = "settings.CLIENT_SESSION_KEYS"
+SECRET_KEY = "settings.SECRET_KEY"
 
 _MIDDLEWARE = [
     f"{__name__}.contract_urls",
@@ -131,18 +136,32 @@ def _configure_django() -> None:
         raise RuntimeError("the Django harness serves 127.0.0.1: add it to ALLOWED_HOSTS")
 
 
-def _handler(handler_class: type[BaseHandler], policy: SessionPolicy, clock: Clock) -> Any:
+def _handler(handler_class: type[BaseHandler], clock: Clock, **session_settings: Any) -> Any:
     _configure_django()
     with (
         _build_lock,
         override_settings(
             MIDDLEWARE=_MIDDLEWARE,
             SESSION_ENGINE="client_session_django",
-            CLIENT_SESSION_POLICY=policy,
             CLIENT_SESSION_CLOCK=clock,
+            **session_settings,
         ),
     ):
         return handler_class()
+
+
+def _key_text_settings(option: str, key_text: str) -> dict[str, Any]:
+    """The settings that give the keys as ``key_text`` through ``option``, and nothing else."""
+    if option == CLIENT_SESSION_KEYS:
+        return {"CLIENT_SESSION_POLICY": None, "CLIENT_SESSION_KEYS": key_text}
+    if option == SECRET_KEY:
+        return {
+            "CLIENT_SESSION_POLICY": None,
+            "CLIENT_SESSION_KEYS": None,
+            "SECRET_KEY": key_text,
+            "SECRET_KEY_FALLBACKS": [],
+        }
+    raise ValueError(f"no key-text option {option!r}")
 
 
 class DjangoHarness(Harness):
@@ -150,17 +169,33 @@ class DjangoHarness(Harness):
 
     name = "django"
     server_joins_cookie_fields_with_commas = True  # werkzeug's server, as for any header
+    key_text_options: ClassVar[tuple[str, ...]] = (CLIENT_SESSION_KEYS, SECRET_KEY)
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with Django's WSGIHandler on werkzeug's threaded server."""
-        return serve_wsgi_in_thread(_handler(WSGIHandler, policy, clock))
+        return serve_wsgi_in_thread(_handler(WSGIHandler, clock, CLIENT_SESSION_POLICY=policy))
+
+    def serve_with_key_text(
+        self, option: str, key_text: str, clock: Clock
+    ) -> contextlib.AbstractContextManager[str]:
+        """Serve the contract with the keys in Django's settings as ``key_text``."""
+        session_settings = _key_text_settings(option, key_text)
+        return serve_wsgi_in_thread(_handler(WSGIHandler, clock, **session_settings))
 
 
 class DjangoASGIHarness(Harness):
     """Django under ASGI (uvicorn), the same views and middleware."""
 
     name = "django-asgi"
+    key_text_options: ClassVar[tuple[str, ...]] = (CLIENT_SESSION_KEYS, SECRET_KEY)
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with Django's ASGIHandler on uvicorn."""
-        return serve_asgi_in_thread(_handler(ASGIHandler, policy, clock))
+        return serve_asgi_in_thread(_handler(ASGIHandler, clock, CLIENT_SESSION_POLICY=policy))
+
+    def serve_with_key_text(
+        self, option: str, key_text: str, clock: Clock
+    ) -> contextlib.AbstractContextManager[str]:
+        """Serve the contract with the keys in Django's settings as ``key_text``."""
+        session_settings = _key_text_settings(option, key_text)
+        return serve_asgi_in_thread(_handler(ASGIHandler, clock, **session_settings))

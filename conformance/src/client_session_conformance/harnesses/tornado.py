@@ -1,15 +1,17 @@
 """Conformance harness of client-session-tornado: the route contract as ``SessionMixin``
 handlers, served by Tornado's own HTTPServer on its own event loop, in a thread.
 
-Entry point ``tornado``. Needs client-session-tornado (and so Tornado).
+Entry point ``tornado``. Needs client-session-tornado (and so Tornado). A key text reaches the
+adapter as ``client_session_codec(keys=...)``, as the ``keys`` of a ``client_session`` dict, or
+through the ``CLIENT_SESSION_KEYS`` environment variable (``keys=None``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, ClassVar
 
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
@@ -26,13 +28,17 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
-from client_session_conformance.serving import serve_asyncio_in_thread
+from client_session_conformance.serving import keys_in_environment, serve_asyncio_in_thread
 from client_session_core import Clock, SessionCodec, SessionPolicy
-from client_session_tornado import SessionMixin
+from client_session_tornado import SessionMixin, client_session_codec
 
 __all__ = ["TornadoHarness", "serve_application"]
 
 HOST = "127.0.0.1"
+
+CODEC_KEYS = "client_session_codec(keys=...)"
+SETTING_KEYS = "Application(client_session={'keys': ...})"
+ENVIRONMENT = "CLIENT_SESSION_KEYS environment variable"
 
 
 def serve_application(application: Application) -> contextlib.AbstractContextManager[str]:
@@ -106,8 +112,9 @@ class _Remember(_ContractHandler):
         self.write(remember_session(self.session, int(self.get_argument("seconds"))))
 
 
-def contract_application(codec: SessionCodec) -> Application:
-    """An Application serving the route contract with sessions from ``codec``."""
+def contract_application(client_session: object) -> Application:
+    """An Application serving the route contract, its ``client_session`` setting
+    ``client_session`` (a codec, a policy or a dict of options)."""
     return Application(
         [
             ("/counter", _Counter),
@@ -119,7 +126,7 @@ def contract_application(codec: SessionCodec) -> Application:
             ("/large", _Large),
             ("/remember", _Remember),
         ],
-        client_session=codec,
+        client_session=client_session,
     )
 
 
@@ -128,6 +135,26 @@ class TornadoHarness(Harness):
 
     name = "tornado"
 
+    key_text_options: ClassVar[tuple[str, ...]] = (CODEC_KEYS, SETTING_KEYS, ENVIRONMENT)
+
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the route contract with ``policy`` and ``clock`` on 127.0.0.1."""
         return serve_application(contract_application(SessionCodec(policy, clock=clock)))
+
+    @contextlib.contextmanager
+    def serve_with_key_text(self, option: str, key_text: str, clock: Clock) -> Iterator[str]:
+        """Serve the route contract with the keys given as ``key_text`` through ``option``,
+        the other options at their defaults."""
+        with contextlib.ExitStack() as stack:
+            setting: object
+            if option == CODEC_KEYS:
+                setting = client_session_codec(keys=key_text, clock=clock)
+            elif option == SETTING_KEYS:
+                # The dict form is read on the first request that uses a session.
+                setting = {"keys": key_text, "clock": clock}
+            elif option == ENVIRONMENT:
+                stack.enter_context(keys_in_environment(key_text))
+                setting = client_session_codec(keys=None, clock=clock)
+            else:
+                raise ValueError(f"no key-text option {option!r}")
+            yield stack.enter_context(serve_application(contract_application(setting)))

@@ -3,15 +3,17 @@ application, on werkzeug's threaded server.
 
 Entry point ``wsgi``. Needs client-session-wsgi (and so werkzeug). :func:`contract_app` is
 the application gunicorn's harness serves too; Flask's harness is in
-:mod:`~client_session_conformance.harnesses.flask`, so that this one loads without Flask.
+:mod:`~client_session_conformance.harnesses.flask`, so that this one loads without Flask. The
+middleware takes a key text from the ``CLIENT_SESSION_KEYS`` environment variable alone, when
+it is given no policy.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from werkzeug.wrappers import Request, Response
 
@@ -26,14 +28,16 @@ from client_session_conformance import (
     store_blob,
     view_session,
 )
-from client_session_conformance.serving import serve_wsgi_in_thread
+from client_session_conformance.serving import keys_in_environment, serve_wsgi_in_thread
 from client_session_core import Clock, SessionPolicy
 from client_session_wsgi import SessionMiddleware, get_session
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["WSGIHarness", "contract_app"]
+__all__ = ["ENVIRONMENT", "WSGIHarness", "contract_app"]
+
+ENVIRONMENT = "CLIENT_SESSION_KEYS environment variable"
 
 
 def contract_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -69,6 +73,19 @@ class WSGIHarness(Harness):
     name = "wsgi"
     server_joins_cookie_fields_with_commas = True  # werkzeug's server, as for any header
 
+    key_text_options: ClassVar[tuple[str, ...]] = (ENVIRONMENT,)
+
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract through the middleware on werkzeug's threaded server."""
         return serve_wsgi_in_thread(SessionMiddleware(contract_app, policy, clock=clock))
+
+    @contextlib.contextmanager
+    def serve_with_key_text(self, option: str, key_text: str, clock: Clock) -> Iterator[str]:
+        """Serve the contract through ``SessionMiddleware(app)``, which reads its keys from
+        the environment, on werkzeug's threaded server."""
+        if option != ENVIRONMENT:
+            raise ValueError(f"no key-text option {option!r}")
+        with keys_in_environment(key_text):
+            app = SessionMiddleware(contract_app, clock=clock)
+            with serve_wsgi_in_thread(app) as url:
+                yield url
