@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -86,14 +85,21 @@ def read_twice(
     return answers
 
 
+def signed_at(cookie: str, old_secret: bytes) -> int:
+    """The time in the token: aiohttp-session's Fernet stamps it with ``time.time()``."""
+    return Fernet(base64.urlsafe_b64encode(old_secret)).extract_timestamp(cookie)
+
+
+def at_signing(cookie: str, old_secret: bytes) -> ManualClock:
+    """A clock at the time ``cookie`` was written: the core judges it from that time."""
+    return ManualClock(start=float(signed_at(cookie, old_secret)))
+
+
 def test_a_legacy_cookie_is_read_once_and_resealed(
-    key: str,
-    old_secret: bytes,
-    clock: ManualClock,
-    run_with_client: Any,
-    caplog: pytest.LogCaptureFixture,
+    key: str, old_secret: bytes, run_with_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     cookie = legacy_cookie(run_with_client, old_secret)
+    clock = at_signing(cookie, old_secret)
     storage = EncryptedCookieSessionStorage(key, legacy_secret_key=old_secret, clock=clock)
     with caplog.at_level(logging.INFO, logger=LOGGER):
         (first, resealed), (second, again) = read_twice(run_with_client, storage, cookie)
@@ -111,11 +117,10 @@ def test_a_legacy_cookie_is_read_once_and_resealed(
     assert cookie not in caplog.text
 
 
-def test_a_fernet_object_and_a_fernet_key_text_are_accepted(
-    key: str, clock: ManualClock, run_with_client: Any
-) -> None:
+def test_a_fernet_object_and_a_fernet_key_text_are_accepted(key: str, run_with_client: Any) -> None:
     fernet_key = Fernet.generate_key()
     cookie = legacy_cookie(run_with_client, Fernet(fernet_key))
+    clock = at_signing(cookie, base64.urlsafe_b64decode(fernet_key))
     raw = base64.urlsafe_b64decode(fernet_key)
     for legacy_secret in (Fernet(fernet_key), fernet_key.decode(), raw):
         storage = EncryptedCookieSessionStorage(key, legacy_secret_key=legacy_secret, clock=clock)
@@ -145,44 +150,58 @@ def test_without_the_option_a_legacy_cookie_is_an_empty_session(
 
 
 def test_reading_stops_at_legacy_until(
-    key: str, old_secret: bytes, clock: ManualClock, run_with_client: Any
+    key: str, old_secret: bytes, run_with_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     cookie = legacy_cookie(run_with_client, old_secret)
-    until = datetime.fromtimestamp(clock(), tz=timezone.utc) + timedelta(days=30)
+    clock = at_signing(cookie, old_secret)
+    until = datetime.fromtimestamp(clock(), tz=timezone.utc) + timedelta(seconds=60)
     storage = EncryptedCookieSessionStorage(
         key, legacy_secret_key=old_secret, legacy_until=until, clock=clock
     )
     (before, _), _ = read_twice(run_with_client, storage, cookie)
     assert before["content"] == {"user": "ada", "cart": [1, 2]}
-    clock.advance(30 * 24 * 3600)
-    (after, _), _ = read_twice(run_with_client, storage, cookie)
+    clock.advance(60)  # the cookie itself is still young enough: the cut-off refuses it
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        (after, _), _ = read_twice(run_with_client, storage, cookie)
     assert after == {"new": True, "content": {}}
+    (ended,) = caplog.records
+    assert "are no longer read from" in ended.getMessage()
 
 
 @pytest.mark.parametrize(
     ("max_age", "window"), [(None, 30 * 24 * 3600), (3600, 3600)], ids=["no-max-age", "max-age"]
 )
-def test_by_default_reading_stops_when_no_legacy_cookie_can_be_valid(
-    key: str, old_secret: bytes, run_with_client: Any, max_age: int | None, window: int
+def test_by_default_reading_stops_max_age_after_start_up(
+    key: str, old_secret: bytes, max_age: int | None, window: int
 ) -> None:
-    cookie = legacy_cookie(run_with_client, old_secret, max_age=max_age)
-    clock = ManualClock(start=float(int(time.time())))
+    clock = ManualClock()
     storage = EncryptedCookieSessionStorage(
         key, max_age=max_age, legacy_secret_key=old_secret, clock=clock
     )
-    clock.advance(window - 1)
-    if max_age is None:
-        (before, _), _ = read_twice(run_with_client, storage, cookie)
-        assert before["content"] == {"user": "ada", "cart": [1, 2]}
+    legacy = storage.codec.policy.legacy_cookies
+    assert legacy is not None
+    assert legacy.until == int(clock()) + window
+
+
+def test_by_default_a_cookie_is_read_while_the_storages_lifetimes_allow_it(
+    key: str, old_secret: bytes, run_with_client: Any
+) -> None:
+    # Without max_age, aiohttp-session's tokens never expired; here each is judged from its
+    # own time by the storage's idle timeout (30 minutes unless given).
+    cookie = legacy_cookie(run_with_client, old_secret)
+    clock = at_signing(cookie, old_secret)
+    storage = EncryptedCookieSessionStorage(key, legacy_secret_key=old_secret, clock=clock)
+    clock.advance(30 * 60 - 1)
+    (before, _), _ = read_twice(run_with_client, storage, cookie)
+    assert before["content"] == {"user": "ada", "cart": [1, 2]}
     clock.advance(1)
     (after, _), _ = read_twice(run_with_client, storage, cookie)
     assert after == {"new": True, "content": {}}
 
 
 def test_the_legacy_max_age_is_honoured(key: str, old_secret: bytes, run_with_client: Any) -> None:
-    # Fernet stamps the token with the real time; our clock starts there.
     cookie = legacy_cookie(run_with_client, old_secret, max_age=60)
-    clock = ManualClock(start=float(int(time.time())))
+    clock = at_signing(cookie, old_secret)
     storage = EncryptedCookieSessionStorage(
         key,
         max_age=60,

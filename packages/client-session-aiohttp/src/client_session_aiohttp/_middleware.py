@@ -61,7 +61,10 @@ def session_middleware(
     ``keys`` is one secret, several (newest first), a :class:`~client_session_core.KeyRing`,
     None to read ``CLIENT_SESSION_KEYS``, or a ready :class:`~client_session_core.SessionCodec`;
     ``options`` are the keyword arguments of :class:`~client_session_core.SessionPolicy`
-    (``cookie_name``, ``idle_timeout``, ``secure``...), checked now. The session's headers
+    (``cookie_name``, ``idle_timeout``, ``secure``...), checked now, and the codec is built
+    now, once: with ``legacy_cookies=aiohttp_session_cookies(old_secret)`` (and
+    ``cookie_name="AIOHTTP_SESSION"``), which old cookies are read and until when is logged
+    here, in one line. The session's headers
     are added to the response the handler returns (or raises, as ``HTTPFound``); a response
     the handler already sent (a stream) cannot carry them, and a change is then logged.
     :class:`~client_session_core.SessionTooLarge` propagates, and aiohttp answers 500.

@@ -13,7 +13,7 @@ from aiohttp import web
 from client_session_core import Clock, ConfigurationError, Session, SessionCodec
 
 from ._headers import add_commit_headers, cookie_header
-from ._legacy import LegacySecret, aiohttp_session_cookies
+from ._legacy import LegacySecret, fernet_cookies
 from ._options import DEFAULT_COOKIE_NAME, KeySource, session_codec
 
 __all__ = ["AiohttpSession", "EncryptedCookieSessionStorage"]
@@ -125,9 +125,13 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
 
     ``legacy_secret_key`` is the secret of the ``EncryptedCookieStorage`` you replace: a
     cookie it wrote is then read once and resealed in this format on the same response, so
-    that nobody is logged out by the switch. ``legacy_until`` (an aware datetime, a date or
-    a timestamp) is when that reading stops by itself; by default ``max_age`` after start-up,
-    when no cookie written before the switch can still be valid (30 days for ``max_age=None``).
+    that nobody is logged out by the switch. Given as bytes or text it must be as strong as a
+    key (a :class:`~client_session_core.ConfigurationError` here otherwise); a ``Fernet`` is
+    taken as it is. Each old cookie is judged from its token's own time by this storage's
+    rules (``not_before``, the idle timeout, the absolute lifetime), whatever restart.
+    ``legacy_until`` (an aware datetime, a date or a timestamp) is when that reading stops;
+    by default ``max_age`` after start-up (30 days for ``max_age=None``). Which old cookies
+    are read, and until when, is logged once, here.
 
     ``save_on_assignment`` (True, as aiohttp-session) writes the cookie after every
     assignment or deletion, even of an equal value; False writes it only when the content
@@ -159,8 +163,10 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
                     "give legacy_secret_key (the old EncryptedCookieStorage's secret) or "
                     "legacy_cookies, not both"
                 )
-            options["legacy_cookies"] = aiohttp_session_cookies(
+            options["legacy_cookies"] = fernet_cookies(
                 legacy_secret_key,
+                setting="legacy_secret_key",
+                turn_off="legacy_secret_key=None",
                 max_age=max_age,
                 decoder=decoder,
                 until=legacy_until,
