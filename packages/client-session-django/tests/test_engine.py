@@ -161,6 +161,30 @@ def test_tampered_cookie_is_refused(client: Client) -> None:
     assert client.get("/view").json() == {}
 
 
+def test_a_forged_cookie_is_a_warning_on_djangos_suspicious_session_logger(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 22: Django logs a corrupted session at WARNING on django.security.SuspiciousSession,
+    # which operators alert on; garbage and expired cookies stay at DEBUG.
+    client.get("/counter")
+    value = client.cookies["sessionid"].value
+    flipped = value[:-3] + ("A" if value[-3] != "A" else "B") + value[-2:]
+    with caplog.at_level(logging.DEBUG):
+        for cookie in (flipped, "garbage"):
+            client.cookies["sessionid"] = cookie
+            assert client.get("/view").json() == {}
+    refused = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert [(r.name, r.levelname, r.getMessage()) for r in refused] == [
+        (
+            "django.security.SuspiciousSession",
+            "WARNING",
+            "session cookie 'sessionid' refused: forged",
+        ),
+        ("client_session", "DEBUG", "session cookie 'sessionid' refused: malformed"),
+    ]
+    assert flipped not in caplog.text
+
+
 def test_idle_expiry_from_inside_the_cookie(client: Client, clock: ManualClock) -> None:
     client.get("/counter")
     value = client.cookies["sessionid"].value

@@ -97,21 +97,25 @@ def apply_expiry(session: Session, value: object, codec: SessionCodec) -> None:
     session.persistent = True
 
 
-def legacy_lifetime(expiry: object, now: int) -> tuple[int, int] | None:
+def legacy_lifetime(expiry: object, signed_at: int) -> tuple[int, int] | None:
     """The sealed lifetime (idle, absolute; 0 for none) of a session whose cookie, written by
-    one of Django's own engines, held ``_session_expiry = expiry``, resealed ``now`` (its
-    ``created_at``). The core cuts it to the policy's ceiling.
+    one of Django's own engines at ``signed_at``, held ``_session_expiry = expiry``.
 
-    ValueError for a date already past or a value ``set_expiry`` never stores: the cookie
-    then does not open.
+    The core reseals such a session with ``signed_at`` as its ``created_at`` and its
+    ``issued_at``, so both count from there, as Django counted them from the last save:
+    seconds of inactivity from the signature, a date as the seconds from the signature to it
+    (already past, the core finds it expired). The core cuts it to the policy's ceiling.
+
+    ValueError for a date not after the signature, or a value ``set_expiry`` never stores:
+    the cookie then does not open.
     """
     if expiry is None or (_is_seconds(expiry) and expiry == 0):
         return None  # the policy's lifetimes (0: a browser-session cookie)
     if _is_seconds(expiry) and expiry > 0:  # type: ignore[operator]
         return (expiry, 0)  # type: ignore[return-value]
     if isinstance(expiry, str):  # Django's engines store a date as ISO 8601
-        absolute = math.floor(datetime.fromisoformat(expiry).timestamp() - now)
+        absolute = math.floor(datetime.fromisoformat(expiry).timestamp() - signed_at)
         if absolute > 0:
             return (0, absolute)
-        raise ValueError("its set_expiry date has passed")
+        raise ValueError("its set_expiry date is not after it was signed")
     raise ValueError(f"unexpected {EXPIRY_KEY} of type {type(expiry).__name__}")

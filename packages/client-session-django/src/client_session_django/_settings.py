@@ -10,6 +10,7 @@ Django has no setting for, and ``CLIENT_SESSION_POLICY`` replaces all of them wi
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from typing import Any
@@ -21,15 +22,22 @@ from client_session_core import (
     Clock,
     ConfigurationError,
     KeyRing,
+    LegacyCookies,
     SessionCodec,
     SessionPolicy,
     drop_in_absolute_lifetime,
     spelled_as_settings,
 )
 
-from ._legacy import legacy_cookies_from_settings
+from ._legacy import SETTING_TURN_OFF, check_signed_cookie_secrets, legacy_cookies_from_settings
 
-__all__ = ["session_codec", "session_policy"]
+__all__ = ["SECURITY_LOGGER", "session_codec", "session_policy"]
+
+SECURITY_LOGGER = "django.security.SuspiciousSession"
+"""Where a cookie only tampering explains (forged, an authentic one holding no session, one
+issued in the future) is logged at WARNING, as Django's own engines log a corrupted session:
+the logger operators alert on. Every other refused cookie is DEBUG on ``client_session``."""
+_security_logger = logging.getLogger(SECURITY_LOGGER)
 
 # Every setting the policy or the clock is read from: a change to one of them (Django's
 # override_settings in tests) builds the codec again.
@@ -63,8 +71,10 @@ _codec: SessionCodec | None = None
 def session_codec() -> SessionCodec:
     """The codec built from the current settings (one per process, shared by all threads).
 
-    Raises :class:`~client_session_core.ConfigurationError` for a weak key or a setting the
-    core refuses, naming the setting.
+    Raises :class:`~client_session_core.ConfigurationError` for a weak key, a weak
+    ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` entry that a ``signed_cookies`` reader would
+    accept old cookies under, or a setting the core refuses, naming the setting. A forged
+    cookie is logged at WARNING on ``django.security.SuspiciousSession``.
     """
     global _codec
     codec = _codec
@@ -73,7 +83,11 @@ def session_codec() -> SessionCodec:
             codec = _codec
             if codec is None:
                 clock = _clock()
-                codec = _codec = SessionCodec(_policy(started=clock()), clock=clock)
+                # Built once per process (and again after a setting changes), so the core's
+                # start-up line on reading old cookies is said once, not per request.
+                codec = _codec = SessionCodec(
+                    _policy(started=clock()), clock=clock, security_logger=_security_logger
+                )
     return codec
 
 
@@ -116,6 +130,19 @@ def session_policy() -> SessionPolicy:
 def _policy(*, started: float) -> SessionPolicy:
     # `started`: when the engine is configured, from which `True` counts its reading window.
     legacy = legacy_cookies_from_settings(started)
+    policy = _configured_policy(legacy)
+    # After the key ring, whose own errors come first: SECRET_KEY is often the key too. A
+    # signed_cookies reader's secrets are judged whether or not they are.
+    check_signed_cookie_secrets(
+        policy.legacy_cookies,
+        turn_off=SETTING_TURN_OFF
+        if legacy is not None
+        else "a CLIENT_SESSION_POLICY without its signed_cookies() reader (legacy_cookies=None)",
+    )
+    return policy
+
+
+def _configured_policy(legacy: LegacyCookies | None) -> SessionPolicy:
     policy = getattr(settings, "CLIENT_SESSION_POLICY", None)
     if policy is not None:
         if not isinstance(policy, SessionPolicy):
