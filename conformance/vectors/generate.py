@@ -2,7 +2,7 @@
 
 ::
 
-    python conformance/vectors/generate.py           # (re)write valid, invalid, keys, key-files
+    python conformance/vectors/generate.py           # (re)write every vector file
     python conformance/vectors/generate.py --check   # exit 1 if they differ from a fresh run
 
 Like ``fernet/spec``'s ``generate.json`` and ``invalid.json``, the files pin the format so that
@@ -37,6 +37,7 @@ from client_session_core import (
     SessionPolicy,
     seal_for_test_vector,
 )
+from client_session_core._cookies import parse_cookie_header
 
 HERE = Path(__file__).resolve().parent
 NOW = 1_800_000_000  # the conformance suite's ManualClock starts here: 2027-01-15T08:00:00Z
@@ -742,6 +743,185 @@ def invalid_vectors() -> list[dict[str, Any]]:
     return vectors
 
 
+# Every Cookie header vector is read by one reader: the default policy, with three chunks.
+HEADER_POLICY: dict[str, int | None] = {**DEFAULT_POLICY, "max_chunks": 3}
+HEADER_SESSION = {"count": 21}
+
+
+def cookie_header_vector(
+    description: str, header: str, value: str | None, reason: str | None = None
+) -> dict[str, Any]:
+    """A Cookie header and the value a reader takes from it for the cookie ``session``
+    (None: there is no such cookie); the header opens to HEADER_SESSION when the value (or
+    the chunks it names) is that session's cookie, and is refused for ``reason`` otherwise.
+    Checked against the core as it is made."""
+    # What crosses HTTP unchanged (docs/wire-format.md, the vectors' schema).
+    _require(
+        all(char == "\t" or " " <= char <= "~" for char in header)
+        and header == header.strip(" \t"),
+        f"{description!r}: a header that HTTP would change",
+    )
+    taken = parse_cookie_header(header, "session").get("session")
+    _require(taken == value, f"{description!r} takes {taken!r}, not {value!r}")
+    opens = value is not None and reason is None
+    return {
+        "description": description,
+        "keys": [PRIMARY_KEY],
+        "now": NOW,
+        "cookie_name": "session",
+        "policy": HEADER_POLICY,
+        "header": header,
+        "value": value,
+        "session": HEADER_SESSION if opens else {},
+        "reason": reason,
+    }
+
+
+def cookie_header_vectors() -> list[dict[str, Any]]:
+    """Which value a reader takes from a Cookie header (docs/wire-format.md, "Parsing the
+    Cookie header"): each step, their order, and chunks."""
+    cookie = seal("cookie header", HEADER_SESSION).cookie
+    half = len(cookie) // 2
+    bad = "malformed"
+    return [
+        cookie_header_vector("the cookie alone", f"session={cookie}", cookie),
+        cookie_header_vector(
+            "among other cookies, with and without a space after ';'",
+            f"theme=dark;session={cookie}; lang=en",
+            cookie,
+        ),
+        cookie_header_vector(
+            "spaces and tabs around the name and the value are stripped",
+            f"a=1;  \t session \t=\t {cookie} \t; b=2",
+            cookie,
+        ),
+        cookie_header_vector(
+            "a tab inside the value is kept",
+            f"session={cookie[:9]}\t{cookie[9:]}",
+            f"{cookie[:9]}\t{cookie[9:]}",
+            bad,
+        ),
+        cookie_header_vector(
+            "one pair of double quotes around the value is removed", f'session="{cookie}"', cookie
+        ),
+        cookie_header_vector(
+            "stripped, then unquoted: spaces and tabs outside the quotes go",
+            f'session= \t"{cookie}"\t ; b=2',
+            cookie,
+        ),
+        cookie_header_vector(
+            "unquoted once: spaces inside the quotes stay",
+            f'session=" {cookie}"',
+            f" {cookie}",
+            bad,
+        ),
+        cookie_header_vector(
+            "only one pair of quotes is removed", f'session=""{cookie}""', f'"{cookie}"', bad
+        ),
+        cookie_header_vector(
+            "a quote on one side only stays", f'session="{cookie}', f'"{cookie}', bad
+        ),
+        cookie_header_vector(
+            "a pair of quotes around nothing: the cookie is there, empty", 'session=""', "", bad
+        ),
+        cookie_header_vector(
+            "the empty value: the cookie is there, empty", "session=; theme=dark", "", bad
+        ),
+        cookie_header_vector(
+            "cut at the first comma (a WSGI server joins Cookie fields with one)",
+            f"session={cookie},theme=dark",
+            cookie,
+        ),
+        cookie_header_vector(
+            "cut at the comma, then stripped", f"session={cookie} \t,theme=dark", cookie
+        ),
+        cookie_header_vector(
+            "cut at the comma, stripped, then unquoted",
+            f'session= "{cookie}" ,theme=dark',
+            cookie,
+        ),
+        cookie_header_vector(
+            "cut before unquoting: a comma inside the quotes leaves the opening quote",
+            f'session="{cookie},theme"',
+            f'"{cookie}',
+            bad,
+        ),
+        cookie_header_vector(
+            "a comma before the quotes: the value is empty",
+            f'session=,"{cookie}"',
+            "",
+            bad,
+        ),
+        cookie_header_vector(
+            "a comma does not separate cookies: this is the one cookie 'prefs'",
+            f"prefs=dark,session={cookie}",
+            None,
+        ),
+        cookie_header_vector(
+            "the value is everything after the first '='", f"session=={cookie}", f"={cookie}", bad
+        ),
+        cookie_header_vector(
+            "the first pair of a name wins, even when it does not open",
+            f"session=bogus; session={cookie}",
+            "bogus",
+            bad,
+        ),
+        cookie_header_vector(
+            "a pair without '=' is skipped: it is not the first of its name",
+            f"session; session={cookie}",
+            cookie,
+        ),
+        cookie_header_vector("names are case-sensitive", f"Session={cookie}", None),
+        cookie_header_vector("a name is not unquoted", f'"session"={cookie}', None),
+        cookie_header_vector(
+            "a longer name that starts with the cookie's name is another cookie",
+            f"session_id=1; sessions={cookie}",
+            None,
+        ),
+        cookie_header_vector("the empty header", "", None),
+        cookie_header_vector(
+            "chunks: the marker, then its chunks, cut in two equal halves",
+            f"session=chunks-2; sessionC1={cookie[:half]}; sessionC2={cookie[half:]}",
+            "chunks-2",
+        ),
+        cookie_header_vector(
+            "chunks cut at other points, in another order, join to the same value",
+            f"sessionC2={cookie[10:]}; session=chunks-2; sessionC1={cookie[:10]}",
+            "chunks-2",
+        ),
+        cookie_header_vector(
+            "the marker and each chunk are stripped and unquoted as any value is",
+            f'session= "chunks-2"; sessionC1="{cookie[:half]}"; sessionC2= {cookie[half:]} ;x=1',
+            "chunks-2",
+        ),
+        cookie_header_vector(
+            "a chunk cookie beyond the marker's count is not read",
+            f"session=chunks-2; sessionC1={cookie[:half]}; sessionC2={cookie[half:]}; "
+            "sessionC3=stale",
+            "chunks-2",
+        ),
+        cookie_header_vector(
+            "a chunk the marker names is missing",
+            f"session=chunks-3; sessionC1={cookie[:half]}; sessionC2={cookie[half:]}",
+            "chunks-3",
+            "incomplete_chunks",
+        ),
+        cookie_header_vector(
+            "chunk cookies without the marker's cookie",
+            f"sessionC1={cookie[:half]}; sessionC2={cookie[half:]}",
+            None,
+            "incomplete_chunks",
+        ),
+        cookie_header_vector(
+            "a marker over the reader's max_chunks (3)",
+            "session=chunks-4; "
+            + "; ".join(f"sessionC{i + 1}={cookie[i * 24 : (i + 1) * 24]}" for i in range(4)),
+            "chunks-4",
+            "incomplete_chunks",
+        ),
+    ]
+
+
 # The errors of a key text, by the words of the core's message that says each.
 _KEY_ERRORS = {
     "same id": "duplicate_kid",
@@ -1028,6 +1208,17 @@ def _check_key_list(vector: dict[str, Any]) -> None:
     _require(len(outcomes) == 1, f"{vector['description']!r} has no single outcome")
 
 
+def _check_cookie_header(vector: dict[str, Any]) -> None:
+    name, header = vector["cookie_name"], vector["header"]
+    taken = parse_cookie_header(header, name).get(name)
+    session = codec_for(vector).load(header)
+    rejected = session.rejected.value if session.rejected else None
+    _require(
+        (taken, session.data(), rejected) == (vector["value"], vector["session"], vector["reason"]),
+        f"{vector['description']!r} gives {taken!r}, {session.data()}, {rejected}",
+    )
+
+
 def _loaded(vector: dict[str, Any]) -> list[Any]:
     codec = codec_for(vector)
     name, cookie = vector["cookie_name"], vector["cookie"]
@@ -1039,6 +1230,7 @@ def render() -> dict[str, str]:
     files: dict[str, tuple[list[dict[str, Any]], Callable[[dict[str, Any]], None]]] = {
         "valid.json": (valid_vectors(), _check_valid),
         "invalid.json": (invalid_vectors(), _check_invalid),
+        "cookie-headers.json": (cookie_header_vectors(), _check_cookie_header),
         "keys.json": (key_list_vectors(), _check_key_list),
         "key-files.json": (key_file_vectors(), _check_key_list),
     }

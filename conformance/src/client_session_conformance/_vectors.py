@@ -1,7 +1,8 @@
-"""The JSON test vectors: cookies every implementation must open, and cookies it must refuse.
+"""The JSON test vectors: cookies every implementation must open, cookies it must refuse, and
+Cookie headers it must read the same way.
 
-They are ``valid.json`` and ``invalid.json`` in ``conformance/vectors/`` of the repository,
-shipped inside this package's wheel as ``client_session_conformance/vectors/``.
+They are ``valid.json``, ``invalid.json`` and ``cookie-headers.json`` in ``conformance/vectors/``
+of the repository, shipped inside this package's wheel as ``client_session_conformance/vectors/``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ if sys.version_info >= (3, 11):
 else:
     from importlib.abc import Traversable
 
-__all__ = ["InvalidVector", "ValidVector", "load_invalid_vectors", "load_valid_vectors"]
+__all__ = [
+    "CookieHeaderVector",
+    "InvalidVector",
+    "ValidVector",
+    "load_cookie_header_vectors",
+    "load_invalid_vectors",
+    "load_valid_vectors",
+]
 
 # An editable install imports the package from src/, where the vectors are not: they are
 # two directories up, at the top of the conformance distribution.
@@ -29,7 +37,9 @@ _REPOSITORY_VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _Vector:
+class _Reader:
+    """What every vector has: the reader it is read by."""
+
     description: str
     keys: tuple[str, ...]
     """The key ring, primary first, as the text :class:`~client_session_core.KeyRing` reads."""
@@ -38,8 +48,6 @@ class _Vector:
     cookie_name: str
     policy: Mapping[str, Any]
     """Every other :class:`~client_session_core.SessionPolicy` field the vector sets."""
-    cookie: str
-    """The cookie's value (the part after ``<cookie_name>=``)."""
 
     def key_ring(self) -> KeyRing:
         """The vector's keys as a key ring."""
@@ -54,14 +62,20 @@ class _Vector:
         )
 
     @property
-    def cookie_header(self) -> str:
-        """The ``Cookie`` request header that presents the vector's cookie."""
-        return f"{self.cookie_name}={self.cookie}"
-
-    @property
     def configuration(self) -> tuple[Any, ...]:
         """What a server for this vector depends on, apart from the time (to share servers)."""
         return (self.keys, self.cookie_name, tuple(sorted(self.policy.items())))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Vector(_Reader):
+    cookie: str
+    """The cookie's value (the part after ``<cookie_name>=``)."""
+
+    @property
+    def cookie_header(self) -> str:
+        """The ``Cookie`` request header that presents the vector's cookie."""
+        return f"{self.cookie_name}={self.cookie}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +90,19 @@ class InvalidVector(_Vector):
     """A cookie that must be refused; ``reason`` is the core's ``InvalidReason`` value."""
 
     reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CookieHeaderVector(_Reader):
+    """A ``Cookie`` header (``cookie_header``), the ``value`` a reader takes from it for
+    ``cookie_name`` (None: no such cookie), and the ``session`` the header opens to: the
+    vector's session, or an empty one refused for ``reason`` (None when there was nothing to
+    refuse)."""
+
+    cookie_header: str
+    value: str | None
+    session: dict[str, Any]
+    reason: str | None
 
 
 def _vectors_file(name: str) -> Traversable:
@@ -98,15 +125,18 @@ def _load(name: str) -> list[dict[str, Any]]:
     return entries
 
 
-def _common(entry: Mapping[str, Any]) -> dict[str, Any]:
+def _reader(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "description": str(entry["description"]),
         "keys": tuple(entry["keys"]),
         "now": int(entry["now"]),
         "cookie_name": str(entry["cookie_name"]),
         "policy": dict(entry.get("policy") or {}),
-        "cookie": str(entry["cookie"]),
     }
+
+
+def _common(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {**_reader(entry), "cookie": str(entry["cookie"])}
 
 
 def load_valid_vectors() -> list[ValidVector]:
@@ -122,4 +152,19 @@ def load_invalid_vectors() -> list[InvalidVector]:
     return [
         InvalidVector(**_common(entry), reason=str(entry["reason"]))
         for entry in _load("invalid.json")
+    ]
+
+
+def load_cookie_header_vectors() -> list[CookieHeaderVector]:
+    """The vectors of ``cookie-headers.json``: the value each Cookie header gives the
+    cookie, and the session it opens to."""
+    return [
+        CookieHeaderVector(
+            **_reader(entry),
+            cookie_header=str(entry["header"]),
+            value=None if entry["value"] is None else str(entry["value"]),
+            session=dict(entry["session"]),
+            reason=None if entry["reason"] is None else str(entry["reason"]),
+        )
+        for entry in _load("cookie-headers.json")
     ]

@@ -25,6 +25,7 @@ from client_session_core import (
     SessionPolicy,
     seal_for_test_vector,
 )
+from client_session_core._cookies import parse_cookie_header
 
 VECTORS = Path(__file__).resolve().parents[3] / "conformance" / "vectors"
 if not (VECTORS / "generate.py").is_file():  # pragma: no cover - a core sdist has no vectors
@@ -35,6 +36,9 @@ INVALID: list[dict[str, Any]] = json.loads((VECTORS / "invalid.json").read_text(
 KEY_LISTS: list[dict[str, Any]] = json.loads((VECTORS / "keys.json").read_text(encoding="utf-8"))
 KEY_FILES: list[dict[str, Any]] = json.loads(
     (VECTORS / "key-files.json").read_text(encoding="utf-8")
+)
+HEADERS: list[dict[str, Any]] = json.loads(
+    (VECTORS / "cookie-headers.json").read_text(encoding="utf-8")
 )
 
 
@@ -215,15 +219,27 @@ def test_the_key_vectors_pin_each_error_and_the_rule_of_every_route() -> None:
     assert len(set(_ids(KEY_FILES))) == len(KEY_FILES)
 
 
-def test_the_vectors_cover_every_reason_a_single_cookie_can_have() -> None:
+@pytest.mark.parametrize("vector", HEADERS, ids=_ids(HEADERS))
+def test_a_cookie_header_vector_gives_its_value_and_its_session(vector: dict[str, Any]) -> None:
+    name, header = vector["cookie_name"], vector["header"]
+    assert parse_cookie_header(header, name).get(name) == vector["value"]
+    session = _codec(vector).load(header)
+    assert session.data() == vector["session"]
+    assert session.rejected is (
+        None if vector["reason"] is None else InvalidReason(vector["reason"])
+    )
+    assert session.new is (vector["session"] == {})
+
+
+def test_the_vectors_cover_every_reason_a_cookie_header_can_have() -> None:
     reasons = {InvalidReason(vector["reason"]) for vector in INVALID}
-    # Chunks need several cookies, and an old format too large to reseal needs a legacy reader.
-    assert reasons == set(InvalidReason) - {
-        InvalidReason.INCOMPLETE_CHUNKS,
-        InvalidReason.TOO_LARGE,
-    }
-    assert len(set(_ids(VALID))) == len(VALID)
-    assert len(set(_ids(INVALID))) == len(INVALID)
+    # Chunks need several cookies: the Cookie header vectors have them.
+    assert InvalidReason.INCOMPLETE_CHUNKS not in reasons
+    reasons |= {InvalidReason(vector["reason"]) for vector in HEADERS if vector["reason"]}
+    # An old format too large to reseal needs a legacy reader, which is not this format.
+    assert reasons == set(InvalidReason) - {InvalidReason.TOO_LARGE}
+    for vectors in (VALID, INVALID, HEADERS):
+        assert len(set(_ids(vectors))) == len(vectors)
 
 
 def _generator() -> ModuleType:
@@ -242,7 +258,7 @@ def _generator() -> ModuleType:
 
 def test_the_committed_files_equal_a_fresh_generation() -> None:
     rendered: dict[str, str] = _generator().render()
-    assert sorted(rendered) == ["invalid.json", "key-files.json", "keys.json", "valid.json"]
+    assert sorted(rendered) == sorted(path.name for path in VECTORS.glob("*.json"))
     for file_name, text in rendered.items():
         assert (VECTORS / file_name).read_text(encoding="utf-8") == text, (
             f"{file_name} is stale: run python conformance/vectors/generate.py"
