@@ -2,8 +2,9 @@
 
 For each real cookie of a reader (:mod:`._legacy_corpus`), values that are not that cookie:
 
-- at every character position, the sweep of :func:`~._mutations.header_mutations` (the low
-  8 bits flipped, the character deleted, duplicated, cut before, replaced by every base64url
+- at every character position (of a long cookie: in its first and last 64 characters and
+  around each separator), the sweep of :func:`~._mutations.header_mutations` (the low 8
+  bits flipped, the character deleted, duplicated, cut before, replaced by every base64url
   character and every character a decoder treats specially);
 - in each part of the value (split at the format's separator: ``.`` for itsdangerous, ``:``
   for Django, ``|`` for Tornado; a Fernet token is one part), each bit of what the part
@@ -32,7 +33,13 @@ from collections.abc import Iterator
 from ._legacy_corpus import LegacyFixture
 from ._mutations import BASE64URL, header_mutations
 
-__all__ = ["legacy_context_mutations", "legacy_mutations", "part_mutations"]
+__all__ = [
+    "legacy_context_mutations",
+    "legacy_mutations",
+    "part_mutations",
+    "structure_mutations",
+    "swept_positions",
+]
 
 _B64_CHARS = re.compile(r"[A-Za-z0-9+/_-]+=*")
 _HEX = re.compile(r"[0-9a-f]{16,}")
@@ -41,6 +48,9 @@ _OUTSIDERS = ("!", "*", ".", "~", " ", "\n", "\t", "\x00", "é", "\udc80", "=")
 """Characters outside both base64 alphabets, inserted into a part: a strict decoder refuses
 each; Python's lenient ``b64decode`` skips most of them."""
 _SEPARATORS = (".", ":", "|", ",", "!", "")
+LONG = 300
+"""Cookies longer than this many characters are swept character by character in windows."""
+WINDOW = 64
 _EDGE_BYTES = 32
 """Bits flipped in the first and last this many bytes of a long part (all of a short one):
 the signature or MAC is at one end, the timestamp and version at the other."""
@@ -218,12 +228,25 @@ def _splices(values: list[str], separator: str) -> Iterator[str]:
                     yield separator.join([*mine[:index], theirs[index], *mine[index + 1 :]])
 
 
+def swept_positions(value: str, separator: str) -> list[int]:
+    """Where the character sweep mutates ``value``: everywhere in a short cookie; in a long
+    one, its first and last :data:`WINDOW` characters and those around each separator (the
+    middle of a long payload is under the same signature as a short one's, swept whole)."""
+    if len(value) <= LONG:
+        return list(range(len(value)))
+    chosen = {*range(WINDOW), *range(len(value) - WINDOW, len(value))}
+    for index, character in enumerate(value):
+        if separator and character == separator:
+            chosen.update(range(max(0, index - 8), min(len(value), index + 9)))
+    return sorted(chosen)
+
+
 def legacy_mutations(fixture: LegacyFixture) -> Iterator[tuple[str, str]]:
     """(kind, value) for every mutated value of every cookie of ``fixture``, then its
     strangers (valid cookies of the format that are not this reader's)."""
     values = list(fixture.originals)
     for value in values:
-        for mutated in header_mutations(value):
+        for mutated in header_mutations(value, swept_positions(value, fixture.separator)):
             yield "position", mutated
         for mutated in part_mutations(value, fixture.separator):
             yield "encoding", mutated

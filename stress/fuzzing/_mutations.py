@@ -22,7 +22,7 @@ header folded with commas.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ._corpus import Fixture, SealedHeader, stranger_header
 
@@ -33,9 +33,11 @@ SPECIAL = '=+/. \t";,\x00é\udc80'
 REPLACEMENTS = BASE64URL + SPECIAL
 
 
-def header_mutations(header: str) -> Iterator[str]:
-    """Every flip, deletion, duplication, truncation and substitution of ``header``."""
-    for position, character in enumerate(header):
+def header_mutations(header: str, positions: Iterable[int] | None = None) -> Iterator[str]:
+    """Every flip, deletion, duplication, truncation and substitution of ``header`` (at
+    each of ``positions``, or at every character)."""
+    for position in range(len(header)) if positions is None else positions:
+        character = header[position]
         before, after = header[:position], header[position + 1 :]
         code = ord(character)
         for bit in range(8):
