@@ -226,14 +226,18 @@ def _print_keys(keys: list[str], out: TextIO, err: TextIO, *, command: str) -> b
     mode = status.st_mode
     if status.st_size == 0:
         # New, or emptied by the shell's ">": 0644 under the usual umask. Narrowed before
-        # the key is in it; a file we may not narrow is an error, and gets no key.
-        os.fchmod(descriptor, NEW_FILE_MODE)
-    elif mode & (stat.S_IRWXG | stat.S_IRWXO):
-        print(
-            f"client-session {command}: stdout's file was not empty, so its mode "
-            f"({stat.S_IMODE(mode):04o}) is left as it was: chmod 600 it",
-            file=err,
+        # the key is in it; a file we may not narrow is an error, and gets no key. (Windows
+        # has no such mode bits, nor os.fchmod before Python 3.13.)
+        if os.name == "posix":
+            os.fchmod(descriptor, NEW_FILE_MODE)
+    else:
+        note = (
+            "stdout's file was not empty: the keys and an end line follow what it held (to add "
+            "a key to a key file, use `client-session keys add --write`)"
         )
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            note += f"; its mode {stat.S_IMODE(mode):04o} is left as it was: chmod 600 it"
+        print(f"client-session {command}: {note}", file=err)
     out.write(key_file_text(keys))
     out.flush()
     os.fsync(descriptor)

@@ -286,9 +286,15 @@ class KeyFile(KeyRing):
 
     @staticmethod
     def write(path: str | os.PathLike[str], keys: Iterable[str]) -> None:
-        """Write ``keys`` (key texts, primary first) as the key file at ``path``: checked,
-        atomic, durable, with the old file's mode and owner, or 0600 for a new file (see
-        ``client_session_core._keyfile.write_key_file``)."""
+        """Write ``keys`` (key texts, primary first) as the key file at ``path``, its end
+        line included, as ``client-session keys ... --write`` does.
+
+        The ring is checked first (a :class:`ConfigurationError`, and nothing written). A
+        temporary file in the same directory takes the old file's mode and owner (another
+        user's ownership is kept by root only: anyone else gets a :class:`ConfigurationError`
+        rather than a file the application may not read), is flushed to disk and renamed over
+        the old file, and the directory is flushed; a new file is 0600 whatever the umask.
+        """
         write_key_file(path, keys)
 
     @property
