@@ -21,6 +21,7 @@ from client_session_core import (
     generate_key,
 )
 from client_session_tornado import SessionMixin, client_session_codec, tornado_signed_cookies
+from client_session_tornado._legacy import signed_value_time
 
 SECRET = generate_key()
 DAY = 24 * 3600
@@ -38,17 +39,33 @@ def now() -> int:
 
 
 @pytest.mark.parametrize("version", [1, 2])
-def test_a_signed_json_object_reads_as_the_session(version: int) -> None:
-    cookie = signed(json.dumps({"user": "ada", "n": 1}).encode(), version=version)
+def test_a_signed_json_object_reads_as_the_session_with_the_time_its_signature_covers(
+    version: int,
+) -> None:
+    # Issue 22: the core judges an old cookie from its own signing time, never from now.
+    at = now() - 3600
+    cookie = signed(json.dumps({"user": "ada", "n": 1}).encode(), version=version, clock=lambda: at)
     legacy = tornado_signed_cookies(SECRET, name="session", until=now() + 60)
-    assert legacy.read(cookie, now()) == LegacySession({"user": "ada", "n": 1}, None)
+    assert legacy.read(cookie, now()) == LegacySession({"user": "ada", "n": 1}, at)
 
 
 def test_versioned_secrets_of_tornados_key_rotation() -> None:
     secrets = {0: generate_key(), 1: SECRET}
-    cookie = signed(b'{"user":"ada"}', secret=secrets, key_version=0)
+    cookie = signed(b'{"user":"ada"}', secret=secrets, key_version=0, clock=lambda: now() - 5)
     legacy = tornado_signed_cookies(secrets, name="session", until=now() + 60)
-    assert legacy.read(cookie, now()) == LegacySession({"user": "ada"}, None)
+    assert legacy.read(cookie, now()) == LegacySession({"user": "ada"}, now() - 5)
+
+
+@pytest.mark.parametrize("at", [1, 1_300_000_000, 1_800_000_000, 2**32 - 1])
+@pytest.mark.parametrize(("version", "key_version"), [(1, None), (2, None), (2, 0), (2, 12345)])
+def test_the_time_is_the_timestamp_field_of_both_formats(
+    at: int, version: int, key_version: int | None
+) -> None:
+    secret: Any = SECRET if key_version is None else {key_version: SECRET}
+    value = create_signed_value(
+        secret, "session", b"x|1:2|3", version=version, clock=lambda: at, key_version=key_version
+    )
+    assert signed_value_time(value) == at
 
 
 @pytest.mark.parametrize("version", [1, 2])
@@ -73,22 +90,57 @@ def test_max_age_days_is_honoured_on_the_codecs_clock(version: int) -> None:
 
 
 def test_decode_turns_a_bare_value_into_a_session() -> None:
-    cookie = signed(b"42", name="user")
+    at = now()
+    cookie = signed(b"42", name="user", clock=lambda: at)
     legacy = tornado_signed_cookies(
         SECRET, name="user", until=now() + 60, decode=lambda raw: {"user_id": raw.decode()}
     )
-    assert legacy.read(cookie, now()) == LegacySession({"user_id": "42"}, None)
+    assert legacy.read(cookie, now()) == LegacySession({"user_id": "42"}, at)
 
 
 def test_a_signed_value_that_is_not_a_json_object_is_no_session() -> None:
     legacy = tornado_signed_cookies(SECRET, name="session", until=now() + 60)
     assert legacy.read(signed(b"42"), now()) is None
     assert legacy.read(signed(b"not json"), now()) is None
+    assert legacy.read(signed(b'[["user", "ada"]]'), now()) is None
 
 
 def test_a_cookie_secret_is_required() -> None:
     with pytest.raises(ConfigurationError, match="cookie_secret"):
         tornado_signed_cookies("", name="session", until=now() + 60)
+
+
+@pytest.mark.parametrize(
+    ("cookie_secret", "setting"),
+    [
+        ("my-tornado-cookie-secret-for-this-app", "cookie_secret"),
+        (b"secret", "cookie_secret"),
+        ({0: SECRET, 1: "changeme"}, "cookie_secret[1]"),
+    ],
+    ids=["words", "bytes", "one-version-of-a-dict"],
+)
+def test_a_weak_cookie_secret_is_refused_saying_the_risk_and_the_way_out(
+    cookie_secret: Any, setting: str
+) -> None:
+    # Issue 22: anyone who guesses cookie_secret forges a signed cookie, which would be
+    # resealed as a valid session.
+    with pytest.raises(ConfigurationError) as raised:
+        tornado_signed_cookies(cookie_secret, name="session", until=now() + 60)
+    message = str(raised.value)
+    assert message.startswith(f"{setting} is too weak to trust the Tornado set_signed_cookie ")
+    assert "forge" in message
+    assert "Stop reading them with no legacy_cookies= option" in message
+    for weak in ("tornado-cookie", "changeme", "secret'"):
+        assert weak not in message
+
+
+def test_every_version_of_a_strong_cookie_secret_passes() -> None:
+    secrets: dict[int, str | bytes] = {0: generate_key(), 1: generate_key().encode()}
+    cookie = signed(b'{"user":"ada"}', secret=secrets, key_version=1)
+    legacy = tornado_signed_cookies(secrets, name="session", until=now() + 60)
+    found = legacy.read(cookie, now())
+    assert found is not None
+    assert found.data == {"user": "ada"}
 
 
 class _Login(tornado.web.RequestHandler):

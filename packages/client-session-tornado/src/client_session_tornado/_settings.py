@@ -51,9 +51,9 @@ def client_session_codec(
     reads the ``CLIENT_SESSION_KEYS`` environment variable. ``options`` are the keyword
     arguments of :class:`SessionPolicy` (``cookie_name``, ``idle_timeout``, ``secure``...;
     ``legacy_cookies=tornado_signed_cookies(...)`` reads cookies ``set_signed_cookie`` wrote,
-    once, see ``docs/migrating.md``); ``clock`` is for tests. A bad key or option raises
-    :class:`ConfigurationError` here, when the Application is built, rather than on the first
-    request::
+    once, see ``docs/migrating.md``, and which it reads until when is logged here, in one
+    line); ``clock`` is for tests. A bad key or option raises :class:`ConfigurationError`
+    here, when the Application is built, rather than on the first request::
 
         app = tornado.web.Application(
             handlers,
@@ -91,7 +91,9 @@ def _build_codec(setting: object, *, has_cookie_secret: bool) -> SessionCodec:
 
 
 def session_codec(application: Application) -> SessionCodec:
-    """The :class:`SessionCodec` of ``application``, built once from its settings.
+    """The :class:`SessionCodec` of ``application``, built once from its settings (from a
+    ``SessionPolicy`` or a dict, on the first request that uses a session: the line that
+    says which old cookies are read is logged then, once).
 
     Raises :class:`ConfigurationError`, saying how to configure sessions, when the
     ``client_session`` setting is missing or unusable. Tests and tools use it to seal a
