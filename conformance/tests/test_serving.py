@@ -30,7 +30,7 @@ from client_session_core import JSONSerializer, KeyRing, SessionPolicy, generate
 
 def test_policy_crosses_to_the_worker_as_json() -> None:
     policy = SessionPolicy(
-        keys=KeyRing([generate_key(), "an old passphrase, long enough: 7Qm#vZ2!pL9x"]),
+        keys=KeyRing([generate_key(), "an old passphrase long enough: 7Qm#vZ2!pL9x"]),
         cookie_name="__Host-sid",
         idle_timeout=None,
         absolute_lifetime=7200,
