@@ -386,8 +386,8 @@ def test_cookie_attributes_follow_django_settings(middleware: str, clock: Manual
 
 
 def test_key_rotation_with_secret_key_fallbacks(middleware: str, clock: ManualClock) -> None:
-    old = "the old Django secret key, long and random: 8f1Qz"
-    new = "the new Django secret key, long and random: Zp04w"
+    old = "the old Django secret key; long and random: 8f1Qz"
+    new = "the new Django secret key; long and random: Zp04w"
     with override_settings(SECRET_KEY=old):
         client = Client()
         client.get("/counter")
@@ -407,7 +407,7 @@ def test_key_rotation_with_secret_key_fallbacks(middleware: str, clock: ManualCl
 
 
 def test_client_session_keys_setting(middleware: str, clock: ManualClock) -> None:
-    ring = KeyRing(["a separate session key ring entry, long: 5tB8"])
+    ring = KeyRing(["a separate session key ring entry; long: 5tB8"])
     with override_settings(CLIENT_SESSION_KEYS=ring):
         client = Client()
         client.get("/counter")

@@ -103,7 +103,7 @@ def test_a_read_alone_reseals(reading: ManualClock) -> None:
 
 
 def test_rotated_secret_key(reading: ManualClock) -> None:
-    old_key = "the previous Django secret key, long and random: Q7u1v"
+    old_key = "the previous Django secret key; long and random: Q7u1v"
     old = signed_cookie({"user": "ada"}, SECRET_KEY=old_key)
     with override_settings(SECRET_KEY_FALLBACKS=[old_key]):
         client = Client()

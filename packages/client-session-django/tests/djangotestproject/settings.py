@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-SECRET_KEY = "tests-only: a long, random-looking Django secret 7Qv2xLr9"
+SECRET_KEY = "tests-only: a long and random-looking Django secret 7Qv2xLr9"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 DEBUG = False
 USE_TZ = True
