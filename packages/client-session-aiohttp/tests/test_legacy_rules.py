@@ -188,9 +188,13 @@ def test_a_weak_legacy_secret_key_is_refused_at_start_up(key: str, old_secret: A
     with pytest.raises(ConfigurationError) as raised:
         EncryptedCookieSessionStorage(key, legacy_secret_key=old_secret)
     message = str(raised.value)
-    assert message.startswith("legacy_secret_key is too weak to trust the ")
+    assert message.startswith(
+        "legacy_secret_key is too weak to trust the aiohttp-session cookies signed with it "
+    )
     assert "forge" in message
-    assert "Stop reading them with legacy_secret_key=None" in message
+    assert "Stop reading them with EncryptedCookieSessionStorage(legacy_secret_key=None)" in (
+        message
+    )
     assert "Thirty" not in message
     assert "xxxx" not in message
 
@@ -199,8 +203,8 @@ def test_a_weak_secret_of_aiohttp_session_cookies_is_refused() -> None:
     with pytest.raises(ConfigurationError) as raised:
         aiohttp_session_cookies(TYPED_SECRET)
     message = str(raised.value)
-    assert message.startswith("secret_key is too weak to trust the ")
-    assert "Stop reading them with no legacy_cookies= option" in message
+    assert message.startswith("secret_key is too weak to trust the aiohttp-session cookies ")
+    assert "Stop reading them with legacy_cookies=None" in message
 
 
 def test_a_fernet_object_is_taken_as_the_application_built_it(key: str) -> None:
@@ -226,7 +230,7 @@ def test_reading_is_announced_once_when_the_storage_is_built(
     (announced,) = caplog.records
     assert (announced.name, announced.levelno) == (LOGGER, logging.INFO)
     assert announced.getMessage() == (
-        f"session cookie {COOKIE!r}: reading the cookies of aiohttp-session "
+        f"session cookie {COOKIE!r}: reading the cookies of aiohttp-session's "
         "EncryptedCookieStorage until 2027-01-15 09:00:00 UTC, each for at most 43200 s after "
         "it was signed and never one signed before not_before, and resealing them in ours"
     )
@@ -253,7 +257,7 @@ def test_the_middleware_announces_reading_once_when_it_is_made(
 
         run_with_client(app, scenario)
     (announced,) = caplog.records
-    assert "reading the cookies of aiohttp-session EncryptedCookieStorage until" in (
+    assert "reading the cookies of aiohttp-session's EncryptedCookieStorage until" in (
         announced.getMessage()
     )
 

@@ -151,7 +151,7 @@ def test_reading_is_announced_once_when_the_middleware_is_built(
     (announced,) = caplog.records
     assert (announced.name, announced.levelno) == ("client_session", logging.INFO)
     assert announced.getMessage() == (
-        "session cookie 'session': reading the cookies of Starlette SessionMiddleware until "
+        "session cookie 'session': reading the cookies of Starlette's SessionMiddleware until "
         "2027-01-15 08:10:00 UTC, each for at most 2592000 s after it was signed and never one "
         "signed before not_before, and resealing them in ours"
     )

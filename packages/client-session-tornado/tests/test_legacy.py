@@ -127,9 +127,9 @@ def test_a_weak_cookie_secret_is_refused_saying_the_risk_and_the_way_out(
     with pytest.raises(ConfigurationError) as raised:
         tornado_signed_cookies(cookie_secret, name="session", until=now() + 60)
     message = str(raised.value)
-    assert message.startswith(f"{setting} is too weak to trust the Tornado set_signed_cookie ")
+    assert message.startswith(f"{setting} is too weak to trust the Tornado signed cookies ")
     assert "forge" in message
-    assert "Stop reading them with no legacy_cookies= option" in message
+    assert "Stop reading them with client_session_codec(legacy_cookies=None)" in message
     for weak in ("tornado-cookie", "changeme", "secret'"):
         assert weak not in message
 

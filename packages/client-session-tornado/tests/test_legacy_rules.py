@@ -108,7 +108,7 @@ def test_reading_is_announced_once_when_the_codec_is_made(
     (announced,) = caplog.records
     assert (announced.name, announced.levelno) == ("client_session", logging.INFO)
     assert announced.getMessage() == (
-        "session cookie 'session': reading the cookies of Tornado set_signed_cookie until "
+        "session cookie 'session': reading the cookies of Tornado's set_signed_cookie until "
         "2027-03-16 08:00:00 UTC, each for at most 43200 s after it was signed and never one "
         "signed before not_before, and resealing them in ours"
     )

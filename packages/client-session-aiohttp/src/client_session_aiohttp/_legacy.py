@@ -42,7 +42,9 @@ __all__ = [
     "fernet_token_time",
 ]
 
-_LABEL: Final = "aiohttp-session EncryptedCookieStorage"
+_LABEL: Final = "aiohttp-session's EncryptedCookieStorage"
+# How check_legacy_secret names these cookies.
+_COOKIES_NAMED: Final = "aiohttp-session"
 
 DEFAULT_LEGACY_WINDOW = 30 * 24 * 3600
 """Seconds after start-up that cookies of a ``max_age=None`` storage are read, by default."""
@@ -73,7 +75,7 @@ def _fernet(secret_key: LegacySecret, *, setting: str, turn_off: str) -> Fernet 
     # The 32 bytes the Fernet key is made of, judged whichever way they were written: a
     # Fernet key text that encodes a phrase is as weak as the phrase.
     check_legacy_secret(
-        base64.urlsafe_b64decode(key), setting=setting, label=_LABEL, turn_off=turn_off
+        base64.urlsafe_b64decode(key), setting=setting, label=_COOKIES_NAMED, turn_off=turn_off
     )
     return fernet
 
@@ -159,7 +161,7 @@ def aiohttp_session_cookies(
     return fernet_cookies(
         secret_key,
         setting="secret_key",
-        turn_off="no legacy_cookies= option",
+        turn_off="legacy_cookies=None",
         max_age=max_age,
         decoder=decoder,
         until=until,

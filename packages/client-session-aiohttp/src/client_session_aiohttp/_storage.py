@@ -166,7 +166,7 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
             options["legacy_cookies"] = fernet_cookies(
                 legacy_secret_key,
                 setting="legacy_secret_key",
-                turn_off="legacy_secret_key=None",
+                turn_off="EncryptedCookieSessionStorage(legacy_secret_key=None)",
                 max_age=max_age,
                 decoder=decoder,
                 until=legacy_until,

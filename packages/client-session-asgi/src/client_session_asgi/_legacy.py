@@ -38,9 +38,11 @@ logger = logging.getLogger("client_session")
 LegacyOption = bool | datetime.date | LegacyCookies
 """What ``SessionMiddleware(legacy_cookies=...)`` accepts."""
 
-_LABEL: Final = "Starlette SessionMiddleware"
+_LABEL: Final = "Starlette's SessionMiddleware"
+# How check_legacy_secret names these cookies, and the option that stops reading them.
+_COOKIES_NAMED: Final = "Starlette session"
+_TURN_OFF: Final = "SessionMiddleware(legacy_cookies=False)"
 _FALLBACK_WINDOW: Final = 14 * 24 * 60 * 60  # Starlette's default max_age
-_TURN_OFF: Final = "legacy_cookies=False"
 
 
 def _import_itsdangerous() -> Any:
@@ -73,7 +75,7 @@ def starlette_cookies(
     check_legacy_secret(
         _signing_secret(secret_key),
         setting="secret_key of starlette_cookies()",
-        label=_LABEL,
+        label=_COOKIES_NAMED,
         turn_off=_TURN_OFF,
     )
     return _starlette_cookies(secret_key, until=until, max_age=max_age)
@@ -160,9 +162,9 @@ def legacy_cookies_for(
             logger.warning(
                 "legacy_cookies=True reads the cookies Starlette's SessionMiddleware signed "
                 "with secret_key, but itsdangerous is not installed, so none is read: "
-                "pip install 'client-session-asgi[legacy]' to read them, or pass %s if the "
-                "application never used Starlette's SessionMiddleware",
-                _TURN_OFF,
+                "pip install 'client-session-asgi[legacy]' to read them, or pass "
+                "legacy_cookies=False if the application never used Starlette's "
+                "SessionMiddleware"
             )
             return None
         window = _FALLBACK_WINDOW if max_age is None else max_age

@@ -34,8 +34,10 @@ from client_session_core import (
 
 __all__ = ["signed_value_time", "tornado_signed_cookies"]
 
-_LABEL: Final = "Tornado set_signed_cookie"
-_TURN_OFF: Final = "no legacy_cookies= option"
+_LABEL: Final = "Tornado's set_signed_cookie"
+# How check_legacy_secret names these cookies, and the way to stop reading them.
+_COOKIES_NAMED: Final = "Tornado signed"
+_TURN_OFF: Final = "client_session_codec(legacy_cookies=None)"
 
 
 def _json_object(value: bytes) -> Any:
@@ -61,11 +63,14 @@ def _check_cookie_secret(cookie_secret: object) -> None:
     if isinstance(cookie_secret, Mapping):
         for version, secret in cookie_secret.items():
             check_legacy_secret(
-                secret, setting=f"cookie_secret[{version!r}]", label=_LABEL, turn_off=_TURN_OFF
+                secret,
+                setting=f"cookie_secret[{version!r}]",
+                label=_COOKIES_NAMED,
+                turn_off=_TURN_OFF,
             )
     else:
         check_legacy_secret(
-            cookie_secret, setting="cookie_secret", label=_LABEL, turn_off=_TURN_OFF
+            cookie_secret, setting="cookie_secret", label=_COOKIES_NAMED, turn_off=_TURN_OFF
         )
 
 
