@@ -89,6 +89,22 @@ def test_a_lowered_ceiling_shortens_sessions_already_sealed(make_codec: Any, clo
     assert lowered.load(f"session={value}").rejected is InvalidReason.EXPIRED_ABSOLUTE
 
 
+def test_a_cookie_sealed_under_a_higher_ceiling_is_resealed_with_the_lower_one(
+    make_codec: Any, clock: Any
+) -> None:
+    # Its own lifetime was refused on every reseal (LifetimeTooLong): a 500 on each request
+    # that changed the session, until the cookie expired.
+    value = _remembered(make_codec(max_session_lifetime=2 * MONTH), absolute_lifetime=2 * MONTH)
+    clock.advance(DAY)
+    lowered = make_codec(max_session_lifetime=MONTH)
+    session = lowered.load(f"session={value}")
+    assert session.lifetime == (None, MONTH)  # what is enforced now
+    session["x"] = 1
+    (set_cookie,) = lowered.commit(session).set_cookie
+    resealed = lowered.load(set_cookie.partition(";")[0])
+    assert (resealed.get("x"), resealed.lifetime) == (1, (None, MONTH))
+
+
 def test_max_age_follows_the_sessions_lifetime(make_codec: Any, clock: Any) -> None:
     codec = make_codec(max_session_lifetime=MONTH)
     session = codec.load(None)

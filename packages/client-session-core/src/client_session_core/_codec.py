@@ -186,6 +186,9 @@ class SessionCodec:
         if not isinstance(data, dict):
             # A third-party serializer that breaks its contract still never raises from load().
             raise InvalidSession(InvalidReason.BAD_PAYLOAD)
+        lifetime = envelope.lifetime
+        if lifetime is not None:
+            lifetime = self._lifetime.within_ceiling(lifetime)
         origin = cookie_origin(
             plaintext=plaintext,
             created_at=envelope.created_at,
@@ -194,7 +197,7 @@ class SessionCodec:
             needs_rekey=key is not sealer.primary,
             chunk_cookies=chunks_present,
             cookie_present=True,
-            lifetime=envelope.lifetime,
+            lifetime=lifetime,
         )
         return self._session_class(data, origin, origin.persistent, self._serializer)
 
@@ -221,8 +224,7 @@ class SessionCodec:
         (data, signed_at, persistent, lifetime), plaintext = found
         if lifetime is not None:
             # Cut to the ceiling rather than refused: the user did nothing wrong.
-            ceiling = self._lifetime.ceiling
-            lifetime = (min(lifetime[0], ceiling), min(lifetime[1], ceiling))
+            lifetime = self._lifetime.within_ceiling(lifetime)
         # The old cookie's own signing time is its created_at and its issued_at, judged as
         # ours are: a replayed old cookie never becomes a fresh session.
         self._lifetime.check_legacy(signed_at, now, lifetime)

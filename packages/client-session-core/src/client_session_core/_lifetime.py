@@ -66,6 +66,15 @@ class Lifetime:
         if idle is not None and now - issued_at >= idle:
             raise InvalidSession(InvalidReason.EXPIRED_IDLE)
 
+    def within_ceiling(self, own: OwnLifetime) -> OwnLifetime:
+        """A cookie's own lifetime cut to the ceiling: the lifetime it is held to now. A
+        cookie sealed under a higher ceiling (lowered since, or another server's) is read
+        and resealed with what is enforced, never refused on every reseal."""
+        ceiling = self.ceiling
+        if own[0] <= ceiling and own[1] <= ceiling:
+            return own
+        return (min(own[0], ceiling), min(own[1], ceiling))
+
     @property
     def legacy_limit(self) -> int:
         """The longest an old format's cookie is read after it was signed: the absolute
