@@ -591,11 +591,29 @@ def _undocumented_api() -> list[str]:
     return missing
 
 
+DOCS_TOOLS = Path("docs/_tools")  # the site's griffe extension and checks; no page, no wheel
+SITE = Path("site")  # mkdocs.yml's site_dir (the default)
+# The pages looked at in a browser after each build, at a laptop's 1280 px: (file name, page,
+# window height). The configuration reference's table is taken whole as well.
+SCREENSHOTS = (
+    ("home", "index.html", 800),
+    ("configuration", "configuration/index.html", 800),
+    ("configuration-table", "configuration/index.html", 2400),
+    ("api-core", "api/core/index.html", 800),
+    ("asgi", "asgi/index.html", 800),
+    ("wire-format", "wire-format/index.html", 800),
+)
+
+
 @nox.session(python=NEWEST_PYTHON, tags=["checks"])
 def docs(session: nox.Session) -> None:
     """Build the documentation site (mkdocs.yml) with --strict: a broken link or anchor, or a
-    page of docs/ missing from nav, fails. `nox -s docs -- serve` previews it instead."""
-    session.install(*nox.project.dependency_groups(nox.project.load_toml(), "docs"))
+    page of docs/ missing from nav, fails; so does reST that a page shows as text instead of
+    rendering it (docs/_tools/raw_markup.py). Then the key pages are taken in headless Chromium
+    at 1280 px, into site/_screenshots/. `nox -s docs -- serve` previews it instead."""
+    pyproject = nox.project.load_toml()
+    # dev: mypy and pytest, for the site's own tools below.
+    session.install(*nox.project.dependency_groups(pyproject, "docs", "dev"))
     missing = _undocumented_api()
     if missing:
         session.error("the API reference leaves out: " + "; ".join(missing))
@@ -603,7 +621,70 @@ def docs(session: nox.Session) -> None:
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:])
         return
+    # The griffe extension that renders the docstrings' reST, and the check of the built site:
+    # typed, and tested (the extension against every package's docstrings).
+    session.run("mypy", str(DOCS_TOOLS))
+    tests = ["-c", "pyproject.toml", "--rootdir", ".", "-o", f"pythonpath={DOCS_TOOLS}"]
+    session.run("pytest", *tests, str(DOCS_TOOLS / "tests"))
     session.run("mkdocs", "build", "--strict", "--clean", *session.posargs)
+    session.run("python", str(DOCS_TOOLS / "raw_markup.py"), str(SITE))
+    chromium = _chromium(session)
+    if chromium:
+        _screenshots(session, chromium, SITE / "_screenshots")
+
+
+def _chromium(session: nox.Session) -> str | None:
+    """Chromium for the screenshots: on PATH, else Debian's, installed when we are root (as the
+    Makefile installs gcc). Without it the screenshots are skipped with a warning, except on
+    CI (CI set, as .ci/run runs), where that is an error."""
+    import os
+
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    if sys.platform == "linux" and os.geteuid() == 0 and shutil.which("apt-get"):
+        session.log("no Chromium for the site's screenshots: apt-get install chromium")
+        session.run("apt-get", "update", "-qq", external=True)
+        # fonts-liberation: the fonts Chromium recommends, without its other recommendations.
+        packages = ["chromium", "fonts-liberation"]
+        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]
+        session.run(*install, external=True, env={"DEBIAN_FRONTEND": "noninteractive"})
+        if found := shutil.which("chromium"):
+            return found
+    message = "no Chromium (Debian: apt-get install chromium): no screenshots of the site"
+    if os.environ.get("CI"):
+        session.error(message)
+    session.warn(message)
+    return None
+
+
+def _screenshots(session: nox.Session, chromium: str, directory: Path) -> None:
+    """SCREENSHOTS of the built site, as PNG files in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    profile = Path(session.create_tmp()) / "chromium-profile"  # not the user's own profile
+    for name, page, height in SCREENSHOTS:
+        target = directory / f"{name}.png"
+        target.unlink(missing_ok=True)
+        command = [
+            chromium,
+            "--headless",
+            "--no-sandbox",  # root in a container has no user namespace for the sandbox
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=5000",  # the theme's scripts have run (tables.js)
+            f"--window-size=1280,{height}",
+            f"--screenshot={target.resolve()}",
+            (SITE / page).resolve().as_uri(),
+        ]
+        try:
+            subprocess.run(command, capture_output=True, timeout=120, check=False)
+        except subprocess.TimeoutExpired:
+            session.error(f"Chromium took more than 120 s over {page}")
+        if not target.is_file():
+            session.error(f"Chromium made no screenshot of {page}: {' '.join(command)}")
+    session.log(f"screenshots of {len(SCREENSHOTS)} pages at 1280 px wide: {directory}/")
 
 
 SNIPPET_TESTS = Path("tests/docs")
