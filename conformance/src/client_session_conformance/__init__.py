@@ -50,8 +50,10 @@ from ._routes import (  # noqa: E402
 from ._servers import Served, ServerPool  # noqa: E402
 from ._suite import SessionConformance  # noqa: E402
 from ._vectors import (  # noqa: E402
+    CookieHeaderVector,
     InvalidVector,
     ValidVector,
+    load_cookie_header_vectors,
     load_invalid_vectors,
     load_valid_vectors,
 )
@@ -61,6 +63,7 @@ __version__ = "0.1.0"
 __all__ = [
     "HARNESS_ENTRY_POINT_GROUP",
     "ROUTES",
+    "CookieHeaderVector",
     "Harness",
     "InteropConformance",
     "InvalidVector",
@@ -80,6 +83,7 @@ __all__ = [
     "count_visit",
     "installed_harnesses",
     "leave_untouched",
+    "load_cookie_header_vectors",
     "load_invalid_vectors",
     "load_valid_vectors",
     "merge_session",

@@ -18,7 +18,14 @@ from ._clock import DEFAULT_START
 from ._harness import Harness
 from ._key_text_suite import KeyTextSection
 from ._servers import Served, ServerPool
-from ._vectors import InvalidVector, ValidVector, load_invalid_vectors, load_valid_vectors
+from ._vectors import (
+    CookieHeaderVector,
+    InvalidVector,
+    ValidVector,
+    load_cookie_header_vectors,
+    load_invalid_vectors,
+    load_valid_vectors,
+)
 
 __all__ = ["SUITE_KEY", "SessionConformance"]
 
@@ -40,6 +47,15 @@ def valid_vectors_or_none() -> list[ValidVector]:
     """The valid vectors, or none if they are missing (``test_vectors_are_installed`` fails)."""
     try:
         return load_valid_vectors()
+    except FileNotFoundError:
+        return []
+
+
+def cookie_header_vectors_or_none() -> list[CookieHeaderVector]:
+    """The Cookie header vectors, or none if they are missing (``test_vectors_are_installed``
+    fails)."""
+    try:
+        return load_cookie_header_vectors()
     except FileNotFoundError:
         return []
 
@@ -574,6 +590,7 @@ class SessionConformance(KeyTextSection):
     def test_vectors_are_installed(self) -> None:
         assert valid_vectors_or_none(), "no valid test vectors found (valid.json)"
         assert invalid_vectors_or_none(), "no invalid test vectors found (invalid.json)"
+        assert cookie_header_vectors_or_none(), "no Cookie header vectors (cookie-headers.json)"
 
     @pytest.mark.parametrize("vector", valid_vectors_or_none(), ids=lambda v: v.description)
     def test_valid_vector_opens(self, servers: ServerPool, vector: ValidVector) -> None:
@@ -590,3 +607,14 @@ class SessionConformance(KeyTextSection):
         served.clock.set(vector.now)
         with served.client() as client:
             assert ok(client.get("/view", cookie_header=vector.cookie_header)) == {}
+
+    @pytest.mark.parametrize("vector", cookie_header_vectors_or_none(), ids=lambda v: v.description)
+    def test_cookie_header_vector_opens_to_its_session(
+        self, servers: ServerPool, vector: CookieHeaderVector
+    ) -> None:
+        # The adapter hands the core the Cookie header as the browser sent it: each step of
+        # wire-format.md's header parsing (split, cut at ',', strip, unquote) gives the value.
+        served = servers.get(keys=vector.keys, cookie_name=vector.cookie_name, **vector.policy)
+        served.clock.set(vector.now)
+        with served.client() as client:
+            assert ok(client.get("/view", cookie_header=vector.cookie_header)) == vector.session
