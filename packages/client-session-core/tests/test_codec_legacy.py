@@ -201,6 +201,10 @@ def test_an_old_cookie_too_large_to_reseal_is_refused_and_deleted_never_an_error
     assert "xxxx" not in caplog.text
     (deletion,) = codec.commit(session).set_cookie
     assert deletion.startswith("session=; ")
+    # Deleted even where refused cookies are otherwise left alone (Flask's drop-in).
+    leaving = codec_with(large, clock, clear_invalid=False)
+    (deletion,) = leaving.commit(leaving.load(f"session={OLD_VALUE}")).set_cookie
+    assert deletion.startswith("session=; ")
     # With chunks allowed, the same session fits and is resealed over several cookies.
     chunked = codec_with(large, clock, max_chunks=2).load(f"session={OLD_VALUE}")
     assert chunked.get("blob") == "x" * 3900

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
+from ._errors import InvalidReason
 from ._lifetime import Lifetime
 from ._session import Session
 
@@ -40,11 +41,14 @@ def decide(
     """The :class:`Action` for ``session`` at ``now``, whose content serializes to
     ``content`` (``b""`` when empty; None when the session was not used)."""
     origin = session.origin
+    # An old format's authentic cookie too large to reseal is this application's and of no
+    # use to anyone: deleted even where refused cookies are otherwise left alone (Flask).
+    clear_refused = clear_invalid or origin.rejected is InvalidReason.TOO_LARGE
     if content is None:
-        refused_cookie_to_clear = origin.rejected is not None and clear_invalid
+        refused_cookie_to_clear = origin.rejected is not None and clear_refused
         return Action.DELETE if refused_cookie_to_clear else Action.NOTHING
     if not content:
-        if origin.cookie_present and (origin.rejected is None or clear_invalid):
+        if origin.cookie_present and (origin.rejected is None or clear_refused):
             return Action.DELETE
         return Action.VARY
     if origin.plaintext is None or session.was_cleared:
