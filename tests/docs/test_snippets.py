@@ -1,6 +1,9 @@
 """Run every ```python block of the documentation, as a reader would paste it.
 
-The pages read: ``README.md``, ``packages/*/README.md`` and ``docs/*.md``. The convention
+The pages read: ``README.md``, ``packages/*/README.md``, ``conformance/README.md`` and every
+page of ``docs/`` (but for those in ``NOT_RUN``, each with its reason); a README elsewhere
+with a Python block fails the run until it is added here. A block fenced
+as ```py, ```python3 or with tildes (~~~python) is Python too. The convention
 (docs/contributing.md):
 
 - each ```python block is a complete program on its own: it imports what it uses and defines
@@ -31,12 +34,20 @@ import pytest
 from client_session_core import DEFAULT_KEYS_ENV, generate_key
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("README.md", "packages/*/README.md", "docs/*.md")
+PAGES = ("README.md", "packages/*/README.md", "conformance/README.md", "docs/**/*.md")
+# Pages whose Python blocks are not run, and why. The convention wants every block complete,
+# so each entry is a page to fix (its fragments fenced as text, or made whole programs).
+NOT_RUN = {
+    "conformance/README.md": "fragments of an adapter's own test suite and harness, which "
+    "import the reader's modules (my_adapter_harness) and call functions defined elsewhere",
+}
 TIMEOUT = 60.0  # seconds; the slowest block today imports a framework and builds one app
 
 # An opening fence: up to three spaces of indentation (more inside a list item, which MkDocs
-# allows), three or more backticks, and the info string's first word.
-_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,})(?P<language>[\w+-]*)")
+# allows), three or more backticks or tildes, and the info string's first word.
+_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<language>[\w+-]*)")
+# What a reader's renderer highlights as Python (pycon, an interpreter session, is not a program).
+PYTHON = frozenset({"python", "py", "python3", "py3"})
 
 
 # The block runs as a module named "snippet", so that its `if __name__ == "__main__":` part,
@@ -55,10 +66,10 @@ class Snippet:
         return f"{self.page}:{self.line}"
 
 
-def python_blocks(page: Path) -> list[Snippet]:
-    """Every block of ``page`` fenced as ```python, with the fence's indentation removed."""
+def python_blocks(page: Path, text: str | None = None) -> list[Snippet]:
+    """Every block of ``page`` fenced as Python, with the fence's indentation removed."""
     snippets = []
-    lines = page.read_text(encoding="utf-8").splitlines()
+    lines = (page.read_text(encoding="utf-8") if text is None else text).splitlines()
     number = 0
     while number < len(lines):
         opening = _FENCE.match(lines[number])
@@ -72,15 +83,21 @@ def python_blocks(page: Path) -> list[Snippet]:
             body.append(lines[number].removeprefix(indent))
             number += 1
         number += 1  # the closing fence
-        if opening["language"] == "python":
+        if opening["language"].lower() in PYTHON:
             code = "\n".join(body) + "\n"
-            snippets.append(Snippet(page=page.relative_to(ROOT), line=start, code=code))
+            shown = page.relative_to(ROOT) if page.is_absolute() else page
+            snippets.append(Snippet(page=shown, line=start, code=code))
     return snippets
 
 
+def pages() -> list[Path]:
+    """The pages whose Python blocks run: PAGES, less NOT_RUN."""
+    found = {page for pattern in PAGES for page in ROOT.glob(pattern)}
+    return sorted(page for page in found if page.relative_to(ROOT).as_posix() not in NOT_RUN)
+
+
 def collect() -> list[Snippet]:
-    pages = sorted({page for pattern in PAGES for page in ROOT.glob(pattern)})
-    return [snippet for page in pages for snippet in python_blocks(page)]
+    return [snippet for page in pages() for snippet in python_blocks(page)]
 
 
 SNIPPETS = collect()
@@ -120,3 +137,54 @@ def test_snippet_runs_as_written(snippet: Snippet, tmp_path: Path) -> None:
             f"{snippet.code}\n--- stderr ---\n{result.stderr}",
             pytrace=False,
         )
+
+
+def _readmes_and_docs() -> list[str]:
+    """Every README and page of docs/ in the repository (git's files: no virtualenv's)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*README.md", "docs"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = [name for name in listed.stdout.splitlines() if name.endswith(".md")]
+    return sorted(name for name in names if (ROOT / name).is_file())
+
+
+def test_every_page_with_python_blocks_is_run_or_says_why_not() -> None:
+    with_python = {
+        name
+        for name in _readmes_and_docs()
+        if python_blocks(Path(name), (ROOT / name).read_text(encoding="utf-8"))
+    }
+    run = {page.relative_to(ROOT).as_posix() for page in pages()}
+    assert with_python - run - NOT_RUN.keys() == set(), "add these pages to PAGES"
+    # An entry whose page is gone, or has no Python block left, goes.
+    assert set(NOT_RUN) <= with_python, "remove these from NOT_RUN: they have no Python block"
+
+
+@pytest.mark.parametrize(
+    "fence", ["```python", "```py", "```python3", "~~~python", "````python", '```python title="a"']
+)
+def test_a_block_fenced_as_python_is_collected(fence: str) -> None:
+    closing = fence.split("python")[0].split("py")[0]
+    page = f"Text.\n\n- An item:\n\n    {fence}\n    x = 1\n    {closing}\n"
+    (snippet,) = python_blocks(Path("page.md"), page)
+    assert (snippet.line, snippet.code) == (5, "x = 1\n")
+
+
+@pytest.mark.parametrize("fence", ["```sh", "```text", "```pycon", "```"])
+def test_a_block_fenced_otherwise_is_not_run(fence: str) -> None:
+    assert python_blocks(Path("page.md"), f"{fence}\npython app.py\n```\n") == []
+
+
+def test_a_block_that_raises_fails_the_run(tmp_path: Path) -> None:
+    snippet = Snippet(page=Path("page.md"), line=3, code="import nothing_of_that_name\n")
+    with pytest.raises(pytest.fail.Exception, match=r"page\.md:3 failed \(exit status 1\)"):
+        test_snippet_runs_as_written(snippet, tmp_path)
+
+
+def test_a_block_that_runs_passes(tmp_path: Path) -> None:
+    code = "import os\n\nassert os.environ['CLIENT_SESSION_KEYS']\n"
+    test_snippet_runs_as_written(Snippet(page=Path("page.md"), line=3, code=code), tmp_path)
