@@ -105,7 +105,7 @@ def test_without_max_age_an_old_cookie_is_refused_five_years_later(
     # old code resealed one as a fresh session at T0 + 5 years, not_before or not.
     cookie, signed_at = aiohttp_sessions_cookie(run_with_client, old_secret)
     clock = ManualClock(start=signed_at + 5 * YEAR)
-    options: dict[str, Any] = {"idle_timeout": None}  # only the absolute lifetime, 12 hours
+    options: dict[str, Any] = {}  # the storage's defaults: max_age=None
     if not_before_after_signing:
         options["not_before"] = signed_at + 1
     storage = EncryptedCookieSessionStorage(
