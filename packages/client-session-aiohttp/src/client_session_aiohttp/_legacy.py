@@ -81,10 +81,10 @@ def _fernet(secret_key: LegacySecret, *, setting: str, turn_off: str) -> Fernet 
 
 
 def fernet_token_time(token: bytes) -> int:
-    """The timestamp field of a Fernet token (the Fernet spec: a version byte, then 64 bits,
-    big-endian), for a token that Fernet has just verified; cryptography's own
-    ``extract_timestamp`` when the object has one (``MultiFernet`` has it from cryptography
-    44 on)."""
+    """The timestamp field of a Fernet token that Fernet has just verified (the Fernet spec: a
+    version byte, then 64 bits, big-endian): read here only for a ``MultiFernet`` of
+    cryptography before 44, which has no ``extract_timestamp``; every other object's own
+    ``extract_timestamp`` is used."""
     return int.from_bytes(base64.urlsafe_b64decode(token)[1:9], "big")
 
 
