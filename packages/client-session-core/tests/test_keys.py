@@ -377,3 +377,19 @@ def test_the_end_line_of_a_key_file_in_a_key_list_says_what_it_is(primary_key: s
         KeyRing.from_text(f"{primary_key}\n# end of keys\n", source="CLIENT_SESSION_KEYS")
     assert "CLIENT_SESSION_KEYS_FILE" in str(caught.value)
     assert primary_key not in str(caught.value)
+
+
+def test_a_frameworks_secret_key_is_a_key_text_and_each_fallback_one_key() -> None:
+    # Issue 22: Flask's and Django's SECRET_KEY="new,old" was one passphrase (then refused):
+    # the same text is a rotation wherever it arrives.
+    new, old, older = generate_key(), generate_key(), generate_key()
+    ring = KeyRing.from_secret_key(f"{new},{old}", [older])
+    assert [key.kid for key in ring] == [Key.from_secret(k).kid for k in (new, old, older)]
+    raw = bytes.fromhex("9c1f4e07b2a85d36e1c07f4a92b3d6e85f017c2ab4d9e36f08a17b5c2e94d0f3")
+    assert len(KeyRing.from_secret_key(raw)) == 1  # bytes are one key, commas or not
+
+
+@pytest.mark.parametrize("fallbacks", ["one-old-key-as-a-string", b"bytes", 7, {"a": 1}])
+def test_secret_key_fallbacks_must_be_a_list(fallbacks: object) -> None:
+    with pytest.raises(ConfigurationError, match="SECRET_KEY_FALLBACKS must be a list"):
+        KeyRing.from_secret_key(generate_key(), fallbacks)

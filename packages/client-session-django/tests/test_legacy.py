@@ -335,7 +335,7 @@ def test_a_string_of_fallbacks_would_be_one_character_keys_and_is_refused() -> N
 def test_a_weak_secret_key_that_is_the_session_key_is_refused_as_a_key() -> None:
     with (
         started_at(T0, SECRET_KEY=INSECURE),
-        pytest.raises(ConfigurationError, match=r"^key #1 is 24 characters long"),
+        pytest.raises(ConfigurationError, match=r"^SECRET_KEY: key #1 is 24 characters long"),
     ):
         session_codec()
 

@@ -311,6 +311,27 @@ class KeyRing:
             raise ConfigurationError(f"{source}: {exc}") from None
 
     @classmethod
+    def from_secret_key(cls, secret_key: str | bytes, fallbacks: object = ()) -> KeyRing:
+        """The ring of a framework's ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` (Django's and
+        Flask's): the secret key is a key text, read as every key text is (``"new,old"`` is
+        two keys, newest first), or bytes (one key); each fallback is one older key, in order.
+
+        ``fallbacks`` must be a list or a tuple: a single string would be a ring of
+        one-character keys (flask#6089), so it is a :class:`ConfigurationError`.
+        """
+        if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, (list, tuple)):
+            raise ConfigurationError(
+                "SECRET_KEY_FALLBACKS must be a list of old keys, newest first, such as "
+                f"[previous_key], not a {type(fallbacks).__name__}"
+            )
+        newest = (
+            cls.from_text(secret_key, source="SECRET_KEY")
+            if isinstance(secret_key, str)
+            else cls.of(secret_key)
+        )
+        return cls([*newest, *fallbacks])
+
+    @classmethod
     def of(cls, keys: KeyRing | Key | str | bytes | Iterable[Key | str | bytes] | None) -> KeyRing:
         """The key ring an option names: a :class:`KeyRing` as it is, a key text (``str``)
         read as a key list exactly as :meth:`from_text` and ``CLIENT_SESSION_KEYS`` read it

@@ -223,15 +223,14 @@ def _key_ring() -> KeyRing:
             configured = KeyRing.from_text(configured, source="settings.CLIENT_SESSION_KEYS")
         return _ring(configured, "keys from settings.CLIENT_SESSION_KEYS")
     fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
-    if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, (list, tuple)):
-        raise ConfigurationError(
-            "SECRET_KEY_FALLBACKS must be a list of old keys, newest first, such as "
-            f"[previous_key], not a {type(fallbacks).__name__}"
-        )
-    return _ring(
-        [settings.SECRET_KEY, *fallbacks],
-        "key #1 is SECRET_KEY, the next ones SECRET_KEY_FALLBACKS; or set CLIENT_SESSION_KEYS",
+    origin = (
+        "the first keys are SECRET_KEY's, the next ones SECRET_KEY_FALLBACKS; or set "
+        "CLIENT_SESSION_KEYS"
     )
+    try:
+        return KeyRing.from_secret_key(settings.SECRET_KEY, fallbacks)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{exc} ({origin})") from None
 
 
 def _ring(keys: Any, origin: str) -> KeyRing:

@@ -504,17 +504,12 @@ def _find_keys(app: Flask) -> tuple[KeySource, str] | None:
         return _keys_from_setting(configured), "keys from app.config['CLIENT_SESSION_KEYS']"
     secret_key = app.secret_key
     if secret_key:
+        origin = "the first keys are SECRET_KEY's, the next ones SECRET_KEY_FALLBACKS"
         fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
-        # flask#6089: a single string would be split into one-character "keys".
-        if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, (list, tuple)):
-            raise ConfigurationError(
-                "SECRET_KEY_FALLBACKS must be a list of old keys, newest first, such as "
-                f"[previous_key], not a {type(fallbacks).__name__}"
-            )
-        return (
-            (secret_key, *fallbacks),
-            "key #1 is SECRET_KEY, the next ones SECRET_KEY_FALLBACKS",
-        )
+        try:
+            return KeyRing.from_secret_key(secret_key, fallbacks), origin
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{exc} ({origin})") from None
     from_env = os.environ.get(DEFAULT_KEYS_ENV)
     if from_env:
         return _keys_from_setting(from_env), f"keys from the {DEFAULT_KEYS_ENV} variable"
