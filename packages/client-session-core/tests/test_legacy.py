@@ -223,6 +223,9 @@ def test_a_lifetime_the_header_cannot_hold_is_no_session(lifetime: Any) -> None:
         (b"short bytes", "11 bytes long"),
         ("changeme-changeme-changeme-changeme-changeme", "bits of guessing"),
         ("a" * 64, "bits of guessing"),
+        # Placeholders copied from documentation: Tornado's, and startproject's prefix.
+        ("__TODO:_GENERATE_YOUR_OWN_RANDOM_VALUE_HERE__", "worth about 0 bits"),
+        ("django-insecure-k#2v@9z!q8m$x7w^b6n&c5(j4h3g-f2d1s0a=p9o8i7u6y5t4r", "about 0 bits"),
     ],
 )
 def test_a_weak_legacy_secret_is_refused_saying_the_risk_and_the_way_out(
@@ -246,7 +249,7 @@ def test_a_weak_legacy_secret_is_refused_saying_the_risk_and_the_way_out(
     "secret",
     [
         generate_key(),
-        "django-insecure-" + "k#2v@9z!q8m$x7w^b6n&c5(j4h3g-f2d1s0a=p9o8i7u6y5t4r",
+        "k#2v@9z!q8m$x7w^b6n&c5(j4h3g-f2d1s0a=p9o8i7u6y5t4r",  # Django's get_random_secret_key
         "a3f09c2e7b41d58e96a0c3f27b81e4d59c06a2f38e71b45d",  # secrets.token_hex(24)
         bytes.fromhex("9c1f4e07b2a85d36e1c07f4a92b3d6e85f017c2ab4d9e36f08a17b5c2e94d0f3"),
     ],

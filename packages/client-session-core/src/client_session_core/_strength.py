@@ -28,6 +28,12 @@ a repeat            3 or more characters copying earlier ones (the copy may over
                     source, as in ``abcabcab``): 1 + log2(start) + log2(length)
 ==================  =====================================================================
 
+A text that says it is a placeholder (it holds one of :data:`PLACEHOLDER_MARKERS`, in any
+case: ``changeme``, ``__TODO:_GENERATE_YOUR_OWN_RANDOM_VALUE_HERE__`` as Tornado's docs write
+it, ``django-insecure-``) is worth 0 bits, however long: it was copied from documentation.
+The markers are six letters or more, so that a random key holds one by chance about once in
+millions.
+
 Bytes cost 8 bits each, with sequences (the first byte 8 bits) and repeats as above; bytes
 that are UTF-8 text are worth no more than that text. Only the first :data:`MAX_JUDGED`
 characters (or bytes) are judged.
@@ -43,7 +49,7 @@ from __future__ import annotations
 import math
 from typing import AnyStr
 
-__all__ = ["MAX_JUDGED", "MIN_SECRET_BITS", "estimate_bits"]
+__all__ = ["MAX_JUDGED", "MIN_SECRET_BITS", "PLACEHOLDER_MARKERS", "estimate_bits"]
 
 MIN_SECRET_BITS = 128
 MAX_JUDGED = 256
@@ -71,9 +77,36 @@ _DIRECTIONS = frozenset({(0, 1), (0, -1), (1, 0), (-1, 0)})
 _WALK_BITS = math.log2(47) + 2  # a starting key, and one of the four directions
 
 
+PLACEHOLDER_MARKERS = (
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "replaceme",
+    "replace_me",
+    "replace-me",
+    "your_own",
+    "your-own",
+    "yourown",
+    "generate_your",
+    "insecure",
+    "notsecret",
+    "not_secret",
+    "not-secret",
+)
+"""Words that only a placeholder copied from documentation holds (compared lowercased)."""
+
+
+def _is_placeholder(text: str) -> bool:
+    lowered = text.lower()
+    return any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
+
 def estimate_bits(secret: str | bytes) -> float:
     """Bits of guessing ``secret`` is worth, by the model of this module's docstring."""
     if isinstance(secret, str):
+        if _is_placeholder(secret):
+            return 0.0
         text = secret[:MAX_JUDGED]
         return _cheapest(text, [ord(char) for char in text], _character_costs(text), text)
     data = secret[:MAX_JUDGED]
