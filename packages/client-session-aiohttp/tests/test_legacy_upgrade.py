@@ -186,12 +186,13 @@ def test_by_default_reading_stops_max_age_after_start_up(
 def test_by_default_a_cookie_is_read_while_the_storages_lifetimes_allow_it(
     key: str, old_secret: bytes, run_with_client: Any
 ) -> None:
-    # Without max_age, aiohttp-session's tokens never expired; here each is judged from its
-    # own time by the storage's idle timeout (30 minutes unless given).
+    # Without max_age, aiohttp-session's tokens never expired; here each is read until the
+    # storage's absolute lifetime (12 hours unless given) has passed since its own time (the
+    # idle timeout does not count from an old signature, which is no last activity).
     cookie = legacy_cookie(run_with_client, old_secret)
     clock = at_signing(cookie, old_secret)
     storage = EncryptedCookieSessionStorage(key, legacy_secret_key=old_secret, clock=clock)
-    clock.advance(30 * 60 - 1)
+    clock.advance(12 * 3600 - 1)
     (before, _), _ = read_twice(run_with_client, storage, cookie)
     assert before["content"] == {"user": "ada", "cart": [1, 2]}
     clock.advance(1)

@@ -176,6 +176,20 @@ def test_no_restart_lengthens_the_time_an_old_cookie_is_read(clock: ManualClock)
         assert opened is (clock() - NOW < 43200)
 
 
+def test_the_idle_timeout_does_not_count_from_an_old_signature(clock: ManualClock) -> None:
+    # Tornado signs once, at login: a signing time is no last activity. Under the default
+    # policy (30 minutes idle, 12 hours absolute) a cookie signed 2 hours ago is read, and
+    # its resealed session goes on from now, ending 12 hours after the old signature.
+    reader = CountingReader(LegacySession({"user": "ada"}, NOW - 7200))
+    codec = codec_with(reader, clock)
+    session = codec.load(f"session={OLD_VALUE}")
+    assert session.data() == {"user": "ada"}
+    (set_cookie,) = codec.commit(session).set_cookie
+    resealed = codec.load(set_cookie.partition(";")[0])
+    assert (resealed.created_at, resealed.data()) == (NOW - 7200, {"user": "ada"})
+    assert "Max-Age=1800;" in set_cookie
+
+
 def test_an_old_cookie_signed_in_the_future_is_refused(clock: ManualClock) -> None:
     skew = 60
     ahead = CountingReader(LegacySession({"user": "ada"}, NOW + skew + 1))

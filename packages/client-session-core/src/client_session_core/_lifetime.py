@@ -83,11 +83,19 @@ class Lifetime:
         return self.absolute if self.absolute is not None else self.ceiling
 
     def check_legacy(self, signed_at: int, now: int, own: OwnLifetime | None = None) -> None:
-        """:class:`InvalidSession` unless an old format's cookie signed at ``signed_at``
-        (with this own lifetime, if its format kept one) would be alive ``now`` as one of
-        ours created and issued then; and, whatever its own lifetime says, no older than
-        :attr:`legacy_limit`."""
-        self.check(signed_at, signed_at, now, own)
+        """:class:`InvalidSession` unless an old format's cookie signed at ``signed_at`` may
+        be read ``now``: not signed in the future (beyond the skew) nor before
+        ``not_before``, and younger than :attr:`legacy_limit` counted from its signature.
+
+        The policy's idle timeout does not count from the signature: an old format re-signs
+        its cookie when it pleases (Tornado's once, at login), so the signing time is no
+        last activity; the old format's own age limit stands in for it (its reader applies
+        it). A lifetime of its own that the old cookie kept (Django's ``set_expiry``) holds as
+        ours would, idle included, from the signature."""
+        if own is not None:
+            self.check(signed_at, signed_at, now, own)
+        else:
+            self.check(signed_at, max(signed_at, now), now)
         if now - signed_at >= self.legacy_limit:
             raise InvalidSession(InvalidReason.EXPIRED_ABSOLUTE)
 
