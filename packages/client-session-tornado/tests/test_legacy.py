@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -66,6 +67,21 @@ def test_the_time_is_the_timestamp_field_of_both_formats(
         secret, "session", b"x|1:2|3", version=version, clock=lambda: at, key_version=key_version
     )
     assert signed_value_time(value) == at
+
+
+def test_no_refused_cookie_reaches_tornados_log(caplog: pytest.LogCaptureFixture) -> None:
+    # Tornado's version-1 check logs the value it refuses at WARNING: a cookie's content
+    # never reaches a log through our reader, and Tornado's own use of it still logs.
+    cookie = signed(b'{"user":"ada-the-secret-holder"}', version=1)
+    tampered = cookie.replace("|", "|9", 1)
+    other = tornado_signed_cookies(generate_key(), name="session", until=now() + 60)
+    with caplog.at_level(logging.DEBUG):
+        assert other.read(cookie, now()) is None
+        assert other.read(tampered, now()) is None
+    assert caplog.records == []
+    with caplog.at_level(logging.DEBUG):
+        tornado.web.decode_signed_value(generate_key(), "session", cookie, clock=time.time)
+    assert [record.name for record in caplog.records] == ["tornado.general"]
 
 
 @pytest.mark.parametrize("version", [1, 2])

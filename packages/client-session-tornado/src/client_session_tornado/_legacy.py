@@ -10,18 +10,25 @@ here re-implements them, and Tornado is already a dependency.
 
 Once Tornado has verified a value, the reader reads the timestamp field its signature covers
 and gives it to the core, which judges the old cookie by the policy's own rules from that
-time (``not_before``, the idle timeout, the absolute lifetime, never in the future). The
-``cookie_secret`` must be as strong as a key (``check_legacy_secret``), each of its versions
-when it is a dict.
+time (``not_before``, the absolute lifetime, never in the future). The ``cookie_secret``
+must be as strong as a key (``check_legacy_secret``), each of its versions when it is a dict.
+
+Tornado's version-1 check logs a cookie it refuses, value included ("Invalid cookie signature
+'...'"), at WARNING on ``tornado.general``. A session cookie's content never reaches a log
+here: while this reader runs, those records are dropped (the core logs the refusal, with its
+reason and never the value).
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import json
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from tornado.log import gen_log
 from tornado.web import decode_signed_value, get_signature_key_version
 
 from client_session_core import (
@@ -38,6 +45,20 @@ _LABEL: Final = "Tornado's set_signed_cookie"
 # How check_legacy_secret names these cookies, and the way to stop reading them.
 _COOKIES_NAMED: Final = "Tornado signed"
 _TURN_OFF: Final = "client_session_codec(legacy_cookies=None)"
+
+
+_READING: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
+
+
+class _QuietWhileReading(logging.Filter):
+    """Drops ``tornado.general``'s records while a legacy reader runs in this context: they
+    quote the cookie's value."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _READING.get()
+
+
+_QUIET = _QuietWhileReading()
 
 
 def _json_object(value: bytes) -> Any:
@@ -104,13 +125,17 @@ def tornado_signed_cookies(
 
     def read_tornado_cookie(value: str, now: int) -> LegacySession | None:
         signed = value.encode("utf-8")
-        raw = decode_signed_value(
-            cookie_secret,  # type: ignore[arg-type]
-            name,
-            signed,
-            max_age_days=max_age_days,
-            clock=lambda: float(now),
-        )
+        reading = _READING.set(True)
+        try:
+            raw = decode_signed_value(
+                cookie_secret,  # type: ignore[arg-type]
+                name,
+                signed,
+                max_age_days=max_age_days,
+                clock=lambda: float(now),
+            )
+        finally:
+            _READING.reset(reading)
         if raw is None:
             return None
         data = decode(raw)
@@ -119,4 +144,6 @@ def tornado_signed_cookies(
         # Read only once Tornado has verified the value: the time its signature covers.
         return LegacySession(dict(data), signed_value_time(signed))
 
+    if _QUIET not in gen_log.filters:
+        gen_log.addFilter(_QUIET)
     return LegacyCookies(reader=read_tornado_cookie, until=cutoff_timestamp(until), label=_LABEL)
