@@ -72,13 +72,16 @@ class LegacyUpgradeConformance:
         with ServerPool(cls.harness_class(), (LEGACY_SECRET,)) as pool:
             yield pool
 
-    def serve(self, servers: ServerPool, *, reading_for: int = 365 * 24 * 3600) -> Served:
-        """A server that reads legacy cookies for ``reading_for`` seconds from now."""
+    def serve(
+        self, servers: ServerPool, *, reading_for: int = 365 * 24 * 3600, **options: Any
+    ) -> Served:
+        """A server that reads legacy cookies for ``reading_for`` seconds from now, under a
+        policy with these ``options`` too."""
         now = int(time.time())
         legacy = self.legacy_writer.reader(
             secret=LEGACY_SECRET, cookie_name=_COOKIE_NAME, until=now + reading_for
         )
-        served = servers.get(legacy_cookies=legacy)
+        served = servers.get(legacy_cookies=legacy, clock_start=float(now + 1), **options)
         # The old frameworks stamp their cookies with the real time in whole seconds, just
         # after this returns (and after a server start that can take a second): one second
         # ahead, the server's clock never reads a cookie as signed after its "now".
@@ -161,3 +164,53 @@ class LegacyUpgradeConformance:
         with served.client() as client:
             client.cookies[_COOKIE_NAME] = cookie
             assert ok(client.get("/view")) == {}
+
+    # -- an old cookie is judged by the policy's rules, from its own signing time (issue 22) --
+
+    def test_a_legacy_cookie_signed_before_not_before_is_an_empty_session(
+        self, servers: ServerPool
+    ) -> None:
+        # "Log everyone out" logs out whoever still holds an old framework's cookie too.
+        cookie = self.legacy_cookie(_CONTENT)  # signed in this second, or the one before
+        served = self.serve(servers, not_before=int(time.time()) + 1)
+        with served.client() as client:
+            client.cookies[_COOKIE_NAME] = cookie
+            response = client.get("/view")
+            assert ok(response) == {}
+            assert all(cookie.deletes for cookie in session_cookies(response, served))
+
+    def test_a_legacy_cookie_is_read_for_the_absolute_lifetime_from_its_signature(
+        self, servers: ServerPool
+    ) -> None:
+        # Within the old format's own age limit and the reading window, the policy's absolute
+        # lifetime, counted from the old signature (at least a second before the server's
+        # clock starts), still ends it: no late upgrade makes a replayed old cookie a fresh
+        # session, and the session resealed from it ends where the old one would have.
+        lifetime = 120
+        assert self.legacy_writer.max_age > lifetime
+        cookie = self.legacy_cookie({"count": 7})
+        served = self.serve(servers, idle_timeout=None, absolute_lifetime=lifetime)
+        with served.client() as client:
+            client.cookies[_COOKIE_NAME] = cookie
+            assert ok(client.get("/counter")) == {"count": 8}  # resealed in ours
+            # lifetime - 1 after the upgrade, at least lifetime after the old signature.
+            served.clock.advance(lifetime - 1)
+            assert ok(client.get("/counter")) == {"count": 1}
+        with served.client() as client:
+            client.cookies[_COOKIE_NAME] = cookie
+            assert ok(client.get("/view")) == {}
+
+    def test_a_legacy_session_too_large_to_reseal_is_deleted_never_an_error(
+        self, servers: ServerPool
+    ) -> None:
+        # Old formats allowed sessions our cookie budget cannot hold once sealed: a 500 on
+        # every request until the old cookie expired.
+        cookie = self.legacy_cookie({"blob": "x" * 3900})
+        served = self.serve(servers)
+        with served.client() as client:
+            client.cookies[_COOKIE_NAME] = cookie
+            response = client.get("/view")
+            assert ok(response) == {}
+            cookies = session_cookies(response, served)
+            assert cookies
+            assert all(cookie.deletes for cookie in cookies)

@@ -78,16 +78,24 @@ class ServerPool:
             self._rings[keys] = KeyRing(keys)
         return self._rings[keys]
 
-    def get(self, *, keys: tuple[str, ...] | None = None, **options: Any) -> Served:
+    def get(
+        self,
+        *,
+        keys: tuple[str, ...] | None = None,
+        clock_start: float | None = None,
+        **options: Any,
+    ) -> Served:
         """The server for ``SessionPolicy(keys=KeyRing(keys), **options)``, started once.
 
-        ``keys`` defaults to the suite's own key; ``options`` are any other policy fields.
+        ``keys`` defaults to the suite's own key; ``options`` are any other policy fields;
+        ``clock_start`` is the server clock's first reading (the suite's fixed instant by
+        default), for a policy whose start-up checks read the clock (``not_before``).
         """
         keys = self._default_keys if keys is None else keys
-        identity = (keys, tuple(sorted(options.items())))
+        identity = (keys, clock_start, tuple(sorted(options.items())))
         if identity not in self._servers:
             policy = SessionPolicy(keys=self.ring(keys), **options)
-            clock = ManualClock()
+            clock = ManualClock() if clock_start is None else ManualClock(clock_start)
             server = self._harness.serve(policy, clock)
             url = server.__enter__()
             self._running.append(server)
