@@ -122,9 +122,10 @@ def test_without_max_age_an_old_cookie_is_refused_five_years_later(
 @pytest.mark.parametrize(
     ("options", "later", "reason"),
     [
-        ({"idle_timeout": None}, 12 * 3600, "expired_absolute"),
+        # The storage's defaults (max_age=None): 30 days from the token's own time.
+        ({}, 30 * 24 * 3600, "expired_absolute"),
         # The idle timeout does not count from an old signature: the absolute lifetime does.
-        ({}, 12 * 3600, "expired_absolute"),
+        ({"idle_timeout": 1800}, 30 * 24 * 3600, "expired_absolute"),
     ],
     ids=["absolute-lifetime", "with-an-idle-timeout"],
 )
@@ -176,6 +177,27 @@ def test_the_reader_gives_the_time_in_the_token_of_a_fernet_and_a_multifernet(at
         assert reader.read(token, at) == LegacySession(CONTENT, at)
     # The token's own field, for a MultiFernet without extract_timestamp (cryptography < 44).
     assert fernet_token_time(token.encode()) == fernet.extract_timestamp(token) == at
+
+
+def test_a_token_spelled_otherwise_never_opens() -> None:
+    # The fuzzer found Fernet's decoder taking a space, missing padding and set unused bits:
+    # other spellings of one token, each an altered cookie, and each must stay closed.
+    secret = os.urandom(32)
+    at = 1_800_000_000
+    payload = json.dumps({"created": at, "session": CONTENT}).encode()
+    token = Fernet(base64.urlsafe_b64encode(secret)).encrypt_at_time(payload, at).decode()
+    reader = aiohttp_session_cookies(secret, until=at + 60)
+    assert reader.read(token, at) == LegacySession(CONTENT, at)
+    middle = len(token) // 2
+    for altered in (
+        token[:middle] + " " + token[middle:],
+        token[:middle] + "\n" + token[middle:],
+        token.rstrip("="),
+        token + "=",
+        token.replace("-", "+").replace("_", "/"),
+    ):
+        if altered != token:
+            assert reader.read(altered, at) is None, repr(altered[middle - 2 : middle + 3])
 
 
 @pytest.mark.parametrize(
@@ -232,7 +254,7 @@ def test_reading_is_announced_once_when_the_storage_is_built(
     assert (announced.name, announced.levelno) == (LOGGER, logging.INFO)
     assert announced.getMessage() == (
         f"session cookie {COOKIE!r}: reading the cookies of aiohttp-session's "
-        "EncryptedCookieStorage until 2027-01-15 09:00:00 UTC, each for at most 43200 s after "
+        "EncryptedCookieStorage until 2027-01-15 09:00:00 UTC, each for at most 2592000 s after "
         "it was signed and never one signed before not_before, and resealing them in ours"
     )
 

@@ -13,6 +13,7 @@ from client_session_core import (
     JSONSerializer,
     LegacyCookies,
     LegacySession,
+    canonical_base64,
     check_legacy_secret,
     cutoff_timestamp,
     generate_key,
@@ -261,3 +262,29 @@ def test_a_legacy_secret_as_strong_as_a_key_passes(secret: str | bytes) -> None:
 def test_a_legacy_secret_that_is_no_text_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="SECRET_KEY is a int, not text or bytes"):
         check_legacy_secret(12345, setting="SECRET_KEY", label="x", turn_off="off")
+
+
+@pytest.mark.parametrize(
+    ("text", "padded", "canonical"),
+    [
+        ("SYMjjdde-flQJ_w", False, True),
+        ("SYMjjdde+flQJ_w", False, False),  # the standard alphabet's spelling of the same bytes
+        ("SYMjjdde-flQJ/w", False, False),
+        ("SYMjjdde-flQJ_x", False, False),  # the last character's unused bits set
+        ("SYMjjdde-flQJ_w=", False, False),  # padding where there is none
+        ("SYMjjdde-flQJ_w ", False, False),
+        ("SYMjjdde-flQJé_w", False, False),
+        ("", False, True),
+        ("gAAAAABl", True, True),
+        ("gAAAAABl=", True, False),
+        ("gAAAAAB", True, False),  # padding missing
+        ("gAAAAAA=", True, True),
+        ("gAAAAAB=", True, False),
+        ("gAAA AABl", True, False),  # a space, as Fernet's decoder takes it
+    ],
+)
+def test_canonical_base64_is_the_one_spelling_of_its_bytes(
+    text: str, padded: bool, canonical: bool
+) -> None:
+    # The fuzzer found itsdangerous and Fernet opening other spellings of a signed value.
+    assert canonical_base64(text, padded=padded) is canonical

@@ -30,6 +30,7 @@ from client_session_core import (
     ConfigurationError,
     LegacyCookies,
     LegacySession,
+    canonical_base64,
     check_legacy_secret,
     cutoff_timestamp,
 )
@@ -109,6 +110,10 @@ def fernet_cookies(
     decode = json.loads if decoder is None else decoder
 
     def read_fernet_cookie(value: str, now: int) -> LegacySession | None:
+        # Fernet's decoder takes spaces, missing padding and set unused bits: only the
+        # token's one spelling may open, so that no altered cookie does.
+        if not canonical_base64(value, padded=True):
+            return None
         token = value.encode("ascii")
         try:
             if max_age is None:

@@ -26,6 +26,7 @@ from client_session_core import (
     ConfigurationError,
     LegacyCookies,
     LegacySession,
+    canonical_base64,
     check_legacy_secret,
     cutoff_timestamp,
     signed_within,
@@ -103,6 +104,10 @@ def _starlette_cookies(
     bad_signature = itsdangerous.BadSignature
 
     def read_starlette_cookie(value: str, now: int) -> LegacySession | None:
+        # itsdangerous decodes a signature leniently ("+" for "-", padding, stray
+        # characters): only its one spelling may open, so that no altered cookie does.
+        if not canonical_base64(value.rpartition(".")[2], padded=False):
+            return None
         try:
             payload, signed = signer.unsign(
                 value.encode("utf-8"), max_age=None, return_timestamp=True

@@ -28,6 +28,8 @@ read is resealed in our format on that same response.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 import logging
 from collections.abc import Callable, Mapping
@@ -43,6 +45,7 @@ __all__ = [
     "LegacyCookies",
     "LegacyReader",
     "LegacySession",
+    "canonical_base64",
     "check_legacy_secret",
     "cutoff_timestamp",
     "signed_within",
@@ -124,6 +127,24 @@ def signed_within(signed_at: int | float, now: int, max_age: int | None) -> bool
     from the ``signed_at`` the reader returns in its :class:`LegacySession`."""
     age = now - int(signed_at)
     return age >= 0 and (max_age is None or age <= max_age)
+
+
+def canonical_base64(text: str, *, padded: bool) -> bool:
+    """Whether ``text`` is the one URL-safe base64 spelling (RFC 4648 section 5) of the bytes
+    it decodes to: that alphabet alone, ``=`` padding exactly as an encoder writes it
+    (``padded``) or none, and the unused bits of the last character zero.
+
+    The old libraries decode leniently before they check a signature: itsdangerous takes
+    ``+`` and ``/``, padding and stray characters in a signature, and Fernet spaces and
+    missing padding in a token, so several cookie values carry one signed value. A reader
+    refuses every spelling but this one first, so that no altered cookie opens (the fuzzer's
+    rule, ``docs/fuzzing.md``)."""
+    try:
+        raw = base64.urlsafe_b64decode(text if padded else text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    encoded = base64.urlsafe_b64encode(raw).decode("ascii")
+    return (encoded if padded else encoded.rstrip("=")) == text
 
 
 def check_legacy_secret(secret: object, *, setting: str, label: str, turn_off: str) -> None:

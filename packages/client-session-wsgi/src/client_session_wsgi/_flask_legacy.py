@@ -31,6 +31,7 @@ from client_session_core import (
     ConfigurationError,
     LegacyCookies,
     LegacySession,
+    canonical_base64,
     check_legacy_secret,
     cutoff_timestamp,
     signed_within,
@@ -104,6 +105,10 @@ def flask_cookies(
     max_age = int(app.permanent_session_lifetime.total_seconds())
 
     def read_flask_cookie(value: str, now: int) -> LegacySession | None:
+        # itsdangerous decodes a signature leniently ("+" for "-", padding, stray
+        # characters): only its one spelling may open, so that no altered cookie does.
+        if not canonical_base64(value.rpartition(".")[2], padded=False):
+            return None
         try:
             data, signed = signing.loads(value, max_age=None, return_timestamp=True)
         except BadSignature:
