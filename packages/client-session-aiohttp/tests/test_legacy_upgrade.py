@@ -187,12 +187,14 @@ def test_by_default_a_cookie_is_read_while_the_storages_lifetimes_allow_it(
     key: str, old_secret: bytes, run_with_client: Any
 ) -> None:
     # Without max_age, aiohttp-session's tokens never expired; here each is read until the
-    # storage's absolute lifetime (12 hours unless given) has passed since its own time (the
+    # storage's absolute lifetime (30 days unless given) has passed since its own time (the
     # idle timeout does not count from an old signature, which is no last activity).
     cookie = legacy_cookie(run_with_client, old_secret)
     clock = at_signing(cookie, old_secret)
-    storage = EncryptedCookieSessionStorage(key, legacy_secret_key=old_secret, clock=clock)
-    clock.advance(12 * 3600 - 1)
+    storage = EncryptedCookieSessionStorage(
+        key, legacy_secret_key=old_secret, legacy_until=clock() + 60 * 24 * 3600, clock=clock
+    )
+    clock.advance(30 * 24 * 3600 - 1)
     (before, _), _ = read_twice(run_with_client, storage, cookie)
     assert before["content"] == {"user": "ada", "cart": [1, 2]}
     clock.advance(1)

@@ -126,9 +126,9 @@ def test_max_age_is_the_idle_timeout_and_the_cookies_max_age(
 ) -> None:
     storage = EncryptedCookieSessionStorage(key, max_age=3600)
     assert storage.codec.policy.idle_timeout == 3600
-    assert storage.codec.policy.absolute_lifetime == 12 * 3600
-    remember_me = EncryptedCookieSessionStorage(key, max_age=30 * DAY)
-    assert remember_me.codec.policy.absolute_lifetime == 30 * DAY
+    assert storage.codec.policy.absolute_lifetime == 30 * DAY  # the drop-ins' (issue 23)
+    remember_me = EncryptedCookieSessionStorage(key, max_age=60 * DAY)
+    assert remember_me.codec.policy.absolute_lifetime == 60 * DAY
 
     async def login(request: web.Request) -> web.Response:
         session = await get_session(request)
@@ -163,7 +163,7 @@ def test_without_max_age_the_cookie_is_a_browser_session_cookie_the_server_expir
     async def scenario(client: TestClient) -> None:
         (written,) = set_cookies(await client.get("/login"))
         assert written[COOKIE]["max-age"] == ""
-        clock.advance(storage.codec.policy.idle_timeout or 0)
+        clock.advance(storage.codec.policy.absolute_lifetime or 0)
         assert await (await client.get("/view")).json() == {}
 
     run_with_client(app_with(storage, login=login, view=view), scenario)

@@ -11,14 +11,13 @@ from aiohttp import web
 from client_session_core import (
     Clock,
     ConfigurationError,
-    KeyRing,
     Session,
     SessionCodec,
     SessionPolicy,
 )
 
 from ._headers import add_commit_headers, cookie_header
-from ._options import KeySource
+from ._options import KeySource, key_ring
 
 __all__ = ["get_session", "session_middleware"]
 
@@ -48,7 +47,12 @@ def _codec(keys: KeySource | SessionCodec, clock: Clock, options: dict[str, Any]
                 "session_middleware(codec) takes no other options: the codec's policy has them"
             )
         return keys
-    return SessionCodec(SessionPolicy(keys=KeyRing.of(keys), **options), clock=clock)
+    ring = key_ring(
+        keys,
+        taker="session_middleware(keys)",
+        old_cookies="legacy_cookies=aiohttp_session_cookies(...)",
+    )
+    return SessionCodec(SessionPolicy(keys=ring, **options), clock=clock)
 
 
 def session_middleware(
@@ -59,10 +63,12 @@ def session_middleware(
         app = web.Application(middlewares=[session_middleware()])  # CLIENT_SESSION_KEYS
 
     ``keys`` is one secret, several (newest first), a :class:`~client_session_core.KeyRing`,
-    None to read ``CLIENT_SESSION_KEYS``, or a ready :class:`~client_session_core.SessionCodec`;
-    ``options`` are the keyword arguments of :class:`~client_session_core.SessionPolicy`
-    (``cookie_name``, ``idle_timeout``, ``secure``...), checked now, and the codec is built
-    now, once: with ``legacy_cookies=aiohttp_session_cookies(old_secret)`` (and
+    None to read ``CLIENT_SESSION_KEYS``, or a ready :class:`~client_session_core.SessionCodec`
+    (a ``Fernet`` is refused, saying what to pass instead); ``options`` are the keyword
+    arguments of :class:`~client_session_core.SessionPolicy` (``cookie_name``,
+    ``idle_timeout``, ``secure``, ``not_before`` to log everyone out: ``time.time()`` or an
+    aware datetime...), checked now, and the codec is built now, once: with
+    ``legacy_cookies=aiohttp_session_cookies(old_secret)`` (and
     ``cookie_name="AIOHTTP_SESSION"``), which old cookies are read and until when is logged
     here, in one line. The session's headers
     are added to the response the handler returns (or raises, as ``HTTPFound``); a response

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from cryptography.fernet import Fernet, MultiFernet
 
 from client_session_core import (
     Clock,
@@ -17,19 +21,17 @@ from client_session_core import (
     SessionCodec,
     SessionPolicy,
     UnserializableValue,
+    drop_in_absolute_lifetime,
     spelled_as_arguments,
 )
 
-__all__ = ["DEFAULT_COOKIE_NAME", "KeySource", "TextSerializer", "session_codec"]
+__all__ = ["DEFAULT_COOKIE_NAME", "KeySource", "TextSerializer", "key_ring", "session_codec"]
 
 DEFAULT_COOKIE_NAME = "AIOHTTP_SESSION"
 """aiohttp-session's cookie name, kept so that its cookies can be read once and replaced."""
 
 KeySource = KeyRing | Key | str | bytes | Iterable[Key | str | bytes] | None
 
-_DEFAULT_ABSOLUTE_LIFETIME: int = next(
-    f.default for f in dataclasses.fields(SessionPolicy) if f.name == "absolute_lifetime"
-)  # type: ignore[assignment]  # a dataclass default is typed as "maybe MISSING"
 _POLICY_OPTIONS = frozenset(field.name for field in dataclasses.fields(SessionPolicy)) - {
     "keys",
     # Spelled as aiohttp-session spells them, below.
@@ -67,12 +69,59 @@ class TextSerializer:
         return data
 
 
+def _fernet_key_bytes(text: str) -> bytes | None:
+    # The Fernet spec: a key is 32 bytes in base64url with its padding, 44 characters, as
+    # Fernet.generate_key() gives it (a generated key of ours is the same without the "=").
+    text = text.strip()
+    if len(text) != 44 or not text.endswith("="):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) == 32 and base64.urlsafe_b64encode(raw).decode() == text else None
+
+
+def key_ring(keys: KeySource, *, taker: str, old_cookies: str) -> KeyRing:
+    """The ring of a ``keys`` argument, as ``KeyRing.of`` reads it, with aiohttp-session's
+    ways of giving a key: a Fernet key's text (``Fernet.generate_key().decode()``) is its 32
+    bytes, as ``EncryptedCookieStorage`` reads it; a ``Fernet`` or ``MultiFernet`` is a
+    :class:`ConfigurationError` saying what to pass instead, since its key cannot be read
+    back. ``taker`` names the call in that message, ``old_cookies`` the way to read the
+    cookies the old storage wrote with it."""
+    if isinstance(keys, (Fernet, MultiFernet)):
+        kind = type(keys).__name__
+        raise ConfigurationError(
+            f"{taker} takes keys, not a {kind}: cryptography keeps a {kind}'s keys private, so "
+            "they cannot be read back. Pass the key you gave Fernet (its text, or its 32 "
+            "bytes), or a new key from `client-session keygen`; to keep reading the cookies "
+            f"aiohttp-session's EncryptedCookieStorage wrote with it, give the {kind} as "
+            f"{old_cookies}"
+        )
+    if isinstance(keys, str):
+        raw = _fernet_key_bytes(keys)
+        if raw is not None:
+            return KeyRing.of(raw)
+    return KeyRing.of(keys)
+
+
 def _lifetimes(max_age: int | None, options: dict[str, Any]) -> dict[str, Any]:
     # aiohttp-session's max_age is both the cookie's Max-Age and the time an unchanged cookie
-    # stays valid (Fernet's ttl): here it is the idle timeout, renewed while the session is in
-    # use, and the cookie's Max-Age follows the server's deadline.
+    # stays valid (Fernet's ttl), counted from its last write; None is a browser-session cookie
+    # valid for ever. Here max_age is the idle timeout, renewed while the session is in use, and
+    # the cookie's Max-Age follows the server's deadline. Both get the absolute lifetime of the
+    # other drop-ins, unless one is given: 30 days from the login (or max_age, when longer), so
+    # that a stolen cookie does not live for ever, and no max_age is cut short by it.
+    lifetimes: dict[str, Any]
     if max_age is None:
-        return {"persistent": False}
+        # No idle timeout: aiohttp-session had none, and a browser-session cookie is kept as
+        # long as the browser runs, however long it sits unused.
+        lifetimes = {"persistent": False}
+        if "idle_timeout" not in options:
+            lifetimes["idle_timeout"] = None
+        if "absolute_lifetime" not in options:
+            lifetimes["absolute_lifetime"] = drop_in_absolute_lifetime(options.get("idle_timeout"))
+        return lifetimes
     if "idle_timeout" in options:
         raise ConfigurationError(
             "give max_age (aiohttp-session's name) or idle_timeout, not both: they are the same "
@@ -83,10 +132,9 @@ def _lifetimes(max_age: int | None, options: dict[str, Any]) -> dict[str, Any]:
             f"max_age must be a positive whole number of seconds or None (a browser-session "
             f"cookie), not {max_age!r}"
         )
-    lifetimes: dict[str, Any] = {"persistent": True, "idle_timeout": max_age}
-    if "absolute_lifetime" not in options and max_age > _DEFAULT_ABSOLUTE_LIFETIME:
-        # A "remember me for 30 days" max_age must not be cut short by the 12-hour default.
-        lifetimes["absolute_lifetime"] = max_age
+    lifetimes = {"persistent": True, "idle_timeout": max_age}
+    if "absolute_lifetime" not in options:
+        lifetimes["absolute_lifetime"] = drop_in_absolute_lifetime(max_age)
     return lifetimes
 
 
@@ -143,7 +191,11 @@ def session_codec(
         samesite = samesite.lower()
     try:
         policy = SessionPolicy(
-            keys=KeyRing.of(keys),
+            keys=key_ring(
+                keys,
+                taker="EncryptedCookieSessionStorage(keys)",
+                old_cookies="legacy_secret_key",
+            ),
             cookie_name=cookie_name,
             domain=domain,
             path=path,

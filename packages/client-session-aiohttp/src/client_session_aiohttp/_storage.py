@@ -29,6 +29,10 @@ class AiohttpSession(aiohttp_session.Session):
     With ``save_on_assignment=False`` an assignment of an equal value writes nothing: the
     cookie is then written only when the content changed (the core's rule).
     ``core`` is the core's session, a ``dict``.
+
+    ``max_age`` is the storage's; ``longest_lifetime`` the most seconds ``session.max_age``
+    may give one session (the policy's ``session_lifetime_ceiling``; None leaves the check
+    to the core, when the session is saved).
     """
 
     def __init__(
@@ -39,10 +43,12 @@ class AiohttpSession(aiohttp_session.Session):
         created: int,
         max_age: int | None,
         save_on_assignment: bool = True,
+        longest_lifetime: int | None = None,
     ) -> None:
         super().__init__(None, data=None, new=new, max_age=max_age)
         self._core = core
         self._save_on_assignment = save_on_assignment
+        self._longest_lifetime = longest_lifetime
         # aiohttp-session's reads (len, [], in, repr) go through the core's session.
         self._mapping = core
         self._created = created
@@ -70,14 +76,46 @@ class AiohttpSession(aiohttp_session.Session):
 
     @property
     def max_age(self) -> int | None:
-        """The storage's ``max_age``; None for a browser-session cookie. Setting it chooses
-        between the two for this session (the number itself is the policy's)."""
+        """This session's cookie lifetime in seconds, None for a browser-session cookie: the
+        storage's ``max_age`` unless this session was given its own (read back from its
+        cookie on the next requests)."""
+        core = self._core
+        if not core.persistent:
+            return None
+        own = core.lifetime
+        if own is not None:
+            return own[0] or own[1]
         return self._max_age
 
     @max_age.setter
     def max_age(self, value: int | None) -> None:
-        self._max_age = value
-        self._core.persistent = value is not None
+        # aiohttp-session's remember-me: N gives this session a persistent cookie and the
+        # idle timeout N (the core's own lifetime, sealed in the cookie and enforced by the
+        # server, so that it holds on the next requests too); None a browser-session cookie
+        # under the storage's lifetimes. The absolute lifetime still ends it.
+        core = self._core
+        if value is None:
+            core.reset_lifetime()
+            core.persistent = False
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(
+                f"session.max_age is a positive whole number of seconds, or None for a "
+                f"browser-session cookie, not {value!r}"
+            )
+        longest = self._longest_lifetime
+        if longest is not None and value > longest:
+            raise ValueError(
+                f"session.max_age = {value} is longer than a session may live here ({longest} "
+                "s: the storage's max_session_lifetime, else its absolute lifetime): give the "
+                f"storage max_session_lifetime={value} or more to let chosen sessions live "
+                "that long"
+            )
+        if value == self._max_age:
+            core.reset_lifetime()  # the storage's own lifetimes: nothing to seal
+        else:
+            core.set_lifetime(idle_timeout=value)
+        core.persistent = True
 
     def changed(self) -> None:
         """Save the session on this response (aiohttp-session's call after an in-place change;
@@ -114,24 +152,29 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
         app = web.Application()
         setup(app, EncryptedCookieSessionStorage())  # keys from CLIENT_SESSION_KEYS
 
-    ``keys`` is one secret (a key from ``client-session keygen``, or a passphrase of at least
-    32 random characters), several (newest first, to rotate), a
-    :class:`~client_session_core.KeyRing`, or None to read ``CLIENT_SESSION_KEYS``.
-    ``cookie_name``, ``domain``, ``max_age``, ``path``, ``secure``, ``httponly``,
-    ``samesite``, ``encoder`` and ``decoder`` are aiohttp-session's arguments; ``max_age``
-    is the idle timeout (renewed while the session is used) and the cookie's Max-Age, and
-    None gives a browser-session cookie. ``options`` are the other keyword arguments of
-    :class:`~client_session_core.SessionPolicy` (``absolute_lifetime``, ``max_chunks``...).
+    ``keys`` is one secret (a key from ``client-session keygen``, 32 random bytes, a Fernet
+    key's text, or a passphrase of at least 32 random characters), several (newest first, to
+    rotate), a :class:`~client_session_core.KeyRing`, or None to read ``CLIENT_SESSION_KEYS``.
+    A ``Fernet`` is refused with a message saying what to pass instead: its key cannot be read
+    back. ``cookie_name``, ``domain``, ``max_age``, ``path``, ``secure``, ``httponly``,
+    ``samesite``, ``encoder`` and ``decoder`` are aiohttp-session's arguments. ``max_age``
+    is the idle timeout (renewed while the session is used) and the cookie's Max-Age; None
+    gives a browser-session cookie with no idle timeout. Either way a session ends 30 days
+    after it began (``max_age`` when longer), unless ``absolute_lifetime`` says otherwise.
+    ``session.max_age = N`` gives one session ("remember me") a persistent cookie and the
+    idle timeout N, up to ``max_session_lifetime`` (by default the absolute lifetime).
+    ``options`` are the other keyword arguments of :class:`~client_session_core.SessionPolicy`
+    (``absolute_lifetime``, ``not_before`` to log everyone out, ``max_chunks``...).
 
     ``legacy_secret_key`` is the secret of the ``EncryptedCookieStorage`` you replace: a
     cookie it wrote is then read once and resealed in this format on the same response, so
     that nobody is logged out by the switch. Given as bytes or text it must be as strong as a
     key (a :class:`~client_session_core.ConfigurationError` here otherwise); a ``Fernet`` is
     taken as it is. Each old cookie is judged from its token's own time by this storage's
-    rules (``not_before``, the idle timeout, the absolute lifetime), whatever restart.
-    ``legacy_until`` (an aware datetime, a date or a timestamp) is when that reading stops;
-    by default ``max_age`` after start-up (30 days for ``max_age=None``). Which old cookies
-    are read, and until when, is logged once, here.
+    rules (``not_before``, the absolute lifetime, the old storage's ``max_age``), whatever
+    restart. ``legacy_until`` (an aware datetime, a date or a timestamp) is when that reading
+    stops; by default ``max_age`` after start-up (30 days for ``max_age=None``). Which old
+    cookies are read, and until when, is logged once, here.
 
     ``save_on_assignment`` (True, as aiohttp-session) writes the cookie after every
     assignment or deletion, even of an equal value; False writes it only when the content
@@ -227,6 +270,7 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
             created=created,
             max_age=self.max_age,
             save_on_assignment=self._save_on_assignment,
+            longest_lifetime=self._codec.policy.session_lifetime_ceiling,
         )
 
     async def new_session(self) -> AiohttpSession:
