@@ -701,15 +701,22 @@ def snippets(session: nox.Session) -> None:
     )
 
 
+# The adapter each upstream test suite runs against.
+UPSTREAM_ADAPTERS = {"starlette": "asgi", "flask": "wsgi", "aiohttp-session": "aiohttp"}
+
+
 @nox.session(python=NEWEST_PYTHON, tags=["tests"])
-@nox.parametrize("framework", ["starlette", "flask"])
+@nox.parametrize("framework", ["starlette", "flask", "aiohttp-session"])
 def upstream(session: nox.Session, framework: str) -> None:
-    """Starlette's or Flask's own session tests (from the sdist of the newest release) against
-    ours, changed only in the import line and the secret: upstream/run_upstream_tests.py."""
-    adapter = ADAPTERS["asgi" if framework == "starlette" else "wsgi"]
+    """Starlette's, Flask's or aiohttp-session's own session tests (from the sdist of the newest
+    release, on the newest framework) against ours, changed only in the import line and the
+    secret: upstream/run_upstream_tests.py."""
+    adapter = ADAPTERS[UPSTREAM_ADAPTERS[framework]]
     # Flask's conftest.py uses pytest.MonkeyPatch's `notset`, gone in pytest 9.1; 9.0.x is the
     # pytest of the lock file Flask 3.1 is tested with.
     pins = ["pytest<9.1"] if framework == "flask" else []
+    if framework == "aiohttp-session":
+        pins.append("pytest-aiohttp")  # its tests' aiohttp_client fixture and async tests
     install_members(session, (adapter.path, adapter.extras), extra=["--upgrade", "pip", *pins])
     installed = session.run(
         "python",

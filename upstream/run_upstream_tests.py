@@ -1,4 +1,5 @@
-"""Run Starlette's and Flask's own session tests against client-session, and count the gaps.
+"""Run Starlette's, Flask's and aiohttp-session's own session tests against client-session, and
+count the gaps.
 
 The tests are the frameworks' own files, from the sdist of the version installed beside our
 adapters (``nox -s upstream`` gets that sdist with pip, as it gets any package). Nothing is
@@ -12,6 +13,12 @@ temporary directory, and only these lines change before pytest runs them:
   fixture sets ``app.session_interface = EncryptedCookieSessionInterface()`` (Flask's one
   attribute, the drop-in's one line). ``tests/test_basic.py`` is run unchanged: its session tests
   (``-k session``), then the whole file.
+- aiohttp-session, its cookie storages' test files: ``EncryptedCookieStorage(secret_key, ...)``
+  becomes the documented switch, ``EncryptedCookieSessionStorage(legacy_secret_key=secret_key,
+  ...)`` (keys from ``CLIENT_SESSION_KEYS``, set to a strong key; the old storage's cookies read
+  once), and ``SimpleCookieStorage`` (the unsigned JSON storage its other files test with)
+  becomes ``EncryptedCookieSessionStorage``, one import line added after the file's imports.
+  Its ``conftest.py`` (Redis and Memcached in Docker) is left out: these files use none of it.
 
 Each test that fails against ours for a documented, deliberate difference is listed below with
 the reason; the run fails when the failing tests are not exactly those (a new gap, or a listed one
@@ -19,6 +26,7 @@ that now passes). Usage::
 
     python upstream/run_upstream_tests.py starlette --sdist-dir DIR [pytest args...]
     python upstream/run_upstream_tests.py flask --sdist-dir DIR [pytest args...]
+    python upstream/run_upstream_tests.py aiohttp-session --sdist-dir DIR [pytest args...]
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ import sys
 import tarfile
 import tempfile
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -46,6 +54,9 @@ class Upstream:
     members: tuple[str, ...]  # the sdist's test files to unpack, below tests/
     test_runs: tuple[tuple[str, tuple[str, ...]], ...]  # (label, pytest arguments)
     expected_failures: dict[str, str]  # test id -> why ours differs on purpose
+    ini: tuple[str, ...] = ()  # lines added to the run's pytest.ini, as the upstream's own
+    environment: dict[str, str] = field(default_factory=dict)  # set for the run
+    reported: tuple[str, ...] = ()  # other distributions whose versions the summary names
 
 
 STARLETTE = Upstream(
@@ -82,15 +93,89 @@ FLASK = Upstream(
     },
 )
 
-UPSTREAMS = {"starlette": STARLETTE, "flask": FLASK}
+# The test files of aiohttp-session's cookie storages (its others test Redis, Memcached, NaCl).
+_AIOHTTP_SESSION_FILES = (
+    "tests/test_encrypted_cookie_storage.py",
+    "tests/test_cookie_storage.py",
+    "tests/test_abstract_storage.py",
+    "tests/test_path_domain.py",
+    "tests/test_http_exception.py",
+    "tests/test_response_types.py",
+)
+# Its tests of SimpleCookieStorage that write or read the unsigned JSON cookie itself.
+_JSON_COOKIE = (
+    "makes or reads SimpleCookieStorage's cookie as plain JSON; ours is sealed (AES-256-GCM), "
+    "and an unsigned cookie is never a session: anyone could write one. The same test over "
+    "sealed cookies passes in packages/client-session-aiohttp/tests/"
+    "test_aiohttp_session_cookie_storages.py"
+)
+
+# Its tests that read a cookie EncryptedCookieStorage wrote (made with Fernet).
+_RESEALED = (
+    "a cookie of the old storage is resealed in ours on the response that reads it, so the "
+    "session says at once that it changed (assert not session._changed fails; it is not new, "
+    "and its content is the old cookie's)"
+)
+
+AIOHTTP_SESSION = Upstream(
+    distribution="aiohttp-session",
+    members=("tests/__init__.py", "tests/typedefs.py", *_AIOHTTP_SESSION_FILES),
+    test_runs=(("cookie storages", _AIOHTTP_SESSION_FILES),),
+    expected_failures={
+        "tests/test_encrypted_cookie_storage.py::test_load_existing_session": _RESEALED,
+        "tests/test_encrypted_cookie_storage.py::test_load_existing_session_with_fernet": (
+            _RESEALED
+        ),
+        "tests/test_encrypted_cookie_storage.py::test_change_session": (
+            "decrypts the new cookie with Fernet: the storage writes ours (AES-256-GCM under "
+            "CLIENT_SESSION_KEYS); the old storage's Fernet cookies are read, never written"
+        ),
+        "tests/test_encrypted_cookie_storage.py::test_clear_cookie_on_session_invalidation": (
+            "expects the deleting cookie without HttpOnly (aiohttp's del_cookie drops it); ours "
+            "keeps every attribute of the cookie it deletes"
+        ),
+        "tests/test_cookie_storage.py::test_load_existing_session": _JSON_COOKIE,
+        "tests/test_cookie_storage.py::test_change_session": _JSON_COOKIE,
+        "tests/test_cookie_storage.py::test_clear_cookie_on_session_invalidation": _JSON_COOKIE,
+        "tests/test_path_domain.py::test_with_same_path_domain": _JSON_COOKIE,
+        "tests/test_path_domain.py::test_with_different_path": _JSON_COOKIE,
+        "tests/test_path_domain.py::test_with_different_domain": _JSON_COOKIE,
+        "tests/test_path_domain.py::test_invalidate_with_same_path_domain": _JSON_COOKIE,
+        "tests/test_abstract_storage.py::test_max_age_also_returns_expires": (
+            "looks for aiohttp-session's spelling of the date, 'expires=Thu, 01-Jan-1970 "
+            "00:00:10 GMT', with time.time mocked: ours writes RFC 6265's 'Expires=Thu, 01 Jan "
+            "1970 00:00:10 GMT' (browsers read both), and the storage's clock is its clock= "
+            "argument, which mock.patch('time.time') does not move"
+        ),
+        "tests/test_abstract_storage.py::test_max_age_session_reset": (
+            "moves time by mocking time.time, which the storage's clock (its clock= argument) "
+            "does not follow, and reads the cookie as SimpleCookieStorage's JSON; the same "
+            "rule (each use renews, max_age unused ends it) over a clock given to the storage "
+            "passes in packages/client-session-aiohttp/tests/test_aiohttp_session_idioms.py"
+        ),
+    },
+    ini=(
+        "asyncio_mode = auto",  # pytest-aiohttp's async tests, as aiohttp-session runs them
+        "asyncio_default_fixture_loop_scope = function",
+        # aiohttp-session keeps plain str keys on the request, which aiohttp 3.14 warns about
+        # (NotAppKeyWarning): aiohttp-session's to fix, as in this repository's pytest settings.
+        "filterwarnings =\n    error\n    ignore::UserWarning:aiohttp_session",
+    ),
+    environment={"CLIENT_SESSION_KEYS": STRONG_SECRET},
+    reported=("aiohttp",),
+)
+
+UPSTREAMS = {"starlette": STARLETTE, "flask": FLASK, "aiohttp-session": AIOHTTP_SESSION}
 
 
 def _sdist(directory: Path, distribution: str) -> Path:
     installed = version(distribution)
-    path = directory / f"{distribution}-{installed}.tar.gz"
-    if not path.is_file():
-        sys.exit(f"{path} is missing: download the sdist of the installed {distribution} first")
-    return path
+    # An sdist's name is the project's, or its normalized form (aiohttp_session-2.12.1.tar.gz).
+    for name in (distribution, re.sub(r"[-_.]+", "_", distribution)):
+        path = directory / f"{name}-{installed}.tar.gz"
+        if path.is_file():
+            return path
+    sys.exit(f"{path} is missing: download the sdist of the installed {distribution} first")
 
 
 def _unpack(sdist: Path, members: tuple[str, ...], target: Path) -> None:
@@ -145,7 +230,39 @@ def _adapt_flask(root: Path) -> None:
     )
 
 
-ADAPT = {"starlette": _adapt_starlette, "flask": _adapt_flask}
+# The documented switch from aiohttp-session's storage: keys from CLIENT_SESSION_KEYS, and the
+# old secret read as legacy_secret_key (docs/aiohttp.md).
+_ENCRYPTED_COOKIE_STORAGE = """from client_session_aiohttp import EncryptedCookieSessionStorage
+
+
+def EncryptedCookieStorage(secret_key, **options):
+    return EncryptedCookieSessionStorage(legacy_secret_key=secret_key, **options)
+"""
+
+
+def _adapt_aiohttp_session(root: Path) -> None:
+    _replace(
+        root / "tests/test_encrypted_cookie_storage.py",
+        r"^from aiohttp_session\.cookie_storage import EncryptedCookieStorage\n",
+        _ENCRYPTED_COOKIE_STORAGE,
+        count=1,
+    )
+    for name in _AIOHTTP_SESSION_FILES[1:]:
+        # SimpleCookieStorage's arguments are aiohttp-session's, which ours takes.
+        _replace(
+            root / name,
+            r"^(from aiohttp_session import [^()]*?(?:\([^()]*\))?)$",
+            r"\1\nfrom client_session_aiohttp import EncryptedCookieSessionStorage as "
+            "SimpleCookieStorage",
+            count=1,
+        )
+
+
+ADAPT = {
+    "starlette": _adapt_starlette,
+    "flask": _adapt_flask,
+    "aiohttp-session": _adapt_aiohttp_session,
+}
 
 
 def _outcomes(report: Path) -> dict[str, str]:
@@ -171,21 +288,23 @@ def run(upstream: Upstream, sdist_dir: Path, pytest_args: list[str]) -> bool:
         _unpack(sdist, upstream.members, root)
         ADAPT[upstream.distribution](root)
         # The frameworks' own pytest settings that matter: warnings are errors, as in theirs.
-        (root / "pytest.ini").write_text(
-            "[pytest]\naddopts = -p no:cacheprovider --strict-markers\n"
-            "filterwarnings =\n    error\nxfail_strict = true\n"
-        )
+        settings = ["addopts = -p no:cacheprovider --strict-markers", "xfail_strict = true"]
+        if not any(line.startswith("filterwarnings") for line in upstream.ini):
+            settings.append("filterwarnings =\n    error")
+        (root / "pytest.ini").write_text("\n".join(["[pytest]", *settings, *upstream.ini, ""]))
+        environment = {**os.environ, **upstream.environment}
         for label, args in upstream.test_runs:
             report = root / "report.xml"
             command = [sys.executable, "-m", "pytest", "-q", f"--junitxml={report}", *args]
-            subprocess.run([*command, *pytest_args], cwd=root, check=False)
+            subprocess.run([*command, *pytest_args], cwd=root, env=environment, check=False)
             outcomes = _outcomes(report)
             failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
             base_ids = {test.split("[")[0] for test in failed}
             counts = {kind: list(outcomes.values()).count(kind) for kind in ("passed", "failed")}
+            beside = "".join(f" with {name} {version(name)}" for name in upstream.reported)
             print(
-                f"\n{sdist.name} {label}: {len(outcomes)} tests, {counts['passed']} passed, "
-                f"{counts['failed']} failed"
+                f"\n{sdist.name} {label}{beside}: {len(outcomes)} tests, {counts['passed']} "
+                f"passed, {counts['failed']} failed"
             )
             for test in sorted(failed):
                 reason = upstream.expected_failures.get(test.split("[")[0], "NOT DOCUMENTED")
