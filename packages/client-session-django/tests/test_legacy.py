@@ -228,7 +228,7 @@ def test_beside_a_session_policy(clock: ManualClock) -> None:
             ),
             CLIENT_SESSION_READ_SIGNED_COOKIES=True,
         ),
-        pytest.raises(ConfigurationError, match="remove one of them"),
+        pytest.raises(ConfigurationError, match="Remove one of them"),
     ):
         session_codec()
 
