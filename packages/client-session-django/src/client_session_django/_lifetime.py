@@ -12,10 +12,11 @@ header's timestamps and the injected clock:
 - ``0``: a browser-session cookie under the policy's lifetimes.
 - ``None``: the policy's lifetimes and persistence.
 
-The policy's ``max_session_lifetime`` (``CLIENT_SESSION_MAX_SESSION_LIFETIME``; by default the
-absolute lifetime, ``CLIENT_SESSION_ABSOLUTE_LIFETIME``, else ``SESSION_COOKIE_AGE``) is the
-ceiling:
-``set_expiry`` refuses a longer lifetime rather than promise one the server would cut short.
+The policy's ``max_session_lifetime`` is the ceiling: ``CLIENT_SESSION_MAX_SESSION_LIFETIME``;
+unset, the absolute lifetime (``CLIENT_SESSION_ABSOLUTE_LIFETIME``: by default 30 days, or
+``SESSION_COOKIE_AGE`` when longer); with ``CLIENT_SESSION_ABSOLUTE_LIFETIME = None``,
+``SESSION_COOKIE_AGE``. ``set_expiry`` refuses a longer lifetime rather than promise one the
+server would cut short, and its error names the setting that sets the ceiling.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
-from client_session_core import Session, SessionCodec
+from django.conf import settings
+
+from client_session_core import Session, SessionCodec, SessionPolicy
 
 __all__ = ["EXPIRY_KEY", "apply_expiry", "legacy_lifetime"]
 
@@ -69,8 +72,8 @@ def apply_expiry(session: Session, value: object, codec: SessionCodec) -> None:
         if absolute > ceiling:
             raise ValueError(
                 f"set_expiry({value.isoformat()!r}) is {absolute} s after the session "
-                f"began, over the longest session lifetime ({ceiling} s): raise "
-                "CLIENT_SESSION_MAX_SESSION_LIFETIME, or choose a nearer date"
+                f"began, over the longest session lifetime, {ceiling} s: "
+                f"{_ceiling_in_words(policy)}; raise {_raise(policy)}, or choose a nearer date"
             )
         session.set_lifetime(absolute_lifetime=absolute)
         session.persistent = True
@@ -87,14 +90,50 @@ def apply_expiry(session: Session, value: object, codec: SessionCodec) -> None:
         session.reset_lifetime()
         session.persistent = False
         return
-    if seconds < 0 or seconds > ceiling:
+    if seconds < 0:
         raise ValueError(
-            f"set_expiry({seconds}) is outside 0 .. {ceiling} seconds, the longest session "
-            "lifetime (CLIENT_SESSION_MAX_SESSION_LIFETIME, by default SESSION_COOKIE_AGE): "
-            "raise it, or choose a shorter one"
+            f"set_expiry({seconds}) is negative: give 0 or more seconds (0 for a "
+            "browser-session cookie), or a datetime to end the session at a given moment"
+        )
+    if seconds > ceiling:
+        raise ValueError(
+            f"set_expiry({seconds}) is longer than the longest session lifetime, {ceiling} s: "
+            f"{_ceiling_in_words(policy)}; raise {_raise(policy)}, or choose a shorter one"
         )
     session.set_lifetime(idle_timeout=seconds)
     session.persistent = True
+
+
+def _ceiling_in_words(policy: SessionPolicy) -> str:
+    """Which setting gives ``policy.session_lifetime_ceiling``, in the project's words."""
+    if getattr(settings, "CLIENT_SESSION_POLICY", None) is not None:
+        if policy.max_session_lifetime is not None:
+            return "CLIENT_SESSION_POLICY's max_session_lifetime"
+        field = "absolute_lifetime" if policy.absolute_lifetime is not None else "idle_timeout"
+        return f"CLIENT_SESSION_POLICY's {field}, as its max_session_lifetime is None"
+    if policy.max_session_lifetime is not None:
+        return "CLIENT_SESSION_MAX_SESSION_LIFETIME"
+    if policy.absolute_lifetime is not None:
+        default = (
+            ""
+            if settings.is_overridden("CLIENT_SESSION_ABSOLUTE_LIFETIME")
+            else " (by default 30 days, or SESSION_COOKIE_AGE when longer)"
+        )
+        return (
+            f"the absolute lifetime, CLIENT_SESSION_ABSOLUTE_LIFETIME{default}, as "
+            "CLIENT_SESSION_MAX_SESSION_LIFETIME is unset"
+        )
+    return (
+        "SESSION_COOKIE_AGE, as CLIENT_SESSION_MAX_SESSION_LIFETIME is unset and "
+        "CLIENT_SESSION_ABSOLUTE_LIFETIME is None"
+    )
+
+
+def _raise(policy: SessionPolicy) -> str:
+    # What lets set_expiry give longer lifetimes (to some sessions, not all of them).
+    if getattr(settings, "CLIENT_SESSION_POLICY", None) is not None:
+        return "the policy's max_session_lifetime"
+    return "CLIENT_SESSION_MAX_SESSION_LIFETIME (the longest lifetime set_expiry may give)"
 
 
 def legacy_lifetime(expiry: object, signed_at: int) -> tuple[int, int] | None:

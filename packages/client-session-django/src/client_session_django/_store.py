@@ -15,12 +15,25 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
-from client_session_core import Commit, ConfigurationError, Session, SessionCodec
+from client_session_core import Action, Commit, ConfigurationError, Session, SessionCodec
 
 from ._lifetime import apply_expiry
 from ._settings import session_codec
 
 __all__ = ["SessionStore"]
+
+_NOT_GIVEN: Any = object()
+
+# A session's content, persistence and own lifetime: what a write would carry.
+_State = tuple[bytes | None, bool, tuple[int, int] | None]
+
+
+def _state(session: Session) -> _State:
+    try:
+        content: bytes | None = session.serialized()
+    except (TypeError, ValueError):
+        content = None  # a value the serializer refuses: the commit names it, if it runs
+    return (content, session.persistent, session.sealed_lifetime)
 
 
 class SessionStore(SessionBase):  # type: ignore[misc]
@@ -34,11 +47,15 @@ class SessionStore(SessionBase):  # type: ignore[misc]
 
     - ``modified`` is true when the response must write the cookie: the content changed
       (changes inside nested values too), a renewal is due, the cookie was sealed under an old
-      key, or ``request.session.modified = True`` forced it;
+      key, or ``request.session.modified = True`` forced it. ``modified = False`` withholds
+      what changed so far from the response, as with Django's engines (a later change writes
+      again); an emptied session's cookie is still deleted, as Django's middleware does;
     - ``set_expiry`` is the core's per-session lifetime, sealed in the cookie's header and
-      enforced by the server; it refuses a lifetime longer than the policy's
-      ``max_session_lifetime`` (``CLIENT_SESSION_MAX_SESSION_LIFETIME``, by default
-      ``SESSION_COOKIE_AGE``);
+      enforced by the server; it refuses a lifetime longer than the policy's ceiling
+      (``CLIENT_SESSION_MAX_SESSION_LIFETIME``; unset, the absolute lifetime,
+      ``CLIENT_SESSION_ABSOLUTE_LIFETIME``);
+    - ``encode`` seals a dict into a cookie value and ``decode`` opens one (an empty dict for
+      a value that does not open), where Django's engines sign their stored data;
     - ``cycle_key`` keeps the data and starts a new session lifetime (a new cookie value);
     - ``exists`` is always false and ``clear_expired`` does nothing: nothing is stored on the
       server.
@@ -58,6 +75,9 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         self._cookie_header = cookie_header
         self._loaded: Session | None = None
         self._sealed: str | None = None
+        # The session's state when a view set `modified = False`: unchanged since, it is
+        # not written.
+        self._withheld: _State | None = None
 
     # -- the core's session, opened on first use ----------------------------------------------
 
@@ -103,14 +123,28 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         session = self._loaded
         if session is None:
             return False
+        if self._withholds(session):
+            return False
         # The content alone answers most requests; renewals and re-keying need the commit.
         return session.modified or bool(self._codec.commit(session).set_cookie)
 
     @modified.setter
     def modified(self, value: bool) -> None:
-        # Django's idiom for a change the session cannot see: force a save.
+        session = self._open()
         if value:
-            self._open().mark_modified()
+            # Django's idiom for a change the session cannot see: force a save.
+            self._withheld = None
+            session.mark_modified()
+        else:
+            # Django's engines then save nothing of what changed so far: nor do we.
+            session.modified = False
+            self._withheld = _state(session)
+
+    def _withholds(self, session: Session) -> bool:
+        # A view set `modified = False` and changed nothing since; an emptied session is
+        # still deleted (Django's middleware deletes an empty session's cookie regardless).
+        withheld = self._withheld
+        return withheld is not None and bool(withheld[0]) and _state(session) == withheld
 
     @property
     def session_key(self) -> str | None:
@@ -141,8 +175,10 @@ class SessionStore(SessionBase):  # type: ignore[misc]
     def __delitem__(self, key: str) -> None:
         del self._session[key]
 
-    def pop(self, key: str, *default: Any) -> Any:
-        return self._session.pop(key, *default)
+    def pop(self, key: str, default: Any = _NOT_GIVEN) -> Any:
+        if default is _NOT_GIVEN:
+            return self._session.pop(key)
+        return self._session.pop(key, default)
 
     def setdefault(self, key: str, value: Any) -> Any:
         return self._session.setdefault(key, value)
@@ -158,8 +194,8 @@ class SessionStore(SessionBase):  # type: ignore[misc]
     async def aset(self, key: str, value: Any) -> None:
         self[key] = value
 
-    async def apop(self, key: str, *default: Any) -> Any:
-        return self.pop(key, *default)
+    async def apop(self, key: str, default: Any = _NOT_GIVEN) -> Any:
+        return self.pop(key, default)
 
     async def asetdefault(self, key: str, value: Any) -> Any:
         return self.setdefault(key, value)
@@ -245,9 +281,13 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         apply_expiry(self._session, value, self._codec)
 
     def get_expire_at_browser_close(self) -> bool:
-        """True when the cookie ends with the browser (``set_expiry(0)``, or
-        ``SESSION_EXPIRE_AT_BROWSER_CLOSE`` for a session without its own lifetime)."""
-        return not self._session.persistent
+        """True when the cookie ends with the browser: after ``set_expiry(0)``, false after
+        ``set_expiry`` of a lifetime; otherwise ``SESSION_EXPIRE_AT_BROWSER_CLOSE`` as it is
+        now (a ``CLIENT_SESSION_POLICY``'s ``persistent``), as Django's engines read it."""
+        session = self._session
+        if session.lifetime is None and session.persistent == self._codec.policy.persistent:
+            return not session_codec().policy.persistent  # the settings' choice, read now
+        return not session.persistent
 
     async def aget_expiry_age(self, **kwargs: Any) -> int:
         return self.get_expiry_age(**kwargs)
@@ -287,6 +327,7 @@ class SessionStore(SessionBase):  # type: ignore[misc]
             session.set_lifetime(idle_timeout=own[0], absolute_lifetime=own[1])
         session.persistent = persistent
         self._sealed = None
+        self._withheld = None
 
     async def acycle_key(self) -> None:
         self.cycle_key()
@@ -309,6 +350,7 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         """Start a new, empty session in place of the request's."""
         self._open().clear()
         self._sealed = None
+        self._withheld = None
 
     async def acreate(self) -> None:
         self.create()
@@ -321,6 +363,7 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         """
         session = self._session
         session.mark_modified()
+        self._withheld = None
         commit = self.commit()
         if len(commit.set_cookie) > 1:
             raise ConfigurationError(
@@ -351,9 +394,28 @@ class SessionStore(SessionBase):  # type: ignore[misc]
     async def aclear_expired(cls) -> None:
         """Nothing to do, as :meth:`clear_expired`."""
 
+    # -- SessionBase's serialization: a cookie value, here ----------------------------------
+
+    def encode(self, session_dict: dict[str, Any]) -> str:
+        """``session_dict`` sealed as a cookie value of this engine (a new session under the
+        policy's lifetimes), where Django's engines sign the data they store."""
+        return self._codec.seal(session_dict, persistent=self._codec.policy.persistent)
+
+    def decode(self, session_data: str) -> dict[str, Any]:
+        """The data of the session that the cookie value ``session_data`` holds; an empty
+        dict when it does not open (forged, expired, garbage), logged as a refused cookie is
+        (a forged one at WARNING on ``django.security.SuspiciousSession``)."""
+        codec = self._codec
+        return codec.load_cookies({codec.policy.cookie_name: session_data}).data()
+
     # -- for the middleware -----------------------------------------------------------------
 
     def commit(self) -> Commit:
         """The ``Set-Cookie`` values and ``Vary`` signal of this request's response."""
         session = self._open()
+        if self._withholds(session):
+            # `modified = False`: nothing written, not even a renewal, which would carry
+            # what the view chose not to save.
+            accessed = session.accessed
+            return Commit(vary_cookie=accessed, action=Action.VARY if accessed else Action.NOTHING)
         return self._codec.commit(session)

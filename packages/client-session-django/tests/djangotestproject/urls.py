@@ -18,4 +18,5 @@ urlpatterns = [
     path("csrf", views.csrf_token),
     path("protected", views.protected),
     path("nested", views.nested),
+    path("preview", views.preview),
 ]

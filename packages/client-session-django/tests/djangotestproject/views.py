@@ -28,6 +28,13 @@ def untouched(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
+def preview(request: HttpRequest) -> JsonResponse:
+    """The session with ?draft= in it, none of which is saved (Django's `modified = False`)."""
+    request.session["draft"] = request.GET["draft"]
+    request.session.modified = False
+    return JsonResponse(_content(request))
+
+
 def nested(request: HttpRequest) -> JsonResponse:
     request.session.setdefault("cart", []).append(request.GET["item"])
     return JsonResponse(_content(request))
