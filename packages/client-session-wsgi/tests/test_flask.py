@@ -21,7 +21,7 @@ from markupsafe import Markup
 from werkzeug.http import parse_date
 
 from client_session_conformance import ManualClock
-from client_session_core import UnserializableValue
+from client_session_core import LifetimeTooLong, UnserializableValue
 from client_session_wsgi import (
     ConfigurationError,
     KeyRing,
@@ -844,7 +844,6 @@ def test_policy_mode_uses_the_policy_and_the_core_renewal(app: flask.Flask) -> N
     clock = ManualClock()
     policy = SessionPolicy(keys=KeyRing([generate_key()]), idle_timeout=600, renew_after=0.5)
     app.session_interface = EncryptedCookieSessionInterface(policy, clock=clock)
-    app.config["SESSION_COOKIE_NAME"] = "ignored"
 
     @app.route("/login")
     def login() -> str:
@@ -1135,3 +1134,241 @@ def test_remember_me_up_to_client_session_max_session_lifetime(app: flask.Flask)
     named = r"^CLIENT_SESSION_MAX_SESSION_LIFETIME \(3600 s\) is shorter than PERMANENT_"
     with pytest.raises(ConfigurationError, match=named):
         _policy(app)
+
+
+# -- issue 23: errors in Flask's words, CLIENT_SESSION_NOT_BEFORE, a policy beside settings -----
+
+DAY = 24 * 3600
+T0 = 1_800_000_000
+
+
+def test_with_no_key_a_write_names_both_ways_to_set_one(app: flask.Flask) -> None:
+    # Flask's own message names SECRET_KEY alone; the interface reads CLIENT_SESSION_KEYS first.
+    app.secret_key = None
+    with app.test_request_context():
+        assert flask.session.get("user") is None
+        with pytest.raises(RuntimeError) as caught:
+            flask.session["user"] = "ada"
+    message = str(caught.value)
+    assert message.startswith(
+        "The session is unavailable because no key was set: set CLIENT_SESSION_KEYS (in "
+        "app.config, or the environment variable of that name) to a key from "
+        "`client-session keygen`, or set the app's SECRET_KEY"
+    )
+    # The test client hands out the same session (it said "did not open a session").
+    client = app.test_client()
+    with (
+        pytest.raises(RuntimeError, match="set CLIENT_SESSION_KEYS"),
+        client.session_transaction() as test_session,
+    ):
+        test_session["user"] = "ada"
+
+
+@pytest.mark.parametrize(
+    ("config", "limit", "source"),
+    [
+        (
+            {"CLIENT_SESSION_MAX_SESSION_LIFETIME": timedelta(days=40)},
+            40 * DAY,
+            "from CLIENT_SESSION_MAX_SESSION_LIFETIME: ",
+        ),
+        (
+            {},
+            31 * DAY,
+            "from the absolute lifetime, CLIENT_SESSION_ABSOLUTE_LIFETIME (by default 30 days, "
+            "or PERMANENT_SESSION_LIFETIME when longer), as CLIENT_SESSION_MAX_SESSION_LIFETIME "
+            "is not set: ",
+        ),
+        (
+            {"CLIENT_SESSION_ABSOLUTE_LIFETIME": None, "PERMANENT_SESSION_LIFETIME": 7 * DAY},
+            7 * DAY,
+            "from PERMANENT_SESSION_LIFETIME, as neither CLIENT_SESSION_MAX_SESSION_LIFETIME nor "
+            "CLIENT_SESSION_ABSOLUTE_LIFETIME is set: ",
+        ),
+    ],
+)
+def test_a_lifetime_too_long_names_the_flask_setting(
+    app: flask.Flask, config: dict[str, Any], limit: int, source: str
+) -> None:
+    app.config.update(config)
+
+    @app.route("/remember")
+    def remember() -> str:
+        flask.session["user"] = "ada"
+        flask.session.set_lifetime(idle_timeout=100 * DAY)
+        return "ok"
+
+    with pytest.raises(LifetimeTooLong) as caught:
+        app.test_client().get("/remember")
+    error = caught.value
+    assert (error.label, error.seconds, error.limit) == ("idle_timeout", 100 * DAY, limit)
+    assert str(error) == (
+        f"session.set_lifetime(idle_timeout={100 * DAY}) is longer than the longest session "
+        f"lifetime, {limit} s, {source}shorten it, or raise CLIENT_SESSION_MAX_SESSION_LIFETIME "
+        "(seconds or a timedelta)"
+    )
+
+
+def test_a_lifetime_too_long_under_a_policy_keeps_the_policys_words(app: flask.Flask) -> None:
+    policy = SessionPolicy(keys=KeyRing([generate_key()]), max_session_lifetime=DAY)
+    app.session_interface = EncryptedCookieSessionInterface(policy)
+
+    @app.route("/remember")
+    def remember() -> str:
+        flask.session["user"] = "ada"
+        flask.session.set_lifetime(absolute_lifetime=2 * DAY)
+        return "ok"
+
+    with pytest.raises(LifetimeTooLong, match=r"raise max_session_lifetime$"):
+        app.test_client().get("/remember")
+
+
+def test_a_session_too_large_names_client_session_max_chunks(
+    app: flask.Flask, client: FlaskClient
+) -> None:
+    @app.route("/big")
+    def big() -> str:
+        flask.session["blob"] = uuid.uuid4().hex * 200
+        return ""
+
+    with pytest.raises(SessionTooLarge) as caught:
+        client.get("/big")
+    assert str(caught.value).endswith("or allow chunking with CLIENT_SESSION_MAX_CHUNKS")
+    assert caught.value.limit == 4093  # MAX_COOKIE_SIZE, Flask's default
+
+
+@pytest.mark.parametrize(
+    "logout",
+    [T0 + 5, T0 + 5.75, datetime.fromtimestamp(T0 + 5.75, tz=timezone.utc)],
+    ids=["int", "time.time()", "aware datetime"],
+)
+def test_client_session_not_before_logs_everyone_out_and_keeps_flasks_settings(
+    app: flask.Flask, logout: object
+) -> None:
+    # Issue 23: a policy was the only way, and it dropped every Flask setting.
+    clock = ManualClock(T0)
+    app.session_interface = EncryptedCookieSessionInterface(clock=clock)
+    app.config.update(SESSION_COOKIE_SAMESITE="Strict", PERMANENT_SESSION_LIFETIME=7 * DAY)
+
+    @app.route("/login")
+    def login() -> str:
+        flask.session["user"] = "ada"
+        return ""
+
+    @app.route("/whoami")
+    def whoami() -> str:
+        return str(flask.session.get("user", "nobody"))
+
+    client = app.test_client()
+    client.get("/login")
+    clock.advance(10)
+    assert client.get("/whoami").text == "ada"
+    app.config["CLIENT_SESSION_NOT_BEFORE"] = logout
+    assert _policy(app).not_before == T0 + 5
+    assert client.get("/whoami").text == "nobody"
+    cookie = client.get("/login").headers["Set-Cookie"]
+    assert "SameSite=Strict" in cookie
+    assert "Max-Age" not in cookie  # not permanent: a browser-session cookie, as with Flask
+    assert client.get("/whoami").text == "ada"
+
+
+def test_client_session_not_before_refuses_a_naive_datetime_in_its_name(app: flask.Flask) -> None:
+    app.config["CLIENT_SESSION_NOT_BEFORE"] = datetime(2027, 1, 1)
+    with pytest.raises(ConfigurationError, match=r"^CLIENT_SESSION_NOT_BEFORE datetime\.datetime"):
+        _policy(app)
+
+
+def _app_with_policy(policy: SessionPolicy, **config: Any) -> flask.Flask:
+    app = flask.Flask("flask_test")
+    app.config.update(TESTING=True, **config)
+    app.session_interface = EncryptedCookieSessionInterface(policy, clock=ManualClock(T0))
+
+    @app.route("/")
+    def index() -> str:
+        flask.session["user"] = "ada"
+        return ""
+
+    return app
+
+
+_SETTINGS_A_POLICY_DECIDES = [
+    ("SESSION_COOKIE_NAME", "sid", "SESSION_COOKIE_NAME = 'sid' (the policy has cookie_name="),
+    ("SESSION_COOKIE_DOMAIN", ".example.com", "_DOMAIN = '.example.com' (the policy has dom"),
+    ("SESSION_COOKIE_PATH", "/app", "SESSION_COOKIE_PATH = '/app' (the policy has path='/')"),
+    ("APPLICATION_ROOT", "/app", "APPLICATION_ROOT = '/app' (the policy has path='/')"),
+    ("SESSION_COOKIE_HTTPONLY", False, "HTTPONLY = False (the policy has http_only=True)"),
+    ("SESSION_COOKIE_SECURE", True, "SESSION_COOKIE_SECURE = True (the policy has secure=F"),
+    ("SESSION_COOKIE_SAMESITE", "Strict", "SAMESITE = 'Strict' (the policy has same_site="),
+    ("SESSION_COOKIE_PARTITIONED", True, "PARTITIONED = True (the policy has partitioned="),
+    ("PERMANENT_SESSION_LIFETIME", timedelta(days=7), "=7) (the policy has idle_timeout=1800)"),
+    ("SESSION_REFRESH_EACH_REQUEST", False, "= False (the policy has renew_after=0.25)"),
+    ("MAX_COOKIE_SIZE", 2048, "MAX_COOKIE_SIZE = 2048 (the policy has max_cookie_size=4096)"),
+    ("CLIENT_SESSION_ABSOLUTE_LIFETIME", 3600, "(the policy has absolute_lifetime=43200)"),
+    ("CLIENT_SESSION_MAX_SESSION_LIFETIME", 90 * DAY, "(the policy has max_session_lifetime="),
+    ("CLIENT_SESSION_NOT_BEFORE", T0, f"NOT_BEFORE = {T0} (the policy has not_before=None)"),
+    ("CLIENT_SESSION_MAX_CHUNKS", 2, "MAX_CHUNKS = 2 (the policy has max_chunks=1)"),
+    ("CLIENT_SESSION_KEYS", generate_key(), "CLIENT_SESSION_KEYS (other keys than the pol"),
+]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    _SETTINGS_A_POLICY_DECIDES,
+    ids=[setting for setting, _, _ in _SETTINGS_A_POLICY_DECIDES],
+)
+def test_a_policy_never_silently_discards_a_setting_the_app_changed(
+    setting: str, value: object, named: str
+) -> None:
+    # Issue 23: the cookie became Max-Age=1800; SameSite=Lax whatever the app's settings said.
+    app = _app_with_policy(SessionPolicy(keys=KeyRing([generate_key()])), **{setting: value})
+    with pytest.raises(ConfigurationError) as caught:
+        app.test_client().get("/")
+    message = str(caught.value)
+    assert message.startswith(
+        "a SessionPolicy decides the session cookie alone, and would discard what app.config sets: "
+    )
+    assert named in message
+    assert "CLIENT_SESSION_NOT_BEFORE logs everyone out" in message
+    if setting == "CLIENT_SESSION_KEYS":
+        assert str(value) not in message
+
+
+def test_a_policy_beside_settings_it_holds_too_or_left_at_flasks_defaults_is_used() -> None:
+    key = generate_key()
+    policy = SessionPolicy(
+        keys=KeyRing([key]),
+        cookie_name="sid",
+        path="/app",
+        secure=True,
+        same_site="strict",
+        idle_timeout=7 * DAY,
+        absolute_lifetime=30 * DAY,
+        renew_after=None,
+        not_before=T0 - 60,
+    )
+    app = _app_with_policy(
+        policy,
+        SECRET_KEY=generate_key(),  # serves Flask's extensions: no session setting
+        CLIENT_SESSION_KEYS=f"{key}\n",
+        SESSION_COOKIE_NAME="sid",
+        APPLICATION_ROOT="/app",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,  # Flask's default
+        PERMANENT_SESSION_LIFETIME=timedelta(days=7),
+        CLIENT_SESSION_ABSOLUTE_LIFETIME=timedelta(days=30),
+        SESSION_REFRESH_EACH_REQUEST=False,
+        CLIENT_SESSION_NOT_BEFORE=T0 - 59.5,
+    )
+    cookie = app.test_client().get("/").headers["Set-Cookie"]
+    assert cookie.startswith("sid=")
+    assert f"Max-Age={7 * DAY}" in cookie
+
+
+def test_a_setting_changed_after_the_first_request_is_checked_against_the_policy() -> None:
+    app = _app_with_policy(SessionPolicy(keys=KeyRing([generate_key()])))
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    app.config["SESSION_COOKIE_SECURE"] = True
+    with pytest.raises(ConfigurationError, match="SESSION_COOKIE_SECURE = True"):
+        client.get("/")

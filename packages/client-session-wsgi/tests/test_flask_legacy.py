@@ -294,6 +294,16 @@ def test_an_old_cookie_signed_before_not_before_is_refused() -> None:
         assert client.get("/view").json == expected
 
 
+def test_an_old_cookie_signed_before_client_session_not_before_is_refused() -> None:
+    # The drop-in's own setting, no policy: Flask's settings stay in force.
+    before, after = flask_cookie({"user": "ada"}), flask_cookie({"user": "bob"}, at=T0 + 20)
+    app = switched_app(ManualClock(T0 + 60), CLIENT_SESSION_NOT_BEFORE=T0 + 10.5)
+    for cookie, expected in ((before, {}), (after, {"user": "bob"})):
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        assert client.get("/view").json == expected
+
+
 def test_reading_is_announced_once_at_start_up_not_per_request(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

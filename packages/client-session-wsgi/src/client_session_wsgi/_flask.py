@@ -13,39 +13,44 @@ import datetime
 import os
 import time
 from collections.abc import Mapping
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, cast
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask.json.tag import TaggedJSONSerializer
-from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
+from flask.sessions import NullSession, SessionInterface, SessionMixin, session_json_serializer
 
 from client_session_core import (
-    BROWSER_COOKIE_LIMIT,
     DEFAULT_KEYS_ENV,
     Clock,
     ConfigurationError,
     JSONSerializer,
     KeyRing,
     LegacyCookies,
+    LifetimeTooLong,
     Serializer,
     Session,
     SessionCodec,
     SessionPolicy,
+    SessionTooLarge,
     UnserializableValue,
-    drop_in_absolute_lifetime,
-    spelled_as_settings,
     vary_with_cookie,
 )
 
 from ._flask_legacy import flask_legacy_cookies_for
+from ._flask_settings import (
+    NO_KEY,
+    absolute_lifetime,
+    check_policy_beside_settings,
+    cookie_domain,
+    cookie_size,
+    find_keys,
+    in_flask_words,
+    seconds_or_none,
+)
 
 if TYPE_CHECKING:
     from flask.wrappers import Request, Response
-
-# The smallest max_cookie_size the core accepts: room for a small session and its attributes.
-_SMALLEST_COOKIE = 512
 
 __all__ = [
     "EncryptedCookieSession",
@@ -162,7 +167,8 @@ class TaggedJSONSessionSerializer:
 _EXTENSION = "client_session_wsgi"
 # The settings an app's codec is built from: the answers of the get_cookie_* hooks that a
 # subclass overrides, and every app.config value that Flask's own hooks, app.secret_key,
-# app.permanent_session_lifetime and the keys read.
+# app.permanent_session_lifetime and the keys read (and, with a policy, those it is checked
+# against).
 _COOKIE_HOOKS = (
     "get_cookie_name",
     "get_cookie_domain",
@@ -186,7 +192,9 @@ _SETTING_SOURCES = (
     "SESSION_COOKIE_SAMESITE",
     "SESSION_COOKIE_PARTITIONED",
     "PERMANENT_SESSION_LIFETIME",
+    "SESSION_REFRESH_EACH_REQUEST",
     "CLIENT_SESSION_ABSOLUTE_LIFETIME",
+    "CLIENT_SESSION_NOT_BEFORE",
     "CLIENT_SESSION_MAX_CHUNKS",
     "MAX_COOKIE_SIZE",
 )
@@ -213,12 +221,27 @@ class _AppCodec(NamedTuple):
     codec: SessionCodec | None
 
 
+class _NoKeySession(NullSession):
+    """The session of an app with no key: read-only and empty, as Flask's null session, and
+    a write says both ways to set a key (Flask's own message names ``SECRET_KEY`` alone)."""
+
+    def _fail(self, *args: Any, **kwargs: Any) -> NoReturn:
+        # Flask's type and first words, so that code and tests written for Flask's own
+        # null session still recognize it.
+        raise RuntimeError(f"The session is unavailable because {NO_KEY}.")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
+
+
 class EncryptedCookieSessionInterface(SessionInterface):
     """A Flask session interface that keeps ``flask.session`` in an encrypted cookie.
 
     ::
 
         app.session_interface = EncryptedCookieSessionInterface()
+
+    :class:`~client_session_wsgi.flask.ClientSession` installs it and checks the
+    configuration at once; set this way, it is checked on the first request.
 
     With no ``policy`` it is a drop-in for Flask's ``SecureCookieSessionInterface``: the
     session cookie follows ``SESSION_COOKIE_NAME``, ``_DOMAIN``, ``_PATH`` (else
@@ -229,16 +252,21 @@ class EncryptedCookieSessionInterface(SessionInterface):
     ``app.config["CLIENT_SESSION_KEYS"]`` (a :class:`~client_session_core.KeyRing`, a
     list of keys, or a comma-separated string), else ``SECRET_KEY`` followed by
     ``SECRET_KEY_FALLBACKS``, else the ``CLIENT_SESSION_KEYS`` environment variable. With
-    none of them, Flask's null session explains that no secret key is set. A short or
-    placeholder key is a :class:`~client_session_core.ConfigurationError` on the first
-    request (call :meth:`get_codec` at start-up to fail sooner), and so is a weak
-    ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` entry that ``legacy_cookies`` would read
-    Flask's cookies with, whatever keys seal ours. ``CLIENT_SESSION_MAX_CHUNKS`` (1 to 9,
-    default 1) spreads a session over that many cookies.
+    none of them, the session is Flask's null session (empty, read-only), and a write
+    raises ``RuntimeError`` naming both ways to set a key. A short or placeholder key is
+    a :class:`~client_session_core.ConfigurationError` on the first request (call
+    :meth:`get_codec` at start-up to fail sooner), and so is a weak ``SECRET_KEY`` or
+    ``SECRET_KEY_FALLBACKS`` entry that ``legacy_cookies`` would read Flask's cookies
+    with, whatever keys seal ours. ``CLIENT_SESSION_MAX_CHUNKS`` (1 to 9, default 1)
+    spreads a session over that many cookies; ``CLIENT_SESSION_NOT_BEFORE`` (what
+    ``time.time()`` or an aware ``datetime`` gives) refuses every session created before it.
 
-    With a ``policy``, that policy is used as it is, with the core's defaults and renewal
-    rules (``renew_after``), and Flask's session settings are ignored; Flask's tagged
-    JSON replaces the plain :class:`~client_session_core.JSONSerializer`.
+    With a ``policy``, that policy decides the session cookie, with the core's defaults and
+    renewal rules (``renew_after``); Flask's tagged JSON replaces the plain
+    :class:`~client_session_core.JSONSerializer`. A Flask session setting the app changed
+    from Flask's default and that the policy does not hold (``SESSION_COOKIE_SECURE =
+    True`` beside ``secure=False``) is a :class:`~client_session_core.ConfigurationError`
+    naming it, never silently dropped.
 
     ``legacy_cookies`` (default True) reads the cookies Flask's own interface wrote (under
     ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS``, no older than ``PERMANENT_SESSION_LIFETIME``)
@@ -258,6 +286,7 @@ class EncryptedCookieSessionInterface(SessionInterface):
     #: tags on it, as with Flask: ``app.session_interface.serializer.register(MyTag)``.
     serializer: TaggedJSONSerializer = session_json_serializer
     session_class = EncryptedCookieSession
+    null_session_class = _NoKeySession
 
     def __init__(
         self,
@@ -298,17 +327,20 @@ class EncryptedCookieSessionInterface(SessionInterface):
         """The codec for ``app``, or None when no key is configured (Flask's null session).
 
         Built from the app's config on first use, and again when one of the config values
-        it is built from changes (or after :meth:`rebuild_codec`). Raises
+        it is built from changes (or after :meth:`rebuild_codec`); with a policy, the
+        policy's codec, once the app's settings are found not to contradict it. Raises
         :class:`~client_session_core.ConfigurationError` for a weak key or an invalid
         setting.
         """
-        if self._fixed_codec is not None:
-            return self._fixed_codec
         kept: _AppCodec | None = app.extensions.get(_EXTENSION)
         values = self._setting_values(app)
         if kept is not None and kept.interface is self and kept.values == values:
             return kept.codec
-        codec = self._build_codec(app)
+        if self._fixed_codec is not None:
+            check_policy_beside_settings(app, self._fixed_codec.policy)
+            codec: SessionCodec | None = self._fixed_codec
+        else:
+            codec = self._build_codec(app)
         # Lists copied, so that a change made in place (SECRET_KEY_FALLBACKS.append) shows.
         kept_values = (list(value) if isinstance(value, list) else value for value in values)
         app.extensions[_EXTENSION] = _AppCodec(self, _SettingValues(kept_values), codec)
@@ -333,12 +365,21 @@ class EncryptedCookieSessionInterface(SessionInterface):
         policy = self._policy_from(app)
         if policy is None:
             return None
-        return SessionCodec(policy, clock=self._clock, session_class=self.session_class)
+        try:
+            return SessionCodec(policy, clock=self._clock, session_class=self.session_class)
+        except ConfigurationError as exc:
+            if exc.options:
+                raise exc.in_words_of(in_flask_words) from None
+            # The codec's own check of not_before (one still ahead) names the option in
+            # plain words: say which setting holds it.
+            if policy.not_before is not None and str(exc).startswith("not_before"):
+                raise ConfigurationError(f"CLIENT_SESSION_NOT_BEFORE: {exc}") from None
+            raise
 
     def _policy_from(self, app: Flask) -> SessionPolicy | None:
         """The app's policy, from the ``get_cookie_*`` hooks of Flask's
         :class:`~flask.sessions.SessionInterface`; None when no key is configured."""
-        found = _find_keys(app)
+        found = find_keys(app)
         if found is None:
             return None
         keys, origin = found
@@ -349,19 +390,16 @@ class EncryptedCookieSessionInterface(SessionInterface):
         # Flask 3.1 added SESSION_COOKIE_PARTITIONED and its hook; read the setting before.
         partitioned = getattr(self, "get_cookie_partitioned", None)
         same_site = self.get_cookie_samesite(app)
-        # Flask's MAX_COOKIE_SIZE only tunes a warning (0 turns it off); browsers drop a
-        # larger cookie whatever it says.
-        max_cookie_size = app.config.get("MAX_COOKIE_SIZE") or BROWSER_COOKIE_LIMIT
         legacy = None
         if self._legacy_cookies is not False:
             legacy = flask_legacy_cookies_for(
                 self._legacy_cookies, app, started=self._started, serializer=self.serializer
             )
         idle_timeout = int(app.permanent_session_lifetime.total_seconds())
-        absolute_lifetime = _absolute_lifetime(app, idle_timeout)
-        if isinstance(absolute_lifetime, int) and 0 < absolute_lifetime < idle_timeout:
+        absolute = absolute_lifetime(app, idle_timeout)
+        if isinstance(absolute, int) and 0 < absolute < idle_timeout:
             # A shorter absolute lifetime caps the idle timeout, which could never apply.
-            idle_timeout = absolute_lifetime
+            idle_timeout = absolute
         try:
             return SessionPolicy(
                 keys=ring,
@@ -369,16 +407,18 @@ class EncryptedCookieSessionInterface(SessionInterface):
                 # Flask checks the time since the cookie was last written against
                 # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
                 idle_timeout=idle_timeout,
-                absolute_lifetime=absolute_lifetime,
+                absolute_lifetime=absolute,
                 # The longest session.set_lifetime() may give; None: the absolute lifetime.
-                max_session_lifetime=_seconds_or_none(
+                max_session_lifetime=seconds_or_none(
                     app.config.get("CLIENT_SESSION_MAX_SESSION_LIFETIME")
                 ),
+                # "Log everyone out": what time.time() or an aware datetime gives.
+                not_before=app.config.get("CLIENT_SESSION_NOT_BEFORE"),
                 # Never re-issued on the core's schedule: Flask's rule, in save_session, decides.
                 renew_after=None,
                 persistent=False,  # Flask's sessions start non-permanent
                 path=self.get_cookie_path(app) or "/",
-                domain=_cookie_domain(self.get_cookie_domain(app)),
+                domain=cookie_domain(self.get_cookie_domain(app)),
                 secure=bool(self.get_cookie_secure(app)),
                 http_only=bool(self.get_cookie_httponly(app)),
                 # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
@@ -388,11 +428,7 @@ class EncryptedCookieSessionInterface(SessionInterface):
                     if partitioned is not None
                     else app.config.get("SESSION_COOKIE_PARTITIONED", False)
                 ),
-                # Below the core's floor a session could not be written at all; Flask would only
-                # warn, so the floor applies.
-                max_cookie_size=max(
-                    _SMALLEST_COOKIE, min(int(max_cookie_size), BROWSER_COOKIE_LIMIT)
-                ),
+                max_cookie_size=cookie_size(app.config.get("MAX_COOKIE_SIZE")),
                 # Flask compresses a large session into one cookie; ours may spread over a
                 # few (docs/cookie-size.md), an old cookie resealed included.
                 max_chunks=app.config.get("CLIENT_SESSION_MAX_CHUNKS", 1),
@@ -404,26 +440,27 @@ class EncryptedCookieSessionInterface(SessionInterface):
             )
         except ConfigurationError as exc:
             # The core names its own options; say it with the settings the app holds.
-            raise exc.in_words_of(_in_flask_words) from None
+            raise exc.in_words_of(in_flask_words) from None
 
     # -- Flask's SessionInterface -------------------------------------------------------------
 
-    def open_session(self, app: Flask, request: Request) -> EncryptedCookieSession | None:
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         """The request's session; empty for a missing, bad or expired cookie.
 
-        None (Flask then uses its null session) when no key is configured.
+        With no key configured, Flask's null session (empty, read-only), whose error on a
+        write names both ways to set a key.
         """
         codec = self.get_codec(app)
         if codec is None:
-            return None
+            # Given here rather than by Flask (which would, for None) so that the test
+            # client's session_transaction() hands it out too.
+            return self.make_null_session(app)
         # The codec was built with session_class=self.session_class.
         return cast(EncryptedCookieSession, codec.load(request.environ.get("HTTP_COOKIE")))
 
     def _codec_of_this_request(self, app: Flask) -> SessionCodec | None:
         # open_session built or checked the codec for this request; reading the whole
         # config again to save the same session would only cost time.
-        if self._fixed_codec is not None:
-            return self._fixed_codec
         kept: _AppCodec | None = app.extensions.get(_EXTENSION)
         if kept is not None and kept.interface is self:
             return kept.codec
@@ -442,7 +479,9 @@ class EncryptedCookieSessionInterface(SessionInterface):
         """Add the session's ``Set-Cookie`` and ``Vary: Cookie`` headers to ``response``.
 
         Raises :class:`~client_session_core.SessionTooLarge` when the session does not fit
-        its cookie; Flask logs it and answers 500.
+        its cookie, and :class:`~client_session_core.LifetimeTooLong` when its own lifetime
+        (``session.set_lifetime``) is longer than ``CLIENT_SESSION_MAX_SESSION_LIFETIME``
+        allows; Flask logs either and answers 500.
         """
         codec = self._codec_of_this_request(app)
         if codec is None or not isinstance(session, Session):
@@ -455,7 +494,12 @@ class EncryptedCookieSessionInterface(SessionInterface):
             and (session.mutated or self._refresh_due(app, session))
         ):
             session.mark_modified()
-        commit = codec.commit(session)
+        try:
+            commit = codec.commit(session)
+        except (LifetimeTooLong, SessionTooLarge) as exc:
+            if self._fixed_codec is not None:
+                raise  # the policy's own words are the application's
+            raise _in_flask_words_at_commit(exc, codec.policy) from None
         headers = response.headers
         for value in commit.set_cookie:
             headers.add("Set-Cookie", value)
@@ -465,86 +509,39 @@ class EncryptedCookieSessionInterface(SessionInterface):
                 headers["Vary"] = vary
 
 
-KeySource = KeyRing | tuple[str | bytes, ...]
-
-
-# The app.config keys that hold each core option Flask has a setting for.
-_FLASK_SETTINGS = {
-    "cookie_name": "SESSION_COOKIE_NAME",
-    "domain": "SESSION_COOKIE_DOMAIN",
-    "path": "SESSION_COOKIE_PATH",
-    "http_only": "SESSION_COOKIE_HTTPONLY",
-    "secure": "SESSION_COOKIE_SECURE",
-    "same_site": "SESSION_COOKIE_SAMESITE",
-    "partitioned": "SESSION_COOKIE_PARTITIONED",
-    "idle_timeout": "PERMANENT_SESSION_LIFETIME",
-    "absolute_lifetime": "CLIENT_SESSION_ABSOLUTE_LIFETIME",
-    "max_session_lifetime": "CLIENT_SESSION_MAX_SESSION_LIFETIME",
-    "max_cookie_size": "MAX_COOKIE_SIZE",
-    "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
-}
-
-
-_in_flask_words = spelled_as_settings(_FLASK_SETTINGS)
-
-
-def _absolute_lifetime(app: Flask, idle_timeout: int) -> int | None:
-    """``CLIENT_SESSION_ABSOLUTE_LIFETIME``: seconds or a timedelta, as Flask's
-    ``PERMANENT_SESSION_LIFETIME``; None for no cap; unset, the drop-in cap of 30 days (or
-    the idle timeout, when longer), which Flask itself does not have (docs/security.md)."""
-    if "CLIENT_SESSION_ABSOLUTE_LIFETIME" not in app.config:
-        return drop_in_absolute_lifetime(idle_timeout)
-    return _seconds_or_none(app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"])  # type: ignore[no-any-return]
-
-
-def _find_keys(app: Flask) -> tuple[KeySource, str] | None:
-    """The app's keys and where they come from, or None when it has none."""
-    configured = app.config.get("CLIENT_SESSION_KEYS")
-    if configured:
-        return _keys_from_setting(configured), "keys from app.config['CLIENT_SESSION_KEYS']"
-    secret_key = app.secret_key
-    if secret_key:
-        origin = "the first keys are SECRET_KEY's, the next ones SECRET_KEY_FALLBACKS"
-        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
-        try:
-            return KeyRing.from_secret_key(secret_key, fallbacks), origin
-        except ConfigurationError as exc:
-            raise ConfigurationError(f"{exc} ({origin})") from None
-    from_env = os.environ.get(DEFAULT_KEYS_ENV)
-    if from_env:
-        return _keys_from_setting(from_env), f"keys from the {DEFAULT_KEYS_ENV} variable"
-    return None
-
-
-def _seconds_or_none(value: object) -> Any:
-    # Flask's own durations are timedeltas or seconds (PERMANENT_SESSION_LIFETIME): both.
-    # Anything else goes to the policy as given, whose check names it at start-up.
-    if isinstance(value, timedelta):
-        return int(value.total_seconds())
-    return value
-
-
-def _cookie_domain(domain: str | None) -> str | None:
-    """SESSION_COOKIE_DOMAIN as werkzeug writes it for Flask's own cookie.
-
-    RFC 6265 section 5.2.3: a leading dot is ignored, so ``.example.com`` is
-    ``example.com``; a port is no part of a domain.
-    """
-    if not domain:
-        return None
-    return domain.partition(":")[0].lstrip(".") or None
-
-
-def _keys_from_setting(value: object) -> KeySource:
-    if isinstance(value, KeyRing):
-        return value
-    if isinstance(value, str):
-        # The key-list rule of CLIENT_SESSION_KEYS (docs/wire-format.md, "Key text"): commas
-        # or line feeds, so a passphrase keeps its spaces.
-        return KeyRing.from_text(value, source="CLIENT_SESSION_KEYS")
-    if isinstance(value, (list, tuple)):
-        return tuple(value)
-    raise ConfigurationError(
-        "CLIENT_SESSION_KEYS must be a KeyRing, a list of keys or a comma-separated string of "
-        f"keys (newest first), not a {type(value).__name__}"
+def _longest_lifetime_named(policy: SessionPolicy) -> str:
+    # Which setting gave the policy its session_lifetime_ceiling.
+    if policy.max_session_lifetime is not None:
+        return "CLIENT_SESSION_MAX_SESSION_LIFETIME"
+    if policy.absolute_lifetime is not None:
+        return (
+            "the absolute lifetime, CLIENT_SESSION_ABSOLUTE_LIFETIME (by default 30 days, or "
+            "PERMANENT_SESSION_LIFETIME when longer), as CLIENT_SESSION_MAX_SESSION_LIFETIME "
+            "is not set"
+        )
+    return (
+        "PERMANENT_SESSION_LIFETIME, as neither CLIENT_SESSION_MAX_SESSION_LIFETIME nor "
+        "CLIENT_SESSION_ABSOLUTE_LIFETIME is set"
     )
+
+
+def _in_flask_words_at_commit(
+    error: LifetimeTooLong | SessionTooLarge, policy: SessionPolicy
+) -> LifetimeTooLong | SessionTooLarge:
+    """``error``, of the same type and with the same attributes, its message naming the
+    Flask settings that decide it instead of the core's options (the core words its
+    message when it raises; only its fields are an adapter's to spell)."""
+    if isinstance(error, LifetimeTooLong):
+        worded: LifetimeTooLong | SessionTooLarge = LifetimeTooLong(
+            error.label, error.seconds, error.limit
+        )
+        message = (
+            f"session.set_lifetime({error.label}={error.seconds}) is longer than the longest "
+            f"session lifetime, {error.limit} s, from {_longest_lifetime_named(policy)}: "
+            "shorten it, or raise CLIENT_SESSION_MAX_SESSION_LIFETIME (seconds or a timedelta)"
+        )
+    else:
+        worded = SessionTooLarge(error.size, error.limit)
+        message = str(error).replace("with max_chunks", "with CLIENT_SESSION_MAX_CHUNKS")
+    worded.args = (message,)
+    return worded

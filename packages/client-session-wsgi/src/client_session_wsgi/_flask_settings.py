@@ -1,0 +1,253 @@
+"""Flask's settings as the core's options, in Flask's words.
+
+How the drop-in reads each value of ``app.config`` (the keys, the durations, the cookie's
+domain and size), the names its errors give the options (``SESSION_COOKIE_SECURE``, not
+``secure``), and the rule for a :class:`~client_session_core.SessionPolicy` given beside those
+settings: it decides the session cookie alone, so a setting the app changed from Flask's
+default and the policy does not carry would be discarded without a word. That is a
+:class:`~client_session_core.ConfigurationError` instead, naming each such setting.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+from collections.abc import Callable
+from typing import Any, Final
+
+from flask import Flask
+
+from client_session_core import (
+    BROWSER_COOKIE_LIMIT,
+    DEFAULT_KEYS_ENV,
+    ConfigurationError,
+    KeyRing,
+    SessionPolicy,
+    drop_in_absolute_lifetime,
+    spelled_as_settings,
+)
+
+__all__ = [
+    "FLASK_SETTINGS",
+    "NO_KEY",
+    "KeySource",
+    "absolute_lifetime",
+    "check_policy_beside_settings",
+    "cookie_domain",
+    "cookie_size",
+    "find_keys",
+    "in_flask_words",
+    "seconds_or_none",
+]
+
+KeySource = KeyRing | tuple[str | bytes, ...]
+
+# The smallest max_cookie_size the core accepts: room for a small session and its attributes.
+_SMALLEST_COOKIE = 512
+
+# The app.config keys that hold each core option Flask has a setting for.
+FLASK_SETTINGS: Final = {
+    "cookie_name": "SESSION_COOKIE_NAME",
+    "domain": "SESSION_COOKIE_DOMAIN",
+    "path": "SESSION_COOKIE_PATH",
+    "http_only": "SESSION_COOKIE_HTTPONLY",
+    "secure": "SESSION_COOKIE_SECURE",
+    "same_site": "SESSION_COOKIE_SAMESITE",
+    "partitioned": "SESSION_COOKIE_PARTITIONED",
+    "idle_timeout": "PERMANENT_SESSION_LIFETIME",
+    "absolute_lifetime": "CLIENT_SESSION_ABSOLUTE_LIFETIME",
+    "max_session_lifetime": "CLIENT_SESSION_MAX_SESSION_LIFETIME",
+    "not_before": "CLIENT_SESSION_NOT_BEFORE",
+    "max_cookie_size": "MAX_COOKIE_SIZE",
+    "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
+}
+
+in_flask_words = spelled_as_settings(FLASK_SETTINGS)
+
+# What a session without a key is told, wherever it is found: both ways to give one.
+NO_KEY: Final = (
+    "no key was set: set CLIENT_SESSION_KEYS (in app.config, or the environment variable of "
+    "that name) to a key from `client-session keygen`, or set the app's SECRET_KEY to a "
+    "strong random secret"
+)
+
+
+def absolute_lifetime(app: Flask, idle_timeout: int) -> int | None:
+    """``CLIENT_SESSION_ABSOLUTE_LIFETIME``: seconds or a timedelta, as Flask's
+    ``PERMANENT_SESSION_LIFETIME``; None for no cap; unset, the drop-in cap of 30 days (or
+    the idle timeout, when longer), which Flask itself does not have (docs/security.md)."""
+    if "CLIENT_SESSION_ABSOLUTE_LIFETIME" not in app.config:
+        return drop_in_absolute_lifetime(idle_timeout)
+    return seconds_or_none(app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"])  # type: ignore[no-any-return]
+
+
+def find_keys(app: Flask) -> tuple[KeySource, str] | None:
+    """The app's keys and where they come from, or None when it has none."""
+    configured = app.config.get("CLIENT_SESSION_KEYS")
+    if configured:
+        return _keys_from_setting(configured), "keys from app.config['CLIENT_SESSION_KEYS']"
+    secret_key = app.secret_key
+    if secret_key:
+        origin = "the first keys are SECRET_KEY's, the next ones SECRET_KEY_FALLBACKS"
+        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
+        try:
+            return KeyRing.from_secret_key(secret_key, fallbacks), origin
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{exc} ({origin})") from None
+    from_env = os.environ.get(DEFAULT_KEYS_ENV)
+    if from_env:
+        return _keys_from_setting(from_env), f"keys from the {DEFAULT_KEYS_ENV} variable"
+    return None
+
+
+def seconds_or_none(value: object) -> Any:
+    """Flask's own durations are timedeltas or seconds (``PERMANENT_SESSION_LIFETIME``): both.
+    Anything else goes to the policy as given, whose check names it at start-up."""
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+def cookie_domain(domain: str | None) -> str | None:
+    """SESSION_COOKIE_DOMAIN as werkzeug writes it for Flask's own cookie.
+
+    RFC 6265 section 5.2.3: a leading dot is ignored, so ``.example.com`` is
+    ``example.com``; a port is no part of a domain.
+    """
+    if not domain:
+        return None
+    return domain.partition(":")[0].lstrip(".") or None
+
+
+def cookie_size(max_cookie_size: Any) -> int:
+    """``MAX_COOKIE_SIZE`` as the core's ``max_cookie_size``.
+
+    Flask's only tunes a warning (0 turns it off), and browsers drop a larger cookie whatever
+    it says: at most the browser's limit, and at least the core's floor, below which a
+    session could not be written at all (Flask would only warn).
+    """
+    size = int(max_cookie_size or BROWSER_COOKIE_LIMIT)
+    return max(_SMALLEST_COOKIE, min(size, BROWSER_COOKIE_LIMIT))
+
+
+def _keys_from_setting(value: object) -> KeySource:
+    if isinstance(value, KeyRing):
+        return value
+    if isinstance(value, str):
+        # The key-list rule of CLIENT_SESSION_KEYS (docs/wire-format.md, "Key text"): commas
+        # or line feeds, so a passphrase keeps its spaces.
+        return KeyRing.from_text(value, source="CLIENT_SESSION_KEYS")
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    raise ConfigurationError(
+        "CLIENT_SESSION_KEYS must be a KeyRing, a list of keys or a comma-separated string of "
+        f"keys (newest first), not a {type(value).__name__}"
+    )
+
+
+# -- a policy beside Flask's settings ----------------------------------------------------------
+
+_ABSENT: Final = object()
+
+
+def _whole_seconds(moment: object) -> object:
+    # CLIENT_SESSION_NOT_BEFORE as the policy holds not_before: whole seconds since the epoch.
+    if isinstance(moment, float) and math.isfinite(moment):
+        return math.floor(moment)
+    if isinstance(moment, datetime.datetime) and moment.tzinfo is not None:
+        return math.floor(moment.timestamp())
+    return moment
+
+
+def _same_site(value: object) -> object:
+    # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
+    return value.lower() if isinstance(value, str) else value
+
+
+# Each Flask setting a policy decides instead, the policy's field it becomes, and how the
+# drop-in reads it into that field (SESSION_COOKIE_PATH, which falls back to APPLICATION_ROOT,
+# and the keys are compared apart).
+_DECIDED_BY_A_POLICY: Final[tuple[tuple[str, str, Callable[[Any], object]], ...]] = (
+    ("SESSION_COOKIE_NAME", "cookie_name", str),
+    ("SESSION_COOKIE_DOMAIN", "domain", cookie_domain),
+    ("SESSION_COOKIE_HTTPONLY", "http_only", bool),
+    ("SESSION_COOKIE_SECURE", "secure", bool),
+    ("SESSION_COOKIE_SAMESITE", "same_site", _same_site),
+    ("SESSION_COOKIE_PARTITIONED", "partitioned", bool),
+    ("PERMANENT_SESSION_LIFETIME", "idle_timeout", seconds_or_none),
+    # Flask's refresh re-sends a permanent session on every response; False never re-sends
+    # an unchanged one, as renew_after=None.
+    ("SESSION_REFRESH_EACH_REQUEST", "renew_after", lambda refresh: 0 if refresh else None),
+    ("MAX_COOKIE_SIZE", "max_cookie_size", cookie_size),
+    ("CLIENT_SESSION_ABSOLUTE_LIFETIME", "absolute_lifetime", seconds_or_none),
+    ("CLIENT_SESSION_MAX_SESSION_LIFETIME", "max_session_lifetime", seconds_or_none),
+    ("CLIENT_SESSION_NOT_BEFORE", "not_before", _whole_seconds),
+    ("CLIENT_SESSION_MAX_CHUNKS", "max_chunks", lambda chunks: chunks),
+)
+
+
+def _changed(app: Flask, setting: str) -> tuple[bool, object]:
+    """Whether the app set ``setting`` to another value than Flask's default (the settings
+    of client-session have none: set at all), and its value."""
+    value = app.config.get(setting, _ABSENT)
+    return value is not _ABSENT and value != app.default_config.get(setting, _ABSENT), value
+
+
+def _cookie_path(config: Any) -> object:
+    # Flask's get_cookie_path: SESSION_COOKIE_PATH, else APPLICATION_ROOT; ours then "/".
+    return config.get("SESSION_COOKIE_PATH") or config.get("APPLICATION_ROOT") or "/"
+
+
+def _discarded_by(app: Flask, policy: SessionPolicy) -> list[str]:
+    """Each setting the app changed from Flask's default whose value ``policy`` differs from,
+    as ``SETTING = value (the policy has field=value)``; never a key."""
+    discarded = []
+    for setting, field, as_option in _DECIDED_BY_A_POLICY:
+        changed, value = _changed(app, setting)
+        if not changed:
+            continue
+        held = getattr(policy, field)
+        try:
+            agrees = as_option(value) == held
+        except (TypeError, ValueError):  # a value the drop-in itself would refuse
+            agrees = False
+        if not agrees:
+            discarded.append(f"{setting} = {value!r} (the policy has {field}={held!r})")
+    path = _cookie_path(app.config)
+    if path != _cookie_path(app.default_config) and path != policy.path:
+        named = (
+            "SESSION_COOKIE_PATH" if app.config.get("SESSION_COOKIE_PATH") else "APPLICATION_ROOT"
+        )
+        discarded.append(f"{named} = {path!r} (the policy has path={policy.path!r})")
+    keys = app.config.get("CLIENT_SESSION_KEYS")
+    if keys and not _same_keys(keys, policy.keys):
+        discarded.append("CLIENT_SESSION_KEYS (other keys than the policy's)")
+    return discarded
+
+
+def _same_keys(keys: object, ring: KeyRing) -> bool:
+    try:
+        configured = KeyRing.of(_keys_from_setting(keys))
+    except ConfigurationError:
+        return False
+    return [key.kid for key in configured] == [key.kid for key in ring]
+
+
+def check_policy_beside_settings(app: Flask, policy: SessionPolicy) -> None:
+    """:class:`ConfigurationError` when ``policy``, which decides the session cookie alone,
+    would discard a Flask setting the app changed: each is named, with the policy's value.
+
+    A setting left at Flask's default, or set to what the policy holds too, is no conflict.
+    ``SECRET_KEY`` is none either: it serves Flask's extensions as well, and a policy's own
+    keys seal the sessions.
+    """
+    discarded = _discarded_by(app, policy)
+    if discarded:
+        raise ConfigurationError(
+            "a SessionPolicy decides the session cookie alone, and would discard what "
+            f"app.config sets: {'; '.join(discarded)}. Give the policy those values, or "
+            "remove the settings, or drop the policy: Flask's settings need none "
+            "(CLIENT_SESSION_NOT_BEFORE logs everyone out, CLIENT_SESSION_MAX_CHUNKS spreads "
+            "a session over several cookies)"
+        )
