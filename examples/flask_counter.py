@@ -9,14 +9,14 @@ import os
 from flask import Flask, session
 
 from client_session_wsgi import generate_key
-from client_session_wsgi.flask import EncryptedCookieSessionInterface
+from client_session_wsgi.flask import ClientSession
 
 if not os.environ.get("CLIENT_SESSION_KEYS"):
     os.environ["CLIENT_SESSION_KEYS"] = generate_key()
     print("CLIENT_SESSION_KEYS is not set: using a generated DEMO key, gone when this stops.")
 
 app = Flask(__name__)
-app.session_interface = EncryptedCookieSessionInterface()  # keys: CLIENT_SESSION_KEYS
+ClientSession(app)  # keys: CLIENT_SESSION_KEYS, checked here
 
 
 @app.get("/")

@@ -12,7 +12,8 @@ A bare WSGI callable, without middleware::
 
     session, start_response = open_session(environ, start_response, codec)
 
-Flask: ``client_session_wsgi.flask.EncryptedCookieSessionInterface``.
+Flask: ``client_session_wsgi.flask.ClientSession`` (``ClientSession(app)``), which installs
+``client_session_wsgi.flask.EncryptedCookieSessionInterface``.
 """
 
 from client_session_core import (

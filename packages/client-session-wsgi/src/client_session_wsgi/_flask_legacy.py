@@ -47,7 +47,10 @@ FlaskLegacyOption = bool | datetime.date | LegacyCookies
 _LABEL: Final = "Flask's SecureCookieSessionInterface"
 # How check_legacy_secret names the cookies, and the option that stops reading them.
 _COOKIES_NAMED: Final = "Flask session"
-_TURN_OFF: Final = "EncryptedCookieSessionInterface(legacy_cookies=False)"
+_TURN_OFF: Final = (
+    "legacy_cookies=False (ClientSession(app, legacy_cookies=False), or "
+    "EncryptedCookieSessionInterface(legacy_cookies=False))"
+)
 
 
 def _check_secrets(app: Flask, signing: URLSafeTimedSerializer) -> None:

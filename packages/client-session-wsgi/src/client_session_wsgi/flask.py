@@ -2,15 +2,18 @@
 
 ::
 
-    from client_session_wsgi.flask import EncryptedCookieSessionInterface
+    from client_session_wsgi.flask import ClientSession
 
-    app.session_interface = EncryptedCookieSessionInterface()
+    ClientSession(app)  # or client_session.init_app(app) in an application factory
 
-Nothing else in the application changes: ``flask.session`` reads and writes as before, with
-Flask's ``SESSION_COOKIE_*``, ``PERMANENT_SESSION_LIFETIME``, ``SESSION_REFRESH_EACH_REQUEST``,
-``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` settings. This module imports Flask; the rest of
-``client_session_wsgi`` does not. Session cookies Flask's own interface wrote are read once
-and resealed (``legacy_cookies``; ``flask_cookies`` builds that reader for another app).
+``ClientSession`` installs ``EncryptedCookieSessionInterface`` and checks the configuration at
+once (``app.session_interface = EncryptedCookieSessionInterface()`` is the same interface,
+checked on the first request). Nothing else in the application changes: ``flask.session``
+reads and writes as before, with Flask's ``SESSION_COOKIE_*``, ``PERMANENT_SESSION_LIFETIME``,
+``SESSION_REFRESH_EACH_REQUEST``, ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` settings, and
+``CLIENT_SESSION_*`` ones for what Flask has no setting for. This module imports Flask; the
+rest of ``client_session_wsgi`` does not. Session cookies Flask's own interface wrote are read
+once and resealed (``legacy_cookies``; ``flask_cookies`` builds that reader for another app).
 """
 
 from ._flask import (
@@ -18,9 +21,11 @@ from ._flask import (
     EncryptedCookieSessionInterface,
     TaggedJSONSessionSerializer,
 )
+from ._flask_extension import ClientSession
 from ._flask_legacy import flask_cookies
 
 __all__ = [
+    "ClientSession",
     "EncryptedCookieSession",
     "EncryptedCookieSessionInterface",
     "TaggedJSONSessionSerializer",
