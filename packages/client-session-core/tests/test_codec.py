@@ -307,9 +307,7 @@ def test_not_before_logs_out_sessions_created_earlier(
 
 def test_a_not_before_in_the_future_is_refused(make_codec: Any) -> None:
     make_codec(not_before=NOW + 60)  # within the clock skew
-    with pytest.raises(
-        ConfigurationError, match=r"not_before \(1800000061\) is 61 s in the future"
-    ):
+    with pytest.raises(ConfigurationError, match=r"^not_before=1800000061 is 61 s in the future"):
         make_codec(not_before=NOW + 61)
 
 

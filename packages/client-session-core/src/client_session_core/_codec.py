@@ -22,6 +22,7 @@ from ._errors import (
     ConfigurationError,
     InvalidReason,
     InvalidSession,
+    Option,
     SessionTooLarge,
     UnserializableValue,
 )
@@ -120,10 +121,10 @@ class SessionCodec:
         now = int(self._clock())
         if not_before is not None and not_before > now + self.policy.clock_skew:
             raise ConfigurationError(
-                f"not_before ({not_before}) is {not_before - now} s in the future, so every "
-                "session created until then would be refused on its next request: set it to "
-                "the time of the logout you want, in the past (e.g. int(time.time()) when you "
-                "deploy the change)"
+                Option("not_before", not_before),
+                f" is {not_before - now} s in the future, so every session created until then "
+                "would be refused on its next request: set it to the time of the logout you "
+                "want, in the past (e.g. time.time() when you deploy the change)",
             )
 
     @property

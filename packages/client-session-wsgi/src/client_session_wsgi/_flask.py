@@ -370,10 +370,6 @@ class EncryptedCookieSessionInterface(SessionInterface):
         except ConfigurationError as exc:
             if exc.options:
                 raise exc.in_words_of(in_flask_words) from None
-            # The codec's own check of not_before (one still ahead) names the option in
-            # plain words: say which setting holds it.
-            if policy.not_before is not None and str(exc).startswith("not_before"):
-                raise ConfigurationError(f"CLIENT_SESSION_NOT_BEFORE: {exc}") from None
             raise
 
     def _policy_from(self, app: Flask) -> SessionPolicy | None:
