@@ -42,8 +42,9 @@ cookies, exceptions, parser disagreements and seconds, per reader for the legacy
 the legacy readers' share of the inputs; writes a reproducer (JSON) for each finding kept;
 and exits with 1 on any forgery, any exception out of ``load`` or a reader, any parser
 disagreement with the wire format's reading of the Cookie header, or any malleable old cookie
-(an altered old cookie that opens, even to its original's session). ``nox -s fuzz`` installs this script's dependencies (the
-block above) and every adapter with its frameworks, with each build of the core, and runs it.
+(an altered old cookie that opens, even to its original's session). ``nox -s fuzz`` installs
+this script's dependencies (the block above) and every adapter with its frameworks, with each
+build of the core, and runs it.
 """
 
 from __future__ import annotations
