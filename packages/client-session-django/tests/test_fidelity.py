@@ -228,3 +228,93 @@ def test_not_before_logs_everyone_out_and_keeps_the_settings(
     # Every other setting still applies (a whole policy replaced them all before).
     assert cookie["max-age"] == str(AGE)
     assert str(cookie["samesite"]).lower() == "strict"
+
+
+# -- what Django's own session tests found (upstream/run_upstream_tests.py django) -------------
+
+
+def test_set_expiry_of_a_moment_past_ends_the_session_at_this_response(
+    middleware: str, clock: ManualClock
+) -> None:
+    client = Client()
+    client.get("/counter")
+    response = client.post("/expiry", {"at": clock() - 10}, content_type="application/json")
+    assert set_cookies(response)["sessionid"]["max-age"] == "0"  # deleted, not kept a second
+    assert client.get("/view").json() == {}
+
+
+def test_set_expiry_keeps_the_moment_as_given_in_the_request(clock: ManualClock) -> None:
+    store = SessionStore()
+    store["user"] = "ada"
+    deadline = datetime.fromtimestamp(clock() + 600.123456, tz=timezone.utc)
+    store.set_expiry(deadline)
+    assert store.get_expiry_date() == deadline
+    assert store.get_expiry_date(modification=deadline - timedelta(seconds=5)) == deadline
+    store.save()
+    # The cookie holds it to the second, rounded down: the server never keeps it longer.
+    assert SessionStore(store.session_key).get_expiry_date() == deadline.replace(microsecond=0)
+
+
+def test_session_cache_and_session_key_as_sessionbase_has_them(clock: ManualClock) -> None:
+    store = SessionStore()
+    store["a"] = 1
+    store.save()
+    reopened = SessionStore(store.session_key)
+    assert not hasattr(reopened, "_session_cache")  # until it is opened, as Django's
+    assert reopened["a"] == 1
+    assert hasattr(reopened, "_session_cache")
+    reopened._session_key = "1234567"  # shorter than SessionBase's 8 characters: no key
+    assert reopened.session_key is None
+
+
+def test_load_reads_what_the_cookie_holds(clock: ManualClock) -> None:
+    store = SessionStore()
+    store["a"] = 1
+    store.save()
+    reopened = SessionStore(store.session_key)
+    reopened["a"] = 2
+    assert reopened.load().data() == {"a": 1}  # not saved yet
+    reopened.save()
+    assert reopened.load().data() == {"a": 2}
+    assert SessionStore().load().data() == {}
+
+
+def test_request_cookies_given_by_code_and_the_key_after_the_response(
+    clock: ManualClock,
+) -> None:
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from client_session_django import SessionMiddleware
+
+    def count(request: HttpRequest) -> HttpResponse:
+        request.session["count"] = request.session.get("count", 0) + 1
+        return HttpResponse(str(request.session["count"]))
+
+    request = RequestFactory().get("/")
+    response = SessionMiddleware(count)(request)
+    value = response.cookies["sessionid"].value
+    assert request.session.session_key == value  # the value sent, as after Django's save()
+    again = RequestFactory().get("/")
+    again.COOKIES["sessionid"] = value  # as Django's middleware reads it
+    assert SessionMiddleware(count)(again).content == b"2"
+
+
+def test_another_engines_session_put_by_a_view_is_saved_as_django_saves_it(
+    clock: ManualClock,
+) -> None:
+    from django.contrib.sessions.backends import signed_cookies
+    from django.core import signing
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from client_session_django import SessionMiddleware
+
+    def replace(request: HttpRequest) -> HttpResponse:
+        request.session = signed_cookies.SessionStore()
+        request.session["a"] = 1
+        return HttpResponse()
+
+    response = SessionMiddleware(replace)(RequestFactory().get("/"))
+    value = response.cookies["sessionid"].value
+    assert signing.loads(value, salt=signed_cookies.__name__) == {"a": 1}

@@ -31,7 +31,8 @@ class SessionMiddleware(middleware.SessionMiddleware):  # type: ignore[misc]
     """A drop-in for ``django.contrib.sessions.middleware.SessionMiddleware``.
 
     A subclass of it, so that what checks for Django's (the admin's system check, admin.E410)
-    finds it; none of its methods is inherited.
+    finds it; only a session of another engine, put in ``request.session`` by a view, is
+    saved by Django's ``process_response``.
     The settings are read when Django builds the middleware, at start-up: a weak key or an
     impossible setting is a :class:`~client_session_core.ConfigurationError` then, not on the
     first request.
@@ -44,13 +45,26 @@ class SessionMiddleware(middleware.SessionMiddleware):  # type: ignore[misc]
         self.save_every_request = bool(settings.SESSION_SAVE_EVERY_REQUEST)
 
     def process_request(self, request: HttpRequest) -> None:
-        request.session = SessionStore(codec=self.codec, cookie_header=cookie_header(request))
+        header = cookie_header(request)
+        # request.COOKIES, once parsed, may have been given a value the header does not hold
+        # (by a test's RequestFactory request, or a middleware before this one): Django's
+        # middleware reads it there, and so does this one then.
+        parsed = request.__dict__.get("COOKIES")
+        value = parsed.get(self.codec.policy.cookie_name) if parsed else None
+        if value is not None and value not in header:
+            request.session = SessionStore(value, codec=self.codec)
+        else:
+            request.session = SessionStore(codec=self.codec, cookie_header=header)
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
         store = getattr(request, "session", None)
         if not isinstance(store, SessionStore):
+            # A view replaced request.session with another engine's: saved as Django's
+            # middleware saves it.
+            if store is not None:
+                return super().process_response(request, response)
             return response
         if response.status_code >= 500:
             # As Django's: an error page does not save what the failed request changed.

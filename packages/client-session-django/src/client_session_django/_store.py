@@ -78,6 +78,9 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         # The session's state when a view set `modified = False`: unchanged since, it is
         # not written.
         self._withheld: _State | None = None
+        # The moment set_expiry(datetime or timedelta) named in this request, as given: the
+        # cookie's header holds it to the second.
+        self._deadline: datetime | None = None
 
     # -- the core's session, opened on first use ----------------------------------------------
 
@@ -102,9 +105,15 @@ class SessionStore(SessionBase):  # type: ignore[misc]
     async def _aget_session(self, no_load: bool = False) -> Session:
         return self._get_session()
 
+    def _opened(self) -> Session:
+        # Missing until the session is opened, as Django's engines leave it until they load.
+        session = self._loaded
+        if session is None:
+            raise AttributeError("_session_cache")
+        return session
+
     _session = property(_get_session)
-    # SessionBase's own methods reach the data through _session_cache too.
-    _session_cache = property(_open)
+    _session_cache = property(_opened)
 
     @property
     def accessed(self) -> bool:
@@ -163,7 +172,8 @@ class SessionStore(SessionBase):  # type: ignore[misc]
 
     @_session_key.setter
     def _session_key(self, value: str | None) -> None:
-        self._sealed = value or ""
+        # SessionBase's rule: a key shorter than 8 characters is no key.
+        self._sealed = value if value and self._validate_session_key(value) else ""
 
     # -- writes go to the core's session, which finds changes by content ---------------------
     # (SessionBase's versions also set `modified = True`, which would force a write even when
@@ -190,6 +200,7 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         """Empty the session: the response deletes the cookie, and data set afterwards
         starts a new session lifetime."""
         self._session.clear()
+        self._deadline = None
 
     async def aset(self, key: str, value: Any) -> None:
         self[key] = value
@@ -204,10 +215,11 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         self.update(dict_)
 
     def is_empty(self) -> bool:
-        """True when the session holds nothing (a bad or expired cookie opens empty)."""
+        """True when the session holds nothing (a bad or expired cookie opens empty), or
+        ends at this response (``set_expiry`` of a moment already past)."""
         if not self._cookie_value and self._cookie_header is None and self._loaded is None:
             return True
-        return not self._open().data()
+        return not self._open().data() or self._ended()
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -237,8 +249,16 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         idle, absolute = own
         if idle is not None or absolute is None:
             return idle
+        if self._deadline is not None:
+            return self._deadline  # as set_expiry was given it, to the microsecond
         created_at = self._created_at(session, int(self._now()))
         return self._datetime(created_at + absolute)
+
+    def _ended(self) -> bool:
+        # set_expiry named a moment that has come: Django's engines then find the session
+        # expired at once, so the response ends it (the data stays readable until then).
+        deadline = self._deadline
+        return deadline is not None and deadline.timestamp() <= self._now()
 
     def get_expiry_age(self, **kwargs: Any) -> int:
         """Seconds until the server refuses this session if it is written now.
@@ -259,6 +279,8 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         if kwargs:
             kwargs.setdefault("expiry", self._django_expiry())
             return super().get_expiry_date(**kwargs)  # type: ignore[no-any-return]
+        if self._deadline is not None and self._session.lifetime is not None:
+            return self._deadline
         return self._datetime(self._now()) + timedelta(seconds=self.get_expiry_age())
 
     @staticmethod
@@ -279,6 +301,9 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         ValueError.
         """
         apply_expiry(self._session, value, self._codec)
+        if isinstance(value, timedelta):
+            value = self._datetime(self._now()) + value
+        self._deadline = value if isinstance(value, datetime) else None
 
     def get_expire_at_browser_close(self) -> bool:
         """True when the cookie ends with the browser: after ``set_expiry(0)``, false after
@@ -333,8 +358,24 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         self.cycle_key()
 
     def load(self) -> Session:
-        """The request's session (empty for a missing, bad or expired cookie)."""
-        return self._open()
+        """The session as its cookie holds it, where Django's engines read their store: the
+        request's cookie or, after :meth:`save`, the value written (empty for a missing, bad
+        or expired cookie). Changes not saved are not in it; ``request.session`` has them."""
+        codec = self._codec
+        if self._sealed is not None:
+            value = self._sealed
+            return (
+                codec.load_cookies({codec.policy.cookie_name: value}) if value else codec.load(None)
+            )
+        session = self._loaded
+        if session is None:
+            return self._open()
+        # What the request's cookie held, without opening it again (nor logging it again).
+        origin = session.origin
+        if origin.plaintext is None:
+            return codec.load(None)
+        data = codec.policy.serializer.loads(origin.plaintext)
+        return Session(data, origin, origin.persistent, codec.policy.serializer)
 
     async def aload(self) -> Session:
         return self.load()
@@ -371,9 +412,8 @@ class SessionStore(SessionBase):  # type: ignore[misc]
                 "send: use client_session_django.SessionMiddleware in MIDDLEWARE, or set "
                 "CLIENT_SESSION_MAX_CHUNKS = 1"
             )
-        # "name=value; Path=/; ...": the value is what Django's middleware sends as the key.
-        first = commit.set_cookie[0] if commit.set_cookie else ""
-        self._sealed = first.partition(";")[0].partition("=")[2]
+        if not commit.set_cookie:
+            self._sealed = ""  # nothing to send: a session that holds nothing
 
     async def asave(self, must_create: bool = False) -> None:
         self.save(must_create)
@@ -418,4 +458,20 @@ class SessionStore(SessionBase):  # type: ignore[misc]
             # what the view chose not to save.
             accessed = session.accessed
             return Commit(vary_cookie=accessed, action=Action.VARY if accessed else Action.NOTHING)
-        return self._codec.commit(session)
+        if self._ended():
+            # Deleted, as an emptied session is; the data stays readable in this request.
+            codec = self._codec
+            ended = Session(
+                session.data(), session.origin, session.persistent, codec.policy.serializer
+            )
+            ended.clear()
+            session = ended
+        commit = self._codec.commit(session)
+        # `session_key` is then the value sent ("" for a deletion), as after Django's
+        # middleware saves.
+        prefix = f"{self._codec.policy.cookie_name}="
+        for header in commit.set_cookie:
+            if header.startswith(prefix):
+                self._sealed = header.partition(";")[0][len(prefix) :]
+                break
+        return commit
