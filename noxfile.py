@@ -702,15 +702,20 @@ def snippets(session: nox.Session) -> None:
 
 
 # The adapter each upstream test suite runs against.
-UPSTREAM_ADAPTERS = {"starlette": "asgi", "flask": "wsgi", "aiohttp-session": "aiohttp"}
+UPSTREAM_ADAPTERS = {
+    "starlette": "asgi",
+    "flask": "wsgi",
+    "aiohttp-session": "aiohttp",
+    "django": "django",
+}
 
 
 @nox.session(python=NEWEST_PYTHON, tags=["tests"])
-@nox.parametrize("framework", ["starlette", "flask", "aiohttp-session"])
+@nox.parametrize("framework", list(UPSTREAM_ADAPTERS))
 def upstream(session: nox.Session, framework: str) -> None:
-    """Starlette's, Flask's or aiohttp-session's own session tests (from the sdist of the newest
-    release, on the newest framework) against ours, changed only in the import line and the
-    secret: upstream/run_upstream_tests.py."""
+    """Starlette's, Flask's, aiohttp-session's or Django's own session tests (from the sdist of
+    the newest release, on the newest framework) against ours, changed only in the import line
+    and the secret (Django's: subclasses that name the engine): upstream/run_upstream_tests.py."""
     adapter = ADAPTERS[UPSTREAM_ADAPTERS[framework]]
     # Flask's conftest.py uses pytest.MonkeyPatch's `notset`, gone in pytest 9.1; 9.0.x is the
     # pytest of the lock file Flask 3.1 is tested with.

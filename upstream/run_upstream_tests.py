@@ -1,5 +1,5 @@
-"""Run Starlette's, Flask's and aiohttp-session's own session tests against client-session, and
-count the gaps.
+"""Run Starlette's, Flask's, aiohttp-session's and Django's own session tests against
+client-session, and count the gaps.
 
 The tests are the frameworks' own files, from the sdist of the version installed beside our
 adapters (``nox -s upstream`` gets that sdist with pip, as it gets any package). Nothing is
@@ -19,6 +19,12 @@ temporary directory, and only these lines change before pytest runs them:
   once), and ``SimpleCookieStorage`` (the unsigned JSON storage its other files test with)
   becomes ``EncryptedCookieSessionStorage``, one import line added after the file's imports.
   Its ``conftest.py`` (Redis and Memcached in Docker) is left out: these files use none of it.
+- Django, ``tests/sessions_tests/``: ``tests.py`` is run unchanged through subclasses that give
+  its test classes this engine (``django_sessions/test_client_session.py``: every test of
+  ``SessionTestsMixin``, and ``SessionMiddlewareTests`` under Django's middleware and, in a copy
+  whose ``SessionMiddleware`` import line names ours, under this package's), with Django's test
+  database and system checks (``django_sessions/conftest.py``) and its test settings but for
+  the engine and a strong ``SECRET_KEY`` (``django_sessions/upstream_settings.py``).
 
 Each test that fails against ours for a documented, deliberate difference is listed below with
 the reason; the run fails when the failing tests are not exactly those (a new gap, or a listed one
@@ -27,6 +33,7 @@ that now passes). Usage::
     python upstream/run_upstream_tests.py starlette --sdist-dir DIR [pytest args...]
     python upstream/run_upstream_tests.py flask --sdist-dir DIR [pytest args...]
     python upstream/run_upstream_tests.py aiohttp-session --sdist-dir DIR [pytest args...]
+    python upstream/run_upstream_tests.py django --sdist-dir DIR [pytest args...]
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import argparse
 import base64
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -165,7 +173,73 @@ AIOHTTP_SESSION = Upstream(
     reported=("aiohttp",),
 )
 
-UPSTREAMS = {"starlette": STARLETTE, "flask": FLASK, "aiohttp-session": AIOHTTP_SESSION}
+_DJANGO_TESTS = "tests/sessions_tests/test_client_session.py"
+_NO_STORE = "nothing is stored on the server"
+_CLIENT_SIDE = (
+    "expects save() to raise UpdateError because another request deleted the session: a "
+    "cookie engine cannot know what was done to another copy of the cookie (Django's "
+    "CookieSessionTests skips it for signed_cookies: 'CookieSession is stored in the client "
+    "and there is no way to query it')"
+)
+_TIMEDELTA = (
+    "replaces django.utils.timezone.now to fix the moment set_expiry(timedelta) counts from; "
+    "the engine counts from its own clock (CLIENT_SESSION_CLOCK, time.time by default), which "
+    "the test leaves alone, so the dates differ by the microseconds between the two readings "
+    "(test_custom_expiry_datetime, the same with a date, passes)"
+)
+_EMPTIED = (
+    "reads the saved session back from Django's database table (Session.objects.get), which "
+    f"this engine does not have: {_NO_STORE}; and an emptied session deletes its cookie here, "
+    "where Django's database engines keep an empty record under the same key"
+)
+_DELETION = (
+    "compares the deleting Set-Cookie with Django's delete_cookie text ('sessionid=\"\"; "
+    "expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax'): this middleware "
+    "writes the deletion every adapter writes, with the cookie's own attributes (HttpOnly "
+    "included, the domain without its leading dot, as browsers read it) in RFC 6265's "
+    "spelling; a browser deletes the cookie either way (under Django's middleware, which "
+    "writes Django's text, the test passes)"
+)
+
+DJANGO = Upstream(
+    distribution="django",
+    members=("tests/sessions_tests/",),
+    test_runs=(("sessions", (_DJANGO_TESTS,)),),
+    expected_failures={
+        f"{_DJANGO_TESTS}::ClientSessionTests::test_save": (
+            f"asserts exists(session_key) after save(): {_NO_STORE}, so exists() is always "
+            "False (Django's CookieSessionTests skips this test for signed_cookies)"
+        ),
+        f"{_DJANGO_TESTS}::ClientSessionTests::test_save_async": (
+            f"asserts aexists(session_key) after asave(): {_NO_STORE}, as test_save"
+        ),
+        f"{_DJANGO_TESTS}::ClientSessionTests::"
+        "test_session_save_does_not_resurrect_session_logged_out_in_other_context": _CLIENT_SIDE,
+        f"{_DJANGO_TESTS}::ClientSessionTests::"
+        "test_session_asave_does_not_resurrect_session_logged_out_in_other_context": _CLIENT_SIDE,
+        f"{_DJANGO_TESTS}::ClientSessionTests::test_custom_expiry_timedelta": _TIMEDELTA,
+        f"{_DJANGO_TESTS}::ClientSessionTests::test_custom_expiry_timedelta_async": _TIMEDELTA,
+        f"{_DJANGO_TESTS}::ClientSessionTests::test_decode_failure_logged_to_security": (
+            "decodes two values that are not in the engine's format at all and expects "
+            "Django's WARNING 'Session data corrupted' on django.security.SuspiciousSession: "
+            "garbage is DEBUG on client_session (reason malformed); a value in the format that "
+            "fails authentication is the WARNING on django.security.SuspiciousSession (reason "
+            "forged), so that junk sent by bots does not page whoever watches that logger"
+        ),
+        f"{_DJANGO_TESTS}::DjangoMiddlewareTests::test_empty_session_saved": _EMPTIED,
+        f"{_DJANGO_TESTS}::ClientSessionMiddlewareTests::test_empty_session_saved": _EMPTIED,
+        f"{_DJANGO_TESTS}::ClientSessionMiddlewareTests::test_session_delete_on_end": _DELETION,
+        f"{_DJANGO_TESTS}::ClientSessionMiddlewareTests::"
+        "test_session_delete_on_end_with_custom_domain_and_path": _DELETION,
+    },
+)
+
+UPSTREAMS = {
+    "starlette": STARLETTE,
+    "flask": FLASK,
+    "aiohttp-session": AIOHTTP_SESSION,
+    "django": DJANGO,
+}
 
 
 def _sdist(directory: Path, distribution: str) -> Path:
@@ -258,19 +332,44 @@ def _adapt_aiohttp_session(root: Path) -> None:
         )
 
 
+# The test module, settings and conftest that run Django's session tests against the engine.
+_DJANGO_FILES = Path(__file__).resolve().parent / "django_sessions"
+
+
+def _adapt_django(root: Path) -> None:
+    sessions_tests = root / "tests/sessions_tests"
+    ours = sessions_tests / "tests_our_middleware.py"
+    shutil.copyfile(sessions_tests / "tests.py", ours)
+    _replace(
+        ours,
+        r"^from django\.contrib\.sessions\.middleware import SessionMiddleware$",
+        "from client_session_django import SessionMiddleware",
+        count=1,
+    )
+    shutil.copy(_DJANGO_FILES / "test_client_session.py", sessions_tests)
+    for name in ("conftest.py", "upstream_settings.py"):
+        shutil.copy(_DJANGO_FILES / name, root / "tests")
+
+
 ADAPT = {
     "starlette": _adapt_starlette,
     "flask": _adapt_flask,
     "aiohttp-session": _adapt_aiohttp_session,
+    "django": _adapt_django,
 }
 
 
 def _outcomes(report: Path) -> dict[str, str]:
-    """Test id -> "passed", "failed" or "skipped", from a JUnit XML report."""
+    """Test id -> "passed", "failed" or "skipped", from a JUnit XML report. A test id is
+    pytest's: ``tests/test_x.py::test_y``, or ``tests/test_x.py::TestClass::test_y`` for a
+    method (the report's classname ends with its class, capitalized as classes are)."""
     outcomes = {}
     for case in ElementTree.parse(report).iter("testcase"):
-        module = case.get("classname", "").replace(".", "/")
-        test_id = f"{module}.py::{case.get('name')}"
+        parts = case.get("classname", "").split(".")
+        classes: list[str] = []
+        while len(parts) > 1 and parts[-1][:1].isupper():
+            classes.insert(0, parts.pop())
+        test_id = "::".join([f"{'/'.join(parts)}.py", *classes, str(case.get("name"))])
         if case.find("failure") is not None or case.find("error") is not None:
             outcomes[test_id] = "failed"
         elif case.find("skipped") is not None:
