@@ -3,10 +3,13 @@
 Every reload of http://127.0.0.1:8000/ counts one more visit, kept only in the encrypted session
 cookie by the client_session_django engine. The key comes from CLIENT_SESSION_KEYS; without it,
 a demo key is generated and announced. Under gunicorn: ``gunicorn --chdir
-examples/django_counter app:app``.
+examples/django_counter app:app``. With arguments, it is the project's manage.py:
+``python examples/django_counter/app.py check`` runs Django's system checks, the engine's
+among them (a weak CLIENT_SESSION_KEYS is client_session.E002).
 """
 
 import os
+import sys
 
 import django
 from django.conf import settings
@@ -39,9 +42,18 @@ settings.configure(
     ROOT_URLCONF=__name__,
     SESSION_ENGINE="client_session_django",
     MIDDLEWARE=["client_session_django.SessionMiddleware"],
+    # The engine's app: manage.py check reports its configuration problems.
     INSTALLED_APPS=["client_session_django"],
 )
 django.setup()
+
+if __name__ == "__main__" and sys.argv[1:]:
+    # The project's manage.py, before the app is built (which stops at a bad setting).
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+    sys.exit()
+
 app = get_wsgi_application()
 
 if __name__ == "__main__":
