@@ -3,6 +3,7 @@
 In ``settings.py``::
 
     SESSION_ENGINE = "client_session_django"
+    INSTALLED_APPS = [..., "client_session_django"]  # manage.py check reports its problems
     MIDDLEWARE = [..., "client_session_django.SessionMiddleware", ...]  # in place of Django's
 
 Django's ``SESSION_COOKIE_*`` settings keep their meaning, and ``SECRET_KEY`` (with
