@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import time
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -15,7 +17,13 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
 
-from client_session_asgi import KeyRing, SessionMiddleware, SessionTooLarge, generate_key
+from client_session_asgi import (
+    ConfigurationError,
+    KeyRing,
+    SessionMiddleware,
+    SessionTooLarge,
+    generate_key,
+)
 from client_session_core import UnserializableValue
 
 KEY = generate_key()
@@ -183,6 +191,34 @@ def test_cookie_set_by_the_application_is_kept() -> None:
     cookies = response.headers.get_list("set-cookie")
     assert cookies[0].startswith("theme=dark")
     assert cookies[1].startswith("session=")
+
+
+@pytest.mark.parametrize(
+    "not_before",
+    [time.time(), datetime.datetime.now(datetime.timezone.utc)],
+    ids=["time.time()", "aware-datetime"],
+)
+def test_not_before_takes_what_time_time_and_a_datetime_give(
+    not_before: float | datetime.datetime,
+) -> None:
+    # Issue 23: not_before=time.time() made every request a 500, and the argument's type said
+    # int (mypy checks add_middleware's keyword arguments against it).
+    app = Starlette(routes=[Route("/counter", counter)])
+    app.add_middleware(SessionMiddleware, secret_key=KEY, not_before=not_before)
+    client = TestClient(app)
+    response = client.get("/counter")
+    assert response.status_code == 200
+    assert client.get("/counter").json() == {"count": 2}  # created after not_before: opens
+    middleware = starlette_app(not_before=not_before)
+    logged_out = middleware.codec.seal({"count": 41}, created_at=int(time.time()) - 3600)
+    client = TestClient(middleware, cookies={"session": logged_out})
+    assert client.get("/counter").json() == {"count": 1}  # created before: refused
+
+
+def test_a_naive_datetime_for_not_before_is_refused() -> None:
+    naive = datetime.datetime.now()  # the mistake under test
+    with pytest.raises(ConfigurationError, match="has no time zone: give an aware datetime"):
+        starlette_app(not_before=naive)
 
 
 def test_rotation_opens_old_cookies_and_reseals_them() -> None:

@@ -158,8 +158,30 @@ def test_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLIENT_SESSION_KEYS", f"{KEY},{OLD_KEY}")
     assert kids(policy_of().keys) == kids(KeyRing([KEY, OLD_KEY]))
     monkeypatch.delenv("CLIENT_SESSION_KEYS")
+    # Issue 23: the core's message named only the variable; a Starlette user passes secret_key.
+    with pytest.raises(ConfigurationError, match=r"^no key: pass secret_key=\.\.\. \(or keys="):
+        policy_of()
+    monkeypatch.setenv("CLIENT_SESSION_KEYS", " , ")
     with pytest.raises(ConfigurationError, match="CLIENT_SESSION_KEYS holds no key"):
         policy_of()
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"secret_key": "example"}, "secret_key"),
+        ({"secret_key": b"example"}, "secret_key"),
+        ({"secret_key": Secret("example")}, "secret_key"),
+        ({"keys": "example"}, "keys"),
+        ({"keys": [KEY, "example"]}, "keys"),
+    ],
+)
+def test_a_weak_key_error_names_the_argument_that_held_it(
+    options: dict[str, Any], named: str
+) -> None:
+    # Issue 23: the message began "the key text:", an option no Starlette user wrote.
+    with pytest.raises(ConfigurationError, match=rf"^{named}: key #\d is 7 (characters|bytes)"):
+        policy_of(**options)
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,12 @@ https_only, domain, partitioned)`` maps onto the core's policy as follows:
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Iterable
 from typing import Any, Final
 
 from client_session_core import (
+    DEFAULT_KEYS_ENV,
     ConfigurationError,
     CookieStyle,
     Key,
@@ -170,12 +172,31 @@ def _key_ring(secret_key: object, keys: KeysOption | None) -> KeyRing:
             "pass secret_key (one key, as Starlette does) or keys (a key ring, newest first, "
             "to rotate), not both"
         )
-    if secret_key is None or isinstance(secret_key, (str, bytes)):
-        # Neither given: the environment is the last place to look, and the core's error
-        # says how to make and set a key when it is empty.
-        return KeyRing.of(keys if secret_key is None else secret_key)
+    if secret_key is None and keys is None:
+        if not os.environ.get(DEFAULT_KEYS_ENV) and not os.environ.get(f"{DEFAULT_KEYS_ENV}_FILE"):
+            # The core's message names the variable alone; a Starlette user passes secret_key.
+            raise ConfigurationError(
+                "no key: pass secret_key=... (or keys=, or policy=), or set the "
+                f"{DEFAULT_KEYS_ENV} environment variable, which is empty or unset "
+                f"({DEFAULT_KEYS_ENV}_FILE for a key file); generate a key with "
+                "`client-session keygen`"
+            )
+        return KeyRing.from_env()
+    if keys is not None:
+        return _named("keys", keys)
     # starlette.datastructures.Secret (from starlette.config) hides its value behind str().
-    return KeyRing.of(str(secret_key))
+    return _named("secret_key", secret_key if isinstance(secret_key, bytes) else str(secret_key))
+
+
+def _named(option: str, keys: KeysOption | str | bytes) -> KeyRing:
+    """KeyRing.of(keys), its errors saying which argument held the unusable key."""
+    if isinstance(keys, str):
+        # Read as every key text is: "new,old" is two keys (docs/wire-format.md, "Key text").
+        return KeyRing.from_text(keys, source=option)
+    try:
+        return KeyRing.of(keys)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{option}: {exc}") from None
 
 
 def _lifetimes(
