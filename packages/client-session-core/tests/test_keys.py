@@ -393,3 +393,17 @@ def test_a_frameworks_secret_key_is_a_key_text_and_each_fallback_one_key() -> No
 def test_secret_key_fallbacks_must_be_a_list(fallbacks: object) -> None:
     with pytest.raises(ConfigurationError, match="SECRET_KEY_FALLBACKS must be a list"):
         KeyRing.from_secret_key(generate_key(), fallbacks)
+
+
+def test_a_key_error_keeps_its_advice_apart_for_an_adapters_own() -> None:
+    # Django's adapter reads no environment variable: it gives its own advice instead of
+    # cutting the core's out of the message text.
+    with pytest.raises(ConfigurationError) as caught:
+        KeyRing.from_text("too-short", source="settings.CLIENT_SESSION_KEYS")
+    error = caught.value
+    assert error.reason.startswith("settings.CLIENT_SESSION_KEYS: key #1 is 9 characters long")
+    assert error.advice is not None
+    assert "CLIENT_SESSION_KEYS environment variable" in error.advice
+    assert str(error) == f"{error.reason}; {error.advice}"
+    assert str(error.with_advice("set SECRET_KEY")) == f"{error.reason}; set SECRET_KEY"
+    assert str(error.with_advice(None)) == error.reason

@@ -111,16 +111,26 @@ class ConfigurationError(SessionError, ValueError):
     in the words its user wrote (``https_only=True`` for Starlette's keyword,
     ``SESSION_COOKIE_SECURE = True`` for a Flask setting) with :meth:`in_words_of`, rather
     than naming options the user never saw. ``options`` lists the options it names.
+
+    ``advice``, when given, is how to fix it in general terms (how to make a key), kept apart
+    from the ``reason`` so that an adapter can give its own in its framework's words
+    (:meth:`with_advice`); the message is the reason, then ``"; "`` and the advice.
     """
 
-    def __init__(self, *parts: str | Option, spelling: OptionSpelling = core_spelling) -> None:
+    def __init__(
+        self,
+        *parts: str | Option,
+        spelling: OptionSpelling = core_spelling,
+        advice: str | None = None,
+    ) -> None:
         self.parts = parts
-        super().__init__(
-            "".join(
-                part if isinstance(part, str) else (spelling(part) or core_spelling(part))
-                for part in parts
-            )
+        self.advice = advice
+        self.reason = "".join(
+            part if isinstance(part, str) else (spelling(part) or core_spelling(part))
+            for part in parts
         )
+        """The message without the advice: what is wrong, and where."""
+        super().__init__(self.reason if advice is None else f"{self.reason}; {advice}")
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -129,7 +139,16 @@ class ConfigurationError(SessionError, ValueError):
 
     def in_words_of(self, spelling: OptionSpelling) -> ConfigurationError:
         """This error with each option written by ``spelling`` (an adapter's vocabulary)."""
-        return ConfigurationError(*self.parts, spelling=spelling)
+        return ConfigurationError(*self.parts, spelling=spelling, advice=self.advice)
+
+    def within(self, source: str) -> ConfigurationError:
+        """This error about a value found in ``source`` (``"the key file /run/keys"``): the
+        reason prefixed with it, the advice kept."""
+        return ConfigurationError(f"{source}: ", *self.parts, advice=self.advice)
+
+    def with_advice(self, advice: str | None) -> ConfigurationError:
+        """This error with another ``advice`` (None: none), in an adapter's words."""
+        return ConfigurationError(*self.parts, advice=advice)
 
 
 class InvalidReason(str, enum.Enum):

@@ -47,11 +47,13 @@ _LONG_SECRET_INFO = b"client-session/v1/long-secret"
 # generated key's text means the text holds a key (several keys joined by spaces, a key with a
 # no-break space around it), and is never a passphrase.
 _NOT_BASE64URL = re.compile(r"[^A-Za-z0-9_-]+")
-_HOW_TO_FIX = (
+KEY_ADVICE = (
     "generate a key with `client-session keygen` (or "
     "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`) and pass it, "
     f"or set it in the {DEFAULT_KEYS_ENV} environment variable"
 )
+"""How to make a good key, the ``advice`` of a key's :class:`ConfigurationError`; an adapter
+whose keys come from elsewhere than the environment gives its own (``with_advice``)."""
 
 
 def generate_key() -> str:
@@ -100,7 +102,8 @@ def _check_strength(secret: str | bytes, position: int, *material: bytes) -> Non
         raise ConfigurationError(
             f"key #{position} is worth about {bits:.0f} bits of guessing, fewer than the "
             f"{MIN_SECRET_BITS} required: it looks like a placeholder, a pattern, a repetition "
-            f"or a phrase, not a random secret (docs/security.md, 'Key strength'); {_HOW_TO_FIX}"
+            f"or a phrase, not a random secret (docs/security.md, 'Key strength')",
+            advice=KEY_ADVICE,
         )
 
 
@@ -112,7 +115,8 @@ def _utf8_of(text: str, position: int) -> bytes:
         # holding bytes that are not UTF-8 arrive as lone surrogates (PEP 383).
         raise ConfigurationError(
             f"key #{position} is not valid UTF-8 text (it holds bytes that are not UTF-8, or "
-            f"a lone surrogate); {_HOW_TO_FIX}"
+            "a lone surrogate)",
+            advice=KEY_ADVICE,
         ) from None
 
 
@@ -125,7 +129,7 @@ class Key:
         """The key of exactly 32 ``material`` bytes, refused when they are not random
         enough (the same rule as every other way a key arrives)."""
         if not isinstance(material, bytes) or len(material) != KEY_SIZE:
-            raise ConfigurationError(f"a Key takes exactly {KEY_SIZE} bytes; {_HOW_TO_FIX}")
+            raise ConfigurationError(f"a Key takes exactly {KEY_SIZE} bytes", advice=KEY_ADVICE)
         _check_strength(material, 1)
         self._set(material)
 
@@ -194,7 +198,8 @@ class Key:
                 raise ConfigurationError(
                     f"key #{position} is {len(text)} characters long, too short to be a secret "
                     f"(at least {MIN_PASSPHRASE_LENGTH} characters of a random passphrase, "
-                    f"or a generated key); {_HOW_TO_FIX}"
+                    "or a generated key)",
+                    advice=KEY_ADVICE,
                 )
             _check_strength(text, position)
             return cls._derived(_derive_from_passphrase(encoded))
@@ -202,7 +207,8 @@ class Key:
             if len(secret) < KEY_SIZE:
                 raise ConfigurationError(
                     f"key #{position} is {len(secret)} bytes, fewer than {KEY_SIZE}; a key "
-                    f"needs {KEY_SIZE} random bytes; {_HOW_TO_FIX}"
+                    f"needs {KEY_SIZE} random bytes",
+                    advice=KEY_ADVICE,
                 )
             _check_strength(secret, position)
             if len(secret) == KEY_SIZE:
@@ -212,7 +218,8 @@ class Key:
             )
             return cls._derived(hkdf.derive(secret))
         raise ConfigurationError(
-            f"key #{position} is a {type(secret).__name__}, not str or bytes; {_HOW_TO_FIX}"
+            f"key #{position} is a {type(secret).__name__}, not str or bytes",
+            advice=KEY_ADVICE,
         )
 
     def __repr__(self) -> str:
@@ -248,7 +255,7 @@ class KeyRing:
             by_kid[key.kid] = key
             resolved.append(key)
         if not resolved:
-            raise ConfigurationError(f"no key configured: {_HOW_TO_FIX}")
+            raise ConfigurationError("no key configured", advice=KEY_ADVICE)
         self._keys: tuple[Key, ...] = tuple(resolved)
         self._by_kid = by_kid
 
@@ -308,7 +315,7 @@ class KeyRing:
         try:
             return cls(parts)
         except ConfigurationError as exc:
-            raise ConfigurationError(f"{source}: {exc}") from None
+            raise exc.within(source) from None
 
     @classmethod
     def from_secret_key(cls, secret_key: str | bytes, fallbacks: object = ()) -> KeyRing:

@@ -16,14 +16,11 @@ __all__ = ["key_ring"]
 
 _KEYGEN = "`client-session keygen` prints one"
 
-# Where the core's key messages start saying how to fix them: its advice names the
-# CLIENT_SESSION_KEYS environment variable, which this adapter does not read, so each
-# problem's hint says it with Django's settings instead.
-_CORE_ADVICE = "; generate a key with `client-session keygen`"
-
 
 def _reason(exc: ConfigurationError) -> str:
-    return str(exc).partition(_CORE_ADVICE)[0]
+    # The core's advice names the CLIENT_SESSION_KEYS environment variable, which this
+    # adapter does not read: each problem's hint says it with Django's settings instead.
+    return exc.reason
 
 
 def _holds_no_key(text: str) -> bool:
