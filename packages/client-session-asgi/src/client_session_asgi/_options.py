@@ -196,7 +196,7 @@ def _named(option: str, keys: KeysOption | str | bytes) -> KeyRing:
     try:
         return KeyRing.of(keys)
     except ConfigurationError as exc:
-        raise ConfigurationError(f"{option}: {exc}") from None
+        raise exc.within(option) from None
 
 
 def _lifetimes(
