@@ -688,16 +688,26 @@ def _screenshots(session: nox.Session, chromium: str, directory: Path) -> None:
 
 
 SNIPPET_TESTS = Path("tests/docs")
+DEMO_TESTS = Path("tests/examples")
 
 
 @nox.session(python=NEWEST_PYTHON, tags=["tests"])
 def snippets(session: nox.Session) -> None:
     """Run every ```python block of README.md, packages/*/README.md and docs/*.md, each in a
-    fresh interpreter with CLIENT_SESSION_KEYS set (the convention: docs/contributing.md)."""
+    fresh interpreter with CLIENT_SESSION_KEYS set (the convention: docs/contributing.md), and
+    the demo of every framework (examples/demo.py) over real sockets, as `make demo` serves it."""
     snippet_needs = nox.project.dependency_groups(nox.project.load_toml(), "snippets")
-    install_workspace(session, "--upgrade", *snippet_needs)
+    demo_needs = nox.project.dependency_groups(nox.project.load_toml(), "demo")
+    install_workspace(session, "--upgrade", *snippet_needs, *demo_needs)
     session.run(
-        "pytest", "-c", "pyproject.toml", "--rootdir", ".", str(SNIPPET_TESTS), *session.posargs
+        "pytest",
+        "-c",
+        "pyproject.toml",
+        "--rootdir",
+        ".",
+        str(SNIPPET_TESTS),
+        str(DEMO_TESTS),
+        *session.posargs,
     )
 
 

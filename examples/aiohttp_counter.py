@@ -26,7 +26,9 @@ async def counter(request: web.Request) -> web.Response:
 def make_app() -> web.Application:
     app = web.Application()
     # No keys given: the storage reads CLIENT_SESSION_KEYS.
-    setup(app, EncryptedCookieSessionStorage())
+    # One cookie name for every server of a fleet (the demo's --cookie-name sets it).
+    name = os.environ.get("COUNTER_COOKIE_NAME", "AIOHTTP_SESSION")
+    setup(app, EncryptedCookieSessionStorage(cookie_name=name))
     app.router.add_get("/", counter)
     return app
 

@@ -4,7 +4,9 @@ FRAMEWORK is one of starlette (the default), fastapi, flask, wsgi, tornado, aioh
 is the module ``examples/<framework>_counter.py`` (for django, the one-file project
 ``examples/django_counter/app.py``). Every reload of http://127.0.0.1:8000 shows the count one
 higher, kept only in the encrypted session cookie. Without CLIENT_SESSION_KEYS a demo key is
-generated and announced as such.
+generated and announced as such. ``--cookie-name NAME`` names the cookie (each framework has its
+own default): servers of several frameworks behind one load balancer share sessions only under
+one name, with one key ring.
 """
 
 from __future__ import annotations
@@ -86,8 +88,16 @@ def main(argv: list[str] | None = None) -> int:
         "framework", nargs="?", default="starlette", choices=ASGI + WSGI + TORNADO + AIOHTTP
     )
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--cookie-name",
+        help="the session cookie's name (default: the framework's own), the same for every "
+        "server of a fleet",
+    )
     args = parser.parse_args(argv)
     _ensure_key()
+    if args.cookie_name:
+        # Each example reads it into its framework's own option for the cookie's name.
+        os.environ["COUNTER_COOKIE_NAME"] = args.cookie_name
     module = _load_example(args.framework)
     with contextlib.suppress(KeyboardInterrupt):
         _serve(args.framework, module, args.port)

@@ -16,7 +16,11 @@ if not os.environ.get("CLIENT_SESSION_KEYS"):
     print("CLIENT_SESSION_KEYS is not set: using a generated DEMO key, gone when this stops.")
 
 app = FastAPI()
-app.add_middleware(SessionMiddleware)  # no secret_key: it reads CLIENT_SESSION_KEYS
+# No secret_key: it reads CLIENT_SESSION_KEYS. The cookie's name is Starlette's session_cookie:
+# one name for every server of a fleet (the demo's --cookie-name sets COUNTER_COOKIE_NAME).
+app.add_middleware(
+    SessionMiddleware, session_cookie=os.environ.get("COUNTER_COOKIE_NAME", "session")
+)
 
 
 @app.get("/", response_class=PlainTextResponse)

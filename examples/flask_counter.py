@@ -16,6 +16,8 @@ if not os.environ.get("CLIENT_SESSION_KEYS"):
     print("CLIENT_SESSION_KEYS is not set: using a generated DEMO key, gone when this stops.")
 
 app = Flask(__name__)
+# One cookie name for every server of a fleet (the demo's --cookie-name sets it).
+app.config["SESSION_COOKIE_NAME"] = os.environ.get("COUNTER_COOKIE_NAME", "session")
 ClientSession(app)  # keys: CLIENT_SESSION_KEYS, checked here
 
 

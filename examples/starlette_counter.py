@@ -25,7 +25,13 @@ async def counter(request: Request) -> PlainTextResponse:
 
 
 # No secret_key: the middleware reads CLIENT_SESSION_KEYS.
-app = Starlette(routes=[Route("/", counter)], middleware=[Middleware(SessionMiddleware)])
+# The cookie's name, Starlette's session_cookie ("session"): one name for every server of a
+# fleet, whatever its framework (the demo's --cookie-name sets COUNTER_COOKIE_NAME).
+cookie_name = os.environ.get("COUNTER_COOKIE_NAME", "session")
+app = Starlette(
+    routes=[Route("/", counter)],
+    middleware=[Middleware(SessionMiddleware, session_cookie=cookie_name)],
+)
 
 if __name__ == "__main__":
     import uvicorn

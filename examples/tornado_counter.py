@@ -25,7 +25,9 @@ class CounterHandler(SessionMixin, tornado.web.RequestHandler):
 
 def make_app() -> tornado.web.Application:
     # Configured once, as cookie_secret is; no keys given: it reads CLIENT_SESSION_KEYS.
-    return tornado.web.Application([(r"/", CounterHandler)], client_session=client_session_codec())
+    # One cookie name for every server of a fleet (the demo's --cookie-name sets it).
+    codec = client_session_codec(cookie_name=os.environ.get("COUNTER_COOKIE_NAME", "session"))
+    return tornado.web.Application([(r"/", CounterHandler)], client_session=codec)
 
 
 async def main() -> None:

@@ -20,7 +20,9 @@ def counter(environ, start_response):
     return [f"You have visited this page {session['count']} times.\n".encode()]
 
 
-app = SessionMiddleware(counter, SessionPolicy(keys=KeyRing.from_env()))
+# One cookie name for every server of a fleet (the demo's --cookie-name sets it).
+cookie_name = os.environ.get("COUNTER_COOKIE_NAME", "session")
+app = SessionMiddleware(counter, SessionPolicy(keys=KeyRing.from_env(), cookie_name=cookie_name))
 
 if __name__ == "__main__":
     from werkzeug.serving import run_simple

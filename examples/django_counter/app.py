@@ -41,6 +41,8 @@ settings.configure(
     ALLOWED_HOSTS=["127.0.0.1", "localhost"],
     ROOT_URLCONF=__name__,
     SESSION_ENGINE="client_session_django",
+    # One cookie name for every server of a fleet (the demo's --cookie-name sets it).
+    SESSION_COOKIE_NAME=os.environ.get("COUNTER_COOKIE_NAME", "sessionid"),
     MIDDLEWARE=["client_session_django.SessionMiddleware"],
     # The engine's app: manage.py check reports its configuration problems.
     INSTALLED_APPS=["client_session_django"],
