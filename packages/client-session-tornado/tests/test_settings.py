@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+import time
 from typing import Any
 
+import httpx
 import pytest
-from tornado.web import Application
+from tornado.web import Application, RequestHandler
 
 from client_session_conformance import ManualClock
+from client_session_conformance.harnesses.tornado import serve_application
 from client_session_core import Key, generate_key
 from client_session_tornado import (
     SETTING,
     ConfigurationError,
     KeyRing,
     SessionCodec,
+    SessionMixin,
     SessionPolicy,
     client_session_codec,
     session_codec,
@@ -131,3 +136,80 @@ def test_errors_name_the_options_client_session_codec_takes() -> None:
     with pytest.raises(ConfigurationError, match=r"^partitioned=True needs secure=True") as e:
         client_session_codec(KEY, partitioned=True)
     assert e.value.options == ("partitioned", "secure")
+
+
+# -- Log everyone out: not_before -------------------------------------------------------------
+
+NOW = time.time()
+
+
+class Counter(SessionMixin, RequestHandler):
+    def get(self) -> None:
+        count: int = self.session.get("count", 0) + 1
+        self.session["count"] = count
+        self.write({"count": count})
+
+
+def not_before_setting(form: str, not_before: float | datetime.datetime) -> object:
+    if form == "codec":
+        return client_session_codec(KEY, not_before=not_before)
+    if form == "dict":
+        return {"keys": KEY, "not_before": not_before}
+    return SessionPolicy(keys=KeyRing([KEY]), not_before=not_before)
+
+
+@pytest.mark.parametrize(
+    "not_before",
+    [NOW, datetime.datetime.fromtimestamp(NOW, datetime.timezone.utc)],
+    ids=["time.time()", "aware-datetime"],
+)
+@pytest.mark.parametrize("form", ["codec", "dict", "policy"])
+def test_not_before_logs_out_every_session_created_before_it(
+    form: str, not_before: float | datetime.datetime
+) -> None:
+    # Issue 23: "log everyone out" as Tornado users set it, in the client_session setting,
+    # with what time.time() and datetime give, over Tornado's own server.
+    app = Application([(r"/", Counter)], client_session=not_before_setting(form, not_before))
+    codec = session_codec(app)
+    before = codec.seal({"count": 41}, created_at=int(NOW) - 60)
+    since = codec.seal({"count": 6}, created_at=int(NOW))
+    with serve_application(app) as url:
+        logged_out = httpx.get(f"{url}/", headers={"Cookie": f"session={before}"})
+        kept = httpx.get(f"{url}/", headers={"Cookie": f"session={since}"})
+    assert logged_out.status_code == 200
+    assert logged_out.json() == {"count": 1}
+    assert kept.json() == {"count": 7}
+
+
+def test_a_naive_datetime_for_not_before_is_refused_when_the_settings_are_built() -> None:
+    naive = datetime.datetime.fromtimestamp(NOW)  # the mistake under test: no time zone
+    with pytest.raises(ConfigurationError, match="has no time zone: give an aware datetime"):
+        client_session_codec(KEY, not_before=naive)
+
+
+# -- When a bad setting surfaces --------------------------------------------------------------
+
+
+class NoSession(RequestHandler):
+    def get(self) -> None:
+        self.write({"ok": True})
+
+
+def test_a_bad_dict_setting_fails_each_request_that_uses_a_session(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Tornado has no hook to check settings when the Application is built: a dict is checked
+    # on the first request that uses self.session, and on each one after, as it stays bad
+    # (docs/tornado.md says so, and how to check it at start-up with session_codec(app)).
+    setting = {"keys": KEY, "same_site": "none"}  # needs secure=True
+    app = Application([(r"/", Counter), (r"/plain", NoSession)], client_session=setting)
+    with serve_application(app) as url:
+        statuses = [httpx.get(f"{url}/").status_code for _ in range(2)]
+        plain = httpx.get(f"{url}/plain")
+    assert statuses == [500, 500]
+    assert plain.json() == {"ok": True}
+    logged = [r for r in caplog.records if r.exc_info and r.exc_info[0] is ConfigurationError]
+    assert len(logged) == 2
+    assert "same_site='none' needs secure=True" in str(logged[0].exc_info[1])  # type: ignore[index]
+    with pytest.raises(ConfigurationError, match="same_site='none' needs secure=True"):
+        session_codec(app)  # the check at start-up, before app.listen()
