@@ -58,6 +58,7 @@ from ._policy import (
     SameSite,
     SessionPolicy,
     drop_in_absolute_lifetime,
+    whole_seconds,
 )
 from ._serializer import MAX_DEPTH, JSONSerializer, Serializer
 from ._session import CookieOrigin, Session
@@ -119,6 +120,7 @@ __all__ = [
     "spelled_as_settings",
     "vary_covers_cookie",
     "vary_with_cookie",
+    "whole_seconds",
 ]
 
 # Public classes show as client_session_core.X in reprs and docs. The module test matters:

@@ -15,7 +15,13 @@ from ._legacy import LegacyCookies
 from ._serializer import JSON, Serializer
 from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
 
-__all__ = ["DROP_IN_ABSOLUTE_LIFETIME", "SameSite", "SessionPolicy", "drop_in_absolute_lifetime"]
+__all__ = [
+    "DROP_IN_ABSOLUTE_LIFETIME",
+    "SameSite",
+    "SessionPolicy",
+    "drop_in_absolute_lifetime",
+    "whole_seconds",
+]
 
 SameSite = Literal["lax", "strict", "none"]
 
@@ -50,6 +56,18 @@ def drop_in_absolute_lifetime(idle_timeout: int | None) -> int:
 def _is_int(value: object) -> bool:
     # bool is an int subclass, but True seconds or True bytes is a mistake.
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def whole_seconds(moment: object) -> object:
+    """A moment as :attr:`SessionPolicy.not_before` holds it: whole seconds since the epoch
+    from a ``time.time()`` float (rounded down: a session created in the second of the logout
+    itself is created after it) or an aware ``datetime``; anything else as it is, for the
+    policy's check to name. An adapter compares its setting with a policy's through this."""
+    if isinstance(moment, float) and math.isfinite(moment):
+        return math.floor(moment)
+    if isinstance(moment, datetime.datetime) and moment.tzinfo is not None:
+        return math.floor(moment.timestamp())
+    return moment
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,22 +180,14 @@ class SessionPolicy:
             )
 
     def _normalize_not_before(self) -> None:
-        # What time.time() and datetime give, held as whole seconds: a session created in
-        # the second of the logout itself is created after it, to the second (rounded down).
         value = self.not_before
-        if isinstance(value, float) and math.isfinite(value):
-            seconds: object = math.floor(value)
-        elif isinstance(value, datetime.datetime):
-            if value.tzinfo is None:
-                raise ConfigurationError(
-                    Option("not_before"),
-                    f" {value!r} has no time zone: give an aware datetime "
-                    "(datetime.now(timezone.utc)) or time.time()",
-                )
-            seconds = math.floor(value.timestamp())
-        else:
-            return
-        object.__setattr__(self, "not_before", seconds)
+        if isinstance(value, datetime.datetime) and value.tzinfo is None:
+            raise ConfigurationError(
+                Option("not_before"),
+                f" {value!r} has no time zone: give an aware datetime "
+                "(datetime.now(timezone.utc)) or time.time()",
+            )
+        object.__setattr__(self, "not_before", whole_seconds(value))
 
     def _check_lifetimes(self) -> None:
         self._normalize_not_before()

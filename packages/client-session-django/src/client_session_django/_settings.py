@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +35,7 @@ from client_session_core import (
     drop_in_absolute_lifetime,
     generate_key,
     spelled_as_settings,
+    whole_seconds,
 )
 
 from ._keyring import key_ring
@@ -325,13 +324,6 @@ def _same_site(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else (value or None)
 
 
-def _seconds_since_epoch(value: Any) -> Any:
-    # CLIENT_SESSION_NOT_BEFORE as the policy holds it (whole seconds), to compare.
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.timestamp()
-    return math.floor(value) if isinstance(value, float) and math.isfinite(value) else value
-
-
 # The settings that hold each core option Django (or this package) has a setting for.
 _DJANGO_SETTINGS = {
     "cookie_name": "SESSION_COOKIE_NAME",
@@ -364,7 +356,7 @@ _REPLACED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "CLIENT_SESSION_ABSOLUTE_LIFETIME": ("absolute_lifetime", lambda value: value),
     "CLIENT_SESSION_MAX_SESSION_LIFETIME": ("max_session_lifetime", lambda value: value),
     "CLIENT_SESSION_MAX_CHUNKS": ("max_chunks", lambda value: value),
-    "CLIENT_SESSION_NOT_BEFORE": ("not_before", _seconds_since_epoch),
+    "CLIENT_SESSION_NOT_BEFORE": ("not_before", whole_seconds),
 }
 
 

@@ -11,7 +11,6 @@ default and the policy does not carry would be discarded without a word. That is
 from __future__ import annotations
 
 import datetime
-import math
 import os
 from collections.abc import Callable
 from typing import Any, Final
@@ -26,6 +25,7 @@ from client_session_core import (
     SessionPolicy,
     drop_in_absolute_lifetime,
     spelled_as_settings,
+    whole_seconds,
 )
 
 __all__ = [
@@ -151,15 +151,6 @@ def _keys_from_setting(value: object) -> KeySource:
 _ABSENT: Final = object()
 
 
-def _whole_seconds(moment: object) -> object:
-    # CLIENT_SESSION_NOT_BEFORE as the policy holds not_before: whole seconds since the epoch.
-    if isinstance(moment, float) and math.isfinite(moment):
-        return math.floor(moment)
-    if isinstance(moment, datetime.datetime) and moment.tzinfo is not None:
-        return math.floor(moment.timestamp())
-    return moment
-
-
 def _same_site(value: object) -> object:
     # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
     return value.lower() if isinstance(value, str) else value
@@ -182,7 +173,7 @@ _DECIDED_BY_A_POLICY: Final[tuple[tuple[str, str, Callable[[Any], object]], ...]
     ("MAX_COOKIE_SIZE", "max_cookie_size", cookie_size),
     ("CLIENT_SESSION_ABSOLUTE_LIFETIME", "absolute_lifetime", seconds_or_none),
     ("CLIENT_SESSION_MAX_SESSION_LIFETIME", "max_session_lifetime", seconds_or_none),
-    ("CLIENT_SESSION_NOT_BEFORE", "not_before", _whole_seconds),
+    ("CLIENT_SESSION_NOT_BEFORE", "not_before", whole_seconds),
     ("CLIENT_SESSION_MAX_CHUNKS", "max_chunks", lambda chunks: chunks),
 )
 
