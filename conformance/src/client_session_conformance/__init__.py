@@ -41,9 +41,11 @@ from ._routes import (  # noqa: E402
     append_nested,
     clear_session,
     count_visit,
+    end_session,
     leave_untouched,
     merge_session,
     remember_session,
+    start_session,
     store_blob,
     view_session,
 )
@@ -81,6 +83,7 @@ __all__ = [
     "append_nested",
     "clear_session",
     "count_visit",
+    "end_session",
     "installed_harnesses",
     "leave_untouched",
     "load_cookie_header_vectors",
@@ -89,6 +92,7 @@ __all__ = [
     "merge_session",
     "parse_set_cookie",
     "remember_session",
+    "start_session",
     "store_blob",
     "view_session",
 ]

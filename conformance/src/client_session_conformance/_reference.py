@@ -23,9 +23,11 @@ from ._routes import (
     append_nested,
     clear_session,
     count_visit,
+    end_session,
     leave_untouched,
     merge_session,
     remember_session,
+    start_session,
     store_blob,
     view_session,
 )
@@ -88,6 +90,13 @@ class _ContractApp:
             return store_blob(session, int(query["size"][0]))
         if (method, path) == ("GET", "/remember"):
             return remember_session(session, int(query["seconds"][0]))
+        if (method, path) == ("POST", "/logout"):
+            return end_session(session.clear)
+        if (method, path) == ("POST", "/login"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length))
+            session.clear()  # a new session: new lifetimes, none of the old data
+            return start_session(session, body)
         return None
 
 

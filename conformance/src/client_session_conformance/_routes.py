@@ -20,9 +20,11 @@ __all__ = [
     "append_nested",
     "clear_session",
     "count_visit",
+    "end_session",
     "leave_untouched",
     "merge_session",
     "remember_session",
+    "start_session",
     "store_blob",
     "view_session",
 ]
@@ -51,6 +53,12 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "/remember",
         "remember_session(session, seconds): its own idle timeout of ?seconds=, sealed",
+    ),
+    Route("POST", "/logout", "end_session(end): the framework's own call ends the session"),
+    Route(
+        "POST",
+        "/login",
+        "start_session(session, body): a new session by the framework's own call, with body",
     ),
 )
 """The routes a :class:`Harness` serves, with the function each one calls."""
@@ -124,3 +132,31 @@ def remember_session(
     else:
         set_idle_timeout(seconds)
     return {"remembered": seconds}
+
+
+def end_session(end: Callable[[], object]) -> dict[str, Any]:
+    """``POST /logout``: ends the session with ``end``, the framework's own call for a logout;
+    answers ``{}``.
+
+    ``end`` is what an application calls, not a shortcut around it: ``session.clear`` for a
+    session that is a mapping and nothing more (the core's ``Session``, as ASGI, WSGI, Flask
+    and Tornado hand out), Django's ``request.session.flush``, aiohttp-session's
+    ``session.invalidate``. The response deletes the cookie, and the browser's next request
+    is a new session.
+    """
+    end()
+    return {}
+
+
+def start_session(session: SessionMapping, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /login``: fills ``session``, a new session the harness has just started with the
+    framework's own call, with the request's JSON object; answers the session's content.
+
+    The harness starts it as an application does at a login, replacing the old session:
+    ``session.clear()`` (the core's ``Session``, Flask's), Django's
+    ``request.session.flush()``, aiohttp-session's ``await new_session(request)`` (then
+    ``session`` is the one it returns). The new cookie holds ``body`` alone, and a new
+    session lifetime: its absolute lifetime starts again.
+    """
+    session.update(body)
+    return dict(session.items())

@@ -70,6 +70,12 @@ def invalid_vectors_or_none() -> list[InvalidVector]:
 
 def ok(response: httpx.Response) -> Any:
     """The JSON body of a response that must be a 200."""
+    request = response.request
+    assert response.status_code != 404, (
+        f"{request.method} {request.url.path} answered 404: the harness does not serve this "
+        f"route of the contract (ROUTES; conformance/README.md, section 2, lists each route "
+        f"and the function it calls)"
+    )
     assert response.status_code == 200, f"{response.status_code}: {response.text[:300]}"
     return response.json()
 
@@ -134,6 +140,8 @@ _SESSION_ROUTES = [
     pytest.param("POST", "/clear", None, None, id="clear"),
     pytest.param("GET", "/nested", {"item": "x"}, None, id="nested"),
     pytest.param("GET", "/large", {"size": 10}, None, id="large"),
+    pytest.param("POST", "/logout", None, None, id="logout"),
+    pytest.param("POST", "/login", None, {"user": "ada"}, id="login"),
 ]
 
 _GARBAGE_COOKIE_HEADERS = [
@@ -293,14 +301,19 @@ class SessionConformance(KeyTextSection):
         with served.client() as client:
             written = the_session_cookie(client.get("/counter"), served)
             deletion = the_session_cookie(client.post("/clear"), served)
-        for cookie in (written, deletion):
+            login = the_session_cookie(client.post("/login", json={"user": "ada"}), served)
+            logout = the_session_cookie(client.post("/logout"), served)
+        assert not login.deletes
+        assert logout.deletes
+        for cookie in (written, deletion, login, logout):
             attributes = {k: None if v is None else v.lower() for k, v in cookie.attributes.items()}
             for name, value in present.items():
                 assert name in attributes, f"{name} missing from {cookie}"
                 assert attributes[name] == (None if value is None else value.lower()), cookie
         for name in absent:
             assert name not in written.attributes, f"{name} in {written}"
-        assert without_lifetime(deletion) == without_lifetime(written)
+        for cookie in (deletion, login, logout):
+            assert without_lifetime(cookie) == without_lifetime(written), cookie
         assert deletion.deletes
 
     def test_max_age_and_expires_follow_the_policy_and_the_clock(self, served: Served) -> None:
@@ -311,6 +324,86 @@ class SessionConformance(KeyTextSection):
         assert expires is not None, cookie
         issued = int(served.clock())
         assert email.utils.parsedate_to_datetime(expires).timestamp() == issued + 1800
+
+    # -- logout and login, each through the framework's own call ------------------------------
+
+    def test_logout_deletes_the_cookie_and_the_next_request_is_a_new_session(
+        self, served: Served
+    ) -> None:
+        with served.client() as client:
+            ok(client.post("/merge", json={"user": "ada", "role": "admin"}))
+            written = the_session_cookie(client.get("/counter"), served)
+            response = client.post("/logout")
+            assert ok(response) == {}
+            deletion = the_session_cookie(response, served)
+            assert deletion.deletes, f"the logout did not delete the session cookie: {deletion}"
+            assert without_lifetime(deletion) == without_lifetime(written)
+            assert client.cookies == {}
+            after = client.get("/view")
+            assert ok(after) == {}
+            assert set_cookies(after) == []
+            # The next session is new: none of the old data, and a lifetime of its own.
+            served.clock.advance(60)
+            assert ok(client.get("/counter")) == {"count": 1}
+            opened = served.codec.load(client.cookie_header)
+            assert opened.data() == {"count": 1}
+            assert opened.created_at == int(served.clock())
+
+    def test_logout_deletes_every_chunk(self, servers: ServerPool) -> None:
+        served = servers.get(max_chunks=3)
+        with served.client() as client:
+            ok(client.get("/large", params={"size": 4500}))
+            assert len(client.cookies) > 1, "no chunk cookies written"
+            response = client.post("/logout")
+            assert ok(response) == {}
+            assert client.cookies == {}, f"cookies left after the logout: {sorted(client.cookies)}"
+            assert ok(client.get("/view")) == {}
+
+    def test_logout_of_an_absent_session_sends_no_cookie(self, served: Served) -> None:
+        with served.client() as client:
+            response = client.post("/logout")
+            assert ok(response) == {}
+            assert set_cookies(response) == []
+
+    def test_login_replaces_the_session_with_the_given_data(self, served: Served) -> None:
+        with served.client() as client:
+            ok(client.post("/merge", json={"colour": "blue", "count": 3}))
+            created_at = served.codec.load(client.cookie_header).created_at
+            assert created_at is not None
+            served.clock.advance(60)
+            response = client.post("/login", json={"user": "ada"})
+            assert ok(response) == {"user": "ada"}
+            cookie = the_session_cookie(response, served)
+            assert not cookie.deletes
+            opened = served.codec.load(client.cookie_header)
+            assert opened.data() == {"user": "ada"}, "the old session's data outlived the login"
+            assert opened.created_at == int(served.clock()) == created_at + 60
+            assert ok(client.get("/view")) == {"user": "ada"}
+
+    def test_login_without_a_session_starts_one(self, served: Served) -> None:
+        with served.client() as client:
+            response = client.post("/login", json={"user": "ada"})
+            assert ok(response) == {"user": "ada"}
+            assert not the_session_cookie(response, served).deletes
+            assert ok(client.get("/view")) == {"user": "ada"}
+
+    def test_login_late_in_a_session_starts_a_new_absolute_lifetime(
+        self, servers: ServerPool
+    ) -> None:
+        served = servers.get(**_LIFETIMES)
+        with served.client() as client:
+            assert ok(client.get("/counter")) == {"count": 1}
+            for expected in range(2, 9):  # every 500 s: 3500 s of the old session's 3600
+                served.clock.advance(500)
+                assert ok(client.get("/counter")) == {"count": expected}
+            assert ok(client.post("/login", json={"user": "ada"})) == {"user": "ada"}
+            for _ in range(7):  # every 500 s: past the old session's end, up to 3500 s after
+                served.clock.advance(500)
+                assert ok(client.get("/view")) == {"user": "ada"}
+            served.clock.advance(99)  # 3599 s after the login
+            assert ok(client.get("/view")) == {"user": "ada"}
+            served.clock.advance(1)  # the new session's own absolute lifetime ends it
+            assert ok(client.get("/view")) == {}
 
     # -- expiry, renewal, not_before and clock skew -------------------------------------------
 

@@ -23,9 +23,11 @@ from client_session_conformance import (
     append_nested,
     clear_session,
     count_visit,
+    end_session,
     leave_untouched,
     merge_session,
     remember_session,
+    start_session,
     store_blob,
     view_session,
 )
@@ -44,6 +46,20 @@ MIDDLEWARE_KEYS = "session_middleware(keys)"
 ENVIRONMENT = "CLIENT_SESSION_KEYS environment variable"
 
 SessionGetter = Callable[[web.Request], Awaitable[MutableMapping[str, Any]]]
+
+
+async def _new_own_session(request: web.Request) -> MutableMapping[str, Any]:
+    # client-session-aiohttp's middleware hands out the core's Session: clear() is its way
+    # to a new session (new lifetimes, none of the old data).
+    session = await get_own_session(request)
+    session.clear()
+    return session
+
+
+def _ender(session: MutableMapping[str, Any]) -> Callable[[], object]:
+    # aiohttp-session's Session ends with invalidate(); the core's Session with clear().
+    invalidate: Callable[[], object] | None = getattr(session, "invalidate", None)
+    return session.clear if invalidate is None else invalidate
 
 
 def serve_aiohttp_in_thread(app: web.Application) -> contextlib.AbstractContextManager[str]:
@@ -86,8 +102,9 @@ def _idle_setter(session: MutableMapping[str, Any]) -> Callable[[int], None] | N
     return set_idle_timeout
 
 
-def contract_routes(get_session: SessionGetter) -> list[web.RouteDef]:
-    """The route contract, each handler taking its session from ``get_session``."""
+def contract_routes(get_session: SessionGetter, new_session: SessionGetter) -> list[web.RouteDef]:
+    """The route contract, each handler taking its session from ``get_session``, and a new
+    session replacing it from ``new_session`` (aiohttp-session's ``new_session``)."""
 
     async def counter(request: web.Request) -> web.Response:
         return web.json_response(count_visit(await get_session(request)))
@@ -118,6 +135,14 @@ def contract_routes(get_session: SessionGetter) -> list[web.RouteDef]:
         size = int(request.query["size"])
         return web.json_response(store_blob(await get_session(request), size))
 
+    async def logout(request: web.Request) -> web.Response:
+        session = await get_session(request)
+        return web.json_response(end_session(_ender(session)))
+
+    async def login(request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        return web.json_response(start_session(await new_session(request), body))
+
     return [
         web.get("/counter", counter),
         web.get("/view", view),
@@ -127,6 +152,8 @@ def contract_routes(get_session: SessionGetter) -> list[web.RouteDef]:
         web.get("/nested", nested),
         web.get("/large", large),
         web.get("/remember", remember),
+        web.post("/logout", logout),
+        web.post("/login", login),
     ]
 
 
@@ -177,7 +204,7 @@ class AiohttpHarness(Harness):
     def _app(storage: EncryptedCookieSessionStorage) -> web.Application:
         app = web.Application()
         aiohttp_session.setup(app, storage)
-        app.add_routes(contract_routes(aiohttp_session.get_session))
+        app.add_routes(contract_routes(aiohttp_session.get_session, aiohttp_session.new_session))
         return app
 
 
@@ -206,5 +233,5 @@ class AiohttpMiddlewareHarness(Harness):
     @staticmethod
     def _app(middleware: Middleware) -> web.Application:
         app = web.Application(middlewares=[middleware])
-        app.add_routes(contract_routes(get_own_session))
+        app.add_routes(contract_routes(get_own_session, _new_own_session))
         return app

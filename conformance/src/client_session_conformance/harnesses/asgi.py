@@ -25,9 +25,11 @@ from client_session_conformance import (
     append_nested,
     clear_session,
     count_visit,
+    end_session,
     leave_untouched,
     merge_session,
     remember_session,
+    start_session,
     store_blob,
     view_session,
 )
@@ -68,6 +70,14 @@ def _starlette_app(**middleware_options: Any) -> Starlette:
         seconds = int(request.query_params["seconds"])
         return JSONResponse(remember_session(request.session, seconds))
 
+    async def logout(request: Request) -> JSONResponse:
+        return JSONResponse(end_session(request.session.clear))
+
+    async def login(request: Request) -> JSONResponse:
+        body = await request.json()
+        request.session.clear()  # Starlette's way to a new session, as at a login
+        return JSONResponse(start_session(request.session, body))
+
     return Starlette(
         routes=[
             Route("/counter", counter),
@@ -78,6 +88,8 @@ def _starlette_app(**middleware_options: Any) -> Starlette:
             Route("/nested", nested),
             Route("/large", large),
             Route("/remember", remember),
+            Route("/logout", logout, methods=["POST"]),
+            Route("/login", login, methods=["POST"]),
         ],
         middleware=[Middleware(SessionMiddleware, **middleware_options)],
     )
@@ -120,6 +132,15 @@ def _fastapi_app(**middleware_options: Any) -> ASGIApp:
     @app.get("/remember")
     async def remember(request: Request, seconds: int) -> dict[str, Any]:
         return remember_session(request.session, seconds)
+
+    @app.post("/logout")
+    async def logout(request: Request) -> dict[str, Any]:
+        return end_session(request.session.clear)
+
+    @app.post("/login")
+    async def login(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        request.session.clear()  # Starlette's way to a new session, as at a login
+        return start_session(request.session, body)
 
     return app
 

@@ -39,9 +39,11 @@ from client_session_conformance import (
     append_nested,
     clear_session,
     count_visit,
+    end_session,
     leave_untouched,
     merge_session,
     remember_session,
+    start_session,
     store_blob,
     view_session,
 )
@@ -94,6 +96,19 @@ def _remember(request: HttpRequest) -> JsonResponse:
     return JsonResponse(remember_session(request.session, seconds, request.session.set_expiry))
 
 
+def _logout(request: HttpRequest) -> JsonResponse:
+    # What django.contrib.auth.logout calls.
+    return JsonResponse(end_session(request.session.flush))
+
+
+def _login(request: HttpRequest) -> JsonResponse:
+    body = json.loads(request.body)
+    # What django.contrib.auth.login calls when the session held another user: a new session
+    # (its cycle_key(), for the same user, keeps the data, so it cannot replace it).
+    request.session.flush()
+    return JsonResponse(start_session(request.session, body))
+
+
 urlpatterns = [
     path("counter", _counter),
     path("view", _view),
@@ -103,6 +118,8 @@ urlpatterns = [
     path("nested", _nested),
     path("large", _large),
     path("remember", _remember),
+    path("logout", _logout),
+    path("login", _login),
 ]
 """The route contract (the methods are not checked: the suite sends the right ones)."""
 

@@ -19,9 +19,11 @@ from client_session_conformance import (
     append_nested,
     clear_session,
     count_visit,
+    end_session,
     leave_untouched,
     merge_session,
     remember_session,
+    start_session,
     store_blob,
     view_session,
 )
@@ -78,6 +80,16 @@ def make_flask_app(
     @app.get("/remember")
     def remember() -> dict[str, Any]:
         return remember_session(session, int(flask.request.args["seconds"]))
+
+    @app.post("/logout")
+    def logout() -> dict[str, Any]:
+        return end_session(session.clear)
+
+    @app.post("/login")
+    def login() -> dict[str, Any]:
+        body = flask.request.get_json(force=True)
+        session.clear()  # Flask's way to a new session, as at a login
+        return start_session(session, body)
 
     return app
 

@@ -22,9 +22,11 @@ from client_session_conformance import (
     append_nested,
     clear_session,
     count_visit,
+    end_session,
     leave_untouched,
     merge_session,
     remember_session,
+    start_session,
     store_blob,
     view_session,
 )
@@ -112,6 +114,18 @@ class _Remember(_ContractHandler):
         self.write(remember_session(self.session, int(self.get_argument("seconds"))))
 
 
+class _Logout(_ContractHandler):
+    def post(self) -> None:
+        self.write(end_session(self.session.clear))
+
+
+class _Login(_ContractHandler):
+    def post(self) -> None:
+        body = self.json_body()
+        self.session.clear()  # docs/tornado.md's login: a new session, a new absolute lifetime
+        self.write(start_session(self.session, body))
+
+
 def contract_application(client_session: object) -> Application:
     """An Application serving the route contract, its ``client_session`` setting
     ``client_session`` (a codec, a policy or a dict of options)."""
@@ -125,6 +139,8 @@ def contract_application(client_session: object) -> Application:
             ("/nested", _Nested),
             ("/large", _Large),
             ("/remember", _Remember),
+            ("/logout", _Logout),
+            ("/login", _Login),
         ],
         client_session=client_session,
     )

@@ -22,9 +22,11 @@ from client_session_conformance import (
     append_nested,
     clear_session,
     count_visit,
+    end_session,
     leave_untouched,
     merge_session,
     remember_session,
+    start_session,
     store_blob,
     view_session,
 )
@@ -62,6 +64,12 @@ def contract_app(environ: WSGIEnvironment, start_response: StartResponse) -> Ite
         result = store_blob(session, int(request.args["size"]))
     elif route == ("GET", "/remember"):
         result = remember_session(session, int(request.args["seconds"]))
+    elif route == ("POST", "/logout"):
+        result = end_session(session.clear)
+    elif route == ("POST", "/login"):
+        body = json.loads(request.get_data())
+        session.clear()  # the middleware's way to a new session, as at a login
+        result = start_session(session, body)
     else:
         return Response(status=404)(environ, start_response)
     return Response(json.dumps(result), mimetype="application/json")(environ, start_response)
