@@ -1,4 +1,4 @@
-"""The suite's own tools: the clock, Set-Cookie parsing, vectors and harness discovery."""
+"""The suite's own tools: the clock (the core's), Set-Cookie parsing, vectors, harness discovery."""
 
 from __future__ import annotations
 
@@ -17,42 +17,13 @@ from client_session_conformance import (
     load_valid_vectors,
     parse_set_cookie,
 )
-from client_session_core import KeyRing, SessionPolicy, generate_key
+from client_session_core import KeyRing, SessionPolicy, generate_key, testing
 
 
-def test_manual_clock_moves_only_when_told() -> None:
-    clock = ManualClock()
-    assert clock() == 1_800_000_000.0
-    clock.advance(1.5)
-    assert clock() == 1_800_000_001.5
-    clock.set(1_700_000_000)
-    assert clock() == 1_700_000_000.0
-
-
-def test_manual_clock_mirrors_its_time_to_a_file_until_told_to_stop(tmp_path: Path) -> None:
-    mirror = tmp_path / "now"
-    clock = ManualClock(1_800_000_000.25)
-    with clock.mirror_to(mirror):
-        assert float(mirror.read_text("ascii")) == 1_800_000_000.25  # written at once
-        clock.advance(0.1)
-        assert float(mirror.read_text("ascii")) == clock() == 1_800_000_000.35
-        clock.set(1_700_000_000)
-        assert float(mirror.read_text("ascii")) == 1_700_000_000.0
-    clock.advance(5)
-    assert float(mirror.read_text("ascii")) == 1_700_000_000.0
-    assert [path.name for path in tmp_path.iterdir()] == ["now"]  # no temporary file left
-
-
-@pytest.mark.parametrize("seconds", [-1, float("nan")])
-def test_manual_clock_refuses_to_go_back(seconds: float) -> None:
-    with pytest.raises(ValueError, match="forward"):
-        ManualClock().advance(seconds)
-
-
-@pytest.mark.parametrize("timestamp", [-1.0, float("inf"), "1800000000"])
-def test_manual_clock_refuses_impossible_times(timestamp: object) -> None:
-    with pytest.raises(ValueError, match="finite number of seconds"):
-        ManualClock(timestamp)  # type: ignore[arg-type]
+def test_the_clock_is_the_cores() -> None:
+    # Tested with the core (client_session_core.testing); the suite and its harnesses take it
+    # from there, and every adapter's tests from here.
+    assert ManualClock is testing.ManualClock
 
 
 def test_parse_set_cookie_splits_attributes() -> None:

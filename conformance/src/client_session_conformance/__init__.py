@@ -29,8 +29,9 @@ pytest.register_assert_rewrite(
     "client_session_conformance._suite",
 )
 
+from client_session_core.testing import ManualClock  # noqa: E402
+
 from ._client import SessionClient, SetCookie, parse_set_cookie  # noqa: E402
-from ._clock import ManualClock  # noqa: E402
 from ._harness import HARNESS_ENTRY_POINT_GROUP, Harness, installed_harnesses  # noqa: E402
 from ._interop import InteropConformance  # noqa: E402
 from ._legacy_suite import LegacyCookieWriter, LegacyUpgradeConformance  # noqa: E402

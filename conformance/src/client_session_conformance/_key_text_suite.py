@@ -29,9 +29,9 @@ from client_session_core import (
     SessionPolicy,
     generate_key,
 )
+from client_session_core.testing import ManualClock
 
 from ._client import SessionClient, SetCookie, set_cookies
-from ._clock import ManualClock
 from ._harness import Harness
 from ._servers import ServerPool
 

@@ -9,9 +9,9 @@ from types import TracebackType
 from typing import Any
 
 from client_session_core import KeyRing, SessionCodec, SessionPolicy
+from client_session_core.testing import ManualClock
 
 from ._client import SessionClient
-from ._clock import ManualClock
 from ._harness import Harness
 
 __all__ = ["Served", "ServerPool"]

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from client_session_core import SessionCodec, generate_key
+from client_session_core.testing import DEFAULT_START
 
 from ._client import SetCookie, set_cookies, vary_tokens
-from ._clock import DEFAULT_START
 from ._harness import Harness
 from ._key_text_suite import KeyTextSection
 from ._servers import Served, ServerPool

@@ -56,8 +56,7 @@ from client_session_core import (
     KeyRing,
     SessionPolicy,
 )
-
-from ._clock import ManualClock
+from client_session_core.testing import ManualClock
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication

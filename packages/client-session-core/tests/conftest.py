@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from client_session_conformance import ManualClock
 from client_session_core import Commit, KeyRing, SessionCodec, SessionPolicy
+from client_session_core.testing import ManualClock
 
 NOW = 1_800_000_000
 # Made-up keys, fixed so that failures reproduce (generate_key() output has this shape).
@@ -46,7 +46,7 @@ MakeCodec = Callable[..., SessionCodec]
 
 @pytest.fixture
 def clock() -> ManualClock:
-    """The conformance suite's clock, at 1_800_000_000 (2027-01-15T08:00:00Z) until moved."""
+    """The core's testing clock, at 1_800_000_000 (2027-01-15T08:00:00Z) until moved."""
     return ManualClock(NOW)
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from client_session_conformance import ManualClock
 from client_session_core import (
     ConfigurationError,
     InvalidReason,
@@ -17,6 +16,7 @@ from client_session_core import (
     SessionCodec,
     SessionPolicy,
 )
+from client_session_core.testing import ManualClock
 
 from .conftest import NOW, PRIMARY_KEY
 

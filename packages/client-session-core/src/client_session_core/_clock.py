@@ -16,8 +16,9 @@ DEFAULT_START = 1_800_000_000.0
 class ManualClock:
     """A clock for :class:`~client_session_core.SessionCodec` that tests move by hand.
 
-    Give the same instance to the server (through :meth:`Harness.serve`) and to the test;
-    :meth:`advance` then ages every cookie at once, and no test ever sleeps::
+    Give the same instance to the codec (or to the server, through the conformance suite's
+    ``Harness.serve``) and to the test; :meth:`advance` then ages every cookie at once, and
+    no test ever sleeps::
 
         clock = ManualClock()
         codec = SessionCodec(policy, clock=clock)
