@@ -18,9 +18,11 @@ from client_session_conformance import (
     append_nested,
     clear_session,
     count_visit,
+    end_session,
     leave_untouched,
     merge_session,
     remember_session,
+    start_session,
     store_blob,
     view_session,
 )
@@ -34,6 +36,11 @@ from client_session_template import SessionMiddleware, get_session
 ENVIRONMENT = "CLIENT_SESSION_KEYS environment variable"
 
 
+def _json_body(environ: dict[str, Any]) -> Any:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return json.loads(environ["wsgi.input"].read(length))
+
+
 def contract_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     """The route contract: each route calls the suite's function with the session."""
     session = get_session(environ)
@@ -44,8 +51,7 @@ def contract_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes
     elif route == ("GET", "/view"):
         body = view_session(session)
     elif route == ("POST", "/merge"):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = merge_session(session, json.loads(environ["wsgi.input"].read(length)))
+        body = merge_session(session, _json_body(environ))
     elif route == ("POST", "/clear"):
         body = clear_session(session)
     elif route == ("GET", "/untouched"):
@@ -56,6 +62,16 @@ def contract_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes
         body = store_blob(session, int(query["size"]))
     elif route == ("GET", "/remember"):
         body = remember_session(session, int(query["seconds"]))
+    elif route == ("POST", "/logout"):
+        # FRAMEWORK: your framework's own call for a logout (Django's flush, aiohttp-session's
+        # invalidate); the template's session is the core's, which ends with clear().
+        body = end_session(session.clear)
+    elif route == ("POST", "/login"):
+        # FRAMEWORK: your framework's own call for a new session replacing the old one
+        # (aiohttp-session's new_session(request), Flask's session.clear()), then fill it.
+        data = _json_body(environ)
+        session.clear()
+        body = start_session(session, data)
     else:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
