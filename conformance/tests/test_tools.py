@@ -53,6 +53,8 @@ def test_routes_name_every_contract_path() -> None:
         ("GET", "/nested"),
         ("GET", "/large"),
         ("GET", "/remember"),
+        ("POST", "/logout"),
+        ("POST", "/login"),
     ]
 
 
