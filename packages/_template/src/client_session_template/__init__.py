@@ -1,9 +1,10 @@
-"""client-session-template: the adapter template (copy it; see packages/_template/README.md).
+"""client-session-template: encrypted, authenticated cookie sessions for FRAMEWORK.
 
-As copied, it is a complete adapter for a bare WSGI application, in one middleware, so that
-it runs and passes the conformance suite before you change a line. Replace the WSGI calls in
-``_middleware.py`` with your framework's: where the request's Cookie header is read, where
-the session is handed to the application, and where the response's headers are written.
+As copied from the adapter template, it is a complete adapter for a bare WSGI application, in
+one middleware, so that it runs and passes the conformance suite before you change a line.
+Replace the WSGI calls in ``_middleware.py`` with your framework's: where the request's
+Cookie header is read, where the session is handed to the application, and where the
+response's headers are written.
 """
 
 from ._middleware import SessionMiddleware, get_session
