@@ -36,7 +36,7 @@ def _forms(name: str) -> list[tuple[re.Pattern[str], str]]:
         (re.compile(r"(?<=[A-Za-z0-9_])Template|Template(?=[A-Z0-9_])"), camel),
         (re.compile(r"TEMPLATE"), snake.upper()),
         # The harness's name, which is also its entry point's name.
-        (re.compile(r"(?<=[\"'])template(?=[\"'])"), name),
+        (re.compile(r"(?<=[\"'])template(?=[-\"'])"), name),
     ]
 
 

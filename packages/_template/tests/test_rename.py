@@ -15,7 +15,7 @@ NAME = "myframework"
 # (client_session_template, _template, TemplateHarness), quoted, or upper case.
 LEFTOVER = re.compile(
     r"[A-Za-z0-9_-]template|template[A-Za-z0-9_]|Template[A-Z0-9_]|[A-Za-z0-9_]Template"
-    r"|TEMPLATE|[\"']template[\"']"
+    r"|TEMPLATE|[\"']template"
 )
 KEPT_BLOCK = re.compile(r"<!-- rename: keep -->.*?<!-- rename: end -->", re.S)
 
@@ -60,6 +60,9 @@ def test_the_documented_command_renames_every_form(tmp_path: Path) -> None:
     harness = (package / "tests" / "harness.py").read_text(encoding="utf-8")
     assert "class MyframeworkHarness(Harness):" in harness
     assert f'name = "{NAME}"' in harness
+    harness_asgi = (package / "tests" / "harness_asgi.py").read_text(encoding="utf-8")
+    assert "class MyframeworkASGIHarness(Harness):" in harness_asgi
+    assert f'name = "{NAME}-asgi"' in harness_asgi
     tests = (package / "tests" / "test_conformance.py").read_text(encoding="utf-8")
     assert "class TestMyframeworkConformance(SessionConformance):" in tests
     pyproject = (package / "pyproject.toml").read_text(encoding="utf-8")
