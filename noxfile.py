@@ -283,6 +283,18 @@ def lint(session: nox.Session) -> None:
     missing = _undocumented_ranges()
     if missing:
         session.error("docs/ does not say: " + "; ".join(missing))
+    session.run(sys.executable, str(GENERATED_LISTS), "--check", external=True)
+
+
+GENERATED_LISTS = Path("docs/_tools/generated_lists.py")
+
+
+@nox.session(python=False)
+def generate(session: nox.Session) -> None:
+    """Write the lists that name every package or harness (docs/index.md, conformance/README.md)
+    from the packages' pyproject.toml, between their ``<!-- generated: NAME -->`` markers;
+    ``lint`` fails when this would change a file."""
+    session.run(sys.executable, str(GENERATED_LISTS), external=True)
 
 
 def install_workspace(session: nox.Session, *extra: str, core_build: str = "pure") -> None:
