@@ -392,6 +392,19 @@ def soak(session: nox.Session) -> None:
     session.run("python", str(SOAK), *session.posargs)
 
 
+TEMPLATE = Path("packages/_template")
+
+
+@nox.session(python=NEWEST_PYTHON, tags=["tests"])
+def template(session: nox.Session) -> None:
+    """The adapter template's tests: its WSGI and ASGI shapes pass the conformance suite as
+    they are, and its rename command (rename.py, as its README gives it) makes a package whose
+    own tests pass. The template's name is outside the adapters' glob, so no other session
+    runs it."""
+    install_members(session, (TEMPLATE, ()))
+    run_pytest(session, TEMPLATE)
+
+
 @nox.session(python=PYTHONS, tags=["tests"], allow_parallel=True)
 def interop(session: nox.Session) -> None:
     """Every installed adapter opens every other one's cookies: the conformance suite's own
