@@ -407,3 +407,11 @@ def test_a_key_error_keeps_its_advice_apart_for_an_adapters_own() -> None:
     assert str(error) == f"{error.reason}; {error.advice}"
     assert str(error.with_advice("set SECRET_KEY")) == f"{error.reason}; set SECRET_KEY"
     assert str(error.with_advice(None)) == error.reason
+
+
+def test_a_weak_fallback_is_named_by_its_setting() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        KeyRing.from_secret_key(generate_key(), [generate_key(), "too-short"])
+    assert caught.value.reason.startswith("SECRET_KEY_FALLBACKS[1]: key #3 is 9 characters")
+    with pytest.raises(ConfigurationError, match=r"^SECRET_KEY: key #1 is 3 characters"):
+        KeyRing.from_secret_key("dev", [generate_key()])

@@ -324,7 +324,9 @@ class KeyRing:
         two keys, newest first), or bytes (one key); each fallback is one older key, in order.
 
         ``fallbacks`` must be a list or a tuple: a single string would be a ring of
-        one-character keys (flask#6089), so it is a :class:`ConfigurationError`.
+        one-character keys (flask#6089), so it is a :class:`ConfigurationError`. An error about
+        one key names the setting that holds it (``SECRET_KEY: ...``,
+        ``SECRET_KEY_FALLBACKS[1]: ...``), so that an adapter can say which to change.
         """
         if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, (list, tuple)):
             raise ConfigurationError(
@@ -336,7 +338,17 @@ class KeyRing:
             if isinstance(secret_key, str)
             else cls.of(secret_key)
         )
-        return cls([*newest, *fallbacks])
+        older: list[Key] = []
+        for index, fallback in enumerate(fallbacks):
+            try:
+                older.append(
+                    fallback
+                    if isinstance(fallback, Key)
+                    else Key.from_secret(fallback, position=len(newest) + index + 1)
+                )
+            except ConfigurationError as exc:
+                raise exc.within(f"SECRET_KEY_FALLBACKS[{index}]") from None
+        return cls([*newest, *older])
 
     @classmethod
     def of(cls, keys: KeyRing | Key | str | bytes | Iterable[Key | str | bytes] | None) -> KeyRing:

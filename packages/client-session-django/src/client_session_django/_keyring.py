@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from client_session_core import ConfigurationError, Key, KeyRing
+from client_session_core import ConfigurationError, KeyRing
 
 from ._problems import NO_KEY, WEAK_KEY, Problem
 
@@ -50,7 +50,7 @@ def key_ring(problems: list[Problem]) -> KeyRing | None:
     try:
         return KeyRing.from_secret_key(secret_key, fallbacks)
     except ConfigurationError as exc:
-        problems.append(_secret_key_problem(secret_key, fallbacks, exc))
+        problems.append(_secret_key_problem(fallbacks, exc))
         return None
 
 
@@ -85,36 +85,29 @@ def _configured_keys(configured: Any, problems: list[Problem]) -> KeyRing | None
     return None
 
 
-def _secret_key_problem(secret_key: Any, fallbacks: Any, exc: ConfigurationError) -> Problem:
+def _secret_key_problem(fallbacks: Any, exc: ConfigurationError) -> Problem:
     """The problem of SECRET_KEY or of the SECRET_KEY_FALLBACKS entry that made the ring
-    fail, named (the core numbers the ring's keys, SECRET_KEY's first)."""
+    fail: the core's reason names the setting that holds the key."""
     session_keys = "or give the sessions keys of their own in the CLIENT_SESSION_KEYS setting"
+    reason = _reason(exc)
     if not isinstance(fallbacks, (list, tuple)):
-        return Problem(WEAK_KEY, str(exc), "Make it a list, such as [previous_key]")
-    try:
-        newest = KeyRing.from_secret_key(secret_key)
-    except ConfigurationError as own:
-        reason = _reason(own)
+        return Problem(WEAK_KEY, reason, "Make it a list, such as [previous_key]")
+    if reason.startswith("SECRET_KEY:"):
         return Problem(
             WEAK_KEY,
-            reason if reason.startswith("SECRET_KEY") else f"SECRET_KEY: {reason}",
+            reason,
             f"Set SECRET_KEY to a new random secret ({_KEYGEN}; startproject's "
             f"django-insecure- key is a placeholder), {session_keys}",
         )
-    for index, fallback in enumerate(fallbacks):
-        if isinstance(fallback, Key):
-            continue  # a Key is judged when it is made
-        try:
-            Key.from_secret(fallback, position=len(newest) + index + 1)
-        except ConfigurationError as own:
-            return Problem(
-                WEAK_KEY,
-                f"SECRET_KEY_FALLBACKS[{index}]: {_reason(own)}",
-                "Remove it from SECRET_KEY_FALLBACKS (the sessions sealed under it start "
-                f"again), {session_keys}",
-            )
+    if reason.startswith("SECRET_KEY_FALLBACKS["):
+        return Problem(
+            WEAK_KEY,
+            reason,
+            "Remove it from SECRET_KEY_FALLBACKS (the sessions sealed under it start "
+            f"again), {session_keys}",
+        )
     return Problem(
         WEAK_KEY,
-        f"SECRET_KEY and SECRET_KEY_FALLBACKS: {_reason(exc)}",
+        f"SECRET_KEY and SECRET_KEY_FALLBACKS: {reason}",
         f"Remove the repeated key, {session_keys}",
     )
