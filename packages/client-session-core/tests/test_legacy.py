@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from client_session_core import (
     LegacySession,
     canonical_base64,
     check_legacy_secret,
+    check_legacy_secrets,
     cutoff_timestamp,
     generate_key,
     signed_within,
@@ -288,3 +290,14 @@ def test_canonical_base64_is_the_one_spelling_of_its_bytes(
 ) -> None:
     # The fuzzer found itsdangerous and Fernet opening other spellings of a signed value.
     assert canonical_base64(text, padded=padded) is canonical
+
+
+def test_each_old_secret_of_a_list_or_of_versions_is_named_by_its_place() -> None:
+    strong = generate_key()
+    for secrets, named in (
+        ([strong, "dev"], "FALLBACKS[1]"),
+        ({0: strong, 7: "dev"}, "FALLBACKS[7]"),
+    ):
+        with pytest.raises(ConfigurationError, match=rf"^{re.escape(named)} is too weak"):
+            check_legacy_secrets(secrets, setting="FALLBACKS", label="x", turn_off="off")
+    check_legacy_secrets([strong], setting="FALLBACKS", label="x", turn_off="off")

@@ -7,8 +7,9 @@ response. Only ever read, never written.
 
 Fernet verifies the token (its HMAC, and with ``max_age`` its age); the reader then gives the
 core the token's own timestamp, which that HMAC covers, and the core judges the old cookie by
-the policy's rules from it: refused before ``not_before`` or once older than the idle timeout
-or the absolute lifetime, even for a storage without ``max_age`` whose tokens never expired.
+the policy's rules from it: refused before ``not_before`` or once older than the absolute
+lifetime, even for a storage without ``max_age`` whose tokens never expired (the idle timeout
+does not count from an old token's time, which is no last activity).
 The old secret must be as strong as a key (``check_legacy_secret``) when it is given as bytes
 or text; a ``Fernet`` or ``MultiFernet`` object keeps its keys private, so it is taken as the
 application built it.
@@ -154,10 +155,11 @@ def aiohttp_session_cookies(
     ``cookie_name="AIOHTTP_SESSION"``). ``secret_key``, ``max_age`` and ``decoder`` are the
     old storage's: a token older than ``max_age``, or a session whose ``created`` is, does not
     open (as there); Fernet checks the token's time on the codec's clock, and the core judges
-    each token from its own time by the policy's rules (``not_before``, the idle timeout and
-    the absolute lifetime). ``until`` (an aware datetime, a date or a timestamp) is when
-    reading stops; None stops it ``max_age`` after now (start-up), or 30 days after it for
-    ``max_age=None``: a restart moves that date, never the time a given cookie can be read.
+    each token from its own time by the policy's rules (``not_before`` and the absolute
+    lifetime; the idle timeout counts from the upgrade). ``until`` (an aware datetime, a date
+    or a timestamp) is when reading stops; None stops it ``max_age`` after now (start-up), or
+    30 days after it for ``max_age=None``: a restart moves that date, never the time a given
+    cookie can be read.
 
     ``secret_key`` given as bytes or text must be as strong as a key (its 32 bytes are
     judged): a :class:`ConfigurationError` otherwise. A ``Fernet`` or ``MultiFernet`` is

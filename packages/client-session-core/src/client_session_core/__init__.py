@@ -50,6 +50,7 @@ from ._legacy import (
     LegacySession,
     canonical_base64,
     check_legacy_secret,
+    check_legacy_secrets,
     cutoff_timestamp,
     signed_within,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "UnserializableValue",
     "canonical_base64",
     "check_legacy_secret",
+    "check_legacy_secrets",
     "cutoff_timestamp",
     "drop_in_absolute_lifetime",
     "generate_key",

@@ -32,7 +32,7 @@ import base64
 import binascii
 import datetime
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -47,6 +47,7 @@ __all__ = [
     "LegacySession",
     "canonical_base64",
     "check_legacy_secret",
+    "check_legacy_secrets",
     "cutoff_timestamp",
     "signed_within",
 ]
@@ -182,6 +183,21 @@ def check_legacy_secret(secret: object, *, setting: str, label: str, turn_off: s
             f"{turn_off}: users who still hold one start a new session once (a new {setting} "
             f"would not help: the old cookies were signed with this one)"
         )
+
+
+def check_legacy_secrets(
+    secrets: Mapping[object, object] | Sequence[object],
+    *,
+    setting: str,
+    label: str,
+    turn_off: str,
+) -> None:
+    """:func:`check_legacy_secret` for each secret of a list (``SECRET_KEY_FALLBACKS``) or of a
+    mapping of versions (Tornado's ``cookie_secret``), each named ``setting[i]`` or
+    ``setting[version]`` in the message."""
+    entries = secrets.items() if isinstance(secrets, Mapping) else enumerate(secrets)
+    for index, secret in entries:
+        check_legacy_secret(secret, setting=f"{setting}[{index!r}]", label=label, turn_off=turn_off)
 
 
 def _utc(timestamp: int) -> str:

@@ -35,6 +35,7 @@ from client_session_core import (
     LegacyCookies,
     LegacySession,
     check_legacy_secret,
+    check_legacy_secrets,
     cutoff_timestamp,
     signed_within,
 )
@@ -116,13 +117,9 @@ def signed_cookies(
                 "secret_keys is a list of the old SECRET_KEY and its fallbacks, newest first, "
                 f"or None for Django's settings; it was given {given}"
             )
-        for position, secret in enumerate(secret_keys):
-            check_legacy_secret(
-                secret,
-                setting=f"secret_keys[{position}]",
-                label=_COOKIES_NAMED,
-                turn_off=_READER_TURN_OFF,
-            )
+        check_legacy_secrets(
+            secret_keys, setting="secret_keys", label=_COOKIES_NAMED, turn_off=_READER_TURN_OFF
+        )
         key, *fallback_keys = secret_keys
     reader = _SignedCookieReader(key, fallback_keys, max_age)
     return LegacyCookies(reader=reader, until=cutoff_timestamp(until), label=_LABEL)
@@ -146,10 +143,12 @@ def check_signed_cookie_secrets(legacy: LegacyCookies | None, *, turn_off: str) 
             f"[previous_key], not a {type(fallbacks).__name__}: Django's signing would accept "
             "signed_cookies sessions signed with each of its characters"
         )
-    judged = [("SECRET_KEY", settings.SECRET_KEY)]
-    judged += [(f"SECRET_KEY_FALLBACKS[{i}]", secret) for i, secret in enumerate(fallbacks)]
-    for setting, secret in judged:
-        check_legacy_secret(secret, setting=setting, label=_COOKIES_NAMED, turn_off=turn_off)
+    check_legacy_secret(
+        settings.SECRET_KEY, setting="SECRET_KEY", label=_COOKIES_NAMED, turn_off=turn_off
+    )
+    check_legacy_secrets(
+        fallbacks, setting="SECRET_KEY_FALLBACKS", label=_COOKIES_NAMED, turn_off=turn_off
+    )
 
 
 def legacy_cookies_from_settings(started: float) -> LegacyCookies | None:

@@ -36,6 +36,7 @@ from client_session_core import (
     LegacyCookies,
     LegacySession,
     check_legacy_secret,
+    check_legacy_secrets,
     cutoff_timestamp,
 )
 
@@ -82,13 +83,9 @@ def signed_value_time(value: bytes) -> int:
 
 def _check_cookie_secret(cookie_secret: object) -> None:
     if isinstance(cookie_secret, Mapping):
-        for version, secret in cookie_secret.items():
-            check_legacy_secret(
-                secret,
-                setting=f"cookie_secret[{version!r}]",
-                label=_COOKIES_NAMED,
-                turn_off=_TURN_OFF,
-            )
+        check_legacy_secrets(
+            cookie_secret, setting="cookie_secret", label=_COOKIES_NAMED, turn_off=_TURN_OFF
+        )
     else:
         check_legacy_secret(
             cookie_secret, setting="cookie_secret", label=_COOKIES_NAMED, turn_off=_TURN_OFF

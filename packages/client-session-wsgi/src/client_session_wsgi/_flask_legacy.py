@@ -33,6 +33,7 @@ from client_session_core import (
     LegacySession,
     canonical_base64,
     check_legacy_secret,
+    check_legacy_secrets,
     cutoff_timestamp,
     signed_within,
 )
@@ -71,13 +72,9 @@ def _check_secrets(app: Flask, signing: URLSafeTimedSerializer) -> None:
             f"[previous_key], not a {type(fallbacks).__name__}: Flask's own interface would "
             "accept session cookies signed with each of its characters"
         )
-    for position, fallback in enumerate(fallbacks):
-        check_legacy_secret(
-            fallback,
-            setting=f"SECRET_KEY_FALLBACKS[{position}]",
-            label=_COOKIES_NAMED,
-            turn_off=_TURN_OFF,
-        )
+    check_legacy_secrets(
+        fallbacks, setting="SECRET_KEY_FALLBACKS", label=_COOKIES_NAMED, turn_off=_TURN_OFF
+    )
 
 
 def flask_cookies(
