@@ -19,7 +19,7 @@ from flask import Flask
 
 from client_session_core import Clock, ConfigurationError, LegacyCookies, SessionPolicy
 
-from ._flask import _EXTENSION, EncryptedCookieSessionInterface
+from ._flask_interface import _EXTENSION, EncryptedCookieSessionInterface
 from ._flask_settings import NO_KEY
 
 __all__ = ["ClientSession"]

@@ -12,11 +12,9 @@ import dataclasses
 import datetime
 import os
 import time
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, cast
 
 from flask import Flask
-from flask.json.provider import DefaultJSONProvider
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import NullSession, SessionInterface, SessionMixin, session_json_serializer
 
@@ -25,7 +23,6 @@ from client_session_core import (
     Clock,
     ConfigurationError,
     JSONSerializer,
-    KeyRing,
     LegacyCookies,
     LifetimeTooLong,
     Serializer,
@@ -33,30 +30,17 @@ from client_session_core import (
     SessionCodec,
     SessionPolicy,
     SessionTooLarge,
-    UnserializableValue,
     vary_with_cookie,
 )
 
-from ._flask_legacy import flask_legacy_cookies_for
-from ._flask_settings import (
-    NO_KEY,
-    absolute_lifetime,
-    check_policy_beside_settings,
-    cookie_domain,
-    cookie_size,
-    find_keys,
-    in_flask_words,
-    seconds_or_none,
-)
+from ._flask_policy import drop_in_policy, in_flask_words_at_commit
+from ._flask_serializer import TaggedJSONSessionSerializer
+from ._flask_settings import NO_KEY, check_policy_beside_settings, in_flask_words
 
 if TYPE_CHECKING:
     from flask.wrappers import Request, Response
 
-__all__ = [
-    "EncryptedCookieSession",
-    "EncryptedCookieSessionInterface",
-    "TaggedJSONSessionSerializer",
-]
+__all__ = ["EncryptedCookieSession", "EncryptedCookieSessionInterface"]
 
 
 # SessionMixin declares `new` a plain class attribute; here it is the core's read-only property.
@@ -93,74 +77,6 @@ class EncryptedCookieSession(Session, SessionMixin):  # type: ignore[override]
     @permanent.setter
     def permanent(self, value: bool) -> None:
         self.persistent = value
-
-
-# The types JSON has as they are; subclasses (Markup is a str) are not among them.
-_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-class TaggedJSONSessionSerializer:
-    """Flask's tagged JSON as the core's serializer.
-
-    Tuples, bytes, datetimes, UUIDs and ``Markup`` come back as they went in, as with
-    Flask's own sessions; the bytes are still JSON, so every other adapter reads the plain
-    values of the same cookie. Custom tags registered on the wrapped
-    :class:`~flask.json.tag.TaggedJSONSerializer` apply.
-    """
-
-    __slots__ = ("_default_order", "_json", "_tagged")
-
-    def __init__(self, tagged: TaggedJSONSerializer = session_json_serializer) -> None:
-        self._tagged = tagged
-        # Flask's default tags, as they are now: register() changes this list.
-        default = [type(tag) for tag in tagged.order] == TaggedJSONSerializer.default_tags
-        self._default_order = list(tagged.order) if default else None
-        # The core's compact, NaN-refusing JSON, with Flask's fallback for other types
-        # (dates, decimals, dataclasses), the same in and out of an app context so that
-        # equal content gives equal bytes, and each object untagged as it is read
-        # (innermost first, as Flask's own loads does).
-        self._json = JSONSerializer(default=DefaultJSONProvider.default, object_hook=tagged.untag)
-
-    @property
-    def tagged(self) -> TaggedJSONSerializer:
-        """The Flask serializer whose tags apply."""
-        return self._tagged
-
-    def dumps(self, data: Mapping[str, Any]) -> bytes:
-        """Tagged, compact JSON bytes of ``data``."""
-        try:
-            return self._json.dumps(self._tag(dict(data)))
-        except (TypeError, ValueError, RecursionError) as exc:
-            # The core names a key of the tagged dict; name the application's own.
-            raise self._unserializable(data, exc) from None
-
-    def _tag(self, content: dict[str, Any]) -> Any:
-        # Flask's default tags leave JSON's own scalars as they are, so a session holding
-        # only those (unless its one key is a tag's, which TagDict escapes) is its own
-        # tagged form: the tags are not tried on every value.
-        tagged = self._tagged
-        if (
-            self._default_order is not None
-            and tagged.order == self._default_order
-            and _JSON_SCALARS.issuperset(map(type, content.values()))
-            and not (len(content) == 1 and next(iter(content)) in tagged.tags)
-        ):
-            return content
-        return tagged.tag(content)
-
-    def _unserializable(self, data: Mapping[str, Any], error: Exception) -> UnserializableValue:
-        for key, value in data.items():
-            try:
-                # Each value alone, through the same encoder, under a stand-in key.
-                self._json.dumps({"value": self._tagged.tag(value)})
-            except (TypeError, ValueError, RecursionError) as exc:
-                detail = exc.detail if isinstance(exc, UnserializableValue) else str(exc)
-                return UnserializableValue(str(key), detail)
-        return UnserializableValue("?", str(error))
-
-    def loads(self, payload: bytes) -> dict[str, Any]:
-        """The session in ``payload``; ``ValueError`` if it is not a JSON object."""
-        return self._json.loads(payload)
 
 
 # Where an app keeps its codec: Flask's place for extension state, one dict lookup away.
@@ -362,7 +278,14 @@ class EncryptedCookieSessionInterface(SessionInterface):
         return self.get_codec(app)
 
     def _build_codec(self, app: Flask) -> SessionCodec | None:
-        policy = self._policy_from(app)
+        policy = drop_in_policy(
+            self,
+            app,
+            legacy_cookies=self._legacy_cookies,
+            started=self._started,
+            tagged=self.serializer,
+            serializer=self._session_serializer(),
+        )
         if policy is None:
             return None
         try:
@@ -371,72 +294,6 @@ class EncryptedCookieSessionInterface(SessionInterface):
             if exc.options:
                 raise exc.in_words_of(in_flask_words) from None
             raise
-
-    def _policy_from(self, app: Flask) -> SessionPolicy | None:
-        """The app's policy, from the ``get_cookie_*`` hooks of Flask's
-        :class:`~flask.sessions.SessionInterface`; None when no key is configured."""
-        found = find_keys(app)
-        if found is None:
-            return None
-        keys, origin = found
-        try:
-            ring = KeyRing.of(keys)
-        except ConfigurationError as exc:
-            raise ConfigurationError(f"{exc} ({origin})") from None
-        # Flask 3.1 added SESSION_COOKIE_PARTITIONED and its hook; read the setting before.
-        partitioned = getattr(self, "get_cookie_partitioned", None)
-        same_site = self.get_cookie_samesite(app)
-        legacy = None
-        if self._legacy_cookies is not False:
-            legacy = flask_legacy_cookies_for(
-                self._legacy_cookies, app, started=self._started, serializer=self.serializer
-            )
-        idle_timeout = int(app.permanent_session_lifetime.total_seconds())
-        absolute = absolute_lifetime(app, idle_timeout)
-        if isinstance(absolute, int) and 0 < absolute < idle_timeout:
-            # A shorter absolute lifetime caps the idle timeout, which could never apply.
-            idle_timeout = absolute
-        try:
-            return SessionPolicy(
-                keys=ring,
-                cookie_name=self.get_cookie_name(app),
-                # Flask checks the time since the cookie was last written against
-                # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
-                idle_timeout=idle_timeout,
-                absolute_lifetime=absolute,
-                # The longest session.set_lifetime() may give; None: the absolute lifetime.
-                max_session_lifetime=seconds_or_none(
-                    app.config.get("CLIENT_SESSION_MAX_SESSION_LIFETIME")
-                ),
-                # "Log everyone out": what time.time() or an aware datetime gives.
-                not_before=app.config.get("CLIENT_SESSION_NOT_BEFORE"),
-                # Never re-issued on the core's schedule: Flask's rule, in save_session, decides.
-                renew_after=None,
-                persistent=False,  # Flask's sessions start non-permanent
-                path=self.get_cookie_path(app) or "/",
-                domain=cookie_domain(self.get_cookie_domain(app)),
-                secure=bool(self.get_cookie_secure(app)),
-                http_only=bool(self.get_cookie_httponly(app)),
-                # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
-                same_site=same_site.lower() if isinstance(same_site, str) else same_site,  # type: ignore[arg-type]
-                partitioned=bool(
-                    partitioned(app)
-                    if partitioned is not None
-                    else app.config.get("SESSION_COOKIE_PARTITIONED", False)
-                ),
-                max_cookie_size=cookie_size(app.config.get("MAX_COOKIE_SIZE")),
-                # Flask compresses a large session into one cookie; ours may spread over a
-                # few (docs/cookie-size.md), an old cookie resealed included.
-                max_chunks=app.config.get("CLIENT_SESSION_MAX_CHUNKS", 1),
-                # Flask leaves a cookie it cannot open alone, so that one server still on an
-                # old SECRET_KEY during a rotation does not log everyone out.
-                clear_invalid=False,
-                serializer=self._session_serializer(),
-                legacy_cookies=legacy,
-            )
-        except ConfigurationError as exc:
-            # The core names its own options; say it with the settings the app holds.
-            raise exc.in_words_of(in_flask_words) from None
 
     # -- Flask's SessionInterface -------------------------------------------------------------
 
@@ -495,7 +352,7 @@ class EncryptedCookieSessionInterface(SessionInterface):
         except (LifetimeTooLong, SessionTooLarge) as exc:
             if self._fixed_codec is not None:
                 raise  # the policy's own words are the application's
-            raise _in_flask_words_at_commit(exc, codec.policy) from None
+            raise in_flask_words_at_commit(exc, codec.policy) from None
         headers = response.headers
         for value in commit.set_cookie:
             headers.add("Set-Cookie", value)
@@ -503,41 +360,3 @@ class EncryptedCookieSessionInterface(SessionInterface):
             vary = vary_with_cookie(headers.getlist("Vary"))
             if vary is not None:
                 headers["Vary"] = vary
-
-
-def _longest_lifetime_named(policy: SessionPolicy) -> str:
-    # Which setting gave the policy its session_lifetime_ceiling.
-    if policy.max_session_lifetime is not None:
-        return "CLIENT_SESSION_MAX_SESSION_LIFETIME"
-    if policy.absolute_lifetime is not None:
-        return (
-            "the absolute lifetime, CLIENT_SESSION_ABSOLUTE_LIFETIME (by default 30 days, or "
-            "PERMANENT_SESSION_LIFETIME when longer), as CLIENT_SESSION_MAX_SESSION_LIFETIME "
-            "is not set"
-        )
-    return (
-        "PERMANENT_SESSION_LIFETIME, as neither CLIENT_SESSION_MAX_SESSION_LIFETIME nor "
-        "CLIENT_SESSION_ABSOLUTE_LIFETIME is set"
-    )
-
-
-def _in_flask_words_at_commit(
-    error: LifetimeTooLong | SessionTooLarge, policy: SessionPolicy
-) -> LifetimeTooLong | SessionTooLarge:
-    """``error``, of the same type and with the same attributes, its message naming the
-    Flask settings that decide it instead of the core's options (the core words its
-    message when it raises; only its fields are an adapter's to spell)."""
-    if isinstance(error, LifetimeTooLong):
-        worded: LifetimeTooLong | SessionTooLarge = LifetimeTooLong(
-            error.label, error.seconds, error.limit
-        )
-        message = (
-            f"session.set_lifetime({error.label}={error.seconds}) is longer than the longest "
-            f"session lifetime, {error.limit} s, from {_longest_lifetime_named(policy)}: "
-            "shorten it, or raise CLIENT_SESSION_MAX_SESSION_LIFETIME (seconds or a timedelta)"
-        )
-    else:
-        worded = SessionTooLarge(error.size, error.limit)
-        message = str(error).replace("with max_chunks", "with CLIENT_SESSION_MAX_CHUNKS")
-    worded.args = (message,)
-    return worded

@@ -16,13 +16,10 @@ rest of ``client_session_wsgi`` does not. Session cookies Flask's own interface 
 once and resealed (``legacy_cookies``; ``flask_cookies`` builds that reader for another app).
 """
 
-from ._flask import (
-    EncryptedCookieSession,
-    EncryptedCookieSessionInterface,
-    TaggedJSONSessionSerializer,
-)
 from ._flask_extension import ClientSession
+from ._flask_interface import EncryptedCookieSession, EncryptedCookieSessionInterface
 from ._flask_legacy import flask_cookies
+from ._flask_serializer import TaggedJSONSessionSerializer
 
 __all__ = [
     "ClientSession",
