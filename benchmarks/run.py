@@ -29,13 +29,16 @@
     python benchmarks/run.py            # everything (it prints how long first): a quiet machine
     python benchmarks/run.py --quick    # a smoke run of a few minutes
     python benchmarks/run.py --frameworks asgi --connections 16 50   # one framework, ~9 min
+    python benchmarks/run.py --scenarios counter      # without the login session
     python benchmarks/run.py --parts micro inprocess setcookie       # no servers, no wrk
     python benchmarks/run.py --builds compiled                       # one core build only
     python benchmarks/run.py --report-only             # re-render from results/latest.json
 
-Over the wire, every server is driven at each ``--connections`` count (16 and 50), in the same
-interleaved rounds. client-session's variants run on both builds of the core (``--builds``):
-the compiled one installed (``nox -s bench`` installs the wheel built with
+Over the wire and in process, every variant carries each ``--scenarios`` session: the seed's
+counter and a typical login session (sessionbench/content.py). Over the wire, every server is
+driven at each ``--connections`` count (16 and 50), in the same interleaved rounds.
+client-session's variants run on both builds of the core (``--builds``): the compiled one
+installed (``nox -s bench`` installs the wheel built with
 ``CLIENT_SESSION_CORE_COMPILE=1``) and the pure one, the core's sources put first on
 ``PYTHONPATH`` (see ``sessionbench/builds.py``); the in-process parts run in a child process
 per build.
@@ -63,7 +66,7 @@ from typing import Any
 from sessionbench.apps import AppOptions
 from sessionbench.builds import BUILD_NAMES, CoreBuild, usable_builds
 from sessionbench.children import run_child
-from sessionbench.content import SESSION_SIZES
+from sessionbench.content import SCENARIOS, SESSION_SIZES
 from sessionbench.figures import plot_scaling, plot_throughput
 from sessionbench.inprocess import EVICTED_REQUESTS, InProcessResult
 from sessionbench.machine import describe_machine, load_average
@@ -102,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument(
         "--frameworks", nargs="+", choices=FRAMEWORK_NAMES, default=list(FRAMEWORK_NAMES)
+    )
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=SCENARIOS,
+        default=list(SCENARIOS),
+        help="the sessions every variant carries (counter login)",
     )
     parser.add_argument("--rounds", type=int, help="wrk rounds per variant (5; quick 2)")
     parser.add_argument("--seconds", type=float, help="seconds per wrk round (5; quick 1)")
@@ -144,6 +154,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "warmup_seconds": pick(args.warmup, 1, 1),
         "connections": sorted(set(args.connections)),
         "frameworks": list(args.frameworks),
+        "scenarios": [s for s in SCENARIOS if s in args.scenarios],
         "scaling_rounds": int(pick(args.scaling_rounds, 3, 1)),
         "scaling_seconds": pick(args.scaling_seconds, 2, 1),
         "repeats": int(pick(args.repeats, 7, 3)),
@@ -170,6 +181,11 @@ def _expected_seconds(
         variants = [v for v in variants if not v.needs_redis]
     ours = sum(v.uses_core for v in variants)
     counts = len(settings["connections"])
+    # Every scenario after the counter runs each variant again, but the bare app and the
+    # session headers only, which carry no session.
+    sessionless = sum(v.role in (Role.BARE, Role.HEADERS) for v in variants)
+    again = len(settings["scenarios"]) - 1
+    ours_cases = ours * (1 + again)
     parts, seconds = set(args.parts), 0.0
     per_repeat = float(settings["min_time"])
     repeats = int(settings["repeats"]) + 3  # the calibration's runs, about 2 repeats' worth
@@ -180,11 +196,13 @@ def _expected_seconds(
         # Each variant's hot repeats, then its requests timed one by one after an eviction
         # (about 1 ms each: sessionbench.evict).
         evicted = int(settings["repeats"]) * EVICTED_REQUESTS * 1e-3
-        seconds += (len(variants) + (builds - 1) * ours) * (repeats * per_repeat + 1 + evicted)
+        cases = len(variants) + again * (len(variants) - sessionless) + (builds - 1) * ours_cases
+        seconds += cases * (repeats * per_repeat + 1 + evicted)
     if "setcookie" in parts:
         seconds += builds * (6 * repeats * per_repeat + 3)
     if "wire" in parts:
-        runs = (len(variants) + (builds - 1) * ours) * counts
+        cases = len(variants) + again * (len(variants) - sessionless) + (builds - 1) * ours_cases
+        runs = cases * counts
         per_run = settings["warmup_seconds"] + settings["rounds"] * max(1, settings["seconds"])
         seconds += runs * (per_run + 0.1) + 10
     if "scaling" in parts:
@@ -261,6 +279,7 @@ def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
                     settings=_wire_settings(settings, scaling=False),
                     cpus=cpus,
                     logs=logs,
+                    scenarios=settings["scenarios"],
                 )
             )
         if "scaling" in parts and tools.wrk:
@@ -312,6 +331,7 @@ def _in_children(
             build,
             only_ours=index > 0 and part != "setcookie",
             frameworks=args.frameworks,
+            scenarios=args.scenarios,
             repeats=repeats,
             min_time=min_time,
             redis_port=redis_port,

@@ -16,6 +16,7 @@ from typing import Any
 
 from .apps import AppOptions
 from .builds import BUILD_NAMES, WrongBuild, check_core_build
+from .content import SCENARIOS
 
 __all__ = ["CHILD_PARTS", "main"]
 
@@ -40,6 +41,7 @@ def _measure(args: argparse.Namespace) -> list[Any]:
             min_time=args.min_time,
             build=args.build,
             only_ours=args.only_ours,
+            scenarios=args.scenarios,
         )
     from .setcookie import run_set_cookie
 
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--build", choices=BUILD_NAMES, required=True)
     parser.add_argument("--only-ours", action="store_true", help="client-session's rows only")
     parser.add_argument("--frameworks", nargs="*", default=[])
+    parser.add_argument("--scenarios", nargs="*", default=list(SCENARIOS))
     parser.add_argument("--repeats", type=int, required=True)
     parser.add_argument("--min-time", type=float, required=True)
     parser.add_argument("--redis-port", type=int)

@@ -21,6 +21,7 @@ def run_child(
     *,
     only_ours: bool,
     frameworks: Collection[str],
+    scenarios: Collection[str],
     repeats: int,
     min_time: float,
     redis_port: int | None,
@@ -39,6 +40,8 @@ def run_child(
         str(min_time),
         "--frameworks",
         *frameworks,
+        "--scenarios",
+        *scenarios,
     ]
     if only_ours:
         command.append("--only-ours")

@@ -1,4 +1,5 @@
-"""The sessions the benchmarks carry: the seed's counter, and counters grown to a size."""
+"""The sessions the benchmarks carry: the seed's counter, a typical login session, and
+counters grown to a size."""
 
 from __future__ import annotations
 
@@ -7,7 +8,21 @@ import random
 import string
 from typing import Any
 
-__all__ = ["SESSION_SIZES", "blob", "counter_session", "session_of_size", "size_label"]
+__all__ = [
+    "SCENARIOS",
+    "SESSION_SIZES",
+    "blob",
+    "counter_session",
+    "filled_session",
+    "login_session",
+    "scenario_label",
+    "session_of_size",
+    "size_label",
+]
+
+SCENARIOS = ("counter", "login")
+"""The sessions every variant is measured with, over the wire and in process: the seed's
+counter, and :func:`login_session`. The counter route bumps ``count`` in either."""
 
 SESSION_SIZES = (100, 1024, 3072)
 """Serialized sizes, in bytes, of the grown sessions (the scaling figure's x axis)."""
@@ -25,6 +40,31 @@ def blob(length: int) -> str:
 def counter_session() -> dict[str, Any]:
     """The seed's session: one counter (about 12 bytes of JSON)."""
     return {"count": _START_COUNT}
+
+
+def login_session() -> dict[str, Any]:
+    """What an application keeps after a login: a user id, a name, two roles, a 64-character
+    CSRF token (32 random bytes in hex, as ``secrets.token_hex(32)`` makes) and the count,
+    142 bytes of compact JSON."""
+    token = format(random.Random(64).getrandbits(256), "064x")
+    return {
+        "user_id": 48213,
+        "name": "Ada",
+        "roles": ["admin", "editor"],
+        "csrf": token,
+        "count": _START_COUNT,
+    }
+
+
+def filled_session(name: str) -> dict[str, Any]:
+    """The session ``GET /fill?session=NAME`` stores: "login", or a size in bytes."""
+    return login_session() if name == "login" else session_of_size(int(name))
+
+
+def scenario_label(scenario: str) -> str:
+    """ "counter" -> "counter (12 B)", "login" -> "login (142 B)"."""
+    data = login_session() if scenario == "login" else counter_session()
+    return f"{scenario} ({len(json.dumps(data, separators=(',', ':')))} B)"
 
 
 def session_of_size(size: int) -> dict[str, Any]:

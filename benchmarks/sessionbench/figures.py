@@ -33,6 +33,7 @@ def _measured(
         r
         for r in results
         if r.framework == framework
+        and r.scenario == "counter"
         and r.session_bytes == size
         and r.connections == connections
         and r.requests_per_second

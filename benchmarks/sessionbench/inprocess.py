@@ -1,7 +1,9 @@
 """Per request, in process: each variant's counter app called directly, no sockets.
 
 Direct ASGI, WSGI and Tornado calls are less noisy than a test client, and every variant
-of a framework goes through the same driver, so the difference is the session.
+of a framework goes through the same driver, so the difference is the session. Each variant
+runs with each scenario's session (the counter, the login session); the bare app, which
+keeps none, once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .apps import AppOptions
+from .content import SCENARIOS
 from .drivers import driver_for
 from .evict import CacheEvictor
 from .opcodes import opcodes_per_operation
@@ -47,10 +50,17 @@ class InProcessResult:
     evicted times of two processes differ more than the sessions do)."""
     core_build: str | None = None
     """"compiled" or "pure" for client-session's variants; None for the others."""
+    scenario: str = "counter"
+    """The session each request carries: "counter" or "login" (see ``SCENARIOS``)."""
     skipped: str | None = None
 
 
-def _row(variant: Variant, build: str, **measured: Any) -> InProcessResult:
+_Case = tuple[Variant, str]
+"""A variant and the scenario whose session its requests carry."""
+
+
+def _row(case: _Case, build: str, **measured: Any) -> InProcessResult:
+    variant, scenario = case
     ours = variant.uses_core
     return InProcessResult(
         framework=variant.framework.name,
@@ -58,16 +68,17 @@ def _row(variant: Variant, build: str, **measured: Any) -> InProcessResult:
         label=f"{variant.label}, {build} core" if ours else variant.label,
         role=variant.role.value,
         core_build=build if ours else None,
+        scenario=scenario,
         **measured,
     )
 
 
-def _skip(variant: Variant, build: str, reason: str) -> InProcessResult:
-    return _row(variant, build, us_per_request=None, skipped=reason)
+def _skip(case: _Case, build: str, reason: str) -> InProcessResult:
+    return _row(case, build, us_per_request=None, skipped=reason)
 
 
 def _result(
-    variant: Variant,
+    case: _Case,
     build: str,
     timing: Timing,
     opcodes: float,
@@ -75,7 +86,7 @@ def _result(
     evicted_bare: Timing | None,
 ) -> InProcessResult:
     return _row(
-        variant,
+        case,
         build,
         us_per_request=timing.median_us,
         samples_us=tuple(sample * 1e6 for sample in timing.samples),
@@ -96,29 +107,39 @@ def _framework_results(
     min_time: float,
     build: str,
     only_ours: bool,
+    scenarios: Collection[str],
 ) -> list[InProcessResult]:
-    variants = tuple(v for v in variants_of(framework) if v.uses_core or not only_ours)
-    skipped: dict[Variant, InProcessResult] = {}
-    for variant in variants:
-        reason = variant.unavailable(redis=options.redis_port is not None)
+    cases = [
+        (v, scenario)
+        for v in variants_of(framework)
+        if v.uses_core or not only_ours
+        for scenario in SCENARIOS
+        if scenario in scenarios
+        and (scenario == "counter" or v.role not in (Role.BARE, Role.HEADERS))
+    ]
+    skipped: dict[_Case, InProcessResult] = {}
+    for case in cases:
+        reason = case[0].unavailable(redis=options.redis_port is not None)
         if reason is not None:
-            skipped[variant] = _skip(variant, build, reason)
-    if len(skipped) == len(variants):
+            skipped[case] = _skip(case, build, reason)
+    if len(skipped) == len(cases):
         return list(skipped.values())  # without importing a framework that is not there
     # The bare app is timed after evictions in every process, as the reference its rows'
     # "over bare" subtract, even where it is not reported.
-    bare = next(v for v in variants_of(framework) if v.role is Role.BARE)
+    bare = (next(v for v in variants_of(framework) if v.role is Role.BARE), "counter")
     module = importlib.import_module(framework.app_module)
     loop = asyncio.new_event_loop()
-    runs: dict[Variant, RunMany] = {}
+    runs: dict[_Case, RunMany] = {}
     try:
-        for variant in (v for v in (*variants, bare) if v not in skipped and v not in runs):
+        for case in (c for c in (*cases, bare) if c not in skipped and c not in runs):
+            variant, scenario = case
             driver = driver_for(framework.interface, module.build_app(variant.name, options), loop)
+            fill = None if scenario == "counter" else scenario
             try:
-                runs[variant] = driver.repeat("/counter", prime_session(variant, driver.request))
+                runs[case] = driver.repeat("/counter", prime_session(variant, driver.request, fill))
             except BenchmarkError as exc:
-                skipped[variant] = _skip(variant, build, str(exc))
-        reported = {variant: run for variant, run in runs.items() if variant in variants}
+                skipped[case] = _skip(case, build, str(exc))
+        reported = {case: run for case, run in runs.items() if case in cases}
         timings = time_interleaved(reported, repeats=repeats, min_time=min_time)
         opcodes = {variant: opcodes_per_operation(run) for variant, run in reported.items()}
         evictor = CacheEvictor()
@@ -131,8 +152,8 @@ def _framework_results(
     finally:
         loop.close()
     return [
-        skipped.get(v) or _result(v, build, timings[v], opcodes[v], evicted[v], evicted.get(bare))
-        for v in variants
+        skipped.get(c) or _result(c, build, timings[c], opcodes[c], evicted[c], evicted.get(bare))
+        for c in cases
     ]
 
 
@@ -144,14 +165,22 @@ def run_inprocess(
     min_time: float,
     build: str,
     only_ours: bool = False,
+    scenarios: Collection[str] = SCENARIOS,
 ) -> list[InProcessResult]:
-    """Every variant of the named frameworks (or client-session's only), the variants of a
-    framework taking turns. ``build`` names the core this process runs."""
+    """Every variant of the named frameworks (or client-session's only) with each of
+    ``scenarios``' sessions, the variants of a framework taking turns. ``build`` names the
+    core this process runs."""
     return [
         result
         for framework in FRAMEWORKS
         if framework.name in frameworks
         for result in _framework_results(
-            framework, options, repeats=repeats, min_time=min_time, build=build, only_ours=only_ours
+            framework,
+            options,
+            repeats=repeats,
+            min_time=min_time,
+            build=build,
+            only_ours=only_ours,
+            scenarios=scenarios,
         )
     ]

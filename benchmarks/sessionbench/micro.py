@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .content import counter_session, session_of_size
+from .content import counter_session, login_session, session_of_size
 from .floor import AesGcmFloor
 from .opcodes import opcodes_per_operation
 from .timing import loop_of, time_interleaved
@@ -224,6 +224,7 @@ MICRO_CASES: tuple[MicroCase, ...] = (
 
 MICRO_SESSIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("counter", counter_session()),
+    ("login", login_session()),
     ("1 KB", session_of_size(1024)),
 )
 

@@ -30,6 +30,15 @@ def opcodes_per_operation(run: RunMany, *, count: int = 100) -> float:
         return trace
 
     previous = sys.gettrace()
+    # CPython 3.12 honours f_trace_opcodes, set from the trace function, only once a trace
+    # function has been installed and removed in the process: without this traced run,
+    # not counted, the first operation measured in a process counted no opcodes.
+    sys.settrace(trace)
+    try:
+        run(1)
+    finally:
+        sys.settrace(previous)
+    executed = 0
     sys.settrace(trace)
     try:
         run(count)

@@ -42,8 +42,9 @@ def _count_of(reply: Reply, what: str) -> int:
     return count
 
 
-def prime_session(variant: Variant, send: Send, size: int | None = None) -> str | None:
-    """A Cookie header holding a session (the counter, or ``size`` bytes), checked to open.
+def prime_session(variant: Variant, send: Send, fill: str | None = None) -> str | None:
+    """A Cookie header holding a session, checked to open: the counter's (``fill`` None), or
+    the one ``/fill?session=FILL`` stores ("login", or a size in bytes).
 
     None for the bare app, which keeps no session.
     """
@@ -58,7 +59,7 @@ def prime_session(variant: Variant, send: Send, size: int | None = None) -> str 
         if not cookie:
             raise BenchmarkError(f"{variant.key} /counter set no cookie")
         return cookie
-    target = "/counter" if size is None else f"/fill?size={size}"
+    target = "/counter" if fill is None else f"/fill?session={fill}"
     first = send(target, None)
     if first.status != 200:
         raise BenchmarkError(f"{variant.key} {target} answered {first.status}")

@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .content import SESSION_SIZES, size_label
+from .content import SESSION_SIZES, scenario_label, size_label
 from .inprocess import InProcessResult
 from .micro import MICRO_CASES
 from .results import RunResults
 from .setcookie import SetCookieResult
-from .targets import judge
+from .targets import FLOOR_SHARE, INPROCESS_LIMIT, JUDGED_BUILD, judge
 from .variants import FRAMEWORKS, variants_of
 from .wire import WireResult
 
 __all__ = ["render_markdown"]
 
 _VERDICTS = {True: "**met**", False: "**missed**", None: "not measured"}
+
+
+def _verdict(met: bool | None, judged: bool) -> str:
+    return _VERDICTS[met] if judged or met is not None else "reported"
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -101,19 +105,70 @@ def _counts(connections: Sequence[int]) -> str:
     return " and ".join(str(count) for count in connections)
 
 
+def _unreachable(results: RunResults) -> list[str]:
+    """Why issue 6's two dropped targets cannot be met, from this run's floor and ceiling."""
+    lines = []
+    for framework, other, wanted, name in (
+        ("flask", "redis", 2.0, "Flask at 2x Flask-Session + Redis"),
+        ("django", "own", 1.3, "Django at 1.3x its signed_cookies engine"),
+    ):
+        found = []
+        for connections in results.connections:
+            theirs = results.wire_row(framework, other, JUDGED_BUILD, connections)
+            floor = results.wire_row(framework, "floor", JUDGED_BUILD, connections)
+            ceiling = results.wire_row(framework, "headers", JUDGED_BUILD, connections)
+            if theirs is None or not theirs.requests_per_second:
+                continue
+            parts = []
+            if floor is not None and floor.requests_per_second:
+                parts.append(
+                    f"the floor {floor.requests_per_second / theirs.requests_per_second:.2f}x"
+                )
+            if ceiling is not None and ceiling.requests_per_second:
+                ratio = ceiling.requests_per_second / theirs.requests_per_second
+                parts.append(f"the session headers only {ratio:.2f}x")
+            if parts:
+                found.append(f"{', '.join(parts)} at {connections} connections")
+        measured = f" (this run: {'; '.join(found)})" if found else ""
+        lines.append(f"- {name} ({wanted}x){measured}.")
+    return lines
+
+
 def _targets(results: RunResults) -> list[str]:
     lines = [
-        "## Targets (issue 6)",
+        "## Targets (issue 24)",
+        "",
+        f"On the {JUDGED_BUILD} core, for every framework, connection count and scenario (the",
+        "counter, the login session): over the wire, client-session serves more requests per",
+        "second than each competitor (the framework's own session and every server-side",
+        f"store), and its ratio against it is at least {FLOOR_SHARE}x the AES-GCM floor's ratio",
+        "against the same competitor (the floor: json + AES-GCM, no policy, the least an",
+        "encrypted session does; so this bounds what client-session's policy may cost, and",
+        f"is the same as serving {FLOOR_SHARE}x the floor's requests per second); in process,",
+        "client-session's microseconds a request over the bare app are at most",
+        f"{INPROCESS_LIMIT}x the floor's. The pure core's rows are reported, not judged.",
+        "",
+        "Issue 6 set fixed ratios instead. Two of them no session can reach on the machines",
+        "measured, so they are gone: the least an encrypted session does (the floor row) and",
+        "a session that cost nothing but its bytes (the session headers only row) both score",
+        "below them against the same competitor:",
+        "",
+        *_unreachable(results),
         "",
         "Ratios of requests per second over the wire (ours divided by theirs: the median",
         "rounds', then the lowest and highest of the rounds' ratios, each round's variants",
-        "having run side by side), with the same ratio by server CPU time a request; or of",
-        "microseconds per session in process (ours divided by theirs, lower is better). Every",
-        "over-the-wire target is judged at each connection count, on each core build.",
+        "having run side by side), with the same ratio by server CPU time a request; the",
+        "floor's ratio against the same competitor and ours as a share of it; in process,",
+        "microseconds over the bare app (ours divided by the floor's, lower is better), warm",
+        "and with the caches evicted. Every over-the-wire target is judged at each connection",
+        "count.",
         "",
     ]
     for build, verdicts in judge(results).items():
-        rows = [(label, verdict.measured, _VERDICTS[verdict.met]) for label, verdict in verdicts]
+        rows = [
+            (label, verdict.measured, _verdict(verdict.met, verdict.judged))
+            for label, verdict in verdicts
+        ]
         lines += [f"### On the {build} core", ""]
         lines += _table(("target", "measured", "verdict"), rows)
     if not results.builds:
@@ -166,7 +221,11 @@ def _wire(results: RunResults) -> list[str]:
         "## Over the wire",
         "",
         "The seed's counter route with a valid session cookie, so that every request opens the",
-        'session and seals it again (the bare app keeps no session). "req/s" is the median',
+        "session and seals it again (the bare app keeps no session), for each scenario: the",
+        f"counter's session ({scenario_label('counter')} of JSON) and a typical login session",
+        f"({scenario_label('login')}: a user id, a name, two roles, a 64-character CSRF token",
+        "and the count; the bare app carries no session: its row is the counter's).",
+        '"req/s" is the median',
         'over the rounds and "rounds" the lowest and the highest round; the other columns are',
         'medians. "ours is" = the requests per second of client-session on the first core',
         "build divided by the row's (its row on the other build shows what that build costs);",
@@ -191,16 +250,34 @@ def _wire(results: RunResults) -> list[str]:
         "notes",
     )
     for framework in FRAMEWORKS:
-        for connections in results.connections:
-            rows = [
-                r
-                for r in results.wire
-                if r.framework == framework.name and r.connections == connections
-            ]
-            if rows:
-                title = f"{framework.label} ({framework.server}), {connections} connections"
-                lines += [f"### {title}", ""]
-                lines += _table(header, _wire_rows(rows))
+        for scenario in results.scenarios:
+            for connections in results.connections:
+                rows = [
+                    r
+                    for r in results.wire
+                    if r.framework == framework.name
+                    and r.connections == connections
+                    and r.scenario == scenario
+                ]
+                if scenario != "counter":
+                    rows = [
+                        *(
+                            r
+                            for r in results.wire
+                            if r.framework == framework.name
+                            and r.connections == connections
+                            and r.scenario == "counter"
+                            and r.variant == "bare"
+                        ),
+                        *rows,
+                    ]
+                if any(r.variant != "bare" for r in rows):
+                    title = (
+                        f"{framework.label} ({framework.server}), {scenario_label(scenario)}, "
+                        f"{connections} connections"
+                    )
+                    lines += [f"### {title}", ""]
+                    lines += _table(header, _wire_rows(rows))
     return lines
 
 
@@ -222,12 +299,12 @@ def _inprocess_rows(rows: list[InProcessResult]) -> list[tuple[str, ...]]:
             (
                 row.label,
                 f"{cost:.1f}",
-                over_bare(cost, bare and bare.us_per_request, "+.1f"),
+                over_bare(cost, bare.us_per_request if bare else None, "+.1f"),
                 _times(cost / ours if ours else None),
                 "-" if evicted is None else f"{evicted:.1f}",
                 "-" if row.evicted_over_bare_us is None else f"{row.evicted_over_bare_us:+.1f}",
                 f"{opcodes:,.0f}",
-                over_bare(opcodes, bare and bare.opcodes_per_request, "+,.0f"),
+                over_bare(opcodes, bare.opcodes_per_request if bare else None, "+,.0f"),
                 "",
             )
         )
@@ -272,16 +349,22 @@ def _inprocess(results: RunResults) -> list[str]:
     )
     for framework in FRAMEWORKS:
         order = [variant.name for variant in variants_of(framework)]
-        rows = sorted(
-            (r for r in results.inprocess if r.framework == framework.name),
-            key=lambda r: (
-                order.index(r.variant) if r.variant in order else len(order),
-                r.core_build == "pure",
-            ),
-        )
-        if rows:
-            lines += [f"### {framework.label}", ""]
-            lines += _table(header, _inprocess_rows(rows))
+        for scenario in results.scenarios:
+            rows = sorted(
+                (
+                    r
+                    for r in results.inprocess
+                    if r.framework == framework.name
+                    and (r.scenario == scenario or r.variant == "bare")
+                ),
+                key=lambda r: (
+                    order.index(r.variant) if r.variant in order else len(order),
+                    r.core_build == "pure",
+                ),
+            )
+            if any(r.variant != "bare" for r in rows):
+                lines += [f"### {framework.label}, {scenario_label(scenario)}", ""]
+                lines += _table(header, _inprocess_rows(rows))
     return lines
 
 

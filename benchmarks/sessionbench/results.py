@@ -44,18 +44,44 @@ class RunResults:
         """The connection counts of this run's wire parts."""
         return list(self.meta["settings"]["connections"])
 
+    @property
+    def scenarios(self) -> list[str]:
+        """The sessions this run's wire and in-process parts carried (the counter's first)."""
+        found = [row.scenario for row in self.wire] + [row.scenario for row in self.inprocess]
+        return list(dict.fromkeys(["counter", *found])) if found else ["counter"]
+
     def wire_row(
-        self, framework: str, variant: str, build: str, connections: int
+        self, framework: str, variant: str, build: str, connections: int, scenario: str = "counter"
     ) -> WireResult | None:
-        """One variant's measured row on the counter session: client-session's on ``build``,
-        the others' (which do not use the core) whatever ``build`` is."""
-        return _row(self.wire, framework, variant, build, connections, None)
+        """One variant's measured row with a scenario's session: client-session's on ``build``,
+        the others' (which do not use the core) whatever ``build`` is. The bare app and the
+        session headers only carry no session: their counter row serves every scenario."""
+        if variant in ("bare", "headers"):
+            scenario = "counter"
+        return _row(self.wire, framework, variant, build, connections, None, scenario)
+
+    def inprocess_row(
+        self, framework: str, variant: str, build: str, scenario: str = "counter"
+    ) -> InProcessResult | None:
+        """One variant's measured in-process row, as :meth:`wire_row` picks it."""
+        if variant in ("bare", "headers"):
+            scenario = "counter"
+        return next(
+            (
+                r
+                for r in self.inprocess
+                if (r.framework, r.variant, r.scenario) == (framework, variant, scenario)
+                and r.core_build in (None, build)
+                and r.us_per_request is not None
+            ),
+            None,
+        )
 
     def scaling_row(
         self, framework: str, variant: str, build: str, connections: int, size: int
     ) -> WireResult | None:
         """One variant's measured row with a session of ``size`` bytes."""
-        return _row(self.scaling, framework, variant, build, connections, size)
+        return _row(self.scaling, framework, variant, build, connections, size, "counter")
 
     def micro_row(self, case: str, session: str, build: str = "compiled") -> MicroResult | None:
         """One micro case's result on one session (ours: on ``build``)."""
@@ -81,13 +107,14 @@ def _row(
     build: str,
     connections: int,
     size: int | None,
+    scenario: str,
 ) -> WireResult | None:
     return next(
         (
             r
             for r in results
-            if (r.framework, r.variant, r.session_bytes, r.connections)
-            == (framework, variant, size, connections)
+            if (r.framework, r.variant, r.session_bytes, r.connections, r.scenario)
+            == (framework, variant, size, connections, scenario)
             and r.core_build in (None, build)
             and r.requests_per_second is not None
         ),

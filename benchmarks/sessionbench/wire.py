@@ -2,8 +2,9 @@
 
 Every server runs at once (idle ones cost nothing), pinned to one CPU, with wrk on the other;
 client-session's variants run one server per core build (compiled and pure). Each server gets
-its own session cookie first, checked to open; wrk then sends that same cookie with every
-request, so every request opens the session and seals it again. Every server is driven at
+its own session cookie first (the counter's, the login session's, or a grown one), checked to
+open; wrk then sends that same cookie with every request, so every request opens the session
+and seals it again. Every server is driven at
 each connection count in the same rounds; rounds rotate the order, and each result keeps
 every round's numbers beside their median, so the report can show the spread.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from .apps import AppOptions
 from .builds import CoreBuild
-from .content import SESSION_SIZES
+from .content import SCENARIOS, SESSION_SIZES
 from .probe import BenchmarkError, prime_session
 from .processes import Cpus, group_cpu_seconds
 from .servers import Subject, VariantServer, variant_servers
@@ -29,8 +30,12 @@ __all__ = ["WireResult", "WireSettings", "run_scaling", "run_wire", "subjects_of
 
 logger = logging.getLogger("sessionbench")
 
-_Key = tuple[str, "str | None", "int | None", int]
-"""variant key, core build, session size, connections."""
+_Key = tuple[str, "str | None", str, "int | None", int]
+"""variant key, core build, scenario, session size, connections."""
+
+Payload = tuple[str, "int | None"]
+"""A scenario of :data:`~sessionbench.content.SCENARIOS`, and the size it is grown to (the
+scaling run) or None."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,7 +59,9 @@ class WireResult:
     label: str
     role: str
     session_bytes: int | None
-    """None for the seed's counter session; the grown size in the scaling run."""
+    """None for the scenario's own session; the grown size in the scaling run."""
+    scenario: str = "counter"
+    """The session the requests carry: "counter" or "login" (see ``SCENARIOS``)."""
     requests_per_second: float | None
     """The median over the rounds."""
     connections: int = 0
@@ -84,7 +91,7 @@ class _Sample:
 class _Target:
     server: VariantServer
     cookie: str | None
-    size: int | None
+    payload: Payload
     connections: int
 
 
@@ -92,14 +99,15 @@ def _label(variant: Variant, build: CoreBuild | None) -> str:
     return f"{variant.label}, {build.label}" if build else variant.label
 
 
-def _skipped(subject: Subject, size: int | None, connections: int, reason: str) -> WireResult:
+def _skipped(subject: Subject, payload: Payload, connections: int, reason: str) -> WireResult:
     variant, build = subject
     return WireResult(
         framework=variant.framework.name,
         variant=variant.name,
         label=_label(variant, build),
         role=variant.role.value,
-        session_bytes=size,
+        scenario=payload[0],
+        session_bytes=payload[1],
         connections=connections,
         core_build=build.name if build else None,
         requests_per_second=None,
@@ -117,7 +125,8 @@ def _summary(target: _Target, samples: Sequence[_Sample]) -> WireResult:
         variant=variant.name,
         label=_label(variant, build),
         role=variant.role.value,
-        session_bytes=target.size,
+        scenario=target.payload[0],
+        session_bytes=target.payload[1],
         connections=target.connections,
         core_build=build.name if build else None,
         requests_per_second=statistics.median(rates),
@@ -178,9 +187,23 @@ def subjects_of(variants: Sequence[Variant], builds: Sequence[CoreBuild]) -> lis
     ]
 
 
+def _fill(payload: Payload) -> str | None:
+    """What ``/fill?session=`` stores for ``payload``; None: the counter route makes it."""
+    scenario, size = payload
+    if size is not None:
+        return str(size)
+    return None if scenario == "counter" else scenario
+
+
+def _carries(variant: Variant, payload: Payload) -> bool:
+    """Whether ``variant`` runs with ``payload``: the bare app (no session) and the fixed
+    session headers only with the counter, whose rows every scenario's tables share."""
+    return payload == ("counter", None) or variant.role not in (Role.BARE, Role.HEADERS)
+
+
 def _measure(
     subjects: Sequence[Subject],
-    sizes: Sequence[int | None],
+    payloads: Sequence[Payload],
     options: AppOptions,
     *,
     wrk: str,
@@ -188,14 +211,15 @@ def _measure(
     cpus: Cpus,
     logs: Path,
 ) -> list[WireResult]:
-    def key(subject: Subject, size: int | None, connections: int) -> _Key:
+    def key(subject: Subject, payload: Payload, connections: int) -> _Key:
         variant, build = subject
-        return variant.key, build.name if build else None, size, connections
+        return variant.key, build.name if build else None, *payload, connections
 
     every = [
-        (subject, size, connections)
+        (subject, payload, connections)
         for subject in subjects
-        for size in sizes
+        for payload in payloads
+        if _carries(subject[0], payload)
         for connections in settings.connections
     ]
     results: dict[_Key, WireResult] = {}
@@ -205,31 +229,33 @@ def _measure(
         if reason is None:
             runnable.append(subject)
             continue
-        for one, size, connections in every:
+        for one, payload, connections in every:
             if one == subject:
-                results[key(subject, size, connections)] = _skipped(
-                    subject, size, connections, reason
+                results[key(subject, payload, connections)] = _skipped(
+                    subject, payload, connections, reason
                 )
     with variant_servers(runnable, options, cpus, logs) as servers:
         targets = []
         for server in servers:
             subject = (server.variant, server.build)
-            for size in sizes:
+            for payload in payloads:
+                if not _carries(server.variant, payload):
+                    continue
                 try:
-                    cookie = prime_session(server.variant, server.send, size)
+                    cookie = prime_session(server.variant, server.send, _fill(payload))
                 except BenchmarkError as exc:
                     for connections in settings.connections:
-                        results[key(subject, size, connections)] = _skipped(
-                            subject, size, connections, str(exc)
+                        results[key(subject, payload, connections)] = _skipped(
+                            subject, payload, connections, str(exc)
                         )
                     continue
                 targets += [
-                    _Target(server, cookie, size, connections)
+                    _Target(server, cookie, payload, connections)
                     for connections in settings.connections
                 ]
         for target, runs in _rounds(targets, wrk, settings, cpus).items():
             subject = (target.server.variant, target.server.build)
-            results[key(subject, target.size, target.connections)] = _summary(target, runs)
+            results[key(subject, target.payload, target.connections)] = _summary(target, runs)
     return [results[key(*one)] for one in every]
 
 
@@ -242,12 +268,14 @@ def run_wire(
     settings: WireSettings,
     cpus: Cpus,
     logs: Path,
+    scenarios: Sequence[str] = SCENARIOS,
 ) -> list[WireResult]:
-    """Every variant of the named frameworks on the seed's counter session."""
+    """Every variant of the named frameworks with each scenario's session (the bare app and
+    the session headers only once: they carry no session)."""
     variants = [variant for variant in VARIANTS if variant.framework.name in frameworks]
     return _measure(
         subjects_of(variants, builds),
-        (None,),
+        [(scenario, None) for scenario in scenarios],
         options,
         wrk=wrk,
         settings=settings,
@@ -280,7 +308,7 @@ def run_scaling(
     chunked = AppOptions(redis_port=options.redis_port, max_chunks=2)
     return _measure(
         subjects_of(variants, builds),
-        SESSION_SIZES,
+        [("counter", size) for size in SESSION_SIZES],
         chunked,
         wrk=wrk,
         settings=settings,

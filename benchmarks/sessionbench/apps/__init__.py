@@ -5,8 +5,9 @@ Every app serves the same two routes, whatever keeps its session:
 - ``GET /counter``: ``count = session.get("count", 0) + 1``; store it; answer ``{"count": count}``
   (the seed's route: each request opens the session and seals it again). The bare app answers
   ``{"count": 1}`` without any session.
-- ``GET /fill?size=N``: replace the session by :func:`~sessionbench.content.session_of_size`
-  (a counter and a blob, ``N`` bytes of JSON), so that ``/counter`` then carries that much.
+- ``GET /fill?session=NAME``: replace the session by
+  :func:`~sessionbench.content.filled_session` (NAME "login": the login session; a number: a
+  counter and a blob, that many bytes of JSON), so that ``/counter`` then carries it.
 
 Each module exposes ``build_app(variant, options)``, named by :mod:`sessionbench.variants`.
 """

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..content import session_of_size
+from ..content import filled_session
 from ..floor import AesGcmFloor, cookie_from_header
 from . import SECRET, AppOptions
 
@@ -25,11 +25,11 @@ def _session_routes(get_session: Any) -> list[web.RouteDef]:
         return web.json_response({"count": count})
 
     async def fill(request: web.Request) -> web.Response:
-        size = int(request.query["size"])
+        name = request.query["session"]
         session = await get_session(request)
         session.clear()
-        session.update(session_of_size(size))
-        return web.json_response({"size": size})
+        session.update(filled_session(name))
+        return web.json_response({"session": name})
 
     return [web.get("/counter", counter), web.get("/fill", fill)]
 

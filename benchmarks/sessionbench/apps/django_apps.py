@@ -14,7 +14,7 @@ from http.cookies import Morsel
 from pathlib import Path
 from typing import Any
 
-from ..content import session_of_size
+from ..content import filled_session
 from ..variants import postgres_port
 from . import FIXED_SESSION_VALUE, AppOptions
 
@@ -106,10 +106,10 @@ def _counter(request: Any) -> Any:
 def _fill(request: Any) -> Any:
     from django.http import JsonResponse
 
-    size = int(request.GET["size"])
+    name = request.GET["session"]
     request.session.clear()
-    request.session.update(session_of_size(size))
-    return JsonResponse({"size": size})
+    request.session.update(filled_session(name))
+    return JsonResponse({"session": name})
 
 
 def _bare_counter(request: Any) -> Any:

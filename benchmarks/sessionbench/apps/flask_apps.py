@@ -9,7 +9,7 @@ from flask import Flask, request, session
 from flask.sessions import SecureCookieSession, SessionInterface
 from flask.wrappers import Request, Response
 
-from ..content import session_of_size
+from ..content import filled_session
 from ..floor import AesGcmFloor
 from . import FIXED_SESSION_VALUE, SECRET, AppOptions
 
@@ -23,10 +23,10 @@ def _counter() -> dict[str, Any]:
 
 
 def _fill() -> dict[str, Any]:
-    size = int(request.args["size"])
+    name = request.args["session"]
     session.clear()
-    session.update(session_of_size(size))
-    return {"size": size}
+    session.update(filled_session(name))
+    return {"session": name}
 
 
 def _bare_counter() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..content import session_of_size
+from ..content import filled_session
 from ..floor import AesGcmFloor, cookie_from_header
 from . import SECRET, AppOptions
 
@@ -27,11 +27,11 @@ async def _counter(request: Request) -> JSONResponse:
 
 
 async def _fill(request: Request) -> JSONResponse:
-    size = int(request.query_params["size"])
+    name = request.query_params["session"]
     session = request.session
     session.clear()
-    session.update(session_of_size(size))
-    return JSONResponse({"size": size})
+    session.update(filled_session(name))
+    return JSONResponse({"session": name})
 
 
 async def _bare_counter(request: Request) -> JSONResponse:

@@ -7,7 +7,7 @@ from typing import Any
 
 from tornado.web import Application, RequestHandler
 
-from ..content import session_of_size
+from ..content import filled_session
 from ..floor import AesGcmFloor, cookie_from_header
 from . import SECRET, AppOptions
 
@@ -35,10 +35,10 @@ class SessionCounter(RequestHandler):
     def get(self) -> None:
         session = self.load_session()
         if self.request.path == "/fill":
-            size = int(self.get_query_argument("size"))
+            name = self.get_query_argument("session")
             session.clear()
-            session.update(session_of_size(size))
-            body: dict[str, Any] = {"size": size}
+            session.update(filled_session(name))
+            body: dict[str, Any] = {"session": name}
         else:
             body = {"count": session.get("count", 0) + 1}
             session["count"] = body["count"]
