@@ -29,3 +29,35 @@ def test_public_classes_belong_to_the_package() -> None:
 
 def test_aliases_are_left_alone() -> None:
     assert client_session_core.Clock.__module__ == "collections.abc"
+
+
+def test_the_adapter_kit_and_the_wire_module_own_their_classes() -> None:
+    import client_session_core.adapter as kit
+    import client_session_core.wire as wire
+
+    for module in (kit, wire):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            assert obj is not None
+            if isinstance(obj, type) and get_origin(obj) is None:
+                # A class an application imports too keeps the package's name.
+                home = "client_session_core" if name in client_session_core.__all__ else None
+                assert obj.__module__ == (home or module.__name__), obj
+    assert kit.LegacyCookies.__module__ == "client_session_core.adapter"
+    assert wire.Envelope.__module__ == "client_session_core.wire"
+    # An adapter needs nothing from the package that the kit does not export.
+    assert set(client_session_core.__all__) - set(kit.__all__) <= {
+        "COMPILED",
+        "KeyFile",
+        "MAX_DEPTH",
+    }
+
+
+def test_the_package_exports_what_an_application_needs_alone() -> None:
+    import client_session_core.adapter as kit
+    import client_session_core.wire as wire
+
+    for name in ("Envelope", "Sealer", "seal_for_test_vector", "Commit", "LegacyCookies"):
+        assert name not in client_session_core.__all__
+    assert {"Envelope", "Sealer", "seal_for_test_vector"} <= set(wire.__all__)
+    assert {"Commit", "LegacyCookies", "max_age_lifetimes"} <= set(kit.__all__)
