@@ -14,5 +14,7 @@ package. The modules are examples for an adapter written elsewhere too: see the 
 - :mod:`.aiohttp`: ``aiohttp`` (client-session-aiohttp's storage through aiohttp-session,
   under aiohttp's AppRunner; its own middleware has a harness there too, not registered);
 - :mod:`.django`: ``django`` (client-session-django's engine and middleware, under werkzeug's
-  server; ``DjangoASGIHarness`` under uvicorn, in that package's own tests).
+  server; ``DjangoASGIHarness`` under uvicorn, in that package's own tests);
+- :mod:`.litestar`: ``litestar`` (client-session-litestar's ``ClientSessionConfig`` middleware,
+  under uvicorn).
 """
