@@ -19,6 +19,7 @@
 #     "aiohttp-session[secure]>=2.11",
 #     "django>=4.2",
 #     "psycopg[binary]>=3.1",
+#     "litestar>=2.19",
 #     "matplotlib>=3.8",
 # ]
 # ///

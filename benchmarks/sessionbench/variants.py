@@ -143,7 +143,15 @@ DJANGO = Framework(
     interface="wsgi",
     requires=("django", "gunicorn"),
 )
-FRAMEWORKS = (ASGI, FLASK, TORNADO, AIOHTTP, DJANGO)
+LITESTAR = Framework(
+    name="litestar",
+    label="Litestar",
+    server="uvicorn with uvloop and httptools, 1 process",
+    app_module="sessionbench.apps.litestar_apps",
+    interface="asgi",
+    requires=("litestar", "uvicorn"),
+)
+FRAMEWORKS = (ASGI, FLASK, TORNADO, AIOHTTP, DJANGO, LITESTAR)
 
 VARIANTS: tuple[Variant, ...] = (
     Variant(framework=ASGI, name="bare", label="bare app", role=Role.BARE),
@@ -247,6 +255,28 @@ VARIANTS: tuple[Variant, ...] = (
     ),
     Variant(framework=DJANGO, name="floor", label="AES-GCM floor", role=Role.FLOOR),
     Variant(framework=DJANGO, name="headers", label="session headers only", role=Role.HEADERS),
+    Variant(framework=LITESTAR, name="bare", label="bare app", role=Role.BARE),
+    Variant(
+        framework=LITESTAR,
+        name="ours",
+        label="client-session (ClientSessionConfig)",
+        role=Role.OURS,
+        requires=("client_session_litestar",),
+    ),
+    Variant(
+        framework=LITESTAR,
+        name="own",
+        label="Litestar client-side sessions (CookieBackendConfig)",
+        role=Role.OWN,
+    ),
+    Variant(
+        framework=LITESTAR,
+        name="redis",
+        label="Litestar server-side sessions (ServerSideSessionConfig) + Redis",
+        role=Role.STORE,
+        requires=("redis",),
+    ),
+    Variant(framework=LITESTAR, name="floor", label="AES-GCM floor", role=Role.FLOOR),
 )
 
 
