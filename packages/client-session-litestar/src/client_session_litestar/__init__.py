@@ -22,14 +22,13 @@ from client_session_core import (
     generate_key,
 )
 
-from ._config import UNSET, ClientSessionConfig
+from ._config import ClientSessionConfig
 from ._legacy import litestar_cookies
 from ._middleware import ClientSessionMiddleware, session_data
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "UNSET",
     "ClientSessionConfig",
     "ClientSessionMiddleware",
     "ConfigurationError",

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import enum
 import os
 import re
 import time
@@ -30,35 +29,27 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast
 from litestar.enums import ScopeType
 from litestar.middleware import DefineMiddleware
 
-from client_session_core import (
+from client_session_core.adapter import (
     DEFAULT_KEYS_ENV,
+    MAX_AGE,
+    UNSET,
     ConfigurationError,
     Key,
     KeyRing,
+    LegacyOption,
     SessionCodec,
     SessionPolicy,
-    drop_in_absolute_lifetime,
+    Unset,
+    max_age_lifetimes,
     spelled_as_arguments,
 )
 
-from ._legacy import DEFAULT_MAX_AGE, LegacyOption, _check_max_age, legacy_cookies_for
+from ._legacy import DEFAULT_MAX_AGE, legacy_cookies_for
 
 if TYPE_CHECKING:
-    from client_session_core import Clock
+    from client_session_core.adapter import Clock
 
-__all__ = ["UNSET", "ClientSessionConfig", "Unset"]
-
-
-class Unset(enum.Enum):
-    """The type of :data:`UNSET`: an option left to its default (None is a real value)."""
-
-    UNSET = "UNSET"
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Final = Unset.UNSET
+__all__ = ["ClientSessionConfig"]
 
 KeysOption = KeyRing | str | Iterable[Key | str | bytes]
 _SCOPE_TYPES: Final = frozenset({ScopeType.HTTP, ScopeType.WEBSOCKET})
@@ -66,7 +57,7 @@ _SCOPE_TYPES: Final = frozenset({ScopeType.HTTP, ScopeType.WEBSOCKET})
 # idle_timeout=, the idle timeout is what max_age gave.
 _LITESTAR_NAMES: Final = {"cookie_name": "key", "http_only": "httponly", "same_site": "samesite"}
 _in_native_words = spelled_as_arguments(_LITESTAR_NAMES)
-_in_litestar_words = spelled_as_arguments({**_LITESTAR_NAMES, "idle_timeout": "max_age"})
+_in_litestar_words = spelled_as_arguments({**_LITESTAR_NAMES, "idle_timeout": MAX_AGE})
 # The options that go into the policy, Litestar's and our own; policy= replaces them all.
 _LITESTAR_OPTIONS: Final = (
     "secret", "keys", "key", "max_age", "path", "domain", "secure", "httponly", "samesite",
@@ -115,7 +106,7 @@ class ClientSessionConfig:
     secret: str | bytes | None = None
     keys: KeysOption | None = None
     key: str = "session"
-    max_age: int = DEFAULT_MAX_AGE
+    max_age: int | None = DEFAULT_MAX_AGE
     scopes: Iterable[ScopeType | Literal["http", "websocket"]] = _SCOPE_TYPES
     path: str = "/"
     domain: str | None = None
@@ -151,8 +142,10 @@ class ClientSessionConfig:
                 f"{type(self.exclude_opt_key).__name__}"
             )
         policy = _policy(self)
+        # Litestar's max_age is always whole seconds; None (ours) leaves Litestar's default.
+        window = DEFAULT_MAX_AGE if self.max_age is None else self.max_age
         legacy = legacy_cookies_for(
-            self.legacy_cookies, secret=self.secret, max_age=self.max_age, clock=self.clock
+            self.legacy_cookies, secret=self.secret, max_age=window, clock=self.clock
         )
         if legacy is not None:
             policy = dataclasses.replace(policy, legacy_cookies=legacy)
@@ -216,23 +209,24 @@ def _policy(config: ClientSessionConfig) -> SessionPolicy:
         _check_policy_alone(config)
         return config.policy
     ring = _key_ring(config.secret, config.keys)
-    _check_max_age(config.max_age, "max_age")
     idle_from_max_age = "idle_timeout" not in given
-    idle_timeout, absolute_lifetime = _lifetimes(
-        config.max_age, given.pop("idle_timeout", UNSET), given.pop("absolute_lifetime", UNSET)
-    )
     try:
+        # The kit's rule for a framework's max_age, as every drop-in reads it: the idle
+        # timeout, persistent, and the drop-in cap of 30 days unless absolute_lifetime is given.
+        lifetimes = max_age_lifetimes(
+            config.max_age,
+            idle_timeout=given.pop("idle_timeout", UNSET),
+            absolute_lifetime=given.pop("absolute_lifetime", UNSET),
+        )
         return SessionPolicy(
             keys=ring,
             cookie_name=config.key,
-            idle_timeout=idle_timeout,
-            absolute_lifetime=absolute_lifetime,
-            persistent=True,
             path=config.path,
             domain=config.domain,
             secure=config.secure,
             http_only=config.httponly,
             same_site=config.samesite,
+            **lifetimes.options(),
             **given,
         )
     except ConfigurationError as exc:
@@ -281,21 +275,3 @@ def _key_ring(secret: object, keys: KeysOption | None) -> KeyRing:
         return KeyRing.of(value)  # type: ignore[arg-type]  # anything else is refused there
     except ConfigurationError as exc:
         raise exc.within(option) from None
-
-
-def _lifetimes(
-    max_age: int, idle_timeout: Any, absolute_lifetime: Any
-) -> tuple[int | None, int | None]:
-    """The idle timeout and absolute lifetime for ``max_age`` and the ones given."""
-    absolute: int | None
-    if absolute_lifetime is UNSET:
-        # Litestar caps nothing: the drop-in cap of 30 days from the session's start (or its
-        # idle timeout, when longer), as client-session-asgi does for Starlette's max_age.
-        absolute = drop_in_absolute_lifetime(max_age if idle_timeout is UNSET else idle_timeout)
-    else:
-        absolute = absolute_lifetime
-    if idle_timeout is UNSET:
-        # An absolute lifetime shorter than max_age caps the idle timeout, rather than
-        # making the core refuse an idle timeout that could never apply.
-        idle_timeout = max_age if absolute is None else min(max_age, absolute)
-    return idle_timeout, absolute

@@ -17,7 +17,6 @@ from __future__ import annotations
 import binascii
 import datetime
 import json
-import logging
 import time
 from base64 import b64decode, b64encode
 from typing import Final
@@ -25,21 +24,17 @@ from typing import Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from client_session_core import (
+from client_session_core.adapter import (
     Clock,
     ConfigurationError,
     LegacyCookies,
     LegacySession,
     check_legacy_secret,
     cutoff_timestamp,
+    legacy_cookies_option,
 )
 
-__all__ = ["DEFAULT_MAX_AGE", "LegacyOption", "legacy_cookies_for", "litestar_cookies"]
-
-logger = logging.getLogger("client_session")
-
-LegacyOption = bool | datetime.date | LegacyCookies
-"""What ``ClientSessionConfig(legacy_cookies=...)`` accepts."""
+__all__ = ["DEFAULT_MAX_AGE", "legacy_cookies_for", "litestar_cookies"]
 
 DEFAULT_MAX_AGE: Final = 14 * 24 * 60 * 60
 """Litestar's default ``max_age`` (``CookieBackendConfig``): 14 days, in seconds."""
@@ -128,9 +123,10 @@ def _litestar_cookies(secret: bytes, *, until: int | datetime.date, max_age: int
 
 
 def legacy_cookies_for(
-    option: LegacyOption, *, secret: object, max_age: int, clock: Clock = time.time
+    option: object, *, secret: object, max_age: int, clock: Clock = time.time
 ) -> LegacyCookies | None:
-    """The legacy cookies ``ClientSessionConfig(legacy_cookies=option)`` reads, if any.
+    """The legacy cookies ``ClientSessionConfig(legacy_cookies=option)`` reads, if any (the
+    kit's one rule, :func:`~client_session_core.adapter.legacy_cookies_option`).
 
     - ``True`` (the default): Litestar's cookies encrypted with ``secret`` (bytes, the
       configuration's key, already held to a key's strength), until ``max_age`` after
@@ -138,27 +134,29 @@ def legacy_cookies_for(
       the policy's lifetimes), which no restart moves. Off when there is no secret in bytes to
       read with (keys given as ``keys=`` or a policy, or a text secret, which Litestar never
       accepted).
-    - a date (or datetime): the same, until that date.
+    - a date (or an aware datetime, or a timestamp): the same, until then.
     - a :class:`LegacyCookies` (:func:`litestar_cookies`, or any other reader): that one.
     - ``False``: never.
     """
-    if option is False:
-        return None
-    if isinstance(option, LegacyCookies):
-        return option
-    if option is not True and not isinstance(option, datetime.date):
-        raise ConfigurationError(
-            f"legacy_cookies is True, False, a date until which Litestar's cookies are read, "
-            f"or litestar_cookies(...), not {option!r}"
-        )
-    if not isinstance(secret, bytes):
-        if option is True:
-            return None
-        raise ConfigurationError(
-            "legacy_cookies=<date> reads the cookies Litestar's CookieBackendConfig encrypted "
-            "with secret (bytes), and no such secret is given: pass "
-            "legacy_cookies=litestar_cookies(old_secret, until=...)"
-        )
-    check_legacy_secret(secret, setting="secret", label=_COOKIES_NAMED, turn_off=_TURN_OFF)
-    until = int(clock()) + max_age if option is True else option
-    return _litestar_cookies(secret, until=until, max_age=max_age)
+
+    def read(until: int | datetime.date, *, by_default: bool) -> LegacyCookies | None:
+        if not isinstance(secret, bytes):
+            if by_default:
+                return None
+            raise ConfigurationError(
+                "legacy_cookies=<date> reads the cookies Litestar's CookieBackendConfig "
+                "encrypted with secret (bytes), and no such secret is given: pass "
+                "legacy_cookies=litestar_cookies(old_secret, until=...)"
+            )
+        check_legacy_secret(secret, setting="secret", label=_COOKIES_NAMED, turn_off=_TURN_OFF)
+        return _litestar_cookies(secret, until=until, max_age=max_age)
+
+    return legacy_cookies_option(
+        option,
+        setting="legacy_cookies",
+        cookies="Litestar's cookies",
+        reader="litestar_cookies(...)",
+        started=clock(),
+        window=max_age,
+        read=read,
+    )

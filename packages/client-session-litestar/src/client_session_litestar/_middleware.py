@@ -4,7 +4,7 @@ Litestar's ``request.set_session()`` and ``request.clear_session()``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from litestar.datastructures import Cookie
@@ -13,7 +13,12 @@ from litestar.serialization import decode_json, encode_json
 from litestar.types import Empty
 from litestar.utils import get_serializer_from_scope
 
-from client_session_core import Session, SessionCodec, vary_with_cookie
+from client_session_core.adapter import (
+    Session,
+    SessionCodec,
+    asgi_cookie_header,
+    asgi_response_headers,
+)
 
 if TYPE_CHECKING:
     from ._config import ClientSessionConfig
@@ -66,7 +71,7 @@ class ClientSessionMiddleware:
         if self._bypassed(scope):
             await self.app(scope, receive, send)
             return
-        header = _cookie_header(scope)
+        header = asgi_cookie_header(scope["headers"])
         litestar_chunks: list[str] = []
         if header is not None and self._chunk_prefix in header:
             session, litestar_chunks = self._load_with_litestar_chunks(header)
@@ -84,10 +89,7 @@ class ClientSessionMiddleware:
                 _follow_the_application(session, scope)
                 commit = self._codec.commit(session)
                 if commit.vary_cookie or litestar_chunks:
-                    headers = _with_vary_cookie(message.get("headers", ()))
-                    headers.extend(
-                        (b"set-cookie", value.encode("latin-1")) for value in commit.set_cookie
-                    )
+                    headers = asgi_response_headers(message.get("headers", ()), commit)
                     headers.extend(self._delete_litestar_chunks(litestar_chunks))
                     message["headers"] = headers
             await send(message)
@@ -167,17 +169,6 @@ def session_data(value: object, scope: Scope | None = None) -> dict[str, Any]:
     return data
 
 
-def _cookie_header(scope: Scope) -> str | None:
-    """The request's Cookie header; several fields are joined with "; " (RFC 9113 section
-    8.2.3). ASGI servers lower-case header names (the ASGI HTTP spec)."""
-    found = None
-    for name, value in scope["headers"]:
-        if name == b"cookie":
-            text = value.decode("latin-1")
-            found = text if found is None else f"{found}; {text}"
-    return found
-
-
 def _cookies_named(header: str, prefix: str) -> dict[str, str]:
     """The cookies whose names start with ``prefix``, the first of each name winning, with one
     pair of surrounding double quotes removed (Litestar's ``SimpleCookie`` quotes a base64
@@ -193,15 +184,3 @@ def _cookies_named(header: str, prefix: str) -> dict[str, str]:
                 value = value[1:-1]
             found[name] = value
     return found
-
-
-def _with_vary_cookie(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """A copy of ``headers`` whose one ``Vary`` header covers the Cookie header."""
-    headers = list(headers)
-    present = [value.decode("latin-1") for name, value in headers if name.lower() == b"vary"]
-    vary = vary_with_cookie(present)
-    if vary is not None:
-        if present:
-            headers = [(name, value) for name, value in headers if name.lower() != b"vary"]
-        headers.append((b"vary", vary.encode("latin-1")))
-    return headers
