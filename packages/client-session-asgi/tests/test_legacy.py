@@ -99,9 +99,10 @@ def test_true_reads_for_max_age_from_start_up() -> None:
     legacy = legacy_cookies_for(True, secret_key=SECRET, max_age=DAY, clock=lambda: 1000.5)
     assert isinstance(legacy, LegacyCookies)
     assert legacy.until == 1000 + DAY
+    # Without max_age, for the drop-in cap of every adapter (before: Starlette's 14 days).
     legacy = legacy_cookies_for(True, secret_key=SECRET, max_age=None, clock=lambda: 1000.0)
     assert legacy is not None
-    assert legacy.until == 1000 + 14 * DAY
+    assert legacy.until == 1000 + 30 * DAY
 
 
 def test_a_date_reads_until_that_date() -> None:
@@ -110,8 +111,16 @@ def test_a_date_reads_until_that_date() -> None:
     assert legacy.until == 1_800_000_000 - 8 * 3600
 
 
-def test_false_and_a_given_reader_are_taken_as_they_are() -> None:
+def test_a_timestamp_reads_until_then() -> None:
+    # The kit's rule for every drop-in: a timestamp is a cut-off, as a date is.
+    legacy = legacy_cookies_for(1_900_000_000, secret_key=SECRET, max_age=DAY)
+    assert legacy is not None
+    assert legacy.until == 1_900_000_000
+
+
+def test_false_none_and_a_given_reader_are_taken_as_they_are() -> None:
     assert legacy_cookies_for(False, secret_key=SECRET, max_age=DAY) is None
+    assert legacy_cookies_for(None, secret_key=SECRET, max_age=DAY) is None  # type: ignore[arg-type]
     given = starlette_cookies(generate_key(), until=now() + 60)
     assert legacy_cookies_for(given, secret_key=None, max_age=DAY) is given
 
@@ -122,7 +131,7 @@ def test_without_a_secret_key_true_reads_nothing_and_a_date_is_an_error() -> Non
         legacy_cookies_for(datetime.date(2027, 1, 1), secret_key=None, max_age=DAY)
 
 
-@pytest.mark.parametrize("option", ["yes", 1, None])
+@pytest.mark.parametrize("option", ["yes", b"2030-01-01", [1]])
 def test_another_option_is_an_error(option: Any) -> None:
     with pytest.raises(ConfigurationError, match="legacy_cookies is True, False"):
         legacy_cookies_for(option, secret_key=SECRET, max_age=DAY)

@@ -124,7 +124,7 @@ def test_partitioned_session(partitioned: bool) -> None:
 def test_session_expires() -> None:
     # Starlette sets max_age=-1 to make the cookie expire at once; a non-positive max_age is
     # refused here, so the clock moves past max_age instead.
-    with pytest.raises(ConfigurationError, match="max_age must be a positive"):
+    with pytest.raises(ConfigurationError, match="max_age=-1 is not a positive"):
         TestClient(make_app(max_age=-1)).get("/view_session")
     clock = ManualClock()
     client = TestClient(make_app(max_age=60, clock=clock))

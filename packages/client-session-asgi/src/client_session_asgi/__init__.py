@@ -21,7 +21,7 @@ or without middleware, opened inside an ASGI endpoint (``open_session``)::
         ...
 """
 
-from client_session_core import (
+from client_session_core.adapter import (
     ConfigurationError,
     KeyRing,
     Session,

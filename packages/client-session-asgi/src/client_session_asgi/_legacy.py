@@ -21,7 +21,8 @@ import time
 from base64 import b64decode
 from typing import Any, Final
 
-from client_session_core import (
+from client_session_core.adapter import (
+    DROP_IN_ABSOLUTE_LIFETIME,
     Clock,
     ConfigurationError,
     LegacyCookies,
@@ -29,6 +30,7 @@ from client_session_core import (
     canonical_base64,
     check_legacy_secret,
     cutoff_timestamp,
+    legacy_cookies_option,
     signed_within,
 )
 
@@ -36,7 +38,7 @@ __all__ = ["LegacyOption", "legacy_cookies_for", "starlette_cookies"]
 
 logger = logging.getLogger("client_session")
 
-LegacyOption = bool | datetime.date | LegacyCookies
+LegacyOption = bool | datetime.date | int | float | LegacyCookies
 """What ``SessionMiddleware(legacy_cookies=...)`` accepts."""
 
 _LABEL: Final = "Starlette's SessionMiddleware"
@@ -132,36 +134,30 @@ def legacy_cookies_for(
     max_age: int | None,
     clock: Clock = time.time,
 ) -> LegacyCookies | None:
-    """The legacy cookies ``SessionMiddleware(legacy_cookies=option)`` reads, if any.
+    """The legacy cookies ``SessionMiddleware(legacy_cookies=option)`` reads, if any (the
+    kit's :func:`~client_session_core.adapter.legacy_cookies_option`).
 
     - ``True`` (the default): Starlette's cookies signed with ``secret_key`` (the session's
-      key, already held to a key's strength), until ``max_age`` after start-up (14 days when
-      ``max_age`` is None). Each cookie is also bounded by its own signing time (Starlette's
-      ``max_age`` and the policy's lifetimes), which no restart moves. Off when there is no
-      old secret to read with (keys given as a ring or a policy); off with a WARNING when
-      itsdangerous is not installed.
-    - a date (or datetime): the same, until that date.
+      key, already held to a key's strength), until ``max_age`` after start-up (30 days, the
+      drop-in cap, when ``max_age`` is None). Each cookie is also bounded by its own signing
+      time (Starlette's ``max_age`` and the policy's lifetimes), which no restart moves. Off
+      when there is no old secret to read with (keys given as a ring or a policy); off with a
+      WARNING when itsdangerous is not installed.
+    - a date, an aware datetime or a timestamp: the same, until then.
     - a :class:`LegacyCookies` (:func:`starlette_cookies`, or any other reader): that one.
     - ``False``: never.
     """
-    if option is False:
-        return None
-    if isinstance(option, LegacyCookies):
-        return option
-    if option is not True and not isinstance(option, datetime.date):
-        raise ConfigurationError(
-            f"legacy_cookies is True, False, a date until which Starlette's cookies are read, "
-            f"or starlette_cookies(...), not {option!r}"
-        )
-    if secret_key is None:
-        if option is True:
-            return None
-        raise ConfigurationError(
-            "legacy_cookies=<date> reads the cookies Starlette signed with secret_key, and no "
-            "secret_key is given: pass legacy_cookies=starlette_cookies(old_secret, until=...)"
-        )
-    if option is True:
-        if _import_itsdangerous() is None:
+
+    def read(until: int | datetime.date, *, by_default: bool) -> LegacyCookies | None:
+        if secret_key is None:
+            if by_default:
+                return None
+            raise ConfigurationError(
+                f"legacy_cookies={option!r} reads the cookies Starlette signed with "
+                "secret_key, and no secret_key is given: pass "
+                "legacy_cookies=starlette_cookies(old_secret, until=...)"
+            )
+        if by_default and _import_itsdangerous() is None:
             # Configured (by default) but unable to run: said, never silent, since users who
             # still hold a cookie of Starlette's middleware would be logged out without a word.
             logger.warning(
@@ -172,8 +168,14 @@ def legacy_cookies_for(
                 "SessionMiddleware"
             )
             return None
-        window = _FALLBACK_WINDOW if max_age is None else max_age
-        until: int | datetime.date = int(clock()) + window
-    else:
-        until = option
-    return _starlette_cookies(secret_key, until=until, max_age=max_age)
+        return _starlette_cookies(secret_key, until=until, max_age=max_age)
+
+    return legacy_cookies_option(
+        option,
+        setting="legacy_cookies",
+        cookies="Starlette's cookies",
+        reader="starlette_cookies(...)",
+        started=clock(),
+        window=DROP_IN_ABSOLUTE_LIFETIME if max_age is None else max_age,
+        read=read,
+    )

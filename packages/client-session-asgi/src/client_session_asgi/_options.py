@@ -9,9 +9,12 @@ https_only, domain, partitioned)`` maps onto the core's policy as follows:
   last write; ours expires ``max_age`` after the last request that used the session, and is
   renewed as it is used.
 - ``max_age=None``: a browser-session cookie (no ``Max-Age``). The server still refuses a
-  cookie older than ``absolute_lifetime``, 14 days unless given, so that a copied cookie does
-  not live for ever; a cookie Starlette's own middleware signed (``legacy_cookies``) too,
-  counted from its signature, although Starlette set it no limit.
+  cookie older than ``absolute_lifetime``, 30 days unless given (the cap of every drop-in),
+  so that a copied cookie does not live for ever; a cookie Starlette's own middleware signed
+  (``legacy_cookies``) too, counted from its signature, although Starlette set it no limit.
+
+Both are the kit's :func:`~client_session_core.adapter.max_age_lifetimes`, the rule every
+drop-in with a ``max_age`` follows.
 - ``https_only`` is ``secure``, ``session_cookie`` is ``cookie_name``; ``path``, ``domain``,
   ``same_site`` and ``partitioned`` keep their names.
 - ``Set-Cookie`` is written in Starlette's own spelling and order
@@ -20,19 +23,21 @@ https_only, domain, partitioned)`` maps onto the core's policy as follows:
 
 from __future__ import annotations
 
-import enum
 import os
 from collections.abc import Iterable
 from typing import Any, Final
 
-from client_session_core import (
+from client_session_core.adapter import (
     DEFAULT_KEYS_ENV,
+    UNSET,
     ConfigurationError,
     CookieStyle,
     Key,
     KeyRing,
+    Lifetimes,
     SessionPolicy,
-    drop_in_absolute_lifetime,
+    Unset,
+    max_age_lifetimes,
     spelled_as_arguments,
 )
 
@@ -40,18 +45,6 @@ __all__ = ["DEFAULT_MAX_AGE", "STARLETTE_COOKIE_STYLE", "UNSET", "Unset", "build
 
 DEFAULT_MAX_AGE: Final = 14 * 24 * 60 * 60
 """Starlette's default ``max_age``: 14 days, in seconds."""
-
-
-class Unset(enum.Enum):
-    """The type of :data:`UNSET`: an option left to its default (None is a real value)."""
-
-    UNSET = "UNSET"
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Final = Unset.UNSET
 
 STARLETTE_COOKIE_STYLE: Final = CookieStyle(
     path="path",
@@ -101,13 +94,14 @@ def build_policy(
         _check_policy_alone(policy, secret_key, keys, starlette, given)
         return policy
     ring = _key_ring(secret_key, keys)
-    max_age = starlette["max_age"]
     idle_from_max_age = "idle_timeout" not in given
-    idle_timeout, absolute_lifetime = _lifetimes(
-        max_age, given.pop("idle_timeout", UNSET), given.pop("absolute_lifetime", UNSET)
-    )
     try:
-        return _policy(ring, starlette, idle_timeout, absolute_lifetime, given)
+        lifetimes = max_age_lifetimes(
+            starlette["max_age"],
+            idle_timeout=given.pop("idle_timeout", UNSET),
+            absolute_lifetime=given.pop("absolute_lifetime", UNSET),
+        )
+        return _policy(ring, starlette, lifetimes, given)
     except ConfigurationError as exc:
         # The core names its own options; say it with the arguments this middleware took.
         raise exc.in_words_of(
@@ -123,19 +117,12 @@ _in_starlette_words = spelled_as_arguments({**_STARLETTE_NAMES, "idle_timeout": 
 
 
 def _policy(
-    ring: KeyRing,
-    starlette: dict[str, Any],
-    idle_timeout: int | None,
-    absolute_lifetime: int | None,
-    given: dict[str, Any],
+    ring: KeyRing, starlette: dict[str, Any], lifetimes: Lifetimes, given: dict[str, Any]
 ) -> SessionPolicy:
-    max_age = starlette["max_age"]
     return SessionPolicy(
         keys=ring,
         cookie_name=starlette["session_cookie"],
-        idle_timeout=idle_timeout,
-        absolute_lifetime=absolute_lifetime,
-        persistent=max_age is not None,
+        **lifetimes.options(),
         path=starlette["path"],
         domain=starlette["domain"],
         secure=starlette["https_only"],
@@ -197,32 +184,3 @@ def _named(option: str, keys: KeysOption | str | bytes) -> KeyRing:
         return KeyRing.of(keys)
     except ConfigurationError as exc:
         raise exc.within(option) from None
-
-
-def _lifetimes(
-    max_age: object, idle_timeout: int | Unset | None, absolute_lifetime: int | Unset | None
-) -> tuple[int | None, int | None]:
-    """The idle timeout and absolute lifetime for ``max_age`` and the ones given."""
-    if max_age is None:
-        return (
-            None if idle_timeout is UNSET else idle_timeout,
-            DEFAULT_MAX_AGE if absolute_lifetime is UNSET else absolute_lifetime,
-        )
-    if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age <= 0:
-        raise ConfigurationError(
-            f"max_age must be a positive whole number of seconds, or None for a cookie that "
-            f"ends with the browser session, not {max_age!r} (Starlette accepted 0 or a "
-            "negative max_age and then refused every cookie it wrote)"
-        )
-    absolute: int | None
-    if absolute_lifetime is UNSET:
-        # Starlette caps nothing; the drop-in mode caps a session at 30 days from its start
-        # (or its idle timeout, when longer): docs/security.md.
-        absolute = drop_in_absolute_lifetime(max_age if idle_timeout is UNSET else idle_timeout)
-    else:
-        absolute = absolute_lifetime
-    if idle_timeout is UNSET:
-        # An absolute lifetime shorter than max_age caps the idle timeout, rather than
-        # making the core refuse an idle timeout that could never apply.
-        idle_timeout = max_age if absolute is None else min(max_age, absolute)
-    return idle_timeout, absolute
