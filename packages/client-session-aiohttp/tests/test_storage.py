@@ -259,7 +259,7 @@ def test_samesite_is_read_in_any_case(key: str) -> None:
     ("options", "message"),
     [
         ({"max_age": 60, "idle_timeout": 60}, "not both"),
-        ({"max_age": 0}, "max_age must be a positive"),
+        ({"max_age": 0}, "max_age=0 is not a positive"),
         ({"encoder": json.dumps}, "together"),
         ({"idle": 60}, "no option 'idle'"),
         ({"samesite": "none"}, "secure=True"),
@@ -289,7 +289,5 @@ def test_errors_name_aiohttp_sessions_arguments(key: str) -> None:
     # Issue 13, finding 9: aiohttp-session's samesite and max_age, not the core's names.
     with pytest.raises(ConfigurationError, match=r"^samesite='none' needs secure=True"):
         EncryptedCookieSessionStorage(key, samesite="none")
-    with pytest.raises(
-        ConfigurationError, match=r"^max_age \(7200 s\) is longer than absolute_lifetime"
-    ):
-        EncryptedCookieSessionStorage(key, max_age=7200, absolute_lifetime=3600)
+    with pytest.raises(ConfigurationError, match=r"^max_age=0 is not a positive whole number"):
+        EncryptedCookieSessionStorage(key, max_age=0)

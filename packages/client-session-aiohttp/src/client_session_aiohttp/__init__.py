@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from client_session_core import (
+from client_session_core.adapter import (
     ConfigurationError,
     KeyRing,
     Session,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import hdrs, web
 
-from client_session_core import Commit, vary_with_cookie
+from client_session_core.adapter import Commit, vary_with_cookie
 
 __all__ = ["add_commit_headers", "cookie_header"]
 

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from client_session_core import (
+from client_session_core.adapter import (
     Clock,
     ConfigurationError,
     LegacyCookies,

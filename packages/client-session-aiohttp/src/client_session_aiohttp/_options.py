@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -12,7 +11,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet, MultiFernet
 
-from client_session_core import (
+from client_session_core.adapter import (
+    UNSET,
     Clock,
     ConfigurationError,
     Key,
@@ -21,7 +21,10 @@ from client_session_core import (
     SessionCodec,
     SessionPolicy,
     UnserializableValue,
-    drop_in_absolute_lifetime,
+    check_options,
+    max_age_lifetimes,
+    policy_options,
+    same_site_option,
     spelled_as_arguments,
 )
 
@@ -32,18 +35,32 @@ DEFAULT_COOKIE_NAME = "AIOHTTP_SESSION"
 
 KeySource = KeyRing | Key | str | bytes | Iterable[Key | str | bytes] | None
 
-_POLICY_OPTIONS = frozenset(field.name for field in dataclasses.fields(SessionPolicy)) - {
-    "keys",
-    # Spelled as aiohttp-session spells them, below.
+_POLICY_OPTIONS = policy_options(
+    excluding=(
+        "keys",
+        # Spelled as aiohttp-session spells them, below.
+        "cookie_name",
+        "domain",
+        "path",
+        "secure",
+        "http_only",
+        "same_site",
+        "persistent",
+        "serializer",
+    )
+)
+# aiohttp-session's own arguments, which the storage takes besides the core's options.
+_AIOHTTP_SESSION_ARGUMENTS = (
     "cookie_name",
     "domain",
+    "max_age",
     "path",
     "secure",
-    "http_only",
-    "same_site",
-    "persistent",
-    "serializer",
-}
+    "httponly",
+    "samesite",
+    "encoder",
+    "decoder",
+)
 
 
 class TextSerializer:
@@ -108,34 +125,19 @@ def key_ring(keys: KeySource, *, taker: str, old_cookies: str) -> KeyRing:
 def _lifetimes(max_age: int | None, options: dict[str, Any]) -> dict[str, Any]:
     # aiohttp-session's max_age is both the cookie's Max-Age and the time an unchanged cookie
     # stays valid (Fernet's ttl), counted from its last write; None is a browser-session cookie
-    # valid for ever. Here max_age is the idle timeout, renewed while the session is in use, and
-    # the cookie's Max-Age follows the server's deadline. Both get the absolute lifetime of the
-    # other drop-ins, unless one is given: 30 days from the login (or max_age, when longer), so
-    # that a stolen cookie does not live for ever, and no max_age is cut short by it.
-    lifetimes: dict[str, Any]
-    if max_age is None:
-        # No idle timeout: aiohttp-session had none, and a browser-session cookie is kept as
-        # long as the browser runs, however long it sits unused.
-        lifetimes = {"persistent": False}
-        if "idle_timeout" not in options:
-            lifetimes["idle_timeout"] = None
-        if "absolute_lifetime" not in options:
-            lifetimes["absolute_lifetime"] = drop_in_absolute_lifetime(options.get("idle_timeout"))
-        return lifetimes
-    if "idle_timeout" in options:
+    # valid for ever. Here it is the kit's rule of every drop-in (max_age_lifetimes): max_age
+    # is the idle timeout, renewed while the session is in use, and both get the drop-in cap
+    # of 30 days from the login unless absolute_lifetime is given.
+    if max_age is not None and "idle_timeout" in options:
         raise ConfigurationError(
             "give max_age (aiohttp-session's name) or idle_timeout, not both: they are the same "
             "setting, the seconds an unused session stays valid"
         )
-    if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age <= 0:
-        raise ConfigurationError(
-            f"max_age must be a positive whole number of seconds or None (a browser-session "
-            f"cookie), not {max_age!r}"
-        )
-    lifetimes = {"persistent": True, "idle_timeout": max_age}
-    if "absolute_lifetime" not in options:
-        lifetimes["absolute_lifetime"] = drop_in_absolute_lifetime(max_age)
-    return lifetimes
+    return max_age_lifetimes(
+        max_age,
+        idle_timeout=options.pop("idle_timeout", UNSET),
+        absolute_lifetime=options.pop("absolute_lifetime", UNSET),
+    ).options()
 
 
 # The core's options that aiohttp-session's storage spells its own way.
@@ -169,13 +171,12 @@ def session_codec(
     set up, with a message that says how to fix it.
     """
     extra = dict(options or {})
-    unknown = sorted(set(extra) - _POLICY_OPTIONS)
-    if unknown:
-        raise ConfigurationError(
-            f"no option {', '.join(map(repr, unknown))}; besides aiohttp-session's own "
-            "(cookie_name, domain, max_age, path, secure, httponly, samesite, encoder, "
-            f"decoder) the options are {', '.join(sorted(_POLICY_OPTIONS))}"
-        )
+    check_options(
+        extra,
+        _POLICY_OPTIONS,
+        taker="EncryptedCookieSessionStorage",
+        own=_AIOHTTP_SESSION_ARGUMENTS,
+    )
     if (encoder is None) != (decoder is None):
         raise ConfigurationError(
             "give encoder and decoder together (text functions such as json.dumps and "
@@ -186,9 +187,6 @@ def session_codec(
     custom_text = (encoder, decoder) != (json.dumps, json.loads)
     if encoder is not None and decoder is not None and custom_text:
         extra["serializer"] = TextSerializer(encoder, decoder)
-    if isinstance(samesite, str):
-        # aiohttp-session passes the value through, so users write "Lax" or "lax".
-        samesite = samesite.lower()
     try:
         policy = SessionPolicy(
             keys=key_ring(
@@ -201,7 +199,8 @@ def session_codec(
             path=path,
             secure=bool(secure),
             http_only=httponly,
-            same_site=samesite,  # type: ignore[arg-type]  # checked by SessionPolicy
+            # aiohttp-session passes the value through, so users write "Lax" or "lax".
+            same_site=same_site_option(samesite),
             **_lifetimes(max_age, extra),
             **extra,
         )
