@@ -22,7 +22,7 @@ Every line of crypto, expiry and cookie formatting is in ``client_session_core``
 package only reads the Cookie header and adds the headers the core returns.
 """
 
-from client_session_core import (
+from client_session_core.adapter import (
     ConfigurationError,
     KeyRing,
     Session,

@@ -31,7 +31,7 @@ from typing import Any, Final
 from tornado.log import gen_log
 from tornado.web import decode_signed_value, get_signature_key_version
 
-from client_session_core import (
+from client_session_core.adapter import (
     ConfigurationError,
     LegacyCookies,
     LegacySession,

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tornado.web import Application
 
-from client_session_core import (
+from client_session_core.adapter import (
     Clock,
     ConfigurationError,
     Key,
     KeyRing,
     SessionCodec,
     SessionPolicy,
+    check_options,
+    policy_options,
 )
 
 __all__ = ["SETTING", "SessionSetting", "client_session_codec", "session_codec"]
@@ -32,7 +33,7 @@ KeySource = KeyRing | Key | str | bytes | Iterable[Key | str | bytes] | None
 # from, so that each Application builds one and a changed setting is noticed.
 _CACHE = "client_session_tornado.codec"
 
-_POLICY_OPTIONS = frozenset(field.name for field in dataclasses.fields(SessionPolicy)) - {"keys"}
+_POLICY_OPTIONS = policy_options()
 
 _HOW_TO_CONFIGURE = (
     "configure sessions once, in the Application settings, as cookie_secret is: "
@@ -60,12 +61,7 @@ def client_session_codec(
             client_session=client_session_codec(keys=os.environ["SESSION_KEY"], secure=True),
         )
     """
-    unknown = sorted(set(options) - _POLICY_OPTIONS)
-    if unknown:
-        raise ConfigurationError(
-            f"client_session_codec() has no option {', '.join(map(repr, unknown))}; "
-            f"the options are those of SessionPolicy: {', '.join(sorted(_POLICY_OPTIONS))}"
-        )
+    check_options(options, _POLICY_OPTIONS, taker="client_session_codec()")
     policy = SessionPolicy(keys=KeyRing.of(keys), **options)
     return SessionCodec(policy, clock=clock)
 
