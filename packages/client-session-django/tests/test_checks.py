@@ -79,7 +79,7 @@ def test_the_start_up_error_says_what_the_check_says() -> None:
     [
         ({"SECRET_KEY": ""}, f"the sessions have no key: {NO_SECRET_KEY}"),
         ({"SECRET_KEY": " , "}, f"the sessions have no key: {NO_SECRET_KEY}"),
-        ({"CLIENT_SESSION_KEYS": " ,\n"}, "the CLIENT_SESSION_KEYS setting holds no key"),
+        ({"CLIENT_SESSION_KEYS": " ,\n"}, "CLIENT_SESSION_KEYS holds no key"),
     ],
 )
 def test_no_key(settings: dict[str, Any], expected: str) -> None:

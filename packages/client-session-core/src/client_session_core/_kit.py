@@ -110,13 +110,12 @@ def max_age_lifetimes(
     ``Option(MAX_AGE, max_age)``: spell it in your framework's words with ``in_words_of``.
     """
     if max_age is None:
-        unused = None if idle_timeout is UNSET else idle_timeout
+        none = None if idle_timeout is UNSET else idle_timeout
+        cap = drop_in_absolute_lifetime(none) if absolute_lifetime is UNSET else absolute_lifetime
         return Lifetimes(
             persistent=False if persistent is None else persistent,
-            idle_timeout=unused,
-            absolute_lifetime=(
-                drop_in_absolute_lifetime(unused) if absolute_lifetime is UNSET else absolute_lifetime
-            ),
+            idle_timeout=none,
+            absolute_lifetime=cap,
         )
     if not _is_seconds(max_age):
         raise ConfigurationError(
@@ -257,8 +256,8 @@ def _configured_ring(keys: object, setting: str) -> KeyRing:
         return keys
     if _holds_no_key(keys):
         raise ConfigurationError(
-            f"{setting} holds no key: give keys from `client-session keygen`, newest first, "
-            "separated by commas"
+            f"{setting} holds no key",
+            advice="give keys from `client-session keygen`, newest first, separated by commas",
         )
     if isinstance(keys, str):
         # Commas or line feeds separate keys, so a passphrase keeps its spaces.
@@ -271,8 +270,8 @@ def _configured_ring(keys: object, setting: str) -> KeyRing:
         except TypeError:
             pass
     raise ConfigurationError(
-        f"{setting} is a key text (keys newest first, separated by commas), a list of keys or "
-        f"a KeyRing, not a {type(keys).__name__}"
+        f"{setting} is a key text, a list of keys or a KeyRing (keys newest first), not a "
+        f"{type(keys).__name__}"
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from client_session_core import ConfigurationError, KeyRing
+from client_session_core.adapter import ConfigurationError, KeyRing, settings_key_ring
 
 from ._problems import NO_KEY, WEAK_KEY, Problem
 
@@ -17,26 +17,22 @@ __all__ = ["key_ring"]
 _KEYGEN = "`client-session keygen` prints one"
 
 
-def _reason(exc: ConfigurationError) -> str:
-    # The core's advice names the CLIENT_SESSION_KEYS environment variable, which this
-    # adapter does not read: each problem's hint says it with Django's settings instead.
-    return exc.reason
-
-
-def _holds_no_key(text: str) -> bool:
-    # Only separators and white space (the key-list rule of docs/wire-format.md).
-    return not text.strip(" \t\r\n,")
-
-
 def key_ring(problems: list[Problem]) -> KeyRing | None:
+    """The ring the settings give (the kit's
+    :func:`~client_session_core.adapter.settings_key_ring`), or None with its problem added
+    to ``problems``."""
     configured = getattr(settings, "CLIENT_SESSION_KEYS", None)
-    if configured:
-        return _configured_keys(configured, problems)
     try:
         secret_key = settings.SECRET_KEY
     except ImproperlyConfigured:  # Django's "The SECRET_KEY setting must not be empty."
         secret_key = ""
-    if isinstance(secret_key, str) and _holds_no_key(secret_key):
+    fallbacks: Any = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
+    try:
+        ring = settings_key_ring(configured, secret_key, fallbacks)
+    except ConfigurationError as exc:
+        problems.append(_problem(exc, fallbacks))
+        return None
+    if ring is None:
         problems.append(
             Problem(
                 NO_KEY,
@@ -45,51 +41,22 @@ def key_ring(problems: list[Problem]) -> KeyRing | None:
                 "their own in the CLIENT_SESSION_KEYS setting",
             )
         )
-        return None
-    fallbacks: Any = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
-    try:
-        return KeyRing.from_secret_key(secret_key, fallbacks)
-    except ConfigurationError as exc:
-        problems.append(_secret_key_problem(fallbacks, exc))
-        return None
+    return ring
 
 
-def _configured_keys(configured: Any, problems: list[Problem]) -> KeyRing | None:
-    hint = (
-        "Put keys from `client-session keygen` in the CLIENT_SESSION_KEYS setting (newest "
-        "first, separated by commas), or remove it to use SECRET_KEY"
-    )
-    if isinstance(configured, str) and _holds_no_key(configured):
-        problems.append(Problem(NO_KEY, "the CLIENT_SESSION_KEYS setting holds no key", hint))
-        return None
-    try:
-        if isinstance(configured, str):
-            # The key-list rule of CLIENT_SESSION_KEYS (docs/wire-format.md, "Key text"):
-            # commas or line feeds, so a passphrase keeps its spaces.
-            return KeyRing.from_text(configured, source="CLIENT_SESSION_KEYS")
-        return KeyRing.of(configured)
-    except ConfigurationError as exc:
-        reason = _reason(exc)
-        if not reason.startswith("CLIENT_SESSION_KEYS"):
-            reason = f"CLIENT_SESSION_KEYS: {reason}"
-        problems.append(Problem(WEAK_KEY, reason, hint))
-    except TypeError:
-        problems.append(
-            Problem(
-                WEAK_KEY,
-                "CLIENT_SESSION_KEYS is a key text, a list of keys or a KeyRing, not a "
-                f"{type(configured).__name__}",
-                hint,
-            )
-        )
-    return None
-
-
-def _secret_key_problem(fallbacks: Any, exc: ConfigurationError) -> Problem:
-    """The problem of SECRET_KEY or of the SECRET_KEY_FALLBACKS entry that made the ring
-    fail: the core's reason names the setting that holds the key."""
+def _problem(exc: ConfigurationError, fallbacks: Any) -> Problem:
+    """The problem of the setting that made the ring fail: the kit's reason names it. The
+    core's advice names the CLIENT_SESSION_KEYS environment variable, which this adapter does
+    not read: each problem's hint says it with Django's settings instead."""
+    reason = exc.reason
     session_keys = "or give the sessions keys of their own in the CLIENT_SESSION_KEYS setting"
-    reason = _reason(exc)
+    if reason.startswith("CLIENT_SESSION_KEYS"):
+        hint = (
+            "Put keys from `client-session keygen` in the CLIENT_SESSION_KEYS setting (newest "
+            "first, separated by commas), or remove it to use SECRET_KEY"
+        )
+        kind = NO_KEY if reason.startswith("CLIENT_SESSION_KEYS holds no key") else WEAK_KEY
+        return Problem(kind, reason, hint)
     if not isinstance(fallbacks, (list, tuple)):
         return Problem(WEAK_KEY, reason, "Make it a list, such as [previous_key]")
     if reason.startswith("SECRET_KEY:"):

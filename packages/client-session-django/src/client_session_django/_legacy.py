@@ -30,13 +30,14 @@ from typing import Any, Final
 from django.conf import settings
 from django.core import signing
 
-from client_session_core import (
+from client_session_core.adapter import (
     ConfigurationError,
     LegacyCookies,
     LegacySession,
     check_legacy_secret,
     check_legacy_secrets,
     cutoff_timestamp,
+    legacy_cookies_option,
     signed_within,
 )
 
@@ -152,17 +153,21 @@ def check_signed_cookie_secrets(legacy: LegacyCookies | None, *, turn_off: str) 
 
 
 def legacy_cookies_from_settings(started: float) -> LegacyCookies | None:
-    """What ``CLIENT_SESSION_READ_SIGNED_COOKIES`` asks for; ``started`` is when the engine
-    was configured (``True`` stops one ``SESSION_COOKIE_AGE`` after then)."""
+    """What ``CLIENT_SESSION_READ_SIGNED_COOKIES`` asks for, by the kit's rule of every
+    drop-in (:func:`~client_session_core.adapter.legacy_cookies_option`); ``started`` is when
+    the engine was configured (``True`` stops one ``SESSION_COOKIE_AGE`` after then)."""
     option: Any = getattr(settings, "CLIENT_SESSION_READ_SIGNED_COOKIES", False)
     max_age = int(settings.SESSION_COOKIE_AGE)
-    if option is False or option is None:
-        return None
-    if option is True:
-        return signed_cookies(until=int(started) + max_age, max_age=max_age)
-    if isinstance(option, (datetime.date, int, float)) and not isinstance(option, bool):
-        return signed_cookies(until=option, max_age=max_age)  # type: ignore[arg-type]
-    raise ConfigurationError(
-        "CLIENT_SESSION_READ_SIGNED_COOKIES is True (for one SESSION_COOKIE_AGE), a date or an "
-        f"aware datetime until which signed_cookies sessions are read, or False; not {option!r}"
+
+    def read(until: int | datetime.date, *, by_default: bool) -> LegacyCookies:
+        return signed_cookies(until=until, max_age=max_age)
+
+    return legacy_cookies_option(
+        option,
+        setting="CLIENT_SESSION_READ_SIGNED_COOKIES",
+        cookies="signed_cookies sessions",
+        reader="signed_cookies(...)",
+        started=started,
+        window=max_age,
+        read=read,
     )

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 
-from client_session_core import Session, SessionCodec, SessionPolicy
+from client_session_core.adapter import Session, SessionCodec, SessionPolicy
 
 __all__ = ["EXPIRY_KEY", "apply_expiry", "legacy_lifetime"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from client_session_core import ConfigurationError
+from client_session_core.adapter import ConfigurationError
 
 __all__ = [
     "BAD_SETTING",

@@ -25,15 +25,18 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from client_session_core import (
+from client_session_core.adapter import (
+    MAX_AGE,
+    UNSET,
     Clock,
     ConfigurationError,
     KeyRing,
     LegacyCookies,
     SessionCodec,
     SessionPolicy,
-    drop_in_absolute_lifetime,
     generate_key,
+    max_age_lifetimes,
+    same_site_option,
     spelled_as_settings,
     whole_seconds,
 )
@@ -269,33 +272,31 @@ def _given_policy(
 
 def _settings_policy(legacy: LegacyCookies | None, problems: list[Problem]) -> SessionPolicy | None:
     ring = key_ring(problems)
-    age = settings.SESSION_COOKIE_AGE
-    # Unset, the drop-in cap (Django's own sessions have none; docs/security.md); None, none.
-    absolute: Any = getattr(settings, "CLIENT_SESSION_ABSOLUTE_LIFETIME", _UNSET)
-    if absolute is _UNSET:
-        absolute = drop_in_absolute_lifetime(age)
-    elif _is_seconds(absolute) and _is_seconds(age):
-        # A shorter absolute lifetime caps the idle timeout, which could never apply beyond it.
-        age = min(age, absolute)
     try:
+        # SESSION_COOKIE_AGE, Django's max_age: the kit's rule of every drop-in. Django
+        # expires a session SESSION_COOKIE_AGE after it was last saved: the core's idle
+        # timeout, which its sliding renewal extends while the session is in use; unset,
+        # CLIENT_SESSION_ABSOLUTE_LIFETIME is the drop-in cap (Django's own sessions have
+        # none; docs/security.md), and a shorter one caps the idle timeout.
+        lifetimes = max_age_lifetimes(
+            settings.SESSION_COOKIE_AGE,
+            persistent=not settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
+            absolute_lifetime=getattr(settings, "CLIENT_SESSION_ABSOLUTE_LIFETIME", UNSET),
+        )
         return SessionPolicy(
             # A key that seals nothing when the ring has a problem of its own, so that the
             # other settings are judged too (the policy is then not used).
             keys=ring if ring is not None else KeyRing([generate_key()]),
             cookie_name=settings.SESSION_COOKIE_NAME,
-            # Django expires a session SESSION_COOKIE_AGE after it was last saved: the core's
-            # idle timeout, which its sliding renewal extends while the session is in use.
-            idle_timeout=age,
-            absolute_lifetime=absolute,
+            **lifetimes.options(),
             # The longest set_expiry() may give; None: the absolute lifetime (else the idle).
             max_session_lifetime=getattr(settings, "CLIENT_SESSION_MAX_SESSION_LIFETIME", None),
             not_before=getattr(settings, "CLIENT_SESSION_NOT_BEFORE", None),
-            persistent=not settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
             path=settings.SESSION_COOKIE_PATH,
             domain=_domain(settings.SESSION_COOKIE_DOMAIN),
             secure=bool(settings.SESSION_COOKIE_SECURE),
             http_only=bool(settings.SESSION_COOKIE_HTTPONLY),
-            same_site=_same_site(settings.SESSION_COOKIE_SAMESITE),
+            same_site=same_site_option(settings.SESSION_COOKIE_SAMESITE),
             max_chunks=getattr(settings, "CLIENT_SESSION_MAX_CHUNKS", 1),
             legacy_cookies=legacy,
         )
@@ -307,21 +308,9 @@ def _settings_policy(legacy: LegacyCookies | None, problems: list[Problem]) -> S
         return None
 
 
-_UNSET = object()
-
-
-def _is_seconds(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
 def _domain(value: Any) -> Any:
     # RFC 6265 section 5.2.3: a leading dot is ignored by browsers.
     return (value or "").lstrip(".") or None
-
-
-def _same_site(value: Any) -> Any:
-    # Django spells "Lax", "Strict", "None", or False for no attribute; the core checks it.
-    return value.lower() if isinstance(value, str) else (value or None)
 
 
 # The settings that hold each core option Django (or this package) has a setting for.
@@ -333,6 +322,7 @@ _DJANGO_SETTINGS = {
     "secure": "SESSION_COOKIE_SECURE",
     "same_site": "SESSION_COOKIE_SAMESITE",
     "idle_timeout": "SESSION_COOKIE_AGE",
+    MAX_AGE: "SESSION_COOKIE_AGE",
     "absolute_lifetime": "CLIENT_SESSION_ABSOLUTE_LIFETIME",
     "max_session_lifetime": "CLIENT_SESSION_MAX_SESSION_LIFETIME",
     "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
@@ -351,7 +341,7 @@ _REPLACED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "SESSION_COOKIE_PATH": ("path", lambda value: value),
     "SESSION_COOKIE_SECURE": ("secure", bool),
     "SESSION_COOKIE_HTTPONLY": ("http_only", bool),
-    "SESSION_COOKIE_SAMESITE": ("same_site", _same_site),
+    "SESSION_COOKIE_SAMESITE": ("same_site", same_site_option),
     "SESSION_EXPIRE_AT_BROWSER_CLOSE": ("persistent", lambda value: not value),
     "CLIENT_SESSION_ABSOLUTE_LIFETIME": ("absolute_lifetime", lambda value: value),
     "CLIENT_SESSION_MAX_SESSION_LIFETIME": ("max_session_lifetime", lambda value: value),
