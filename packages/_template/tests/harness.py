@@ -27,7 +27,7 @@ from client_session_conformance import (
     view_session,
 )
 from client_session_conformance.serving import keys_in_environment, serve_wsgi_in_thread
-from client_session_core import Clock, SessionPolicy
+from client_session_core.adapter import Clock, SessionPolicy
 from client_session_template import SessionMiddleware, get_session
 
 # Each way your adapter documents for its keys as one text (an argument such as secret_key= or

@@ -30,7 +30,7 @@ from client_session_conformance import (
     view_session,
 )
 from client_session_conformance.serving import keys_in_environment, serve_asgi_in_thread
-from client_session_core import Clock, SessionPolicy
+from client_session_core.adapter import Clock, SessionPolicy
 from client_session_template import SessionASGIMiddleware, get_asgi_session
 from client_session_template._asgi import Receive, Scope, Send
 

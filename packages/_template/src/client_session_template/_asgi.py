@@ -14,13 +14,14 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from client_session_core import (
+from client_session_core.adapter import (
     Clock,
     KeyRing,
     Session,
     SessionCodec,
     SessionPolicy,
-    vary_with_cookie,
+    asgi_cookie_header,
+    asgi_response_headers,
 )
 
 __all__ = ["SessionASGIMiddleware", "get_asgi_session"]
@@ -59,8 +60,7 @@ class SessionASGIMiddleware:
             return
         # FRAMEWORK: the raw Cookie fields, joined with "; " (the core parses them; the first
         # cookie of a name wins).
-        fields = [value.decode("latin-1") for name, value in scope["headers"] if name == b"cookie"]
-        session = self.codec.load("; ".join(fields) if fields else None)
+        session = self.codec.load(asgi_cookie_header(scope["headers"]))
         scope[SCOPE_KEY] = session
 
         async def send_with_session(message: Message) -> None:
@@ -68,15 +68,8 @@ class SessionASGIMiddleware:
                 # FRAMEWORK: where the response's headers are still open. SessionTooLarge
                 # propagates from commit: the server answers 500 and the old cookie stays.
                 commit = self.codec.commit(session)
-                headers = list(message.get("headers", []))
-                headers.extend((b"set-cookie", value.encode()) for value in commit.set_cookie)
-                if commit.vary_cookie:
-                    existing = [v.decode("latin-1") for n, v in headers if n.lower() == b"vary"]
-                    vary = vary_with_cookie(existing)
-                    if vary is not None:
-                        headers = [(n, v) for n, v in headers if n.lower() != b"vary"]
-                        headers.append((b"vary", vary.encode("latin-1")))
-                message["headers"] = headers
+                # Vary: Cookie merged into the application's, then each Set-Cookie.
+                message["headers"] = asgi_response_headers(message.get("headers", ()), commit)
             await send(message)
 
         await self.app(scope, receive, send_with_session)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from client_session_core import (
+from client_session_core.adapter import (
     Clock,
     KeyRing,
     Session,
