@@ -103,8 +103,9 @@ class ClientSessionConfig:
     these options.
     """
 
-    secret: str | bytes | None = None
-    keys: KeysOption | None = None
+    # Never in the repr: it is key material.
+    secret: str | bytes | None = dataclasses.field(default=None, repr=False)
+    keys: KeysOption | None = dataclasses.field(default=None, repr=False)
     key: str = "session"
     max_age: int | None = DEFAULT_MAX_AGE
     scopes: Iterable[ScopeType | Literal["http", "websocket"]] = _SCOPE_TYPES

@@ -6,7 +6,8 @@ its ``secret`` (16, 24 or 32 bytes), where ``aad`` is ``{"expires_at": <write ti
 as JSON, the associated data the tag covers. A value longer than 4032 characters is split over
 the cookies ``session-0``, ``session-1``, ... (the middleware joins them, in numeric order, before
 this reader sees the value). Litestar keeps no other time: the write time is ``expires_at``
-less the ``max_age`` it was configured with, so the reader is given that ``max_age`` and
+less the ``max_age`` it was configured with (a second earlier: Litestar rounds its clock), so
+the reader is given that ``max_age`` and
 returns that time as the signing time, from which the core judges the old cookie by the
 policy's rules (``not_before``, the absolute lifetime). cryptography's ``AESGCM`` checks the
 tag, as Litestar's own code does: nothing here re-implements it.
@@ -108,7 +109,10 @@ def _litestar_cookies(secret: bytes, *, until: int | datetime.date, max_age: int
         expires_at = json.loads(associated).get("expires_at")
         if isinstance(expires_at, bool) or not isinstance(expires_at, int):
             return None
-        signed_at = expires_at - max_age
+        # Litestar wrote round(time.time()) + max_age: the write was in the second before
+        # expires_at - max_age or in that one. The earlier is taken, so that no old cookie is
+        # judged younger than it is (not_before, the absolute lifetime).
+        signed_at = expires_at - max_age - 1
         # Litestar's own age rule (ClientSideSessionBackend.load_data: read while expires_at
         # is ahead), on the codec's clock; and never written in the future.
         if not signed_at <= now < expires_at:
