@@ -36,9 +36,9 @@ from client_session_core import (
     KeyRing,
     SessionCodec,
     SessionPolicy,
-    seal_for_test_vector,
 )
 from client_session_core._cookies import parse_cookie_header
+from client_session_core.wire import seal_for_test_vector
 
 HERE = Path(__file__).resolve().parent
 NOW = 1_800_000_000  # the conformance suite's ManualClock starts here: 2027-01-15T08:00:00Z

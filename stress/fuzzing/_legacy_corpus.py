@@ -34,14 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
-from client_session_core import (
-    JSONSerializer,
-    KeyRing,
-    LegacyCookies,
-    Serializer,
-    SessionCodec,
-    SessionPolicy,
-)
+from client_session_core import JSONSerializer, KeyRing, Serializer, SessionCodec, SessionPolicy
+from client_session_core.adapter import LegacyCookies
 
 from ._corpus import NOW, key_text
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 import traceback
 from typing import Any
 
-from client_session_core import LegacySession, Session
+from client_session_core import Session
+from client_session_core.adapter import LegacySession
 
 from ._corpus import NOW
 from ._legacy_corpus import LegacyFixture, LegacyOriginal

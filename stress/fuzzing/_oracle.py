@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from client_session_core import Envelope, InvalidSession, Sealer, Session
+from client_session_core import InvalidSession, Session
+from client_session_core.wire import Envelope, Sealer
 
 from ._corpus import NOW, Fixture, Original, key_text
 

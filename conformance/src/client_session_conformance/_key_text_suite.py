@@ -22,7 +22,6 @@ import pytest
 
 from client_session_core import (
     ConfigurationError,
-    Envelope,
     Key,
     KeyRing,
     SessionCodec,
@@ -30,6 +29,7 @@ from client_session_core import (
     generate_key,
 )
 from client_session_core.testing import ManualClock
+from client_session_core.wire import Envelope
 
 from ._client import SessionClient, SetCookie, set_cookies
 from ._harness import Harness

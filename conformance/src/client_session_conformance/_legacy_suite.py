@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from client_session_core import LegacyCookies, SessionCodec, generate_key
+from client_session_core import SessionCodec, generate_key
+from client_session_core.adapter import LegacyCookies
 
 from ._harness import Harness
 from ._servers import Served, ServerPool

@@ -47,7 +47,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from client_session_core import (
-    CANONICAL_COOKIE_STYLE,
     DEFAULT_KEYS_ENV,
     Clock,
     JSONSerializer,
@@ -56,6 +55,7 @@ from client_session_core import (
     KeyRing,
     SessionPolicy,
 )
+from client_session_core.adapter import CANONICAL_COOKIE_STYLE
 from client_session_core.testing import ManualClock
 
 if TYPE_CHECKING:

@@ -24,7 +24,8 @@ from client_session_aiohttp import (
 )
 from client_session_aiohttp import get_session as our_get_session
 from client_session_conformance import ManualClock
-from client_session_core import DROP_IN_ABSOLUTE_LIFETIME, generate_key
+from client_session_core import generate_key
+from client_session_core.adapter import DROP_IN_ABSOLUTE_LIFETIME
 
 COOKIE = "AIOHTTP_SESSION"
 HOUR = 3600

@@ -21,7 +21,7 @@ from client_session_conformance import (
     installed_harnesses,
 )
 from client_session_conformance.harnesses.aiohttp import AiohttpHarness, AiohttpMiddlewareHarness
-from client_session_core import LegacyCookies
+from client_session_core.adapter import LegacyCookies
 
 
 class TestAiohttpSessionStorageConformance(SessionConformance):

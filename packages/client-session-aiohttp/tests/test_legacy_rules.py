@@ -26,7 +26,8 @@ from client_session_aiohttp import (
 from client_session_aiohttp import get_session as our_get_session
 from client_session_aiohttp._legacy import fernet_token_time
 from client_session_conformance import ManualClock
-from client_session_core import SECURITY_LOGGER, LegacySession
+from client_session_core import SECURITY_LOGGER
+from client_session_core.adapter import LegacySession
 
 COOKIE = "AIOHTTP_SESSION"
 LOGGER = "client_session"

@@ -26,7 +26,8 @@ from client_session_asgi import (
     starlette_cookies,
 )
 from client_session_conformance.serving import serve_asgi_in_thread
-from client_session_core import CANONICAL_COOKIE_STYLE, KeyRing, SessionCodec, SessionPolicy
+from client_session_core import KeyRing, SessionCodec, SessionPolicy
+from client_session_core.adapter import CANONICAL_COOKIE_STYLE
 
 KEY = generate_key()
 _PARAMETERS = inspect.signature(StarletteSessionMiddleware).parameters

@@ -20,7 +20,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from client_session_asgi._legacy import legacy_cookies_for, starlette_cookies
-from client_session_core import ConfigurationError, LegacyCookies, LegacySession, generate_key
+from client_session_core import ConfigurationError, generate_key
+from client_session_core.adapter import LegacyCookies, LegacySession
 
 SECRET = generate_key()
 DAY = 24 * 3600

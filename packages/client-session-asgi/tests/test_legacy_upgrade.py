@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from client_session_asgi import starlette_cookies
 from client_session_conformance import LegacyCookieWriter, LegacyUpgradeConformance
 from client_session_conformance.harnesses.asgi import FastAPIHarness, StarletteHarness
-from client_session_core import LegacyCookies
+from client_session_core.adapter import LegacyCookies
 
 
 class StarletteCookieWriter(LegacyCookieWriter):

@@ -11,7 +11,8 @@ from starlette.datastructures import Secret
 
 from client_session_asgi import ConfigurationError, KeyRing, SessionMiddleware, SessionPolicy
 from client_session_asgi import generate_key as new_key
-from client_session_core import DROP_IN_ABSOLUTE_LIFETIME, Key
+from client_session_core import Key
+from client_session_core.adapter import DROP_IN_ABSOLUTE_LIFETIME
 
 KEY = new_key()
 OLD_KEY = new_key()

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from client_session_core import Commit, KeyRing, SessionCodec, SessionPolicy
+from client_session_core import KeyRing, SessionCodec, SessionPolicy
+from client_session_core.adapter import Commit
 from client_session_core.testing import ManualClock
 
 NOW = 1_800_000_000

@@ -9,18 +9,17 @@ from typing import Any
 import pytest
 
 from client_session_core import (
-    Commit,
     ConfigurationError,
-    Envelope,
     InvalidReason,
     JSONSerializer,
     Key,
     KeyRing,
-    Sealer,
     Session,
     SessionCodec,
     UnserializableValue,
 )
+from client_session_core.adapter import Commit
+from client_session_core.wire import Envelope, Sealer
 
 NOW = 1_800_000_000
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"

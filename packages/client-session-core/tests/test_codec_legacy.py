@@ -11,11 +11,10 @@ from client_session_core import (
     ConfigurationError,
     InvalidReason,
     KeyRing,
-    LegacyCookies,
-    LegacySession,
     SessionCodec,
     SessionPolicy,
 )
+from client_session_core.adapter import LegacyCookies, LegacySession
 from client_session_core.testing import ManualClock
 
 from .conftest import NOW, PRIMARY_KEY

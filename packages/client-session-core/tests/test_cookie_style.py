@@ -6,14 +6,8 @@ from typing import Any
 
 import pytest
 
-from client_session_core import (
-    CANONICAL_COOKIE_STYLE,
-    ConfigurationError,
-    CookieStyle,
-    KeyRing,
-    SessionCodec,
-    SessionPolicy,
-)
+from client_session_core import ConfigurationError, KeyRing, SessionCodec, SessionPolicy
+from client_session_core.adapter import CANONICAL_COOKIE_STYLE, CookieStyle
 from client_session_core.testing import ManualClock
 
 from .conftest import NOW, PRIMARY_KEY

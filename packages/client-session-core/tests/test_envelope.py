@@ -11,16 +11,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from client_session_core import (
-    Envelope,
-    InvalidReason,
-    InvalidSession,
-    Key,
-    KeyRing,
-    Sealer,
-    _envelope,
-    seal_for_test_vector,
-)
+from client_session_core import InvalidReason, InvalidSession, Key, KeyRing, _envelope
+from client_session_core.wire import Envelope, Sealer, seal_for_test_vector
 
 NOW = 1_800_000_000
 SALT = bytes(range(16))

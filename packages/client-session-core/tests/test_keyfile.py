@@ -13,7 +13,6 @@ import pytest
 from client_session_core import (
     DEFAULT_KEYS_ENV,
     ConfigurationError,
-    Envelope,
     InvalidReason,
     Key,
     KeyFile,
@@ -22,6 +21,7 @@ from client_session_core import (
     SessionPolicy,
     generate_key,
 )
+from client_session_core.wire import Envelope
 
 NOW = 1_800_000_000
 

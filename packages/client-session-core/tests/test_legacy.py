@@ -10,18 +10,17 @@ from typing import Any
 
 import pytest
 
-from client_session_core import (
-    JSONSerializer,
+from client_session_core import JSONSerializer, generate_key
+from client_session_core._errors import ConfigurationError
+from client_session_core.adapter import (
     LegacyCookies,
     LegacySession,
     canonical_base64,
     check_legacy_secret,
     check_legacy_secrets,
     cutoff_timestamp,
-    generate_key,
     signed_within,
 )
-from client_session_core._errors import ConfigurationError
 
 NOW = 1_800_000_000
 OLD_VALUE = "eyJ1c2VyIjoiYWRhIn0=.aDlk3w.signature-of-the-old-format"

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from client_session_core import ConfigurationError, KeyRing, Option, SessionPolicy, generate_key
+from client_session_core import ConfigurationError, KeyRing, SessionPolicy, generate_key
+from client_session_core.adapter import Option
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from client_session_core import CookieOrigin, Session
+from client_session_core import Session
+from client_session_core.adapter import CookieOrigin
 
 
 def opened(**content: Any) -> Session:

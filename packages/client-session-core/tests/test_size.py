@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from client_session_core import Commit, InvalidReason, SessionCodec, SessionTooLarge
+from client_session_core import InvalidReason, SessionCodec, SessionTooLarge
+from client_session_core.adapter import Commit
 
 
 def _commit_blob(codec: SessionCodec, size: int, header: str | None = None) -> Commit:

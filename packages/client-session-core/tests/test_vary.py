@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from client_session_core import vary_covers_cookie, vary_with_cookie
+from client_session_core.adapter import vary_covers_cookie, vary_with_cookie
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ import pytest
 from client_session_core import (
     DEFAULT_KEYS_ENV,
     ConfigurationError,
-    Envelope,
     InvalidReason,
     JSONSerializer,
     Key,
@@ -23,9 +22,9 @@ from client_session_core import (
     KeyRing,
     SessionCodec,
     SessionPolicy,
-    seal_for_test_vector,
 )
 from client_session_core._cookies import parse_cookie_header
+from client_session_core.wire import Envelope, seal_for_test_vector
 
 VECTORS = Path(__file__).resolve().parents[3] / "conformance" / "vectors"
 if not (VECTORS / "generate.py").is_file():  # pragma: no cover - a core sdist has no vectors

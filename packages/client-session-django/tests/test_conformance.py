@@ -13,7 +13,7 @@ from client_session_conformance import (
     SessionConformance,
 )
 from client_session_conformance.harnesses.django import DjangoASGIHarness, DjangoHarness
-from client_session_core import LegacyCookies
+from client_session_core.adapter import LegacyCookies
 from client_session_django import SIGNED_COOKIES_SALT, signed_cookies
 
 

@@ -17,7 +17,8 @@ from django.test.utils import modify_settings
 from djangotestproject import PASSWORD
 
 from client_session_conformance import ManualClock, parse_set_cookie
-from client_session_core import ConfigurationError, Envelope, KeyRing, SessionCodec, SessionPolicy
+from client_session_core import ConfigurationError, KeyRing, SessionCodec, SessionPolicy
+from client_session_core.wire import Envelope
 from client_session_django import SessionStore, session_codec, session_policy
 
 OURS = "client_session_django.SessionMiddleware"

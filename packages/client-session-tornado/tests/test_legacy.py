@@ -16,11 +16,11 @@ from client_session_conformance.harnesses.tornado import serve_application
 from client_session_core import (
     ConfigurationError,
     KeyRing,
-    LegacySession,
     SessionCodec,
     SessionPolicy,
     generate_key,
 )
+from client_session_core.adapter import LegacySession
 from client_session_tornado import SessionMixin, client_session_codec, tornado_signed_cookies
 from client_session_tornado._legacy import signed_value_time
 

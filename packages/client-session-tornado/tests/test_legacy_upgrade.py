@@ -9,7 +9,7 @@ from tornado.web import create_signed_value
 
 from client_session_conformance import LegacyCookieWriter, LegacyUpgradeConformance
 from client_session_conformance.harnesses.tornado import TornadoHarness
-from client_session_core import LegacyCookies
+from client_session_core.adapter import LegacyCookies
 from client_session_tornado import tornado_signed_cookies
 
 
