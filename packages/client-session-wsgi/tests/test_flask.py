@@ -15,6 +15,7 @@ from typing import Any
 
 import flask
 import pytest
+from flask.config import ConfigAttribute
 from flask.sessions import SessionMixin
 from flask.testing import FlaskClient
 from markupsafe import Markup
@@ -752,7 +753,8 @@ def test_the_settings_kept_per_app_never_show_the_keys(app: flask.Flask) -> None
     shown = repr(kept)
     assert primary not in shown
     assert old not in shown
-    assert "_SettingValues(<hidden>)" in shown
+    assert "app.config['SECRET_KEY']" in shown  # what was read, named
+    assert "values hidden" in shown
 
 
 def test_codec_is_cached_and_rebuilt_when_the_config_changes(app: flask.Flask) -> None:
@@ -819,25 +821,103 @@ def test_overridden_cookie_hooks_are_asked_on_every_request(app: flask.Flask) ->
     assert (first.policy.cookie_name, second.policy.cookie_name) == ("first", "second")
 
 
-def test_rebuild_codec_builds_it_again_now(app: flask.Flask) -> None:
+def test_an_app_attribute_computed_elsewhere_is_asked_on_every_request() -> None:
     lifetimes = [60]
 
     class LifetimeFromElsewhere(flask.Flask):
-        @property  # type: ignore[override]
-        def permanent_session_lifetime(self) -> timedelta:
+        @property
+        def permanent_session_lifetime(self) -> timedelta:  # type: ignore[override]
             return timedelta(seconds=lifetimes[-1])
 
     other = LifetimeFromElsewhere(__name__)
     other.secret_key = generate_key()
     interface = EncryptedCookieSessionInterface()
     first = interface.get_codec(other)
+    assert interface.get_codec(other) is first
     lifetimes.append(120)
-    assert interface.get_codec(other) is first  # nothing in the config changed
-    rebuilt = interface.rebuild_codec(other)
+    second = interface.get_codec(other)  # nothing in the config changed: its answer did
     assert first is not None
+    assert second is not None
+    assert (first.policy.idle_timeout, second.policy.idle_timeout) == (60, 120)
+    assert interface.get_codec(other) is second
+
+
+def test_a_setting_read_under_another_name_rebuilds_the_codec() -> None:
+    # An app class whose secret_key is another config key: no list of setting names holds
+    # it, and the codec is still rebuilt when it changes, as it is read from there.
+    class SecretElsewhere(flask.Flask):
+        secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("APP_SECRET")
+
+    other = SecretElsewhere(__name__)
+    first_key, second_key = generate_key(), generate_key()
+    other.config["APP_SECRET"] = first_key
+    interface = EncryptedCookieSessionInterface(legacy_cookies=False)
+    first = interface.get_codec(other)
+    assert interface.get_codec(other) is first
+    other.config["APP_SECRET"] = second_key
+    second = interface.get_codec(other)
+    assert first is not None
+    assert second is not None
+    assert first.policy.keys.primary.kid == KeyRing.from_secret_key(first_key).primary.kid
+    assert second.policy.keys.primary.kid == KeyRing.from_secret_key(second_key).primary.kid
+
+
+def test_a_setting_set_to_none_where_it_was_unset_rebuilds_the_codec(app: flask.Flask) -> None:
+    # Unset, the drop-in caps a session (30 days, or PERMANENT_SESSION_LIFETIME when
+    # longer); None is no cap. Both read as None with config.get, so a cache keyed on
+    # config.get values kept the capped codec.
+    interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
+    first = interface.get_codec(app)
+    assert first is not None
+    assert first.policy.absolute_lifetime == 31 * 24 * 3600  # Flask's default lifetime
+    app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"] = None
+    second = interface.get_codec(app)
+    assert second is not None
+    assert second.policy.absolute_lifetime is None
+
+
+def test_a_setting_the_settings_code_does_not_read_keeps_the_codec(
+    app: flask.Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
+    first = interface.get_codec(app)
+    app.config["SOMETHING_ELSE"] = "changed"
+    # With SECRET_KEY set, the CLIENT_SESSION_KEYS variable is never read.
+    monkeypatch.setenv("CLIENT_SESSION_KEYS", generate_key())
+    assert interface.get_codec(app) is first
+
+
+def test_the_keys_variable_is_read_again_while_the_config_holds_no_key(
+    app: flask.Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.secret_key = None
+    key, new = generate_key(), generate_key()
+    monkeypatch.setenv("CLIENT_SESSION_KEYS", key)
+    interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
+    first = interface.get_codec(app)
+    assert interface.get_codec(app) is first
+    monkeypatch.setenv("CLIENT_SESSION_KEYS", new)
+    second = interface.get_codec(app)
+    assert second is not None
+    assert second.policy.keys.primary.kid == KeyRing([new]).primary.kid
+
+
+def test_a_policy_is_checked_again_when_a_setting_changes(app: flask.Flask) -> None:
+    policy = SessionPolicy(keys=KeyRing([generate_key()]), secure=False)
+    interface = EncryptedCookieSessionInterface(policy)
+    assert interface.get_codec(app) is not None
+    app.config["SESSION_COOKIE_SECURE"] = True
+    with pytest.raises(ConfigurationError, match="SESSION_COOKIE_SECURE = True"):
+        interface.get_codec(app)
+
+
+def test_rebuild_codec_builds_it_again_now(app: flask.Flask) -> None:
+    interface: EncryptedCookieSessionInterface = app.session_interface  # type: ignore[assignment]
+    first = interface.get_codec(app)
+    rebuilt = interface.rebuild_codec(app)
+    assert rebuilt is not first
     assert rebuilt is not None
-    assert (first.policy.idle_timeout, rebuilt.policy.idle_timeout) == (60, 120)
-    assert interface.get_codec(other) is rebuilt
+    assert interface.get_codec(app) is rebuilt
 
 
 def test_policy_mode_uses_the_policy_and_the_core_renewal(app: flask.Flask) -> None:

@@ -31,6 +31,7 @@ from client_session_core import (
     generate_key,
 )
 from client_session_wsgi._flask_legacy import flask_cookies, flask_legacy_cookies_for
+from client_session_wsgi._flask_reads import AppSettings
 from client_session_wsgi.flask import EncryptedCookieSessionInterface
 
 SECRET = generate_key()
@@ -153,14 +154,14 @@ def test_without_a_secret_key_there_is_nothing_to_read() -> None:
 
 
 def test_true_reads_for_permanent_session_lifetime_from_start_up() -> None:
-    app = flask_app(PERMANENT_SESSION_LIFETIME=DAY)
+    app = AppSettings(flask_app(PERMANENT_SESSION_LIFETIME=DAY))
     legacy = flask_legacy_cookies_for(True, app, started=1000.7)
     assert isinstance(legacy, LegacyCookies)
     assert legacy.until == 1000 + DAY
 
 
 def test_a_date_false_and_a_given_reader() -> None:
-    app = flask_app()
+    app = AppSettings(flask_app())
     legacy = flask_legacy_cookies_for(datetime.date(2027, 1, 15), app, started=0)
     assert legacy is not None
     assert legacy.until == 1_800_000_000 - 8 * 3600

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import os
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, cast
 
@@ -19,7 +18,6 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import NullSession, SessionInterface, SessionMixin, session_json_serializer
 
 from client_session_core import (
-    DEFAULT_KEYS_ENV,
     Clock,
     ConfigurationError,
     JSONSerializer,
@@ -34,6 +32,7 @@ from client_session_core import (
 )
 
 from ._flask_policy import drop_in_policy, in_flask_words_at_commit
+from ._flask_reads import AppSettings, Readings
 from ._flask_serializer import TaggedJSONSessionSerializer
 from ._flask_settings import NO_KEY, check_policy_beside_settings, in_flask_words
 
@@ -81,59 +80,13 @@ class EncryptedCookieSession(Session, SessionMixin):  # type: ignore[override]
 
 # Where an app keeps its codec: Flask's place for extension state, one dict lookup away.
 _EXTENSION = "client_session_wsgi"
-# The settings an app's codec is built from: the answers of the get_cookie_* hooks that a
-# subclass overrides, and every app.config value that Flask's own hooks, app.secret_key,
-# app.permanent_session_lifetime and the keys read (and, with a policy, those it is checked
-# against).
-_COOKIE_HOOKS = (
-    "get_cookie_name",
-    "get_cookie_domain",
-    "get_cookie_path",
-    "get_cookie_httponly",
-    "get_cookie_secure",
-    "get_cookie_samesite",
-    "get_cookie_partitioned",
-)
-_SETTING_SOURCES = (
-    "CLIENT_SESSION_KEYS",
-    "CLIENT_SESSION_MAX_SESSION_LIFETIME",
-    "SECRET_KEY",
-    "SECRET_KEY_FALLBACKS",
-    "SESSION_COOKIE_NAME",
-    "SESSION_COOKIE_DOMAIN",
-    "SESSION_COOKIE_PATH",
-    "APPLICATION_ROOT",
-    "SESSION_COOKIE_HTTPONLY",
-    "SESSION_COOKIE_SECURE",
-    "SESSION_COOKIE_SAMESITE",
-    "SESSION_COOKIE_PARTITIONED",
-    "PERMANENT_SESSION_LIFETIME",
-    "SESSION_REFRESH_EACH_REQUEST",
-    "CLIENT_SESSION_ABSOLUTE_LIFETIME",
-    "CLIENT_SESSION_NOT_BEFORE",
-    "CLIENT_SESSION_MAX_CHUNKS",
-    "MAX_COOKIE_SIZE",
-)
-
-# Where the keys can come from in the config; without either, from DEFAULT_KEYS_ENV.
-_KEYS_AT = _SETTING_SOURCES.index("CLIENT_SESSION_KEYS")
-_SECRET_KEY_AT = _SETTING_SOURCES.index("SECRET_KEY")
-
-
-class _SettingValues(tuple[object, ...]):
-    """The setting values an app's codec was built from; its repr hides them (keys)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "_SettingValues(<hidden>)"
 
 
 class _AppCodec(NamedTuple):
-    """An app's codec, and the setting values it was built from (in ``app.extensions``)."""
+    """An app's codec, and what the settings code read to build it (in ``app.extensions``)."""
 
     interface: EncryptedCookieSessionInterface
-    values: _SettingValues
+    readings: Readings
     codec: SessionCodec | None
 
 
@@ -227,12 +180,6 @@ class EncryptedCookieSessionInterface(SessionInterface):
                     "legacy_cookies=flask_cookies(app, until=...)"
                 )
             self._fixed_codec = SessionCodec(policy, clock=clock, session_class=self.session_class)
-        # The get_cookie_* hooks a subclass answers itself: their answers are settings too.
-        self._own_hooks = [
-            hook
-            for hook in _COOKIE_HOOKS
-            if getattr(type(self), hook, None) is not getattr(SessionInterface, hook, None)
-        ]
 
     def _session_serializer(self) -> Serializer:
         return TaggedJSONSessionSerializer(self.serializer)
@@ -242,42 +189,32 @@ class EncryptedCookieSessionInterface(SessionInterface):
     def get_codec(self, app: Flask) -> SessionCodec | None:
         """The codec for ``app``, or None when no key is configured (Flask's null session).
 
-        Built from the app's config on first use, and again when one of the config values
-        it is built from changes (or after :meth:`rebuild_codec`); with a policy, the
-        policy's codec, once the app's settings are found not to contradict it. Raises
-        :class:`~client_session_core.ConfigurationError` for a weak key or an invalid
-        setting.
+        Built from the app's settings on first use, and again once a value it was built from
+        differs: every ``app.config`` key, environment variable, ``get_cookie_*`` hook a
+        subclass answers and app attribute the settings code read, compared on each request;
+        with a policy, the policy's codec, once the app's settings are found not to
+        contradict it. Raises :class:`~client_session_core.ConfigurationError` for a weak
+        key or an invalid setting.
         """
         kept: _AppCodec | None = app.extensions.get(_EXTENSION)
-        values = self._setting_values(app)
-        if kept is not None and kept.interface is self and kept.values == values:
+        if kept is not None and kept.interface is self and kept.readings.hold(app):
             return kept.codec
+        settings = AppSettings(app)
         if self._fixed_codec is not None:
-            check_policy_beside_settings(app, self._fixed_codec.policy)
+            check_policy_beside_settings(settings, self._fixed_codec.policy)
             codec: SessionCodec | None = self._fixed_codec
         else:
-            codec = self._build_codec(app)
-        # Lists copied, so that a change made in place (SECRET_KEY_FALLBACKS.append) shows.
-        kept_values = (list(value) if isinstance(value, list) else value for value in values)
-        app.extensions[_EXTENSION] = _AppCodec(self, _SettingValues(kept_values), codec)
+            codec = self._build_codec(settings)
+        app.extensions[_EXTENSION] = _AppCodec(self, settings.readings(), codec)
         return codec
 
-    def _setting_values(self, app: Flask) -> tuple[object, ...]:
-        values = tuple(map(app.config.get, _SETTING_SOURCES))
-        if self._own_hooks:
-            values += tuple(getattr(self, hook)(app) for hook in self._own_hooks)
-        if not values[_KEYS_AT] and not values[_SECRET_KEY_AT]:
-            values += (os.environ.get(DEFAULT_KEYS_ENV),)  # where the keys come from then
-        return values
-
     def rebuild_codec(self, app: Flask) -> SessionCodec | None:
-        """Build ``app``'s codec again, now: for a subclass whose ``get_cookie_*`` hooks,
-        ``secret_key`` or ``permanent_session_lifetime`` answer from elsewhere than the
-        app's config, when what they answer changes. A changed config value needs no call."""
+        """Build ``app``'s codec again, now. A changed setting needs no call: the next
+        request rebuilds it (see :meth:`get_codec`)."""
         app.extensions.pop(_EXTENSION, None)
         return self.get_codec(app)
 
-    def _build_codec(self, app: Flask) -> SessionCodec | None:
+    def _build_codec(self, app: AppSettings) -> SessionCodec | None:
         policy = drop_in_policy(
             self,
             app,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Final
+from typing import Final, cast
 
 from flask import Flask
 from flask.json.tag import TaggedJSONSerializer
@@ -38,7 +38,9 @@ from client_session_core import (
     signed_within,
 )
 
-__all__ = ["FlaskLegacyOption", "flask_cookies", "flask_legacy_cookies_for"]
+from ._flask_reads import AppSettings
+
+__all__ = ["FlaskLegacyOption", "flask_cookies", "flask_legacy_cookies_for", "read_flask_cookies"]
 
 logger = logging.getLogger("client_session")
 
@@ -54,7 +56,7 @@ _TURN_OFF: Final = (
 )
 
 
-def _check_secrets(app: Flask, signing: URLSafeTimedSerializer) -> None:
+def _check_secrets(app: AppSettings, signing: URLSafeTimedSerializer) -> None:
     """:class:`ConfigurationError` unless every secret ``signing`` accepts a cookie under
     (``SECRET_KEY``, and ``SECRET_KEY_FALLBACKS`` where the installed Flask reads them) is as
     strong as a key must be."""
@@ -93,10 +95,19 @@ def flask_cookies(
     weaker than a key may be: anyone who guesses it could forge a cookie the reader would
     turn into a valid session.
     """
+    return read_flask_cookies(AppSettings(app), until=until, serializer=serializer)
+
+
+def read_flask_cookies(
+    app: AppSettings, *, until: int | datetime.date, serializer: TaggedJSONSerializer | None = None
+) -> LegacyCookies | None:
+    """:func:`flask_cookies`, reading the app's settings through ``app`` (each read noted)."""
     interface = SecureCookieSessionInterface()
     if serializer is not None:
         interface.serializer = serializer
-    signing = interface.get_signing_serializer(app)
+    # Flask's own rule for its keys; it reads app.secret_key and SECRET_KEY_FALLBACKS alone,
+    # which AppSettings hands out (and notes).
+    signing = interface.get_signing_serializer(cast(Flask, app))
     if signing is None:
         return None
     _check_secrets(app, signing)
@@ -127,7 +138,7 @@ def flask_cookies(
 
 def flask_legacy_cookies_for(
     option: FlaskLegacyOption,
-    app: Flask,
+    app: AppSettings,
     *,
     started: float,
     serializer: TaggedJSONSerializer | None = None,
@@ -149,7 +160,7 @@ def flask_legacy_cookies_for(
         return option
     if option is True:
         window = int(app.permanent_session_lifetime.total_seconds())
-        legacy = flask_cookies(app, until=int(started) + window, serializer=serializer)
+        legacy = read_flask_cookies(app, until=int(started) + window, serializer=serializer)
         if legacy is None:
             # The default, on an app that keeps its keys elsewhere: said once per codec, at
             # start-up, so that a SECRET_KEY removed by mistake is not a silent logout.
@@ -161,7 +172,7 @@ def flask_legacy_cookies_for(
             )
         return legacy
     if isinstance(option, datetime.date):
-        legacy = flask_cookies(app, until=option, serializer=serializer)
+        legacy = read_flask_cookies(app, until=option, serializer=serializer)
         if legacy is None:
             raise ConfigurationError(
                 f"legacy_cookies={option!r} reads Flask's own session cookies, which are "

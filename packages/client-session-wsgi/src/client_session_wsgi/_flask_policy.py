@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 
-from flask import Flask
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface
 
@@ -25,6 +24,7 @@ from client_session_core import (
 )
 
 from ._flask_legacy import flask_legacy_cookies_for
+from ._flask_reads import AppSettings
 from ._flask_settings import (
     absolute_lifetime,
     cookie_domain,
@@ -39,7 +39,7 @@ __all__ = ["drop_in_policy", "in_flask_words_at_commit"]
 
 def drop_in_policy(
     interface: SessionInterface,
-    app: Flask,
+    app: AppSettings,
     *,
     legacy_cookies: bool | datetime.date | LegacyCookies,
     started: float,
@@ -47,8 +47,8 @@ def drop_in_policy(
     serializer: Serializer,
 ) -> SessionPolicy | None:
     """The app's policy, from the ``get_cookie_*`` hooks of ``interface`` and the app's
-    config; None when no key is configured. ``tagged`` reads Flask's own cookies,
-    ``serializer`` writes ours."""
+    config, each read through ``app`` (so noted); None when no key is configured.
+    ``tagged`` reads Flask's own cookies, ``serializer`` writes ours."""
     found = find_keys(app)
     if found is None:
         return None
@@ -57,9 +57,7 @@ def drop_in_policy(
         ring = KeyRing.of(keys)
     except ConfigurationError as exc:
         raise ConfigurationError(f"{exc} ({origin})") from None
-    # Flask 3.1 added SESSION_COOKIE_PARTITIONED and its hook; read the setting before.
-    partitioned = getattr(interface, "get_cookie_partitioned", None)
-    same_site = interface.get_cookie_samesite(app)
+    same_site = app.ask(interface.get_cookie_samesite)
     legacy = None
     if legacy_cookies is not False:
         legacy = flask_legacy_cookies_for(legacy_cookies, app, started=started, serializer=tagged)
@@ -71,7 +69,7 @@ def drop_in_policy(
     try:
         return SessionPolicy(
             keys=ring,
-            cookie_name=interface.get_cookie_name(app),
+            cookie_name=app.ask(interface.get_cookie_name),
             # Flask checks the time since the cookie was last written against
             # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
             idle_timeout=idle_timeout,
@@ -85,17 +83,13 @@ def drop_in_policy(
             # Never re-issued on the core's schedule: Flask's rule, in save_session, decides.
             renew_after=None,
             persistent=False,  # Flask's sessions start non-permanent
-            path=interface.get_cookie_path(app) or "/",
-            domain=cookie_domain(interface.get_cookie_domain(app)),
-            secure=bool(interface.get_cookie_secure(app)),
-            http_only=bool(interface.get_cookie_httponly(app)),
+            path=app.ask(interface.get_cookie_path) or "/",
+            domain=cookie_domain(app.ask(interface.get_cookie_domain)),
+            secure=bool(app.ask(interface.get_cookie_secure)),
+            http_only=bool(app.ask(interface.get_cookie_httponly)),
             # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
             same_site=same_site.lower() if isinstance(same_site, str) else same_site,  # type: ignore[arg-type]
-            partitioned=bool(
-                partitioned(app)
-                if partitioned is not None
-                else app.config.get("SESSION_COOKIE_PARTITIONED", False)
-            ),
+            partitioned=bool(_partitioned(interface, app)),
             max_cookie_size=cookie_size(app.config.get("MAX_COOKIE_SIZE")),
             # Flask compresses a large session into one cookie; ours may spread over a
             # few (docs/cookie-size.md), an old cookie resealed included.
@@ -109,6 +103,13 @@ def drop_in_policy(
     except ConfigurationError as exc:
         # The core names its own options; say it with the settings the app holds.
         raise exc.in_words_of(in_flask_words) from None
+
+
+def _partitioned(interface: SessionInterface, app: AppSettings) -> object:
+    # Flask 3.1 added SESSION_COOKIE_PARTITIONED and its hook; read the setting before.
+    if hasattr(SessionInterface, "get_cookie_partitioned"):
+        return app.ask(interface.get_cookie_partitioned)
+    return app.config.get("SESSION_COOKIE_PARTITIONED", False)
 
 
 def _longest_lifetime_named(policy: SessionPolicy) -> str:

@@ -1,7 +1,8 @@
 """Flask's settings as the core's options, in Flask's words.
 
 How the drop-in reads each value of ``app.config`` (the keys, the durations, the cookie's
-domain and size), the names its errors give the options (``SESSION_COOKIE_SECURE``, not
+domain and size), through :class:`._flask_reads.AppSettings` so that the codec cache knows
+each value read, the names its errors give the options (``SESSION_COOKIE_SECURE``, not
 ``secure``), and the rule for a :class:`~client_session_core.SessionPolicy` given beside those
 settings: it decides the session cookie alone, so a setting the app changed from Flask's
 default and the policy does not carry would be discarded without a word. That is a
@@ -11,11 +12,8 @@ default and the policy does not carry would be discarded without a word. That is
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Callable
 from typing import Any, Final
-
-from flask import Flask
 
 from client_session_core import (
     BROWSER_COOKIE_LIMIT,
@@ -27,6 +25,8 @@ from client_session_core import (
     spelled_as_settings,
     whole_seconds,
 )
+
+from ._flask_reads import AppSettings
 
 __all__ = [
     "FLASK_SETTINGS",
@@ -73,7 +73,7 @@ NO_KEY: Final = (
 )
 
 
-def absolute_lifetime(app: Flask, idle_timeout: int) -> int | None:
+def absolute_lifetime(app: AppSettings, idle_timeout: int) -> int | None:
     """``CLIENT_SESSION_ABSOLUTE_LIFETIME``: seconds or a timedelta, as Flask's
     ``PERMANENT_SESSION_LIFETIME``; None for no cap; unset, the drop-in cap of 30 days (or
     the idle timeout, when longer), which Flask itself does not have (docs/security.md)."""
@@ -82,7 +82,7 @@ def absolute_lifetime(app: Flask, idle_timeout: int) -> int | None:
     return seconds_or_none(app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"])  # type: ignore[no-any-return]
 
 
-def find_keys(app: Flask) -> tuple[KeySource, str] | None:
+def find_keys(app: AppSettings) -> tuple[KeySource, str] | None:
     """The app's keys and where they come from, or None when it has none."""
     configured = app.config.get("CLIENT_SESSION_KEYS")
     if configured:
@@ -95,7 +95,7 @@ def find_keys(app: Flask) -> tuple[KeySource, str] | None:
             return KeyRing.from_secret_key(secret_key, fallbacks), origin
         except ConfigurationError as exc:
             raise ConfigurationError(f"{exc} ({origin})") from None
-    from_env = os.environ.get(DEFAULT_KEYS_ENV)
+    from_env = app.environ.get(DEFAULT_KEYS_ENV)
     if from_env:
         return _keys_from_setting(from_env), f"keys from the {DEFAULT_KEYS_ENV} variable"
     return None
@@ -178,7 +178,7 @@ _DECIDED_BY_A_POLICY: Final[tuple[tuple[str, str, Callable[[Any], object]], ...]
 )
 
 
-def _changed(app: Flask, setting: str) -> tuple[bool, object]:
+def _changed(app: AppSettings, setting: str) -> tuple[bool, object]:
     """Whether the app set ``setting`` to another value than Flask's default (the settings
     of client-session have none: set at all), and its value."""
     value = app.config.get(setting, _ABSENT)
@@ -190,7 +190,7 @@ def _cookie_path(config: Any) -> object:
     return config.get("SESSION_COOKIE_PATH") or config.get("APPLICATION_ROOT") or "/"
 
 
-def _discarded_by(app: Flask, policy: SessionPolicy) -> list[str]:
+def _discarded_by(app: AppSettings, policy: SessionPolicy) -> list[str]:
     """Each setting the app changed from Flask's default whose value ``policy`` differs from,
     as ``SETTING = value (the policy has field=value)``; never a key."""
     discarded = []
@@ -225,7 +225,7 @@ def _same_keys(keys: object, ring: KeyRing) -> bool:
     return [key.kid for key in configured] == [key.kid for key in ring]
 
 
-def check_policy_beside_settings(app: Flask, policy: SessionPolicy) -> None:
+def check_policy_beside_settings(app: AppSettings, policy: SessionPolicy) -> None:
     """:class:`ConfigurationError` when ``policy``, which decides the session cookie alone,
     would discard a Flask setting the app changed: each is named, with the policy's value.
 
