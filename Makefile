@@ -1,8 +1,8 @@
 # Entry points for contributors and CI. Every target bootstraps what it needs first:
 #
 #   make demo       serve the counter on http://127.0.0.1:8000 (FRAMEWORK=starlette by default;
-#                   fastapi, flask, wsgi, tornado, aiohttp or django; COOKIE_NAME=... names the
-#                   cookie, the same for every server of a fleet of frameworks)
+#                   fastapi, litestar, flask, wsgi, tornado, aiohttp or django; COOKIE_NAME=...
+#                   names the cookie, the same for every server of a fleet of frameworks)
 #   make test       lint, typecheck and the whole test matrix, as CI runs it (.ci/run)
 #   make bench      run the benchmarks (nox -s bench)
 #   make sessions   list nox's sessions, with the same interpreters visible as for `make test`

@@ -1,7 +1,7 @@
 """Serve the seed's counter with one adapter: ``python examples/demo.py [FRAMEWORK]``.
 
-FRAMEWORK is one of starlette (the default), fastapi, flask, wsgi, tornado, aiohttp, django; each
-is the module ``examples/<framework>_counter.py`` (for django, the one-file project
+FRAMEWORK is one of starlette (the default), fastapi, litestar, flask, wsgi, tornado, aiohttp,
+django; each is the module ``examples/<framework>_counter.py`` (for django, the one-file project
 ``examples/django_counter/app.py``). Every reload of http://127.0.0.1:8000 shows the count one
 higher, kept only in the encrypted session cookie. Without CLIENT_SESSION_KEYS a demo key is
 generated and announced as such. ``--cookie-name NAME`` names the cookie (each framework has its
@@ -21,7 +21,7 @@ from types import ModuleType
 
 HOST = "127.0.0.1"
 EXAMPLES = Path(__file__).resolve().parent
-ASGI = ("starlette", "fastapi")
+ASGI = ("starlette", "fastapi", "litestar")
 WSGI = ("flask", "wsgi", "django")
 TORNADO = ("tornado",)
 AIOHTTP = ("aiohttp",)
