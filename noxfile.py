@@ -792,7 +792,7 @@ def upstream(session: nox.Session, framework: str) -> None:
 @nox.session(python=NEWEST_PYTHON)
 def demo(session: nox.Session) -> None:
     """Serve the seed's counter on http://127.0.0.1:8000: `nox -s demo -- [FRAMEWORK]`,
-    FRAMEWORK one of starlette (the default), fastapi, flask, wsgi, tornado, aiohttp,
-    django."""
+    FRAMEWORK one of starlette (the default), fastapi, litestar, flask, wsgi, tornado,
+    aiohttp, django."""
     install_workspace(session, *nox.project.dependency_groups(nox.project.load_toml(), "demo"))
     session.run("python", "examples/demo.py", *session.posargs)

@@ -22,7 +22,7 @@ import pytest
 from client_session_core import generate_key
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
-FRAMEWORKS = ("starlette", "fastapi", "flask", "wsgi", "tornado", "aiohttp", "django")
+FRAMEWORKS = ("starlette", "fastapi", "litestar", "flask", "wsgi", "tornado", "aiohttp", "django")
 START_TIMEOUT = 30.0
 
 
