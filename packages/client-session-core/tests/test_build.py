@@ -62,16 +62,20 @@ def test_the_public_classes_take_python_subclasses(base: type) -> None:
 
 @pytest.mark.skipif(not client_session_core.COMPILED, reason="the pure build runs Python")
 def test_a_compiled_request_cycle_runs_no_python_of_the_core() -> None:
-    # What the compiled build is for: opening a cookie and sealing the changed session run
-    # no interpreted code of the package (a named tuple's own __new__, or a property of a
-    # module left in Python, crept in once and cost about a microsecond a request).
+    # What the compiled build is for: opening a cookie, sealing the changed session and
+    # asking it for a later change run no interpreted code of the package (a named tuple's
+    # own __new__, or a property of a module left in Python, crept in once and cost about a
+    # microsecond a request).
     codec = SessionCodec(SessionPolicy(keys=KeyRing([generate_key()])))
     header = f"session={codec.seal({'count': 1})}"
 
     def cycle() -> Commit:
         session = codec.load(header)
         session["count"] = session.get("count", 0) + 1
-        return codec.commit(session)
+        commit = codec.commit(session)
+        # The late-change check of an adapter whose headers are sent (WSGI, Tornado).
+        assert not session.unsaved
+        return commit
 
     cycle()  # the first opens derive the cookie's subkey, once, in Python (_keys.py)
     interpreted: set[str] = set()

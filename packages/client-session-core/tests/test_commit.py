@@ -11,11 +11,10 @@ from client_session_core import (
     Commit,
     CookieOrigin,
     InvalidReason,
+    JSONSerializer,
     KeyRing,
     SessionCodec,
 )
-from client_session_core._commit import commit_of
-from client_session_core._session import cookie_origin
 
 
 def _cookie(codec: SessionCodec, data: dict[str, Any] | None = None) -> str:
@@ -73,6 +72,7 @@ def test_changed_is_a_reseal(codec: SessionCodec, change: str) -> None:
     else:
         session.mark_modified()
     assert session.modified
+    assert session.unsaved
     assert codec.commit(session).action is Action.RESEAL
 
 
@@ -98,71 +98,137 @@ def test_new_or_cleared_then_filled_starts_a_session(codec: SessionCodec, cleare
         lambda session: session["cart"].append(2),
         lambda session: setattr(session, "persistent", False),
         lambda session: session.mark_modified(),
+        lambda session: session.clear(),
     ],
 )
-def test_a_change_after_the_commit_is_a_missed_change(
-    codec: SessionCodec, late_change: Any
-) -> None:
+def test_a_change_after_the_commit_is_unsaved_again(codec: SessionCodec, late_change: Any) -> None:
     session = codec.load(_cookie(codec, {"cart": [1]}))
     session.get("cart")
-    commit = codec.commit(session)
-    assert not commit.missed_change(session)
+    codec.commit(session)
+    assert not session.unsaved  # what the commit wrote (or left) is what the session holds
     late_change(session)
-    assert commit.missed_change(session)
+    assert session.unsaved
 
 
-def test_a_read_after_the_commit_is_no_missed_change(codec: SessionCodec) -> None:
+def test_a_change_through_a_value_handed_out_before_the_commit_is_found(
+    codec: SessionCodec,
+) -> None:
+    # The application kept the list and changes it after the headers went out, without
+    # touching the session again: the content still tells it.
+    session = codec.load(_cookie(codec, {"cart": [1]}))
+    cart = session["cart"]
+    codec.commit(session)
+    assert not session.unsaved
+    cart.append(2)
+    assert session.unsaved
+
+
+def test_a_change_through_a_value_stored_before_the_commit_is_found(codec: SessionCodec) -> None:
+    session = codec.load(None)
+    cart = [1]
+    session["cart"] = cart
+    codec.commit(session)
+    assert not session.unsaved
+    cart.append(2)
+    assert session.unsaved
+
+
+def test_a_read_after_the_commit_is_no_change(codec: SessionCodec) -> None:
     session = codec.load(_cookie(codec))
     commit = codec.commit(session)  # unused at the commit
+    assert commit.action is Action.NOTHING
     assert session.get("count") == 1
-    assert not commit.missed_change(session)
+    assert not session.unsaved
+    assert session.accessed
     session["count"] = 2
-    assert commit.missed_change(session)
+    assert session.unsaved
 
 
-def test_a_session_saved_then_left_alone_misses_nothing(codec: SessionCodec) -> None:
+def test_an_equal_assignment_after_the_commit_is_no_change(codec: SessionCodec) -> None:
+    session = codec.load(_cookie(codec))
+    session["count"] = 2
+    codec.commit(session)
+    session["count"] = 2  # the bytes the response carries
+    assert not session.unsaved
+
+
+def test_a_session_saved_then_left_alone_is_saved_but_still_modified(
+    codec: SessionCodec,
+) -> None:
     session = codec.load(None)
     session["count"] = 1
     commit = codec.commit(session)
     assert commit.action is Action.START
-    assert not commit.missed_change(session)
+    assert not session.unsaved  # its cookie is on the response
+    # The frameworks' flags keep telling the request's story (Flask's tests read them after
+    # the response).
+    assert session.modified
+    assert session.accessed
 
 
-# A value other than the default for each field of the two named tuples.
-_NOT_DEFAULT: dict[str, object] = {
-    "set_cookie": ("session=x",),
-    "vary_cookie": True,
-    "action": Action.RESEAL,
-    "content": b"{}",
-    "persistent": True,
-    "forced": True,
-    "unwritable": True,
-    "lifetime": (60, 3600),
-    "plaintext": b"{}",
-    "created_at": 7,
-    "issued_at": 8,
-    "needs_rekey": True,
-    "rejected": InvalidReason.MALFORMED,
-    "chunk_cookies": 2,
-    "cookie_present": True,
-}
+class _CountingSerializer(JSONSerializer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dumps_calls = 0
+
+    def dumps(self, data: Any) -> bytes:
+        self.dumps_calls += 1
+        return super().dumps(data)
 
 
 @pytest.mark.parametrize(
-    ("named_tuple", "builder"),
-    [(Commit, commit_of), (CookieOrigin, cookie_origin)],
-    ids=["Commit", "CookieOrigin"],
+    "content", [{"count": 1}, {"user": 7, "name": "Ada", "admin": False, "ratio": 0.5}]
 )
-def test_the_request_path_builders_take_the_named_tuples_fields_in_order(
-    named_tuple: Any, builder: Any
+def test_a_session_untouched_since_its_commit_answers_without_serializing(
+    make_codec: Any, content: dict[str, Any]
 ) -> None:
-    # The codec builds these with tuple.__new__ (C in the compiled build): a field added to
-    # the class and not to its builder, or in another order, would shift every field after.
-    # (A compiled builder has no inspectable signature: its behaviour is what is checked.)
-    assert type(builder()) is named_tuple
-    assert builder() == named_tuple()
-    for name in named_tuple._fields:
-        value = _NOT_DEFAULT[name]
-        if name == "persistent" and named_tuple is CookieOrigin:
-            value = False  # its default is True
-        assert builder(**{name: value}) == named_tuple(**{name: value}), name
+    # The late-change check of an adapter whose headers are sent (WSGI after start_response,
+    # Tornado after flush()) runs on every request: when nothing reached the session since
+    # the commit, and no value that changes in place was handed out, it costs no
+    # serialization (the commit's was the request's one).
+    serializer = _CountingSerializer()
+    codec = make_codec(serializer=serializer)
+    session = codec.load(f"session={codec.seal(content)}")
+    serializer.dumps_calls = 0
+    for key in content:
+        session[key] = session[key]
+    codec.commit(session)
+    assert serializer.dumps_calls == 1
+    assert not session.unsaved
+    assert serializer.dumps_calls == 1
+
+
+def test_the_decision_seals_nothing_and_commits_nothing(make_codec: Any) -> None:
+    serializer = _CountingSerializer()
+    codec = make_codec(serializer=serializer)
+    session = codec.load(None)
+    session["count"] = 1
+    assert codec.decide(session) is Action.START
+    assert serializer.dumps_calls == 1
+    assert session.unsaved  # still measured against the request's cookie, not committed
+    assert codec.commit(session).action is Action.START
+
+
+def test_commit_and_cookie_origin_take_keywords_and_default_to_nothing() -> None:
+    commit = Commit()
+    assert (commit.set_cookie, commit.vary_cookie, commit.action) == ((), False, Action.NOTHING)
+    commit = Commit(set_cookie=("session=x",), vary_cookie=True, action=Action.RESEAL)
+    assert (commit.set_cookie, commit.vary_cookie, commit.action) == (
+        ("session=x",),
+        True,
+        Action.RESEAL,
+    )
+    assert repr(commit) == (
+        "Commit(set_cookie=('session=x',), vary_cookie=True, action=<Action.RESEAL: 'reseal'>)"
+    )
+    origin = CookieOrigin()
+    assert (origin.plaintext, origin.persistent, origin.rejected) == (None, True, None)
+    origin = CookieOrigin(rejected=InvalidReason.MALFORMED, chunk_cookies=2, cookie_present=True)
+    assert (origin.rejected, origin.chunk_cookies, origin.cookie_present) == (
+        InvalidReason.MALFORMED,
+        2,
+        True,
+    )
+    assert "rejected=<InvalidReason.MALFORMED" in repr(origin)
+    with pytest.raises(TypeError):
+        Commit(("session=x",))  # type: ignore[call-arg]

@@ -148,14 +148,14 @@ def test_a_new_lifetime_is_a_change_and_the_same_one_is_not(make_codec: Any, clo
     assert Envelope.parse(commit.set_cookie[0].split(";")[0][8:]).lifetime is None
 
 
-def test_a_lifetime_set_after_the_commit_is_a_missed_change(make_codec: Any) -> None:
+def test_a_lifetime_set_after_the_commit_is_a_change_it_missed(make_codec: Any) -> None:
     codec = make_codec(max_session_lifetime=MONTH)
     session = codec.load(None)
     session["user"] = 7
-    commit = codec.commit(session)
-    assert not commit.missed_change(session)
+    codec.commit(session)
+    assert not session.unsaved
     session.set_lifetime(idle_timeout=DAY)
-    assert commit.missed_change(session)
+    assert session.unsaved
 
 
 def test_renewal_is_a_fraction_of_the_sessions_own_idle_timeout(

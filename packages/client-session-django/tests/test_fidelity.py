@@ -15,8 +15,9 @@ from django.test import Client, override_settings
 from django.test.utils import modify_settings
 
 from client_session_conformance import ManualClock, parse_set_cookie
-from client_session_core import KeyRing, SessionPolicy, generate_key
+from client_session_core import KeyRing, Sealer, SessionCodec, SessionPolicy, generate_key
 from client_session_django import SessionStore
+from client_session_django._settings import session_codec
 
 OURS = "client_session_django.SessionMiddleware"
 DJANGOS = "django.contrib.sessions.middleware.SessionMiddleware"
@@ -94,6 +95,41 @@ def test_a_change_after_modified_false_is_saved(clock: ManualClock) -> None:
     assert store.modified is True
     store.save()
     assert dict(SessionStore(store.session_key).items()) == {"kept": 1, "draft": "x", "later": 2}
+
+
+class CountingSealer(Sealer):
+    """The core's sealer, counting the cookies it seals."""
+
+    seals = 0
+
+    def seal(self, *args: Any, **kwargs: Any) -> str:
+        self.seals += 1
+        return super().seal(*args, **kwargs)
+
+
+def test_modified_is_decided_without_sealing(clock: ManualClock) -> None:
+    # Django's SessionMiddleware asks `modified` on every response; the answer is the
+    # codec's decision, from the session's content, not a cookie sealed to be thrown away.
+    codec = SessionCodec(session_codec().policy, clock=clock)
+    sealer = CountingSealer(codec.policy.keys)
+    codec._sealer = sealer  # the codec's only sealer: its key ring does not change
+    store = SessionStore(codec=codec)
+    store["count"] = 1
+    assert store.modified  # a new session that holds something
+    assert sealer.seals == 0
+    (written,) = store.commit().set_cookie
+    assert sealer.seals == 1
+    value = written.partition(";")[0].partition("=")[2]
+    reopened = SessionStore(value, codec=codec)
+    assert reopened["count"] == 1
+    assert not reopened.modified  # read, unchanged, fresh
+    reopened["count"] = 1
+    assert not reopened.modified  # an equal value writes nothing
+    clock.advance(AGE // 4 + 1)
+    assert reopened.modified  # its renewal is due
+    reopened["count"] = 2
+    assert reopened.modified
+    assert sealer.seals == 1
 
 
 def test_modified_false_still_deletes_an_emptied_session(clock: ManualClock) -> None:

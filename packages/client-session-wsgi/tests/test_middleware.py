@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import FileWrapper
 
 from client_session_conformance import ManualClock
+from client_session_core import JSONSerializer
 from client_session_wsgi import (
     ENVIRON_KEY,
     ConfigurationError,
@@ -272,6 +273,59 @@ def test_change_after_start_response_with_a_list_body_is_logged(
     with caplog.at_level(logging.WARNING, logger="client_session"):
         response = Client(SessionMiddleware(app, make_policy())).get("/")
     assert set_cookies(response) == []
+    assert ["changed after start_response()" in r.getMessage() for r in caplog.records] == [True]
+
+
+class CountingJSON(JSONSerializer):
+    """The core's JSON, counting the sessions it serializes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dumps_calls = 0
+
+    def dumps(self, data: Any) -> bytes:
+        self.dumps_calls += 1
+        return super().dumps(data)
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_request_serializes_its_session_once(streamed: bool) -> None:
+    # The commit at start_response serializes the session; the late-change check at the
+    # end of the response asks the session, which only reads reached since: no second pass.
+    serializer = CountingJSON()
+    payload = {"user_id": 7, "name": "Ada Lovelace", "roles": ["admin", "staff"]}
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        session = get_session(environ)
+        session["count"] = session.get("count", 0) + 1
+        if "user_id" not in session:
+            session.update(payload)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        body = [str(session.get("count")).encode()]
+        return iter(body) if streamed else body
+
+    client = Client(SessionMiddleware(app, make_policy(serializer=serializer)))
+    client.get("/").close()  # the login: a new session
+    serializer.dumps_calls = 0
+    for count in (2, 3):
+        response = client.get("/")
+        assert response.get_data() == str(count).encode()
+        assert len(set_cookies(response)) == 1
+        response.close()  # a streamed body's late-change check runs at its close
+    assert serializer.dumps_calls == 2
+
+
+def test_a_change_through_a_value_kept_from_before_start_response_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        cart = get_session(environ).setdefault("cart", [])
+        start_response("200 OK", [])
+        cart.append("too late")  # the session itself is not touched again
+        return [b"done"]
+
+    with caplog.at_level(logging.WARNING, logger="client_session"):
+        Client(SessionMiddleware(app, make_policy())).get("/").close()
     assert ["changed after start_response()" in r.getMessage() for r in caplog.records] == [True]
 
 

@@ -99,7 +99,7 @@ def _save(request: web.Request, response: web.StreamResponse, codec: SessionCode
     if session is None:
         return
     if response.prepared:
-        if session.modified:
+        if session.unsaved:
             logger.warning(
                 "%s %s changed the session after its response was prepared (streamed); that "
                 "change is not saved: change the session before response.prepare()",

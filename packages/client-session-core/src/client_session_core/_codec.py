@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._commit import Action, Commit, commit_of, decide
+from ._commit import Action, Commit
+from ._commit import decide as decide_action
 from ._compile_hints import mypyc_attr
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
@@ -29,7 +30,7 @@ from ._errors import (
 from ._legacy import LegacyCookies
 from ._lifetime import Lifetime
 from ._policy import SessionPolicy
-from ._session import CookieOrigin, Session, cookie_origin
+from ._session import CookieOrigin, Session
 from ._size import CookieBudget
 
 __all__ = ["SECURITY_LOGGER", "Clock", "SessionCodec"]
@@ -104,7 +105,7 @@ class SessionCodec:
         self._follows_keys = policy.keys.current() is not policy.keys
         self._budget = CookieBudget(policy, CookieWriter(policy))
         self._lifetime = Lifetime(policy)
-        self._new_origin = cookie_origin(persistent=policy.persistent)
+        self._new_origin = CookieOrigin(persistent=policy.persistent)
         # The policy's values read on every request, as plain attributes of the codec.
         self._name = policy.cookie_name
         self._serializer = policy.serializer
@@ -190,7 +191,7 @@ class SessionCodec:
         lifetime = envelope.lifetime
         if lifetime is not None:
             lifetime = self._lifetime.within_ceiling(lifetime)
-        origin = cookie_origin(
+        origin = CookieOrigin(
             plaintext=plaintext,
             created_at=envelope.created_at,
             issued_at=envelope.issued_at,
@@ -243,7 +244,7 @@ class SessionCodec:
             self._name,
             legacy.label,
         )
-        origin = cookie_origin(
+        origin = CookieOrigin(
             plaintext=plaintext,
             created_at=signed_at,
             issued_at=signed_at,
@@ -271,7 +272,7 @@ class SessionCodec:
             self._security_logger.warning("session cookie %r refused: %s", self._name, reason.value)
         else:
             logger.debug("session cookie %r refused: %s", self._name, reason.value)
-        origin = cookie_origin(
+        origin = CookieOrigin(
             persistent=self.policy.persistent,
             rejected=reason,
             chunk_cookies=chunks_present,
@@ -287,18 +288,19 @@ class SessionCodec:
         Nothing when nothing changed and no renewal or re-keying is due; a deletion with
         the same attributes when the session was emptied; :class:`SessionTooLarge` when
         it does not fit (and chunking is off or not enough). ``docs/policy.md`` has the
-        table of which applies when, and ``_commit.decide`` the code.
+        table of which applies when, and ``_commit.decide`` the code. From here on
+        ``session.modified`` tells a change made after this commit, which its response no
+        longer carries.
         """
         try:
             content = session.serialized() if session.accessed else None
         except UnserializableValue as exc:
             if not self._cookie_content_unwritable(session):
                 raise  # the application stored it: the error names the value
-            return self._keep_unwritable_cookie(exc)
+            return self._keep_unwritable_cookie(session, exc)
         now = int(self._clock())
-        action = decide(session, content, self._lifetime, now, self.policy.clear_invalid)
+        action = decide_action(session, content, self._lifetime, now, self.policy.clear_invalid)
         origin = session.origin
-        persistent = session.persistent
         set_cookie: tuple[str, ...] = ()
         if action is Action.DELETE:
             set_cookie = self._budget.delete_cookies(origin.chunk_cookies)
@@ -307,17 +309,32 @@ class SessionCodec:
                 now if action is Action.START else self._lifetime.created_at(origin.created_at, now)
             )
             set_cookie = self._write(
-                content, created_at, now, persistent, origin.chunk_cookies, session.sealed_lifetime
+                content,
+                created_at,
+                now,
+                session.persistent,
+                origin.chunk_cookies,
+                session.sealed_lifetime,
             )
-        return commit_of(
-            set_cookie=set_cookie,
-            vary_cookie=action is not Action.NOTHING,
-            action=action,
-            content=content,
-            persistent=persistent,
-            forced=session.forced,
-            lifetime=session.sealed_lifetime,
+        session._note_commit(content)
+        return Commit(
+            set_cookie=set_cookie, vary_cookie=action is not Action.NOTHING, action=action
         )
+
+    def decide(self, session: Session) -> Action:
+        """The row of ``docs/policy.md`` that :meth:`commit` would apply to ``session`` now,
+        found without sealing anything or committing the session: for an adapter that must
+        say before the commit whether the response writes the cookie (Django's
+        ``request.session.modified``). Serializes the session once, when it was used;
+        :class:`UnserializableValue` as :meth:`commit` raises it."""
+        try:
+            content = session.serialized() if session.accessed else None
+        except UnserializableValue:
+            if not self._cookie_content_unwritable(session):
+                raise
+            return Action.VARY  # what commit() answers: the cookie is left as it is
+        now = int(self._clock())
+        return decide_action(session, content, self._lifetime, now, self.policy.clear_invalid)
 
     def _cookie_content_unwritable(self, session: Session) -> bool:
         # Whether the content the cookie held, read afresh, fails to serialize: then the
@@ -332,7 +349,7 @@ class SessionCodec:
             return True
         return False
 
-    def _keep_unwritable_cookie(self, error: UnserializableValue) -> Commit:
+    def _keep_unwritable_cookie(self, session: Session, error: UnserializableValue) -> Commit:
         # An authentic cookie whose content cannot be written back: raising would answer
         # every request with an error until the cookie expires. The cookie is left as it
         # is (no Set-Cookie), and this response's changes to the session, if any, are lost:
@@ -343,7 +360,8 @@ class SessionCodec:
             self._name,
             error.key,
         )
-        return commit_of(vary_cookie=True, action=Action.VARY, unwritable=True)
+        session._note_commit(None, saved=False)
+        return Commit(vary_cookie=True, action=Action.VARY)
 
     def max_age(self, created_at: int, now: int, lifetime: tuple[int, int] | None = None) -> int:
         """Seconds from ``now`` until a session created at ``created_at`` and issued now

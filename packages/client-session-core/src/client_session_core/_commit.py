@@ -8,7 +8,6 @@ for row; the codec carries out the :class:`Action` it returns, and hands the ada
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
 
 from ._errors import InvalidReason
 from ._lifetime import Lifetime
@@ -54,7 +53,7 @@ def decide(
     if origin.plaintext is None or session.was_cleared:
         return Action.START
     if (
-        session.changed(content)
+        session._differs(content)
         or origin.needs_rekey
         or lifetime.renewal_due(origin.issued_at, now, session.sealed_lifetime)
     ):
@@ -62,67 +61,34 @@ def decide(
     return Action.VARY
 
 
-class Commit(NamedTuple):
-    """What a response must carry for its session, and the session as it was decided on.
+class Commit:
+    """What a response must carry for its session.
 
     ``set_cookie`` holds zero or more ``Set-Cookie`` header values, each to be sent as its
     own header. ``vary_cookie`` is true when the response depends on the Cookie header (the
     session was used, or a cookie is set): add ``Vary: Cookie`` (:func:`vary_with_cookie`)
-    so that no shared cache serves one user's response, or cookie, to another.
+    so that no shared cache serves one user's response, or cookie, to another. ``action``
+    is the row of ``docs/policy.md`` that applied.
 
-    ``content``, ``persistent``, ``forced`` and ``lifetime`` record the session as the
-    commit saw it, so that an adapter whose headers are already sent can tell a later
-    change, which no response will carry any more (:meth:`missed_change`).
+    A change made to the session after its commit is the session's to tell
+    (``session.modified``), not the commit's.
     """
 
-    set_cookie: tuple[str, ...] = ()
-    vary_cookie: bool = False
-    action: Action = Action.NOTHING
-    """The row of ``docs/policy.md`` that applied."""
-    content: bytes | None = None
-    """The serialized session (``b""`` when empty); None when it was not used."""
-    persistent: bool = False
-    forced: bool = False
-    unwritable: bool = False
-    """The cookie opened to content the serializer cannot write back: it was left as it is."""
-    lifetime: tuple[int, int] | None = None
-    """The session's own lifetime as sealed (``Session.sealed_lifetime``)."""
+    __slots__ = ("action", "set_cookie", "vary_cookie")
 
-    def missed_change(self, session: Session) -> bool:
-        """True when ``session`` changed after this commit was made for it."""
-        if self.unwritable:
-            return False  # nothing of it could be saved: the commit said so once
-        if self.content is None:
-            return session.modified  # unused then: any change since is one
-        if session.forced and not self.forced:
-            return True
-        try:
-            content = session.serialized()
-        except (TypeError, ValueError):
-            return True
+    def __init__(
+        self,
+        *,
+        set_cookie: tuple[str, ...] = (),
+        vary_cookie: bool = False,
+        action: Action = Action.NOTHING,
+    ) -> None:
+        self.set_cookie = set_cookie
+        self.vary_cookie = vary_cookie
+        self.action = action
+
+    def __repr__(self) -> str:
         return (
-            content != self.content
-            or session.persistent != self.persistent
-            or session.sealed_lifetime != self.lifetime
+            f"Commit(set_cookie={self.set_cookie!r}, vary_cookie={self.vary_cookie!r}, "
+            f"action={self.action!r})"
         )
-
-
-def commit_of(
-    *,
-    set_cookie: tuple[str, ...] = (),
-    vary_cookie: bool = False,
-    action: Action = Action.NOTHING,
-    content: bytes | None = None,
-    persistent: bool = False,
-    forced: bool = False,
-    unwritable: bool = False,
-    lifetime: tuple[int, int] | None = None,
-) -> Commit:
-    """``Commit(...)`` with the same keywords, for the codec's request path.
-
-    A named tuple's own ``__new__`` is Python code that the compiled build cannot compile
-    (about 14 interpreted opcodes a request); ``tuple.__new__`` here runs in C. The fields
-    are in the class's order, which a test checks against ``Commit``'s.
-    """
-    fields = (set_cookie, vary_cookie, action, content, persistent, forced, unwritable, lifetime)
-    return tuple.__new__(Commit, fields)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from ._errors import InvalidReason
 from ._serializer import JSON, Serializer
@@ -11,59 +11,66 @@ from ._serializer import JSON, Serializer
 __all__ = ["CookieOrigin", "Session"]
 
 
-class CookieOrigin(NamedTuple):
-    """What the request's cookies held, as the codec found them (one per request)."""
+class CookieOrigin:
+    """What the request's cookies held, as the codec found them (one per request).
 
-    plaintext: bytes | None = None
-    """The serialized session that was opened, or None for a new session."""
-    created_at: int = 0
-    """When the opened session was first sealed (or last cleared); 0 for a new one."""
-    issued_at: int = 0
-    """When the opened cookie was sealed; 0 for a new session."""
-    persistent: bool = True
-    """Whether the opened cookie was persistent; for a new session, the policy's default."""
-    needs_rekey: bool = False
-    """Opened with a key that is not the primary: reseal on the next response."""
-    rejected: InvalidReason | None = None
-    """Why a cookie that was present did not open."""
-    chunk_cookies: int = 0
-    """How many chunk cookies (``<name>C1``...) the request carried."""
-    cookie_present: bool = False
-    lifetime: tuple[int, int] | None = None
-    """The opened cookie's own (idle, absolute) seconds, 0 meaning none; None when it
-    followed the policy's lifetimes (and for a new session)."""
-
-
-def cookie_origin(
-    *,
-    plaintext: bytes | None = None,
-    created_at: int = 0,
-    issued_at: int = 0,
-    persistent: bool = True,
-    needs_rekey: bool = False,
-    rejected: InvalidReason | None = None,
-    chunk_cookies: int = 0,
-    cookie_present: bool = False,
-    lifetime: tuple[int, int] | None = None,
-) -> CookieOrigin:
-    """``CookieOrigin(...)`` with the same keywords, for the codec's request path.
-
-    A named tuple's own ``__new__`` is Python code that the compiled build cannot compile
-    (about 15 interpreted opcodes a request); ``tuple.__new__`` here runs in C. The fields
-    are in the class's order, which a test checks against ``CookieOrigin``'s.
+    Built with keywords, every field defaulting to a new session's; read-only by
+    convention, as the codec shares one instance between every new session.
     """
-    fields = (
-        plaintext,
-        created_at,
-        issued_at,
-        persistent,
-        needs_rekey,
-        rejected,
-        chunk_cookies,
-        cookie_present,
-        lifetime,
+
+    __slots__ = (
+        "chunk_cookies",
+        "cookie_present",
+        "created_at",
+        "issued_at",
+        "lifetime",
+        "needs_rekey",
+        "persistent",
+        "plaintext",
+        "rejected",
     )
-    return tuple.__new__(CookieOrigin, fields)
+
+    def __init__(
+        self,
+        *,
+        plaintext: bytes | None = None,
+        created_at: int = 0,
+        issued_at: int = 0,
+        persistent: bool = True,
+        needs_rekey: bool = False,
+        rejected: InvalidReason | None = None,
+        chunk_cookies: int = 0,
+        cookie_present: bool = False,
+        lifetime: tuple[int, int] | None = None,
+    ) -> None:
+        self.plaintext = plaintext
+        """The serialized session that was opened, or None for a new session."""
+        self.created_at = created_at
+        """When the opened session was first sealed (or last cleared); 0 for a new one."""
+        self.issued_at = issued_at
+        """When the opened cookie was sealed; 0 for a new session."""
+        self.persistent = persistent
+        """Whether the opened cookie was persistent; for a new session, the policy's default."""
+        self.needs_rekey = needs_rekey
+        """Opened with a key that is not the primary: reseal on the next response."""
+        self.rejected = rejected
+        """Why a cookie that was present did not open."""
+        self.chunk_cookies = chunk_cookies
+        """How many chunk cookies (``<name>C1``...) the request carried."""
+        self.cookie_present = cookie_present
+        """Whether the request carried the session cookie (or its chunks) at all."""
+        self.lifetime = lifetime
+        """The opened cookie's own (idle, absolute) seconds, 0 meaning none; None when it
+        followed the policy's lifetimes (and for a new session)."""
+
+    def __repr__(self) -> str:
+        return (
+            f"CookieOrigin(plaintext={self.plaintext!r}, created_at={self.created_at!r}, "
+            f"issued_at={self.issued_at!r}, persistent={self.persistent!r}, "
+            f"needs_rekey={self.needs_rekey!r}, rejected={self.rejected!r}, "
+            f"chunk_cookies={self.chunk_cookies!r}, cookie_present={self.cookie_present!r}, "
+            f"lifetime={self.lifetime!r})"
+        )
 
 
 def _seconds(label: str, value: object) -> int:
@@ -82,18 +89,24 @@ def _seconds(label: str, value: object) -> int:
 
 _NEW = CookieOrigin()
 
+# The values a session hands out that nobody can change in place: any other (a list, a dict,
+# a serializer's own type) may be changed through a reference kept from the session.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+
+# What a commit left the browser holding: content (None when the session was unused), its
+# persistence and own lifetime, and whether a save had been forced.
+_Saved = tuple[bytes | None, bool, tuple[int, int] | None, bool]
+
 
 class Session(dict[str, Any]):
     """A session: a ``dict`` of JSON values with change tracking.
 
     - ``accessed`` is true once anything read or wrote the session (adapters then send
       ``Vary: Cookie``);
-    - ``modified`` is true once a method that changes a dict was called (``[k] = v``,
-      ``del``, ``pop`` of a present key, ``popitem``, ``setdefault`` of a missing key,
-      ``update``, ``|=``, ``clear``), as Starlette's and Flask's sessions say, or when the
-      content differs from what the cookie held (a change inside a nested value:
-      ``session["cart"].append(item)`` is saved), or once :meth:`mark_modified` was called.
-      The cookie itself is written when the content changed (``Session.changed``);
+    - ``unsaved`` is the one change rule: the session holds a change that no cookie
+      carries (the request's before the codec's commit, the commit's after it); adapters
+      and the codec ask it. ``modified`` is the frameworks' flag: ``unsaved`` against the
+      request's cookie, or any call of a method that changes a dict;
     - ``new`` is true when the request carried no valid session cookie;
     - ``persistent`` chooses a cookie with ``Max-Age`` (true) or a browser-session
       cookie (false), per session;
@@ -108,12 +121,16 @@ class Session(dict[str, Any]):
         "_accessed",
         "_baseline",
         "_cleared",
+        "_committed",
         "_forced",
+        "_lent",
         "_lifetime",
         "_mutated",
         "_origin",
         "_persistent",
+        "_saved",
         "_serializer",
+        "_was_mutated",
     )
 
     def __init__(
@@ -138,6 +155,14 @@ class Session(dict[str, Any]):
         self._persistent = origin.persistent if persistent is None else persistent
         self._lifetime = origin.lifetime
         self._serializer = serializer
+        # Once the codec committed the session: what that commit left the browser holding
+        # (None when it could save nothing), and whether a dict method changed it before
+        # (then _mutated counts such calls since). Whether a value that can change in place
+        # (a list, a dict) was handed out or stored: a change may then come without a call.
+        self._committed = False
+        self._saved: _Saved | None = None
+        self._was_mutated = False
+        self._lent = False
 
     # -- state ---------------------------------------------------------------------------
 
@@ -163,17 +188,13 @@ class Session(dict[str, Any]):
 
     @property
     def modified(self) -> bool:
-        """True once a dict method changed the session (:attr:`mutated`), when its content
-        differs from the cookie's, or when a save was forced."""
-        if self._mutated:
-            return True
-        if not self._accessed:  # clear() and a forced save record an access too
-            return False
-        try:
-            content = self.serialized()
-        except (TypeError, ValueError):
-            return True  # the commit will raise, naming the value it cannot write
-        return self.changed(content)
+        """True once a method that changes a dict was called (``[k] = v``, ``del``, ``pop``
+        of a present key, ``popitem``, ``setdefault`` of a missing key, ``update``, ``|=``,
+        ``clear``; an equal value counts, as Starlette's and Flask's sessions say), or when
+        the session differs from the request's cookie by the change rule (:attr:`unsaved`:
+        ``session["cart"].append(item)`` counts). It stays true for the whole request, as
+        the frameworks' flag does; ``modified = True`` forces a save."""
+        return self._mutated or self._was_mutated or self._differs_from_cookie()
 
     @modified.setter
     def modified(self, value: bool) -> None:
@@ -184,11 +205,51 @@ class Session(dict[str, Any]):
             self._accessed = True
 
     @property
+    def unsaved(self) -> bool:
+        """Whether the session holds a change that no cookie carries: the one change rule,
+        which adapters ask (and the codec decides by).
+
+        Until the codec commits the session, it is measured against the request's cookie:
+        content that serializes to other bytes (a change inside a nested value counts), a
+        new persistence or own lifetime, a ``clear()``, a new session that holds anything, or
+        a forced save (:meth:`mark_modified`, ``modified = True``). Once the codec
+        committed it, it is measured against what that commit left
+        the browser holding: content, persistence or own lifetime that differ from it, or a
+        save forced since. An adapter whose headers are already sent (a streamed body, a
+        Tornado ``flush()``) asks it to tell a change that no response can carry any more;
+        a session that no dict method changed since its commit, and that handed out no
+        value which can change in place, answers without serializing.
+        """
+        if not self._committed:
+            return self._differs_from_cookie()
+        saved = self._saved
+        if saved is None:
+            return False  # the commit could save nothing of it, and said so once
+        content, persistent, lifetime, forced = saved
+        if content is None:
+            # Unused at the commit: anything since is measured against the request's cookie.
+            return self._differs_from_cookie()
+        if self._persistent != persistent or self._lifetime != lifetime:
+            return True
+        if self._forced and not forced:
+            return True
+        if not self._mutated and not self._lent:
+            # Content changes through a dict method (none called since the commit) or a
+            # value handed out that can change in place (none was): reads change nothing.
+            return False
+        try:
+            now = self.serialized()
+        except (TypeError, ValueError):
+            return True
+        return now != content
+
+    @property
     def mutated(self) -> bool:
         """True once a method that changes a dict was called on the session in this request,
-        whether or not the content ends up different (Flask's ``modified`` rule; assigning
-        an equal value counts). Nested changes are not method calls: see :attr:`modified`."""
-        return self._mutated
+        whether or not the content ends up different. Not a change rule (ask
+        :attr:`unsaved`): Flask's adapter reads it for Flask's own "any assignment writes
+        the cookie"."""
+        return self._mutated or self._was_mutated
 
     @property
     def persistent(self) -> bool:
@@ -260,11 +321,17 @@ class Session(dict[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         self._accessed = True
-        return dict.__getitem__(self, key)
+        value = dict.__getitem__(self, key)
+        if type(value) not in _IMMUTABLE:
+            self._lent = True
+        return value
 
     def get(self, key: str, default: Any = None) -> Any:
         self._accessed = True
-        return dict.get(self, key, default)
+        value = dict.get(self, key, default)
+        if type(value) not in _IMMUTABLE:
+            self._lent = True
+        return value
 
     def __contains__(self, key: object) -> bool:
         self._accessed = True
@@ -284,28 +351,33 @@ class Session(dict[str, Any]):
 
     def values(self) -> Any:
         self._accessed = True
+        self._lent = True
         return dict.values(self)
 
     def items(self) -> Any:
         self._accessed = True
+        self._lent = True
         return dict.items(self)
 
     def copy(self) -> dict[str, Any]:
         """A plain ``dict`` copy (shallow)."""
         self._accessed = True
+        self._lent = True
         return dict(dict.items(self))
 
     def __repr__(self) -> str:
         return f"Session({dict(dict.items(self))!r})"
 
     # -- writes: each marks the session mutated, as Starlette's and Flask's do; whether the
-    # cookie is written is decided by comparing content at commit time (changed()) ---------
+    # cookie is written is decided by comparing content at commit time (_differs()) --------
 
     def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str):
             raise TypeError(f"session keys are strings, not {type(key).__name__}")
         self._accessed = True
         self._mutated = True
+        if type(value) not in _IMMUTABLE:
+            self._lent = True  # the caller keeps a reference it may change later
         dict.__setitem__(self, key, value)
 
     def __delitem__(self, key: str) -> None:
@@ -331,7 +403,10 @@ class Session(dict[str, Any]):
         self._accessed = True
         if not dict.__contains__(self, key):
             self[key] = default
-        return dict.__getitem__(self, key)
+        value = dict.__getitem__(self, key)
+        if type(value) not in _IMMUTABLE:
+            self._lent = True
+        return value
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         self._accessed = True
@@ -365,31 +440,33 @@ class Session(dict[str, Any]):
         """True once :meth:`clear` ran in this request."""
         return self._cleared
 
-    @property
-    def forced(self) -> bool:
-        """True once a save was forced with :meth:`mark_modified` or ``modified = True``."""
-        return self._forced
-
     def data(self) -> dict[str, Any]:
-        """The content as a plain dict, without marking the session accessed."""
+        """The content as a plain dict (shallow), without marking the session accessed."""
         # dict.copy(self) would go through keys() and __getitem__, overridden here.
+        self._lent = True
         return dict(dict.items(self))
 
     def serialized(self) -> bytes:
         """The content as its serializer writes it, ``b""`` when empty, without marking
         the session accessed. :class:`UnserializableValue` names a value it cannot write."""
-        data = self.data()
+        data = dict(dict.items(self))
         return self._serializer.dumps(data) if data else b""
 
-    def changed(self, content: bytes) -> bool:
-        """Whether this session, whose content serializes to ``content``, differs from
-        what its cookie held: the one rule for "did the session change?".
+    def _differs_from_cookie(self) -> bool:
+        # The change rule against the request's cookie, for a session used at all.
+        if not self._accessed:  # clear() and a forced save record an access too
+            return False
+        try:
+            content = self.serialized()
+        except (TypeError, ValueError):
+            return True  # the commit will raise, naming the value it cannot write
+        return self._differs(content)
 
-        It did when a save was forced, when it was cleared, when a new session holds
-        anything, and when an opened session's content, persistence or own lifetime
-        differs from the cookie's. Nested changes count (``session["cart"].append(item)``):
-        the content is compared as bytes, not tracked by assignment.
-        """
+    def _differs(self, content: bytes) -> bool:
+        # Whether this session, whose content serializes to `content`, differs from what the
+        # request's cookie held: a forced save, a clear(), a new session that holds anything,
+        # or an opened one whose bytes, persistence or own lifetime are not the cookie's.
+        # The codec's decision (_commit.decide), `unsaved` and `modified` all ask this.
         if self._forced or self._cleared:
             return True
         origin = self._origin
@@ -400,6 +477,15 @@ class Session(dict[str, Any]):
             or self._persistent != origin.persistent
             or self._lifetime != origin.lifetime
         )
+
+    def _note_commit(self, content: bytes | None, *, saved: bool = True) -> None:
+        # The codec committed the session, with this content (None: unused); `saved` is
+        # false when the cookie's content could not be written back and the response left it.
+        # From here `unsaved` measures against what the commit left the browser holding.
+        self._committed = True
+        self._saved = (content, self._persistent, self._lifetime, self._forced) if saved else None
+        self._was_mutated = self._was_mutated or self._mutated
+        self._mutated = False
 
 
 def _serialized_or_none(serializer: Serializer, data: Mapping[str, Any]) -> bytes | None:

@@ -24,6 +24,9 @@ __all__ = ["SessionStore"]
 
 _NOT_GIVEN: Any = object()
 
+# The rows of docs/policy.md whose response writes (or deletes) the session cookie.
+_WRITES = frozenset({Action.START, Action.RESEAL, Action.DELETE})
+
 # A session's content, persistence and own lifetime: what a write would carry.
 _State = tuple[bytes | None, bool, tuple[int, int] | None]
 
@@ -134,8 +137,9 @@ class SessionStore(SessionBase):  # type: ignore[misc]
             return False
         if self._withholds(session):
             return False
-        # The content alone answers most requests; renewals and re-keying need the commit.
-        return session.modified or bool(self._codec.commit(session).set_cookie)
+        # The codec's decision, from the session's content (serialized once) and its cookie's
+        # header: a change, a due renewal, an old key, a deletion; nothing is sealed.
+        return self._codec.decide(session) in _WRITES
 
     @modified.setter
     def modified(self, value: bool) -> None:

@@ -46,9 +46,10 @@ class SessionMixin(RequestHandler):
     _client_session: Session | None = None
     # The application's codec, looked up once a request (see _codec()).
     _client_session_codec: SessionCodec | None = None
-    # What the headers sent by the first flush() carried for the session, to tell a change
-    # made after them (which cannot be saved any more) from none.
-    _client_session_sent: Commit | None = None
+    # Whether headers went out before finish() (a flush()) after the session's commit, or
+    # before the session was opened: a change made since cannot be saved any more, and the
+    # session tells one (session.unsaved, measured from its commit) at finish().
+    _client_session_sent = False
     _client_session_in_error_page = False
 
     @property
@@ -63,7 +64,7 @@ class SessionMixin(RequestHandler):
             session = self._codec().load("; ".join(cookie_fields))
             self._client_session = session
             if self._headers_written:
-                self._client_session_sent = Commit()  # the headers carried nothing for it
+                self._client_session_sent = True  # the headers carried nothing for it
         return session
 
     def flush(self, include_footers: bool = False) -> Future[None]:
@@ -97,7 +98,7 @@ class SessionMixin(RequestHandler):
         if commit.vary_cookie:
             self._vary_on_cookie()
         if streaming:
-            self._client_session_sent = commit
+            self._client_session_sent = True
 
     def _commit(self, session: Session, *, streaming: bool) -> Commit | None:
         try:
@@ -133,8 +134,7 @@ class SessionMixin(RequestHandler):
             self._headers["Vary"] = vary
 
     def _warn_if_changed_after_headers(self, session: Session) -> None:
-        sent = self._client_session_sent
-        if sent is not None and sent.missed_change(session):
+        if self._client_session_sent and session.unsaved:
             logger.warning(
                 "%s %s changed the session after the response headers were sent by flush(); "
                 "that change is not saved: change the session before the first flush()",

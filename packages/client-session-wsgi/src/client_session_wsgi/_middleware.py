@@ -95,14 +95,14 @@ class SessionStartResponse:
     page, as PEP 3333 allows) carries the session's headers too.
     """
 
-    __slots__ = ("_codec", "_commit", "_late_change_reported", "_start_response", "session")
+    __slots__ = ("_codec", "_committed", "_late_change_reported", "_start_response", "session")
 
     def __init__(
         self, codec: SessionCodec, session: Session, start_response: StartResponse
     ) -> None:
         self._codec = codec
         self._start_response = start_response
-        self._commit: Commit | None = None
+        self._committed = False
         self._late_change_reported = False
         self.session = session
 
@@ -120,12 +120,17 @@ class SessionStartResponse:
             logger.exception("session not saved on an error response")
             commit = Commit()
             self._late_change_reported = True  # the loss is logged already, just above
-        self._commit = commit
+        self._committed = True
         return self._start_response(status, with_session_headers(headers, commit), exc_info)
 
     def changed_after_commit(self) -> bool:
-        """True when the session changed after its headers were sent (that change is lost)."""
-        return self._commit is not None and self._commit.missed_change(self.session)
+        """True when the session changed after its headers were sent (that change is lost).
+
+        The session tells it (``session.unsaved`` after the codec's commit): when nothing
+        reached it since ``start_response``, without serializing it again, so a request
+        serializes its session once.
+        """
+        return self._committed and self.session.unsaved
 
     def report_late_change(self) -> None:
         """Log a warning, once, if the session changed after its headers were sent."""
