@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from sessionbench.apps import AppOptions
+from sessionbench.breakdown import BreakdownResult
 from sessionbench.builds import BUILD_NAMES, CoreBuild, usable_builds
 from sessionbench.children import run_child
 from sessionbench.content import SCENARIOS, SESSION_SIZES
@@ -84,7 +85,7 @@ from sessionbench.wire import WireSettings, run_scaling, run_wire
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PARTS = ("micro", "inprocess", "setcookie", "wire", "scaling")
+PARTS = ("micro", "inprocess", "setcookie", "breakdown", "wire", "scaling")
 FRAMEWORK_NAMES = tuple(framework.name for framework in FRAMEWORKS)
 logger = logging.getLogger("sessionbench")
 
@@ -201,6 +202,8 @@ def _expected_seconds(
         seconds += cases * (repeats * per_repeat + 1 + evicted)
     if "setcookie" in parts:
         seconds += builds * (6 * repeats * per_repeat + 3)
+    if "breakdown" in parts:
+        seconds += builds * len(settings["scenarios"]) * (36 * repeats * per_repeat + 3)
     if "wire" in parts:
         cases = len(variants) + again * (len(variants) - sessionless) + (builds - 1) * ours_cases
         runs = cases * counts
@@ -266,6 +269,7 @@ def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
             ("micro", results.micro),
             ("inprocess", results.inprocess),
             ("setcookie", results.set_cookie),
+            ("breakdown", results.breakdown),
         ):
             if part in parts:
                 rows.extend(_in_children(part, builds, args, repeats, min_time, redis_port, notes))
@@ -305,11 +309,13 @@ _PART_ROWS: dict[str, Any] = {
     "micro": MicroResult,
     "inprocess": InProcessResult,
     "setcookie": SetCookieResult.from_json,
+    "breakdown": BreakdownResult,
 }
 _PART_TITLES = {
     "micro": "micro: open + seal per encoding",
     "inprocess": "in process: one request at a time per variant",
     "setcookie": "Set-Cookie: the session headers' bytes and formatting costs",
+    "breakdown": "where the ASGI path spends its time: its steps beside the floor's",
 }
 
 
@@ -330,7 +336,7 @@ def _in_children(
         found = run_child(
             part,
             build,
-            only_ours=index > 0 and part != "setcookie",
+            only_ours=index > 0 and part not in ("setcookie", "breakdown"),
             frameworks=args.frameworks,
             scenarios=args.scenarios,
             repeats=repeats,

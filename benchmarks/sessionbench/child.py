@@ -20,7 +20,7 @@ from .content import SCENARIOS
 
 __all__ = ["CHILD_PARTS", "main"]
 
-CHILD_PARTS = ("micro", "inprocess", "setcookie")
+CHILD_PARTS = ("micro", "inprocess", "setcookie", "breakdown")
 
 
 def _measure(args: argparse.Namespace) -> list[Any]:
@@ -43,6 +43,16 @@ def _measure(args: argparse.Namespace) -> list[Any]:
             only_ours=args.only_ours,
             scenarios=args.scenarios,
         )
+    if args.part == "breakdown":
+        from .breakdown import run_breakdown
+
+        return [
+            row
+            for scenario in args.scenarios
+            for row in run_breakdown(
+                repeats=args.repeats, min_time=args.min_time, build=args.build, scenario=scenario
+            )
+        ]
     from .setcookie import run_set_cookie
 
     return [run_set_cookie(options, repeats=args.repeats, min_time=args.min_time, build=args.build)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .breakdown import BreakdownResult
 from .content import SESSION_SIZES, scenario_label, size_label
 from .inprocess import InProcessResult
 from .micro import MICRO_CASES
@@ -486,6 +487,134 @@ def _set_cookie(results: RunResults) -> list[str]:
     return lines
 
 
+def _breakdown_table(rows: list[BreakdownResult]) -> list[str]:
+    us = {(row.side, row.step): row.us for row in rows}
+
+    def get(side: str, step: str) -> float | None:
+        return us.get((side, step))
+
+    def cell(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    def diff(a: float | None, b: float | None) -> str:
+        return "-" if a is None or b is None else f"{a - b:+.2f}"
+
+    bare = get("request", "bare")
+    lines: list[str] = []
+    needed = ("ours", "floor", "ours-stub", "floor-stub", "ours-stub-load", "floor-stub-load")
+    if bare is not None and all(get("request", name) is not None for name in needed):
+        over = {side: (get("request", side) or 0.0) - bare for side in ("ours", "floor")}
+        work = {
+            "ours": (get("ours", "load") or 0.0)
+            + (get("ours", "app") or 0.0)
+            + (get("ours", "commit") or 0.0),
+            "floor": (get("floor", "load") or 0.0) + (get("floor", "commit") or 0.0),
+        }
+        glue = {
+            side: (get("request", f"{side}-stub") or 0.0)
+            - bare
+            - (get("request", f"{side}-stub-load") or 0.0)
+            for side in ("ours", "floor")
+        }
+        rest = {side: over[side] - work[side] - glue[side] for side in ("ours", "floor")}
+        own = get("request", "own")
+        share = "-"
+        if own is not None and over["ours"] > 0 and over["floor"] > 0:
+            ours_ratio = (own - bare) / over["ours"]
+            floor_ratio = (own - bare) / over["floor"]
+            share = f"{over['ours'] / over['floor']:.2f}x the floor's"
+            lines += [
+                f"Per request over the bare app ({bare:.1f} us): Starlette's own session "
+                f"{own - bare:+.1f} us, {ours_ratio:.2f}x ours and {floor_ratio:.2f}x the "
+                f"floor's (ours' ratio {ours_ratio / floor_ratio:.2f}x the floor's).",
+                "",
+            ]
+        table = [
+            ("**a request, over the bare app**", over["ours"], over["floor"]),
+            (
+                "the session's work alone (load, the app's change, commit)",
+                work["ours"],
+                work["floor"],
+            ),
+            (
+                "the middleware, the app's use of the session, the headers",
+                glue["ours"],
+                glue["floor"],
+            ),
+            (
+                "the rest: the session's work costs more within a request",
+                rest["ours"],
+                rest["floor"],
+            ),
+        ]
+        lines += _table(
+            ("microseconds a request", "client-session", "AES-GCM floor", "difference"),
+            [(label, cell(a), cell(b), diff(a, b)) for label, a, b in table],
+        )
+        lines += [f"Ours over the bare app: {share}.", ""]
+    steps = [
+        ("cookie-header", "the Cookie header taken from the ASGI headers"),
+        ("parse", "the Cookie header parsed"),
+        ("b64decode", "base64url decoded (ours: strictly, one encoding per value)"),
+        ("envelope", "the envelope parsed (base64 included)"),
+        ("expiry", "expiry checked"),
+        ("open", "AES-GCM opened (ours: the header and the name as AAD)"),
+        ("loads", "JSON read (ours: depth, surrogate and overflow checks)"),
+        ("load", "**all of the load** (ours: with the Session and its origin)"),
+        ("app", "the app's get and set on the session (ours: the Session's own methods)"),
+        ("serialized", "JSON written (ours: the session copied, with its checks)"),
+        ("decide", "the change decided"),
+        ("seal", "AES-GCM sealed and base64url encoded"),
+        ("max-age", "Max-Age computed"),
+        ("set-cookie", "Set-Cookie written (ours: size checked)"),
+        ("commit", "**all of the commit**"),
+        ("headers", "response headers (ours: Vary merged, Set-Cookie encoded)"),
+    ]
+    lines += _table(
+        ("step, alone", "client-session us", "AES-GCM floor us", "difference"),
+        [
+            (
+                label,
+                cell(get("ours", step)),
+                cell(get("floor", step)),
+                diff(get("ours", step), get("floor", step)),
+            )
+            for step, label in steps
+        ],
+    )
+    return lines
+
+
+def _breakdown(results: RunResults) -> list[str]:
+    if not results.breakdown:
+        return []
+    lines = [
+        "## Where the ASGI path spends its time",
+        "",
+        "client-session's ASGI request (the Starlette counter app of the in-process tables,",
+        "the middleware and the core's codec) beside the AES-GCM floor's, in process: whole",
+        "requests, and each step timed alone on the objects a request uses (CPU time, the",
+        "median of interleaved repeats; the app's change and the commit, which need a",
+        "session opened, as the difference of two loops). A request's cost over the bare",
+        "app is cut in three: the session's work alone; what the middleware, the app's",
+        "use of the session and the response headers cost (the same request with the codec,",
+        "or the floor's open and seal, answering at once); and the rest, what the session's",
+        "work costs more within a request, whose other work cools the caches, than in a",
+        "loop of its own. `python -m sessionbench.breakdown` (in `benchmarks/`) prints the",
+        "same on its own.",
+        "",
+    ]
+    for build in results.builds:
+        for scenario in results.scenarios:
+            rows = [
+                r for r in results.breakdown if r.core_build == build and r.scenario == scenario
+            ]
+            if rows:
+                lines += [f"### On the {build} core, {scenario_label(scenario)}", ""]
+                lines += _breakdown_table(rows)
+    return lines
+
+
 def _scaling_cells(rows: list[WireResult]) -> list[str]:
     cells = []
     for size in SESSION_SIZES:
@@ -595,6 +724,7 @@ def render_markdown(results: RunResults) -> str:
         _scaling(results),
         _set_cookie(results),
         _inprocess(results),
+        _breakdown(results),
         _micro(results),
         _notes(),
     ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .breakdown import BreakdownResult
 from .inprocess import InProcessResult
 from .micro import MicroResult
 from .setcookie import SetCookieResult
@@ -27,6 +28,8 @@ class RunResults:
     scaling: list[WireResult] = field(default_factory=list)
     set_cookie: list[SetCookieResult] = field(default_factory=list)
     """One per core build."""
+    breakdown: list[BreakdownResult] = field(default_factory=list)
+    """The ASGI request's steps, per core build and scenario."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -47,8 +50,10 @@ class RunResults:
     @property
     def scenarios(self) -> list[str]:
         """The sessions this run's wire and in-process parts carried (the counter's first)."""
-        found = [row.scenario for row in self.wire] + [row.scenario for row in self.inprocess]
-        return list(dict.fromkeys(["counter", *found])) if found else ["counter"]
+        found = [*self.meta["settings"].get("scenarios", [])]
+        found += [row.scenario for row in self.wire] + [row.scenario for row in self.inprocess]
+        found += [row.scenario for row in self.breakdown]
+        return list(dict.fromkeys(["counter", *found]))
 
     def wire_row(
         self, framework: str, variant: str, build: str, connections: int, scenario: str = "counter"
@@ -165,5 +170,6 @@ def load_results(path: Path) -> RunResults:
         wire=rows(WireResult, "wire"),
         scaling=rows(WireResult, "scaling"),
         set_cookie=[SetCookieResult.from_json(row) for row in raw.get("set_cookie", [])],
+        breakdown=rows(BreakdownResult, "breakdown"),
         notes=raw.get("notes", []),
     )

@@ -1,0 +1,376 @@
+"""Where the ASGI path spends its time: one request's session work cut into steps, in process.
+
+Each step of client-session's ASGI request (``client_session_asgi``'s middleware and the
+core's codec) is timed alone, on the objects a request uses, with a session of one of the
+scenarios (the login session by default), beside the AES-GCM floor's steps and the whole
+requests through the Starlette apps of :mod:`sessionbench.apps.starlette_apps` (bare, ours,
+the floor, Starlette's own). CPU time of this process, median of interleaved repeats, the
+collector off, as :mod:`sessionbench.timing` does; a step that cannot run alone (the
+commit, which needs a session opened and changed) is timed as the difference of two loops.
+
+``python -m sessionbench.breakdown [--scenario login] [--repeats 7] [--min-time 0.1]``
+prints the table; ``benchmarks/run.py --parts breakdown`` puts it in docs/benchmarks.md.
+The core's private modules are read here (this is a measurement of their cost): when they
+change, this module follows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .apps import AppOptions
+from .content import counter_session, login_session
+from .drivers import AsgiDriver
+from .floor import FLOOR_KEY, AesGcmFloor, cookie_from_header
+from .probe import prime_session
+from .timing import RunMany, loop_of, time_interleaved
+from .variants import VARIANTS
+
+__all__ = ["BreakdownResult", "run_breakdown"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakdownResult:
+    """Microseconds of one step (or one whole request) of one side, with one scenario."""
+
+    side: str
+    """"ours", "floor", or "request" (a whole request through an app)."""
+    step: str
+    label: str
+    us: float
+    samples_us: tuple[float, ...] = ()
+    scenario: str = "login"
+    core_build: str | None = None
+
+
+Steps = dict[str, tuple[str, Callable[[], object]]]
+
+
+def _internal_steps(codec: Any, data: dict[str, Any]) -> Steps:
+    """The codec's steps one by one, on its private parts: each that these sources no longer
+    have (a name moved, a signature changed) is left out, and the table shows "-"."""
+    name = codec.policy.cookie_name
+    value = codec.seal(data)
+    header = f"{name}={value}"
+    now = int(time.time())
+    steps: Steps = {}
+
+    def add(step: str, label: str, make: Callable[[], Callable[[], object]]) -> None:
+        try:
+            operation = make()
+            operation()
+        except (ImportError, AttributeError, TypeError, ValueError):
+            return
+        steps[step] = (label, operation)
+
+    def envelope_steps() -> tuple[Any, Any, Any, Any, Any, Any]:
+        from client_session_core._envelope import Envelope
+
+        envelope = Envelope.parse(value)
+        sealer = codec._sealer
+        plaintext, _key = sealer.open(envelope, name)
+        session = codec.load(header)
+        session["count"] = session["count"] + 1
+        return envelope, sealer, plaintext, session, session.serialized(), codec._lifetime
+
+    try:
+        envelope, sealer, plaintext, session, content, lifetime = envelope_steps()
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return steps
+
+    def parse() -> Callable[[], object]:
+        from client_session_core._cookies import parse_cookie_header
+
+        return lambda: parse_cookie_header(header, name)
+
+    def b64() -> Callable[[], object]:
+        from client_session_core._envelope import b64decode_strict
+
+        return lambda: b64decode_strict(value)
+
+    def decide() -> Callable[[], object]:
+        from client_session_core._commit import decide
+
+        return lambda: decide(session, content, lifetime, now, False)
+
+    def set_cookie() -> Callable[[], object]:
+        sealed = sealer.seal(content, name, envelope.created_at, now, envelope.flags)
+        max_age = lifetime.max_age(envelope.created_at, now)
+        return lambda: codec._budget.set_cookies(sealed, max_age, now, 0)
+
+    add("parse", "Cookie header parsed", parse)
+    add("b64decode", "base64url decoded (strict)", b64)
+    add(
+        "envelope", "envelope parsed (base64 included)", lambda: lambda: type(envelope).parse(value)
+    )
+    add(
+        "expiry",
+        "expiry checked",
+        lambda: lambda: lifetime.check(envelope.created_at, envelope.issued_at, now, None),
+    )
+    add(
+        "open",
+        "AES-GCM opened (AAD built, tag checked)",
+        lambda: lambda: sealer.open(envelope, name),
+    )
+    add("loads", "JSON read (with its checks)", lambda: lambda: codec._serializer.loads(plaintext))
+    add(
+        "serialized",
+        "session serialized (JSON written, with its checks)",
+        lambda: session.serialized,
+    )
+    add("decide", "change decided", decide)
+    add(
+        "seal",
+        "AES-GCM sealed and base64url encoded",
+        lambda: lambda: sealer.seal(content, name, envelope.created_at, now, envelope.flags),
+    )
+    add("max-age", "Max-Age computed", lambda: lambda: lifetime.max_age(envelope.created_at, now))
+    add("set-cookie", "Set-Cookie written (size checked)", set_cookie)
+    return steps
+
+
+def _ours_steps(data: dict[str, Any]) -> tuple[Steps, Callable[[], object]]:
+    from client_session_asgi import SessionMiddleware, generate_key
+    from client_session_asgi._middleware import cookie_header, with_vary_cookie
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    middleware = SessionMiddleware(app, secret_key=generate_key(), max_age=14 * 24 * 3600)
+    codec = middleware.codec
+    header = f"{codec.policy.cookie_name}={codec.seal(data)}"
+    scope_headers = [(b"host", b"127.0.0.1"), (b"cookie", header.encode("latin-1"))]
+    response_headers = [(b"content-length", b"13"), (b"content-type", b"application/json")]
+    session = codec.load(header)
+    session["count"] = session["count"] + 1
+    set_cookie = codec.commit(session).set_cookie
+
+    def loaded_and_bumped() -> object:
+        loaded = codec.load(header)
+        loaded["count"] = loaded["count"] + 1
+        return loaded
+
+    def load_bump_commit() -> object:
+        loaded = codec.load(header)
+        loaded["count"] = loaded["count"] + 1
+        return codec.commit(loaded)
+
+    def response_headers_step() -> object:
+        headers = with_vary_cookie(response_headers)
+        headers.extend((b"set-cookie", v.encode("latin-1")) for v in set_cookie)
+        return headers
+
+    steps: Steps = {
+        "cookie-header": (
+            "ASGI headers to the Cookie header",
+            lambda: cookie_header(scope_headers),
+        ),
+        "load": ("codec.load, all of it", lambda: codec.load(header)),
+        "app": ("the app's get and set on the Session", loaded_and_bumped),
+        "commit": ("codec.commit, all of it", load_bump_commit),
+        "headers": ("response headers: Vary merged, Set-Cookie encoded", response_headers_step),
+    }
+    return steps | _internal_steps(codec, data), loaded_and_bumped
+
+
+def _floor_steps(data: dict[str, Any]) -> Steps:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    floor = AesGcmFloor()
+    aead = AESGCM(FLOOR_KEY)
+    value = floor.seal(data)
+    header = f"session={value}"
+    scope_headers = [(b"host", b"127.0.0.1"), (b"cookie", header.encode("latin-1"))]
+    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    plaintext = aead.decrypt(raw[:12], raw[12:], None)
+    text = json.dumps(data, separators=(",", ":"))
+    payload = text.encode()
+    sealed = floor.seal(data)
+    response_headers = [(b"content-length", b"13"), (b"content-type", b"application/json")]
+
+    def header_loop() -> object:
+        found = None
+        for key, item in scope_headers:
+            if key == b"cookie":
+                found = item.decode("latin-1")
+        return found
+
+    def seal_only() -> object:
+        nonce = os.urandom(12)
+        return base64.urlsafe_b64encode(nonce + aead.encrypt(nonce, payload, None)).rstrip(b"=")
+
+    def response() -> object:
+        cookie = f"session={sealed}; Path=/; HttpOnly; SameSite=Lax"
+        return [*response_headers, (b"set-cookie", cookie.encode())]
+
+    return {
+        "cookie-header": ("ASGI headers to the Cookie header", header_loop),
+        "parse": ("Cookie header parsed", lambda: cookie_from_header(header, "session")),
+        "b64decode": (
+            "base64url decoded",
+            lambda: base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)),
+        ),
+        "open": ("AES-GCM opened", lambda: aead.decrypt(raw[:12], raw[12:], None)),
+        "loads": ("JSON read", lambda: json.loads(plaintext)),
+        "load": ("floor.open, all of it", lambda: floor.open(value)),
+        "serialized": (
+            "JSON written",
+            lambda: json.dumps(data, separators=(",", ":")).encode(),
+        ),
+        "seal": ("AES-GCM sealed and base64url encoded", seal_only),
+        "commit": ("floor.seal, all of it", lambda: floor.seal(data)),
+        "headers": ("response headers: Set-Cookie formatted and encoded", response),
+    }
+
+
+def _middleware(app: Any, kind: type) -> Any:
+    """The instance of middleware ``kind`` in a Starlette app whose stack is built."""
+    node = app.middleware_stack
+    while not isinstance(node, kind):
+        node = node.app
+    return node
+
+
+class _StubCodec:
+    """Answers what the real codec answered, at once: the ASGI middleware's own work alone."""
+
+    def __init__(self, codec: Any, header: str) -> None:
+        session = codec.load(header)
+        self._origin = session.origin
+        session["count"] = session["count"] + 1
+        self._commit = codec.commit(session)
+        self._data = dict(session.items())
+        self._session_class = type(session)
+
+    def new_session(self) -> Any:
+        return self._session_class(self._data, self._origin, True)
+
+    def load(self, header: str | None) -> Any:
+        return self.new_session()
+
+    def commit(self, session: Any) -> Any:
+        return self._commit
+
+
+class _StubFloor:
+    """The floor's open and seal answering at once."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = dict(data)
+        self._sealed = AesGcmFloor().seal(data)
+
+    def open(self, value: str) -> dict[str, Any]:
+        return dict(self._data)
+
+    def seal(self, data: dict[str, Any]) -> str:
+        return self._sealed
+
+
+def _requests(fill: str | None, data: dict[str, Any]) -> dict[str, RunMany]:
+    """Whole requests through the Starlette apps, and ours and the floor's with their
+    session work stubbed out (what the middleware, the app's use of the session and the
+    response headers cost), and the stubs' own cost, to subtract."""
+    from client_session_asgi import SessionMiddleware
+
+    from .apps.starlette_apps import FloorSessionMiddleware, build_app
+
+    loop = asyncio.new_event_loop()
+    runs: dict[str, RunMany] = {}
+    stubs: dict[str, Any] = {}
+    for name in ("bare", "ours", "floor", "own", "ours-stub", "floor-stub"):
+        variant = next(v for v in VARIANTS if v.key == f"asgi/{name.removesuffix('-stub')}")
+        app = build_app(variant.name, AppOptions())
+        driver = AsgiDriver(app, loop)
+        cookie = prime_session(variant, driver.request, fill)
+        if name == "ours-stub":
+            middleware = _middleware(app, SessionMiddleware)
+            stub = stubs[name] = _StubCodec(middleware.codec, cookie or "")
+            middleware._codec = stub  # the benchmark swaps the codec
+        elif name == "floor-stub":
+            stubs[name] = _middleware(app, FloorSessionMiddleware).floor = _StubFloor(data)
+        runs[name] = driver.repeat("/counter", cookie)
+    ours_stub, floor_stub = stubs["ours-stub"], stubs["floor-stub"]
+    runs["ours-stub-load"] = loop_of(ours_stub.new_session)
+    runs["floor-stub-load"] = loop_of(lambda: floor_stub.open(""))
+    return runs
+
+
+_REQUEST_LABELS = {
+    "bare": "bare app",
+    "ours": "client-session (SessionMiddleware)",
+    "floor": "AES-GCM floor",
+    "own": "Starlette SessionMiddleware",
+    "ours-stub": "client-session, its codec answering at once",
+    "floor-stub": "AES-GCM floor, its open and seal answering at once",
+    "ours-stub-load": "the stub codec's Session, made alone",
+    "floor-stub-load": "the stub floor's dict, made alone",
+}
+
+
+def run_breakdown(
+    *, repeats: int, min_time: float, build: str, scenario: str = "login"
+) -> list[BreakdownResult]:
+    """Every step of both sides and the four whole requests, taking turns."""
+    data = login_session() if scenario == "login" else counter_session()
+    ours, loaded_and_bumped = _ours_steps(data)
+    floor = _floor_steps(data)
+    runs: dict[tuple[str, str], RunMany] = {}
+    for side, steps in (("ours", ours), ("floor", floor)):
+        for step, (_label, operation) in steps.items():
+            runs[(side, step)] = loop_of(operation)
+    runs[("ours", "load-bump")] = loop_of(loaded_and_bumped)
+    for name, run in _requests(None if scenario == "counter" else scenario, data).items():
+        runs[("request", name)] = run
+    timings = time_interleaved(runs, repeats=repeats, min_time=min_time, clock=time.process_time)
+    us = {key: timing.median_us for key, timing in timings.items()}
+    # The two steps measured inside a request: the app's get and set is the loop that
+    # loads and bumps less the load; the commit, the loop that also commits less that loop.
+    us[("ours", "app")] -= us[("ours", "load")]
+    us[("ours", "commit")] -= us[("ours", "load-bump")]
+    labels = {("ours", k): v[0] for k, v in ours.items()}
+    labels |= {("floor", k): v[0] for k, v in floor.items()}
+    labels |= {("request", k): v for k, v in _REQUEST_LABELS.items()}
+    return [
+        BreakdownResult(
+            side=side,
+            step=step,
+            label=labels[(side, step)],
+            us=us[(side, step)],
+            samples_us=tuple(sample * 1e6 for sample in timings[(side, step)].samples),
+            scenario=scenario,
+            core_build=build,
+        )
+        for side, step in runs
+        if (side, step) in labels
+    ]
+
+
+def main() -> None:
+    """Print the steps of both sides, and the whole requests."""
+    import client_session_core
+
+    parser = argparse.ArgumentParser(prog="python -m sessionbench.breakdown")
+    parser.add_argument("--scenario", choices=("counter", "login"), default="login")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--min-time", type=float, default=0.1)
+    args = parser.parse_args()
+    build = "compiled" if client_session_core.COMPILED else "pure"
+    rows = run_breakdown(
+        repeats=args.repeats, min_time=args.min_time, build=build, scenario=args.scenario
+    )
+    print(f"{build} core, {args.scenario} session: microseconds of CPU time")
+    for row in rows:
+        print(f"{row.side:8} {row.step:14} {row.us:8.2f}  {row.label}")
+
+
+if __name__ == "__main__":
+    main()
