@@ -8,17 +8,18 @@ import dataclasses
 import datetime
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from client_session_core import (
+from client_session_core.adapter import (
     Clock,
     ConfigurationError,
     SameSite,
     Session,
     SessionCodec,
     SessionPolicy,
-    vary_with_cookie,
+    asgi_cookie_header,
+    asgi_response_headers,
 )
 
 from ._legacy import LegacyOption, legacy_cookies_for
@@ -34,7 +35,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-Headers = Iterable[tuple[bytes, bytes]]
 
 
 class SessionMiddleware:
@@ -257,7 +257,7 @@ def open_session(scope: Scope, send: Send, codec: SessionCodec) -> tuple[Session
             f"open_session needs an http or websocket scope, not {scope['type']!r}: pass "
             "lifespan messages to the application unchanged"
         )
-    session = codec.load(cookie_header(scope.get("headers", ())))
+    session = codec.load(asgi_cookie_header(scope.get("headers", ())))
     scope["session"] = session
     if scope["type"] == "websocket":
         return session, send
@@ -270,37 +270,7 @@ def open_session(scope: Scope, send: Send, codec: SessionCodec) -> tuple[Session
             if commit.vary_cookie:  # also true whenever a cookie is set
                 # A new header list (the application may hold on to the one it sent),
                 # set on the message in place, as Starlette's own middleware does.
-                headers = with_vary_cookie(message.get("headers", ()))
-                headers.extend(
-                    (b"set-cookie", value.encode("latin-1")) for value in commit.set_cookie
-                )
-                message["headers"] = headers
+                message["headers"] = asgi_response_headers(message.get("headers", ()), commit)
         await send(message)
 
     return session, send_with_session
-
-
-def cookie_header(headers: Headers) -> str | None:
-    """The request's Cookie header; several are joined with "; " (RFC 9113 section 8.2.3).
-
-    ASGI servers lower-case request header names (the ASGI HTTP spec; Starlette relies on
-    it too), so no name is lower-cased here, on every request.
-    """
-    found = None
-    for name, value in headers:  # a plain loop: it runs on every request
-        if name == b"cookie":
-            text = value.decode("latin-1")
-            found = text if found is None else f"{found}; {text}"
-    return found
-
-
-def with_vary_cookie(headers: Headers) -> list[tuple[bytes, bytes]]:
-    """A copy of ``headers`` whose one ``Vary`` header covers the Cookie header."""
-    headers = list(headers)
-    present = [value.decode("latin-1") for name, value in headers if name.lower() == b"vary"]
-    vary = vary_with_cookie(present)
-    if vary is not None:
-        if present:
-            headers = [(name, value) for name, value in headers if name.lower() != b"vary"]
-        headers.append((b"vary", vary.encode("latin-1")))
-    return headers
