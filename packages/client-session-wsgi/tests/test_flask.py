@@ -726,7 +726,7 @@ def test_client_session_keys_setting_comes_first(app: flask.Flask) -> None:
     app.config["CLIENT_SESSION_KEYS"] = ring
     assert app.session_interface.get_codec(app).policy.keys is ring  # type: ignore[attr-defined]
     app.config["CLIENT_SESSION_KEYS"] = 42
-    with pytest.raises(ConfigurationError, match="CLIENT_SESSION_KEYS must be"):
+    with pytest.raises(ConfigurationError, match="CLIENT_SESSION_KEYS is a key text"):
         app.session_interface.get_codec(app)  # type: ignore[attr-defined]
 
 
@@ -1188,6 +1188,22 @@ def test_errors_name_the_flask_settings(app: flask.Flask) -> None:
     )
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", CLIENT_SESSION_ABSOLUTE_LIFETIME=-1)
     with pytest.raises(ConfigurationError, match=r"^CLIENT_SESSION_ABSOLUTE_LIFETIME must be"):
+        app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+
+
+def test_a_permanent_session_lifetime_of_zero_is_named_as_flasks_setting(app: flask.Flask) -> None:
+    # The kit's max_age rule words it; the message names the app's own setting.
+    app.config["PERMANENT_SESSION_LIFETIME"] = 0
+    with pytest.raises(ConfigurationError) as caught:
+        app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+    assert str(caught.value).startswith(
+        "PERMANENT_SESSION_LIFETIME = 0 is not a positive whole number of seconds"
+    )
+
+
+def test_a_bytes_secret_key_too_short_is_named(app: flask.Flask) -> None:
+    app.secret_key = b"\x01" * 16
+    with pytest.raises(ConfigurationError, match=r"^SECRET_KEY: key #1 is 16 bytes"):
         app.session_interface.get_codec(app)  # type: ignore[attr-defined]
 
 

@@ -171,6 +171,18 @@ def test_a_date_false_and_a_given_reader() -> None:
         flask_legacy_cookies_for("yes", app, started=0)  # type: ignore[arg-type]
 
 
+def test_a_timestamp_and_none_as_every_drop_in_takes_them() -> None:
+    # The kit's legacy_cookies rule, shared with the other drop-ins.
+    app = AppSettings(flask_app())
+    legacy = flask_legacy_cookies_for(T0 + 60, app, started=0)
+    assert legacy is not None
+    assert legacy.until == T0 + 60
+    assert flask_legacy_cookies_for(None, app, started=0) is None
+    codec = EncryptedCookieSessionInterface(legacy_cookies=None).get_codec(flask_app())
+    assert codec is not None
+    assert codec.policy.legacy_cookies is None
+
+
 # -- issue 22: a legacy reader is no door ------------------------------------------------------
 
 

@@ -12,12 +12,11 @@ Development"): options on the instance, nothing of an app kept on it, the extens
 
 from __future__ import annotations
 
-import datetime
 import time
 
 from flask import Flask
 
-from client_session_core import Clock, ConfigurationError, LegacyCookies, SessionPolicy
+from client_session_core.adapter import Clock, ConfigurationError, LegacyOption, SessionPolicy
 
 from ._flask_interface import _EXTENSION, EncryptedCookieSessionInterface
 from ._flask_settings import NO_KEY
@@ -67,7 +66,7 @@ class ClientSession:
         app: Flask | None = None,
         *,
         policy: SessionPolicy | None = None,
-        legacy_cookies: bool | datetime.date | LegacyCookies = True,
+        legacy_cookies: LegacyOption = True,
         clock: Clock = time.time,
     ) -> None:
         self.policy = policy

@@ -9,7 +9,6 @@ two calls with the core's codec; Flask's cookie settings become the codec's poli
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, cast
 
@@ -17,11 +16,12 @@ from flask import Flask
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import NullSession, SessionInterface, SessionMixin, session_json_serializer
 
-from client_session_core import (
+from client_session_core.adapter import (
     Clock,
     ConfigurationError,
     JSONSerializer,
     LegacyCookies,
+    LegacyOption,
     LifetimeTooLong,
     Serializer,
     Session,
@@ -143,10 +143,10 @@ class EncryptedCookieSessionInterface(SessionInterface):
     (``docs/migrating.md``). Each is read only while younger than the absolute lifetime,
     counted from its own signing time, and never when signed before ``not_before``. True
     stops asking the reader ``PERMANENT_SESSION_LIFETIME`` after this interface is made (a
-    restart moves that cut-off, not any cookie's own limit); a date stops it then; ``False``
-    never reads them. With a ``policy``, only a :class:`~client_session_core.LegacyCookies`
-    given here or in the policy applies. Forged cookies are logged at WARNING on
-    ``client_session.security``.
+    restart moves that cut-off, not any cookie's own limit); a date (an aware datetime, a
+    timestamp) stops it then; ``False`` (or None) never reads them. With a ``policy``, only
+    a :class:`~client_session_core.LegacyCookies` given here or in the policy applies. Forged
+    cookies are logged at WARNING on ``client_session.security``.
 
     ``clock`` is for tests, which move time rather than sleep.
     """
@@ -162,7 +162,7 @@ class EncryptedCookieSessionInterface(SessionInterface):
         policy: SessionPolicy | None = None,
         *,
         clock: Clock = time.time,
-        legacy_cookies: bool | datetime.date | LegacyCookies = True,
+        legacy_cookies: LegacyOption = True,
     ) -> None:
         self._clock = clock
         self._legacy_cookies = legacy_cookies
@@ -174,7 +174,7 @@ class EncryptedCookieSessionInterface(SessionInterface):
                 policy = dataclasses.replace(policy, serializer=self._session_serializer())
             if isinstance(legacy_cookies, LegacyCookies):
                 policy = dataclasses.replace(policy, legacy_cookies=legacy_cookies)
-            elif isinstance(legacy_cookies, datetime.date):
+            elif not (legacy_cookies is True or legacy_cookies is False or legacy_cookies is None):
                 raise ConfigurationError(
                     "with a policy, Flask's cookies are read by a LegacyCookies: pass "
                     "legacy_cookies=flask_cookies(app, until=...)"

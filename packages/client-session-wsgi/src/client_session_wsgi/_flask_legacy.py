@@ -27,25 +27,24 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from client_session_core import (
+from client_session_core.adapter import (
     ConfigurationError,
     LegacyCookies,
+    LegacyOption,
     LegacySession,
     canonical_base64,
     check_legacy_secret,
     check_legacy_secrets,
     cutoff_timestamp,
+    legacy_cookies_option,
     signed_within,
 )
 
 from ._flask_reads import AppSettings
 
-__all__ = ["FlaskLegacyOption", "flask_cookies", "flask_legacy_cookies_for", "read_flask_cookies"]
+__all__ = ["flask_cookies", "flask_legacy_cookies_for", "read_flask_cookies"]
 
 logger = logging.getLogger("client_session")
-
-FlaskLegacyOption = bool | datetime.date | LegacyCookies
-"""What ``EncryptedCookieSessionInterface(legacy_cookies=...)`` accepts."""
 
 _LABEL: Final = "Flask's SecureCookieSessionInterface"
 # How check_legacy_secret names the cookies, and the option that stops reading them.
@@ -137,50 +136,51 @@ def read_flask_cookies(
 
 
 def flask_legacy_cookies_for(
-    option: FlaskLegacyOption,
+    option: LegacyOption,
     app: AppSettings,
     *,
     started: float,
     serializer: TaggedJSONSerializer | None = None,
 ) -> LegacyCookies | None:
-    """The legacy cookies ``EncryptedCookieSessionInterface(legacy_cookies=option)`` reads.
+    """The legacy cookies ``EncryptedCookieSessionInterface(legacy_cookies=option)`` reads, by
+    the kit's rule (:func:`~client_session_core.adapter.legacy_cookies_option`):
 
     - ``True`` (the default): Flask's cookies for ``app``, until ``PERMANENT_SESSION_LIFETIME``
       after ``started`` (when the interface was made, so a restart moves this cut-off; each
       cookie is bounded by its own signing time, which no restart moves). Without a
       ``SECRET_KEY`` nothing is read, and an INFO line says so.
-    - a date (or datetime): the same, until that date; without a ``SECRET_KEY`` it cannot
-      read anything, a :class:`ConfigurationError`.
+    - a date, an aware datetime or a timestamp: the same, until then; without a
+      ``SECRET_KEY`` it cannot read anything, a :class:`ConfigurationError`.
     - a :class:`LegacyCookies`: that one.
-    - ``False``: never.
+    - ``False`` or None: never.
     """
-    if option is False:
-        return None
-    if isinstance(option, LegacyCookies):
-        return option
-    if option is True:
-        window = int(app.permanent_session_lifetime.total_seconds())
-        legacy = read_flask_cookies(app, until=int(started) + window, serializer=serializer)
-        if legacy is None:
-            # The default, on an app that keeps its keys elsewhere: said once per codec, at
-            # start-up, so that a SECRET_KEY removed by mistake is not a silent logout.
-            logger.info(
-                "the cookies of %s are not read: the app has no SECRET_KEY to check them with "
-                "(set it to the one they were signed with to read them, or pass "
-                "legacy_cookies=False)",
-                _LABEL,
-            )
-        return legacy
-    if isinstance(option, datetime.date):
-        legacy = read_flask_cookies(app, until=option, serializer=serializer)
-        if legacy is None:
+
+    def read(until: int | datetime.date, *, by_default: bool) -> LegacyCookies | None:
+        legacy = read_flask_cookies(app, until=until, serializer=serializer)
+        if legacy is not None:
+            return legacy
+        if not by_default:
             raise ConfigurationError(
                 f"legacy_cookies={option!r} reads Flask's own session cookies, which are "
                 "signed with SECRET_KEY, and the app has none: set SECRET_KEY to the one they "
                 "were signed with, or pass legacy_cookies=False"
             )
-        return legacy
-    raise ConfigurationError(
-        f"legacy_cookies is True, False, a date until which Flask's own session cookies are "
-        f"read, or a LegacyCookies, not {option!r}"
+        # The default, on an app that keeps its keys elsewhere: said once per codec, at
+        # start-up, so that a SECRET_KEY removed by mistake is not a silent logout.
+        logger.info(
+            "the cookies of %s are not read: the app has no SECRET_KEY to check them with "
+            "(set it to the one they were signed with to read them, or pass "
+            "legacy_cookies=False)",
+            _LABEL,
+        )
+        return None
+
+    return legacy_cookies_option(
+        option,
+        setting="legacy_cookies",
+        cookies="Flask's own session cookies",
+        reader="flask_cookies(app, until=...)",
+        started=started,
+        window=int(app.permanent_session_lifetime.total_seconds()),
+        read=read,
     )

@@ -8,29 +8,28 @@ itself); the rest comes from ``app.config`` (:mod:`._flask_settings` reads each 
 
 from __future__ import annotations
 
-import datetime
-
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface
 
-from client_session_core import (
+from client_session_core.adapter import (
     ConfigurationError,
-    KeyRing,
-    LegacyCookies,
+    LegacyOption,
     LifetimeTooLong,
     Serializer,
     SessionPolicy,
     SessionTooLarge,
+    max_age_lifetimes,
+    same_site_option,
 )
 
 from ._flask_legacy import flask_legacy_cookies_for
 from ._flask_reads import AppSettings
 from ._flask_settings import (
-    absolute_lifetime,
+    absolute_lifetime_setting,
     cookie_domain,
     cookie_size,
-    find_keys,
     in_flask_words,
+    key_ring,
     seconds_or_none,
 )
 
@@ -41,7 +40,7 @@ def drop_in_policy(
     interface: SessionInterface,
     app: AppSettings,
     *,
-    legacy_cookies: bool | datetime.date | LegacyCookies,
+    legacy_cookies: LegacyOption,
     started: float,
     tagged: TaggedJSONSerializer,
     serializer: Serializer,
@@ -49,31 +48,25 @@ def drop_in_policy(
     """The app's policy, from the ``get_cookie_*`` hooks of ``interface`` and the app's
     config, each read through ``app`` (so noted); None when no key is configured.
     ``tagged`` reads Flask's own cookies, ``serializer`` writes ours."""
-    found = find_keys(app)
-    if found is None:
+    ring = key_ring(app)
+    if ring is None:
         return None
-    keys, origin = found
-    try:
-        ring = KeyRing.of(keys)
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"{exc} ({origin})") from None
-    same_site = app.ask(interface.get_cookie_samesite)
     legacy = None
-    if legacy_cookies is not False:
+    if legacy_cookies is not False and legacy_cookies is not None:
         legacy = flask_legacy_cookies_for(legacy_cookies, app, started=started, serializer=tagged)
-    idle_timeout = int(app.permanent_session_lifetime.total_seconds())
-    absolute = absolute_lifetime(app, idle_timeout)
-    if isinstance(absolute, int) and 0 < absolute < idle_timeout:
-        # A shorter absolute lifetime caps the idle timeout, which could never apply.
-        idle_timeout = absolute
     try:
+        # Flask checks the time since the cookie was last written against
+        # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else; its sessions
+        # start non-permanent.
+        lifetimes = max_age_lifetimes(
+            int(app.permanent_session_lifetime.total_seconds()),
+            persistent=False,
+            absolute_lifetime=absolute_lifetime_setting(app),
+        )
         return SessionPolicy(
             keys=ring,
             cookie_name=app.ask(interface.get_cookie_name),
-            # Flask checks the time since the cookie was last written against
-            # PERMANENT_SESSION_LIFETIME, permanent or not, and caps nothing else.
-            idle_timeout=idle_timeout,
-            absolute_lifetime=absolute,
+            **lifetimes.options(),
             # The longest session.set_lifetime() may give; None: the absolute lifetime.
             max_session_lifetime=seconds_or_none(
                 app.config.get("CLIENT_SESSION_MAX_SESSION_LIFETIME")
@@ -82,13 +75,11 @@ def drop_in_policy(
             not_before=app.config.get("CLIENT_SESSION_NOT_BEFORE"),
             # Never re-issued on the core's schedule: Flask's rule, in save_session, decides.
             renew_after=None,
-            persistent=False,  # Flask's sessions start non-permanent
             path=app.ask(interface.get_cookie_path) or "/",
             domain=cookie_domain(app.ask(interface.get_cookie_domain)),
             secure=bool(app.ask(interface.get_cookie_secure)),
             http_only=bool(app.ask(interface.get_cookie_httponly)),
-            # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
-            same_site=same_site.lower() if isinstance(same_site, str) else same_site,  # type: ignore[arg-type]
+            same_site=same_site_option(app.ask(interface.get_cookie_samesite)),
             partitioned=bool(_partitioned(interface, app)),
             max_cookie_size=cookie_size(app.config.get("MAX_COOKIE_SIZE")),
             # Flask compresses a large session into one cookie; ours may spread over a

@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import session_json_serializer
 
-from client_session_core import JSONSerializer, UnserializableValue
+from client_session_core.adapter import JSONSerializer, UnserializableValue
 
 __all__ = ["TaggedJSONSessionSerializer"]
 

@@ -15,13 +15,15 @@ import datetime
 from collections.abc import Callable
 from typing import Any, Final
 
-from client_session_core import (
+from client_session_core.adapter import (
     BROWSER_COOKIE_LIMIT,
-    DEFAULT_KEYS_ENV,
+    MAX_AGE,
+    UNSET,
     ConfigurationError,
     KeyRing,
     SessionPolicy,
-    drop_in_absolute_lifetime,
+    same_site_option,
+    settings_key_ring,
     spelled_as_settings,
     whole_seconds,
 )
@@ -31,23 +33,21 @@ from ._flask_reads import AppSettings
 __all__ = [
     "FLASK_SETTINGS",
     "NO_KEY",
-    "KeySource",
-    "absolute_lifetime",
+    "absolute_lifetime_setting",
     "check_policy_beside_settings",
     "cookie_domain",
     "cookie_size",
-    "find_keys",
     "in_flask_words",
+    "key_ring",
     "seconds_or_none",
 ]
-
-KeySource = KeyRing | tuple[str | bytes, ...]
 
 # The smallest max_cookie_size the core accepts: room for a small session and its attributes.
 _SMALLEST_COOKIE = 512
 
 # The app.config keys that hold each core option Flask has a setting for.
 FLASK_SETTINGS: Final = {
+    MAX_AGE: "PERMANENT_SESSION_LIFETIME",  # the kit's max_age_lifetimes names it so
     "cookie_name": "SESSION_COOKIE_NAME",
     "domain": "SESSION_COOKIE_DOMAIN",
     "path": "SESSION_COOKIE_PATH",
@@ -73,32 +73,31 @@ NO_KEY: Final = (
 )
 
 
-def absolute_lifetime(app: AppSettings, idle_timeout: int) -> int | None:
+def absolute_lifetime_setting(app: AppSettings) -> Any:
     """``CLIENT_SESSION_ABSOLUTE_LIFETIME``: seconds or a timedelta, as Flask's
-    ``PERMANENT_SESSION_LIFETIME``; None for no cap; unset, the drop-in cap of 30 days (or
-    the idle timeout, when longer), which Flask itself does not have (docs/security.md)."""
+    ``PERMANENT_SESSION_LIFETIME``; None for no cap; unset, ``UNSET``, for the drop-in cap of
+    30 days (or the idle timeout, when longer), which Flask itself does not have
+    (docs/security.md)."""
     if "CLIENT_SESSION_ABSOLUTE_LIFETIME" not in app.config:
-        return drop_in_absolute_lifetime(idle_timeout)
-    return seconds_or_none(app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"])  # type: ignore[no-any-return]
+        return UNSET
+    return seconds_or_none(app.config["CLIENT_SESSION_ABSOLUTE_LIFETIME"])
 
 
-def find_keys(app: AppSettings) -> tuple[KeySource, str] | None:
-    """The app's keys and where they come from, or None when it has none."""
-    configured = app.config.get("CLIENT_SESSION_KEYS")
-    if configured:
-        return _keys_from_setting(configured), "keys from app.config['CLIENT_SESSION_KEYS']"
-    secret_key = app.secret_key
-    if secret_key:
-        origin = "the first keys are SECRET_KEY's, the next ones SECRET_KEY_FALLBACKS"
-        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
-        try:
-            return KeyRing.from_secret_key(secret_key, fallbacks), origin
-        except ConfigurationError as exc:
-            raise ConfigurationError(f"{exc} ({origin})") from None
-    from_env = app.environ.get(DEFAULT_KEYS_ENV)
-    if from_env:
-        return _keys_from_setting(from_env), f"keys from the {DEFAULT_KEYS_ENV} variable"
-    return None
+def key_ring(app: AppSettings) -> KeyRing | None:
+    """The app's key ring, or None when it has none: ``CLIENT_SESSION_KEYS`` in the config,
+    else ``SECRET_KEY`` then ``SECRET_KEY_FALLBACKS``, else the ``CLIENT_SESSION_KEYS``
+    variable (the kit's :func:`~client_session_core.adapter.settings_key_ring`, whose errors
+    name the setting that holds an unusable key)."""
+    keys, secret_key = app.config.get("CLIENT_SESSION_KEYS"), app.secret_key
+    try:
+        return settings_key_ring(
+            keys, secret_key, app.config.get("SECRET_KEY_FALLBACKS") or (), environ=app.environ
+        )
+    except ConfigurationError as exc:
+        # The core names SECRET_KEY in the error of a str secret, not yet of a bytes one.
+        if not keys and isinstance(secret_key, bytes) and not exc.reason.startswith("SECRET_KEY"):
+            raise exc.within("SECRET_KEY") from None
+        raise
 
 
 def seconds_or_none(value: object) -> Any:
@@ -131,29 +130,9 @@ def cookie_size(max_cookie_size: Any) -> int:
     return max(_SMALLEST_COOKIE, min(size, BROWSER_COOKIE_LIMIT))
 
 
-def _keys_from_setting(value: object) -> KeySource:
-    if isinstance(value, KeyRing):
-        return value
-    if isinstance(value, str):
-        # The key-list rule of CLIENT_SESSION_KEYS (docs/wire-format.md, "Key text"): commas
-        # or line feeds, so a passphrase keeps its spaces.
-        return KeyRing.from_text(value, source="CLIENT_SESSION_KEYS")
-    if isinstance(value, (list, tuple)):
-        return tuple(value)
-    raise ConfigurationError(
-        "CLIENT_SESSION_KEYS must be a KeyRing, a list of keys or a comma-separated string of "
-        f"keys (newest first), not a {type(value).__name__}"
-    )
-
-
 # -- a policy beside Flask's settings ----------------------------------------------------------
 
 _ABSENT: Final = object()
-
-
-def _same_site(value: object) -> object:
-    # Flask spells "Lax", "Strict", "None"; the core "lax", "strict", "none".
-    return value.lower() if isinstance(value, str) else value
 
 
 # Each Flask setting a policy decides instead, the policy's field it becomes, and how the
@@ -164,7 +143,7 @@ _DECIDED_BY_A_POLICY: Final[tuple[tuple[str, str, Callable[[Any], object]], ...]
     ("SESSION_COOKIE_DOMAIN", "domain", cookie_domain),
     ("SESSION_COOKIE_HTTPONLY", "http_only", bool),
     ("SESSION_COOKIE_SECURE", "secure", bool),
-    ("SESSION_COOKIE_SAMESITE", "same_site", _same_site),
+    ("SESSION_COOKIE_SAMESITE", "same_site", same_site_option),
     ("SESSION_COOKIE_PARTITIONED", "partitioned", bool),
     ("PERMANENT_SESSION_LIFETIME", "idle_timeout", seconds_or_none),
     # Flask's refresh re-sends a permanent session on every response; False never re-sends
@@ -219,10 +198,10 @@ def _discarded_by(app: AppSettings, policy: SessionPolicy) -> list[str]:
 
 def _same_keys(keys: object, ring: KeyRing) -> bool:
     try:
-        configured = KeyRing.of(_keys_from_setting(keys))
+        configured = settings_key_ring(keys, None)
     except ConfigurationError:
         return False
-    return [key.kid for key in configured] == [key.kid for key in ring]
+    return configured is not None and [key.kid for key in configured] == [key.kid for key in ring]
 
 
 def check_policy_beside_settings(app: AppSettings, policy: SessionPolicy) -> None:
