@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from client_session_core import (
+from client_session_core.adapter import (
     Clock,
     ConfigurationError,
     Session,

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp_session
 from aiohttp import web
 
-from client_session_core import Clock, ConfigurationError, Session, SessionCodec
+from client_session_core.adapter import Clock, ConfigurationError, Session, SessionCodec
 
 from ._headers import add_commit_headers, cookie_header
 from ._legacy import LegacySecret, fernet_cookies

@@ -19,7 +19,7 @@ from django.contrib.sessions import middleware
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.deprecation import MiddlewareMixin
 
-from client_session_core import vary_with_cookie
+from client_session_core.adapter import vary_with_cookie
 
 from ._settings import session_codec
 from ._store import SessionStore

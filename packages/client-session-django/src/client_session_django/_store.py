@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
-from client_session_core import Action, Commit, ConfigurationError, Session, SessionCodec
+from client_session_core.adapter import Action, Commit, ConfigurationError, Session, SessionCodec
 
 from ._lifetime import apply_expiry
 from ._settings import session_codec

@@ -12,7 +12,7 @@ The cookies Litestar's ``CookieBackendConfig`` wrote are read once and resealed 
 (``legacy_cookies``, :func:`litestar_cookies`), chunked ones included.
 """
 
-from client_session_core import (
+from client_session_core.adapter import (
     ConfigurationError,
     KeyRing,
     Session,

@@ -8,7 +8,13 @@ from typing import Any
 from tornado.concurrent import Future
 from tornado.web import RequestHandler
 
-from client_session_core import Commit, Session, SessionCodec, SessionError, vary_with_cookie
+from client_session_core.adapter import (
+    Commit,
+    Session,
+    SessionCodec,
+    SessionError,
+    vary_with_cookie,
+)
 
 from ._settings import session_codec
 

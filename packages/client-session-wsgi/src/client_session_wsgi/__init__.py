@@ -16,7 +16,7 @@ Flask: ``client_session_wsgi.flask.ClientSession`` (``ClientSession(app)``), whi
 ``client_session_wsgi.flask.EncryptedCookieSessionInterface``.
 """
 
-from client_session_core import (
+from client_session_core.adapter import (
     ConfigurationError,
     KeyRing,
     Session,

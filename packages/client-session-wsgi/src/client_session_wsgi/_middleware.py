@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from werkzeug.wsgi import ClosingIterator
 
-from client_session_core import (
+from client_session_core.adapter import (
     Clock,
     Commit,
     KeyRing,
