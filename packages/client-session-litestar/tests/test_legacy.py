@@ -4,6 +4,7 @@ chunks in numeric order, never an error for a bad one."""
 from __future__ import annotations
 
 import datetime
+import os
 import time
 from typing import Any
 
@@ -193,7 +194,25 @@ def test_keys_alone_read_no_litestar_cookie_by_default() -> None:
     assert config.session_policy.legacy_cookies is None
 
 
-@pytest.mark.parametrize("weak", [b"0123456789abcdef", b"a" * 32])
+@pytest.mark.parametrize("size", [16, 24])
+def test_a_random_aes_128_or_192_secret_of_litestar_s_docs_is_read(size: int) -> None:
+    # Litestar's documentation: CookieBackendConfig(secret=os.urandom(16)).
+    old_secret = os.urandom(size)
+    config = ClientSessionConfig(
+        keys=[generate_key()],
+        legacy_cookies=litestar_cookies(old_secret, until=datetime.date(2100, 1, 1)),
+        clock=ManualClock(start=time.time() + 1),
+    )
+    cookies = litestar_set_cookies({"user": "ann"}, secret=old_secret)
+    answer, set_cookies = served(config, header_for(cookies))
+    assert answer == {"data": {"user": "ann"}, "rejected": None}
+    assert opened(config, set_cookies) == {"user": "ann"}
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [b"0123456789abcdef", b"kR8#vL2$qW9!zX4@", b"\0" * 16, bytes(range(24)), b"a" * 32],
+)
 def test_a_weak_old_secret_is_refused_naming_the_way_out(weak: bytes) -> None:
     with pytest.raises(ConfigurationError, match=r"legacy_cookies=False"):
         litestar_cookies(weak, until=datetime.date(2100, 1, 1))

@@ -148,40 +148,73 @@ def canonical_base64(text: str, *, padded: bool) -> bool:
     return (encoded if padded else encoded.rstrip("=")) == text
 
 
-def check_legacy_secret(secret: object, *, setting: str, label: str, turn_off: str) -> None:
+def check_legacy_secret(
+    secret: object,
+    *,
+    setting: str,
+    label: str,
+    turn_off: str,
+    raw_key_sizes: Sequence[int] = (),
+) -> None:
     """:class:`ConfigurationError` unless ``secret``, which signed the cookies of ``label``
     that a legacy reader would accept, is as strong as a key must be (``docs/security.md``,
     "Key strength"): text of at least 32 characters worth 128 bits of guessing, or at least
     32 such bytes.
+
+    ``raw_key_sizes`` are the sizes, under 32 bytes, at which the old format took the secret
+    as a raw cipher key (Litestar's AES key: 16 or 24 bytes). Bytes of such a size are judged
+    as the key they are: random bytes (``os.urandom(16)``) pass, when worth at least 6 bits
+    a byte (96 of a 16-byte key's 128) by the estimate of their bytes; printable text of that
+    size is a password, held to the 32 characters of text, and bytes with a pattern (zeros,
+    a run, a repeat) are refused.
 
     A weak old secret is not a weak key of ours but worse: anyone who guesses it forges an
     old cookie, and the reader would reseal the forgery as a valid session. ``setting`` names
     the secret in the framework's words (``SECRET_KEY``), ``turn_off`` the option that stops
     reading those cookies; neither the secret nor any part of it is ever shown.
     """
+    # A raw key of under 32 bytes must be worth this many bits a byte: 96 of 16 bytes' 128.
+    raw_bits_per_byte = 6
+    raw_key = False
     if isinstance(secret, str):
         value: str | bytes = secret.strip(KEY_TEXT_WHITESPACE)
-        too_short = len(value) < MIN_PASSPHRASE_LENGTH
         what = f"{len(value)} characters long"
     elif isinstance(secret, (bytes, bytearray)):
         value = bytes(secret)
-        too_short = len(value) < MIN_PASSPHRASE_LENGTH
         what = f"{len(value)} bytes long"
+        if len(value) < MIN_PASSPHRASE_LENGTH and len(value) in raw_key_sizes:
+            try:
+                raw_key = not value.decode("utf-8").isprintable()
+            except UnicodeDecodeError:
+                raw_key = True
+            if not raw_key:
+                what = f"{len(value)} bytes of text"
     else:
         raise ConfigurationError(
             f"{setting} is a {type(secret).__name__}, not text or bytes: the {label} cookies "
             f"signed with it cannot be judged; stop reading them with {turn_off}"
         )
-    bits = 0.0 if too_short else estimate_bits(value)
-    if too_short or bits < MIN_SECRET_BITS:
+    too_short = len(value) < MIN_PASSPHRASE_LENGTH and not raw_key
+    if raw_key and isinstance(value, bytes):
+        # A raw key is bytes, not text that happens to decode: judged by its bytes alone. A
+        # byte 0xFF is never UTF-8, so the estimate reads them as bytes; it adds at most 8
+        # bits, taken off again (so it can only lower the result, never raise it).
+        bits = estimate_bits(value + b"\xff") - 8
+        needed = raw_bits_per_byte * len(value)
+    else:
+        bits = 0.0 if too_short else estimate_bits(value)
+        needed = MIN_SECRET_BITS
+    if too_short or bits < needed:
         weakness = what if too_short else f"worth about {bits:.0f} bits of guessing"
+        sizes = " or ".join(str(size) for size in raw_key_sizes if size < MIN_PASSPHRASE_LENGTH)
+        raw = f", or {sizes} random bytes (os.urandom) worth {raw_bits_per_byte} bits a byte"
         raise ConfigurationError(
             f"{setting} is too weak to trust the {label} cookies signed with it ({weakness}; "
             f"a secret needs at least {MIN_PASSPHRASE_LENGTH} random characters worth "
-            f"{MIN_SECRET_BITS} bits): anyone who guesses it can forge such a cookie, and "
-            f"reading it would turn the forgery into a valid session. Stop reading them with "
-            f"{turn_off}: users who still hold one start a new session once (a new {setting} "
-            f"would not help: the old cookies were signed with this one)"
+            f"{MIN_SECRET_BITS} bits{raw if sizes else ''}): anyone who guesses it can forge "
+            f"such a cookie, and reading it would turn the forgery into a valid session. Stop "
+            f"reading them with {turn_off}: users who still hold one start a new session once "
+            f"(a new {setting} would not help: the old cookies were signed with this one)"
         )
 
 

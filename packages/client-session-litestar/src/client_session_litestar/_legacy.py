@@ -64,12 +64,19 @@ def litestar_cookies(
     the new configuration, e.g. after moving to a key ring. Chunked cookies (``session-0``,
     ``session-1``, ...) are read too, in their numeric order.
 
-    ``secret`` must be as strong as a key (``check_legacy_secret``: 32 bytes or more): a
-    :class:`ConfigurationError` here otherwise, since anyone who guesses a weak one forges an
-    old cookie that would be resealed as a valid session.
+    ``secret`` must be as strong as a key of its size (``check_legacy_secret``): the random
+    16 or 24 bytes of an AES-128 or AES-192 key, as Litestar's documentation makes with
+    ``os.urandom(16)``, or 32 bytes or more worth 128 bits; text of 16 or 24 characters is a
+    password, not a random key, and is refused. A :class:`ConfigurationError` here otherwise,
+    since anyone who guesses a weak secret forges an old cookie that would be resealed as a
+    valid session.
     """
     check_legacy_secret(
-        secret, setting="secret of litestar_cookies()", label=_COOKIES_NAMED, turn_off=_TURN_OFF
+        secret,
+        setting="secret of litestar_cookies()",
+        label=_COOKIES_NAMED,
+        turn_off=_TURN_OFF,
+        raw_key_sizes=_AES_KEY_SIZES,
     )
     _check_max_age(max_age, "max_age of litestar_cookies()")
     return _litestar_cookies(secret, until=until, max_age=max_age)
