@@ -568,6 +568,10 @@ def wheels(session: nox.Session) -> None:
 API_PAGES = Path("docs/api")
 
 
+# Where an adapter takes the core's names from: the package, or the adapter kit.
+CORE_MODULES = frozenset({"client_session_core", "client_session_core.adapter"})
+
+
 def _public_names(init: Path) -> tuple[list[str], set[str]]:
     """A package's ``__all__``, and which of those names it imports from the core."""
     tree = ast.parse(init.read_text(encoding="utf-8"))
@@ -578,7 +582,7 @@ def _public_names(init: Path) -> tuple[list[str], set[str]]:
             isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
         ):
             names = list(ast.literal_eval(node.value))
-        elif isinstance(node, ast.ImportFrom) and node.module == "client_session_core":
+        elif isinstance(node, ast.ImportFrom) and node.module in CORE_MODULES:
             from_core.update(alias.asname or alias.name for alias in node.names)
     return names, from_core
 
