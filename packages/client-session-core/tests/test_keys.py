@@ -415,3 +415,6 @@ def test_a_weak_fallback_is_named_by_its_setting() -> None:
     assert caught.value.reason.startswith("SECRET_KEY_FALLBACKS[1]: key #3 is 9 characters")
     with pytest.raises(ConfigurationError, match=r"^SECRET_KEY: key #1 is 3 characters"):
         KeyRing.from_secret_key("dev", [generate_key()])
+    # Bytes too (Flask's app.secret_key may be bytes): the setting is named as for text.
+    with pytest.raises(ConfigurationError, match=r"^SECRET_KEY: key #1 is 16 bytes"):
+        KeyRing.from_secret_key(b"\x01" * 16)

@@ -333,11 +333,13 @@ class KeyRing:
                 "SECRET_KEY_FALLBACKS must be a list of old keys, newest first, such as "
                 f"[previous_key], not a {type(fallbacks).__name__}"
             )
-        newest = (
-            cls.from_text(secret_key, source="SECRET_KEY")
-            if isinstance(secret_key, str)
-            else cls.of(secret_key)
-        )
+        if isinstance(secret_key, str):
+            newest = cls.from_text(secret_key, source="SECRET_KEY")
+        else:
+            try:
+                newest = cls.of(secret_key)
+            except ConfigurationError as exc:
+                raise exc.within("SECRET_KEY") from None
         older: list[Key] = []
         for index, fallback in enumerate(fallbacks):
             try:

@@ -89,15 +89,9 @@ def key_ring(app: AppSettings) -> KeyRing | None:
     variable (the kit's :func:`~client_session_core.adapter.settings_key_ring`, whose errors
     name the setting that holds an unusable key)."""
     keys, secret_key = app.config.get("CLIENT_SESSION_KEYS"), app.secret_key
-    try:
-        return settings_key_ring(
-            keys, secret_key, app.config.get("SECRET_KEY_FALLBACKS") or (), environ=app.environ
-        )
-    except ConfigurationError as exc:
-        # The core names SECRET_KEY in the error of a str secret, not yet of a bytes one.
-        if not keys and isinstance(secret_key, bytes) and not exc.reason.startswith("SECRET_KEY"):
-            raise exc.within("SECRET_KEY") from None
-        raise
+    return settings_key_ring(
+        keys, secret_key, app.config.get("SECRET_KEY_FALLBACKS") or (), environ=app.environ
+    )
 
 
 def seconds_or_none(value: object) -> Any:
