@@ -203,7 +203,8 @@ def _expected_seconds(
     if "setcookie" in parts:
         seconds += builds * (6 * repeats * per_repeat + 3)
     if "breakdown" in parts:
-        seconds += builds * len(settings["scenarios"]) * (36 * repeats * per_repeat + 3)
+        # About 36 loops, each repeat lasting up to 2.5 min_time (the calibrated counts).
+        seconds += builds * len(settings["scenarios"]) * (36 * 2 * repeats * per_repeat + 3)
     if "wire" in parts:
         cases = len(variants) + again * (len(variants) - sessionless) + (builds - 1) * ours_cases
         runs = cases * counts

@@ -89,7 +89,8 @@ def _client_session_codec_reading_legacy(data: dict[str, Any]) -> Cycle:
 
 
 def _client_session_sealer(data: dict[str, Any]) -> Cycle:
-    from client_session_core import Envelope, JSONSerializer, KeyRing, Sealer, generate_key
+    from client_session_core import JSONSerializer, KeyRing, generate_key
+    from client_session_core.wire import Envelope, Sealer
 
     sealer = Sealer(KeyRing([generate_key()]))
     serializer = JSONSerializer()

@@ -50,9 +50,7 @@ class RunResults:
     @property
     def scenarios(self) -> list[str]:
         """The sessions this run's wire and in-process parts carried (the counter's first)."""
-        found = [*self.meta["settings"].get("scenarios", [])]
-        found += [row.scenario for row in self.wire] + [row.scenario for row in self.inprocess]
-        found += [row.scenario for row in self.breakdown]
+        found = [row.scenario for row in self.wire] + [row.scenario for row in self.inprocess]
         return list(dict.fromkeys(["counter", *found]))
 
     def wire_row(

@@ -171,6 +171,7 @@ VARIANTS: tuple[Variant, ...] = (
         requires=("starsessions", "redis"),
     ),
     Variant(framework=ASGI, name="floor", label="AES-GCM floor", role=Role.FLOOR),
+    Variant(framework=ASGI, name="headers", label="session headers only", role=Role.HEADERS),
     Variant(framework=FLASK, name="bare", label="bare app", role=Role.BARE),
     Variant(
         framework=FLASK,
