@@ -14,15 +14,15 @@ import pytest
 
 import client_session_core
 from client_session_core import (
-    Commit,
     JSONSerializer,
     KeyRing,
-    Sealer,
     Session,
     SessionCodec,
     SessionPolicy,
     generate_key,
 )
+from client_session_core.adapter import Commit
+from client_session_core.wire import Sealer
 
 HATCH_BUILD = Path(__file__).parents[1] / "hatch_build.py"
 

@@ -6,15 +6,8 @@ from typing import Any
 
 import pytest
 
-from client_session_core import (
-    Action,
-    Commit,
-    CookieOrigin,
-    InvalidReason,
-    JSONSerializer,
-    KeyRing,
-    SessionCodec,
-)
+from client_session_core import InvalidReason, JSONSerializer, KeyRing, SessionCodec
+from client_session_core.adapter import Action, Commit, CookieOrigin
 
 
 def _cookie(codec: SessionCodec, data: dict[str, Any] | None = None) -> str:

@@ -13,15 +13,15 @@ import pytest
 
 from client_session_core import (
     MAX_DEPTH,
-    Action,
     InvalidReason,
     JSONSerializer,
     KeyRing,
     SessionCodec,
     SessionTooDeep,
     UnserializableValue,
-    seal_for_test_vector,
 )
+from client_session_core.adapter import Action
+from client_session_core.wire import seal_for_test_vector
 
 MakeCodec = Callable[..., SessionCodec]
 NOW = 1_800_000_000  # the clock fixture's time

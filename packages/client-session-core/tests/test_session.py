@@ -8,13 +8,8 @@ from typing import Any
 
 import pytest
 
-from client_session_core import (
-    CookieOrigin,
-    InvalidReason,
-    JSONSerializer,
-    Session,
-    UnserializableValue,
-)
+from client_session_core import InvalidReason, JSONSerializer, Session, UnserializableValue
+from client_session_core.adapter import CookieOrigin
 
 JSON = JSONSerializer()
 

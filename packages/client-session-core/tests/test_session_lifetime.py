@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 
 from client_session_core import (
-    Action,
     ConfigurationError,
-    Envelope,
     InvalidReason,
     KeyRing,
     LifetimeTooLong,
     SessionCodec,
     SessionPolicy,
 )
+from client_session_core.adapter import Action
+from client_session_core.wire import Envelope
 
 DAY = 24 * 3600
 MONTH = 30 * DAY

@@ -15,7 +15,8 @@ from django.test import Client, override_settings
 from django.test.utils import modify_settings
 
 from client_session_conformance import ManualClock, parse_set_cookie
-from client_session_core import KeyRing, Sealer, SessionCodec, SessionPolicy, generate_key
+from client_session_core import KeyRing, SessionCodec, SessionPolicy, generate_key
+from client_session_core.wire import Sealer
 from client_session_django import SessionStore
 from client_session_django._settings import session_codec
 

@@ -22,14 +22,8 @@ from markupsafe import Markup
 
 from client_session_conformance import ManualClock
 from client_session_conformance.serving import serve_wsgi_in_thread
-from client_session_core import (
-    ConfigurationError,
-    KeyRing,
-    LegacyCookies,
-    LegacySession,
-    SessionPolicy,
-    generate_key,
-)
+from client_session_core import ConfigurationError, KeyRing, SessionPolicy, generate_key
+from client_session_core.adapter import LegacyCookies, LegacySession
 from client_session_wsgi._flask_legacy import flask_cookies, flask_legacy_cookies_for
 from client_session_wsgi._flask_reads import AppSettings
 from client_session_wsgi.flask import EncryptedCookieSessionInterface

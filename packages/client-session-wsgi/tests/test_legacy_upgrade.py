@@ -8,7 +8,7 @@ import flask
 
 from client_session_conformance import LegacyCookieWriter, LegacyUpgradeConformance
 from client_session_conformance.harnesses.flask import FlaskHarness
-from client_session_core import LegacyCookies
+from client_session_core.adapter import LegacyCookies
 from client_session_wsgi.flask import flask_cookies
 
 

@@ -40,10 +40,6 @@ from ._errors import (
 )
 from ._keyfile import KeyFile
 from ._keys import DEFAULT_KEYS_ENV, Key, KeyRing, generate_key
-
-# The names adapter and wire took, importable from here until every importer in this
-# repository has switched; not in __all__ (see _moved).
-from ._moved import *  # noqa: F403
 from ._policy import SameSite, SessionPolicy
 from ._serializer import MAX_DEPTH, JSONSerializer, Serializer
 from ._session import Session
