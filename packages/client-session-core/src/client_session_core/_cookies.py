@@ -110,7 +110,7 @@ def http_date(timestamp: int) -> str:
 class CookieWriter:
     """Formats Set-Cookie values with the policy's attributes, in its cookie style, built once.
 
-    The style (:class:`~client_session_core.CookieStyle`) is data: the spelling and order of
+    The style (:class:`~client_session_core.adapter.CookieStyle`) is data: the spelling and order of
     each attribute. The attributes before ``Max-Age`` and those after it are joined here,
     once, so that each response only fills in the value and the lifetime.
     """

@@ -51,8 +51,9 @@ UNSET: Final = Unset.UNSET
 
 MAX_AGE: Final = "max_age"
 """The name :func:`max_age_lifetimes` gives the framework's ``max_age`` in its errors, as an
-:class:`~client_session_core.Option`: map it in your spelling (``{"max_age": "SESSION_COOKIE_AGE"}``
-for ``spelled_as_settings``) when your framework calls it otherwise."""
+:class:`~client_session_core.adapter.Option`: map it in your spelling
+(``{"max_age": "SESSION_COOKIE_AGE"}`` for ``spelled_as_settings``) when your framework calls
+it otherwise."""
 
 
 # -- max_age: persistence, idle timeout, absolute lifetime -------------------------------------
@@ -99,9 +100,10 @@ def max_age_lifetimes(
     - ``max_age=None``: a browser-session cookie with no idle timeout (unless given): the
       browser keeps it as long as it runs, however long it sits unused.
     - the absolute lifetime, unless given (None for none): the drop-in cap,
-      :func:`~client_session_core.drop_in_absolute_lifetime` of the idle timeout: 30 days from
-      the login, or the idle timeout when longer. The frameworks cap nothing, so that a cookie
-      used once in every window, or a stolen copy of it, lives for ever (docs/security.md).
+      :func:`~client_session_core.adapter.drop_in_absolute_lifetime` of the idle timeout: 30
+      days from the login, or the idle timeout when longer. The frameworks cap nothing, so that
+      a cookie used once in every window, or a stolen copy of it, lives for ever
+      (docs/security.md).
     - a given absolute lifetime shorter than ``max_age`` caps the idle timeout that
       ``max_age`` gave, rather than make the policy refuse an idle timeout that could never
       apply.
@@ -145,7 +147,7 @@ LegacyOption = bool | datetime.date | int | float | LegacyCookies | None
 
 class LegacyReaderFactory(Protocol):
     """An adapter's reader of its framework's own cookies, until ``until`` (a timestamp, a
-    date or an aware datetime, for :func:`~client_session_core.cutoff_timestamp`).
+    date or an aware datetime, for :func:`~client_session_core.adapter.cutoff_timestamp`).
 
     ``by_default`` is True when the option was ``True`` (the default of most drop-ins): return
     None when there is nothing to read them with (no old secret; a missing extra), after
@@ -169,7 +171,7 @@ def legacy_cookies_option(
     """The legacy cookies a drop-in's ``legacy_cookies`` option asks for, one rule for all:
 
     - ``False`` or None: none.
-    - a :class:`~client_session_core.LegacyCookies`: that one, as it is.
+    - a :class:`~client_session_core.adapter.LegacyCookies`: that one, as it is.
     - ``True``: the framework's cookies, by ``read``, until ``window`` seconds after
       ``started`` (when the configuration was read: a restart moves this cut-off; each cookie
       is still bounded by its own signing time, which no restart moves). Give as ``window``

@@ -145,8 +145,8 @@ class EncryptedCookieSessionInterface(SessionInterface):
     stops asking the reader ``PERMANENT_SESSION_LIFETIME`` after this interface is made (a
     restart moves that cut-off, not any cookie's own limit); a date (an aware datetime, a
     timestamp) stops it then; ``False`` (or None) never reads them. With a ``policy``, only
-    a :class:`~client_session_core.LegacyCookies` given here or in the policy applies. Forged
-    cookies are logged at WARNING on ``client_session.security``.
+    a :class:`~client_session_core.adapter.LegacyCookies` given here or in the policy applies.
+    Forged cookies are logged at WARNING on ``client_session.security``.
 
     ``clock`` is for tests, which move time rather than sleep.
     """
