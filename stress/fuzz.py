@@ -29,8 +29,8 @@ Our own cookies, judged by one oracle (``fuzzing/_oracle.py``):
    Python 3.11 and later; the block below installs it only there).
 
 The old frameworks' cookies that the adapters read once and reseal (Starlette, Flask,
-Django, aiohttp-session, Tornado), judged by the legacy oracle (``fuzzing/_legacy_oracle.py``)
-through each reader alone and through a codec that holds it:
+Django, aiohttp-session, Tornado, Litestar), judged by the legacy oracle
+(``fuzzing/_legacy_oracle.py``) through each reader alone and through a codec that holds it:
 
 3. the legacy sweep: each framework's real cookies (``fuzzing/_legacy_corpus.py``), mutated
    at every position and re-encoded part by part (``fuzzing/_legacy_mutations.py``);

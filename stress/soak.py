@@ -16,7 +16,8 @@
     python stress/soak.py --jobs 3                 # three adapters at a time
 
 For each harness of the conformance suite that is installed (``installed_harnesses()``:
-starlette, fastapi, wsgi, flask, gunicorn, tornado, reference, and any other adapter's),
+starlette, fastapi, litestar, wsgi, flask, gunicorn, tornado, aiohttp, django, reference, and
+any other adapter's),
 it starts a server process that serves the route contract through it on 127.0.0.1
 (``soaking/_server.py``), and sends it mixed load from client threads for ``--duration``
 seconds at ``--rate`` requests a second (``soaking/_load.py``: new sessions, counters,

@@ -33,6 +33,7 @@ LEGACY_READERS = [
     "client_session_aiohttp",
     "client_session_asgi",
     "client_session_django",
+    "client_session_litestar",
     "client_session_tornado",
     "client_session_wsgi",
 ]
@@ -57,6 +58,7 @@ def _instrumented(suite: str) -> None:
         import client_session_aiohttp  # noqa: F401
         import client_session_asgi  # noqa: F401
         import client_session_django  # noqa: F401
+        import client_session_litestar  # noqa: F401
         import client_session_tornado  # noqa: F401
         import client_session_wsgi.flask  # noqa: F401
 

@@ -13,7 +13,11 @@ framework's own code:
 - Django: ``django.core.signing.dumps`` as the ``signed_cookies`` engine calls it (its salt,
   ``JSONSerializer``, ``compress=True``), under the key and under a fallback;
 - aiohttp: ``Fernet.encrypt_at_time`` of aiohttp-session's ``{"created": ..., "session": ...}``;
-- Tornado: ``tornado.web.create_signed_value``, version 1 and version 2.
+- Tornado: ``tornado.web.create_signed_value``, version 1 and version 2;
+- Litestar: ``ClientSideSessionBackend.dump_data`` of its ``CookieBackendConfig`` (AES-GCM
+  under a 16-byte secret, as Litestar's documentation makes one), its chunks joined as the
+  middleware joins them before the reader sees the value (one cookie, and one over 4032
+  characters that Litestar splits in two).
 
 Beside them, "strangers": valid cookies of the same format that the reader must refuse (another
 secret, salt or cookie name). The secrets are made up from labels, never real ones, and the
@@ -51,7 +55,7 @@ __all__ = [
 UNTIL = NOW + 30 * 24 * 3600
 """Every reader's ``until``: well after the fuzz clock, so that only the cookie decides."""
 
-LEGACY_READERS = ("starlette", "flask", "django", "aiohttp", "tornado")
+LEGACY_READERS = ("starlette", "flask", "django", "aiohttp", "tornado", "litestar")
 """The readers, in the order of the report (and of the fuzzer's first byte)."""
 
 DAY = 24 * 3600
@@ -101,13 +105,18 @@ class _FixedClock:
 
 
 def _codec(
-    legacy: LegacyCookies, cookie_name: str, serializer: Serializer | None = None
+    legacy: LegacyCookies,
+    cookie_name: str,
+    serializer: Serializer | None = None,
+    *,
+    max_chunks: int = 1,
 ) -> SessionCodec:
     policy = SessionPolicy(
         keys=KeyRing([key_text("current")]),
         cookie_name=cookie_name,
         legacy_cookies=legacy,
         serializer=serializer or JSONSerializer(),
+        max_chunks=max_chunks,
     )
     return SessionCodec(policy, clock=_FixedClock())
 
@@ -357,12 +366,59 @@ def _tornado() -> LegacyFixture:
     )
 
 
+# -- Litestar ----------------------------------------------------------------------------------
+
+
+def _litestar() -> LegacyFixture:
+    from litestar.middleware.session.client_side import (
+        ClientSideSessionBackend,
+        CookieBackendConfig,
+    )
+
+    from client_session_litestar import litestar_cookies
+
+    max_age = 14 * DAY  # CookieBackendConfig's default
+
+    def raw_key(label: str) -> bytes:
+        # An AES-128 key, as Litestar's documentation makes one (os.urandom(16)).
+        return hashlib.sha256(legacy_secret(label).encode()).digest()[:16]
+
+    def write(data: dict[str, Any], at: int, label: str = "litestar") -> str:
+        # ClientSideSessionBackend.store_in_message writes these chunks as session-0,
+        # session-1, ...; the middleware joins them in numeric order before the reader.
+        config = CookieBackendConfig(secret=raw_key(label), max_age=max_age)
+        with _time_is(at):
+            chunks = ClientSideSessionBackend(config).dump_data(data)
+        return b"".join(chunks).decode("ascii")
+
+    def original(label: str, size: int, at: int) -> LegacyOriginal:
+        data = _session(f"litestar/{label}", size)
+        return LegacyOriginal(label, write(data, at), data, at)
+
+    legacy = litestar_cookies(raw_key("litestar"), until=UNTIL, max_age=max_age)
+    return LegacyFixture(
+        name="litestar",
+        legacy=legacy,
+        # Two chunks of ours: the large session is resealed, not refused as too large.
+        codec=_codec(legacy, "session", max_chunks=2),
+        separator="",
+        max_age=max_age,
+        originals=_originals(
+            original("small", 0, NOW - 60),
+            original("medium", 300, NOW - 240),
+            original("chunked", 3200, NOW - 120),
+        ),
+        strangers=(write(_session("litestar/stranger", 0), NOW - 60, "stranger"),),
+    )
+
+
 _BUILDERS: dict[str, Callable[[], LegacyFixture]] = {
     "starlette": _starlette,
     "flask": _flask,
     "django": _django,
     "aiohttp": _aiohttp,
     "tornado": _tornado,
+    "litestar": _litestar,
 }
 
 
