@@ -12,6 +12,7 @@ from ._cookie_style import CANONICAL_COOKIE_STYLE, CookieStyle
 from ._errors import ConfigurationError, Option
 from ._keys import KeyRing
 from ._legacy import LegacyCookies
+from ._revocation import Revocations
 from ._serializer import JSON, Serializer
 from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
 
@@ -108,6 +109,12 @@ class SessionPolicy:
     - ``legacy_cookies=None``: a cookie not in our format is a bad cookie. A
       :class:`LegacyCookies` reads the old framework's cookies once, until its cut-off, and
       the session is resealed in our format (``docs/migrating.md``).
+    - ``revocations=None``: no session is revoked one by one. A
+      :class:`~client_session_core.revocation.Revocations` refuses a session whose id was
+      revoked (logout, an administrator's kill) or whose user's "not before" is later than its
+      creation (a password change), from a copy in memory that no request waits for
+      (``docs/revocation.md``). It needs an ``absolute_lifetime``, the time a revocation is
+      kept for.
     """
 
     keys: KeyRing
@@ -131,6 +138,7 @@ class SessionPolicy:
     serializer: Serializer = field(default=JSON, repr=False)
     cookie_style: CookieStyle = field(default=CANONICAL_COOKIE_STYLE, repr=False)
     legacy_cookies: LegacyCookies | None = field(default=None, repr=False)
+    revocations: Revocations | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._check_keys()
@@ -139,6 +147,7 @@ class SessionPolicy:
         self._check_attributes()
         self._check_size()
         self._check_switching()
+        self._check_revocations()
 
     def _check_keys(self) -> None:
         if not isinstance(self.keys, KeyRing):
@@ -349,6 +358,29 @@ class SessionPolicy:
                 "legacy_cookies must be a LegacyCookies (each adapter builds one for its "
                 f"framework's cookies) or None, not {type(self.legacy_cookies).__name__}"
             )
+
+    def _check_revocations(self) -> None:
+        revocations = self.revocations
+        if revocations is None:
+            return
+        if not isinstance(revocations, Revocations):
+            raise ConfigurationError(
+                Option("revocations"),
+                " must be a Revocations (client_session_core.revocation) or None, not "
+                f"{type(revocations).__name__}",
+            )
+        if self.absolute_lifetime is None:
+            # A revocation is kept until the session it refuses can no longer be alive; with
+            # an idle timeout alone a session in use lives for ever, and so would it.
+            raise ConfigurationError(
+                Option("revocations"),
+                " needs ",
+                Option("absolute_lifetime"),
+                ": without it a session in use never ends, so a revocation could never be "
+                "dropped from the store; set an absolute lifetime (in seconds)",
+            )
+        # A user's "not before" must outlast every session of that user it refuses.
+        revocations.cover(self.session_lifetime_ceiling + self.clock_skew)
 
     def chunk_name(self, index: int) -> str:
         """The name of chunk cookie ``index`` (from 1): ``<cookie_name>C<index>``."""
