@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 import pytest
 
@@ -14,10 +15,12 @@ from client_session_core.adapter import (
     LegacyCookies,
     LegacySession,
     SessionPolicy,
+    arguments_key_ring,
     asgi_cookie_header,
     asgi_response_headers,
     asgi_with_vary_cookie,
     check_options,
+    check_policy_alone,
     legacy_cookies_option,
     max_age_lifetimes,
     policy_options,
@@ -185,6 +188,55 @@ def test_each_error_names_its_setting(
         settings_key_ring(keys, secret, fallbacks)
     assert caught.value.reason.startswith(starts)
     assert "hunter2" not in str(caught.value)
+
+
+# -- arguments_key_ring and check_policy_alone -------------------------------------------------
+
+STARLETTE_WORDS = {
+    "single_option": "secret_key",
+    "single_is": "as Starlette does",
+    "give_single": "pass secret_key=...",
+}
+
+
+def test_one_secret_or_a_ring_read_as_every_key_text() -> None:
+    new, old = generate_key(), generate_key()
+    assert len(arguments_key_ring(f"{new},{old}", None, **STARLETTE_WORDS)) == 2
+    assert len(arguments_key_ring(None, [new, old], **STARLETTE_WORDS)) == 2
+    assert len(arguments_key_ring(os.urandom(32), None, **STARLETTE_WORDS)) == 1
+
+
+def test_both_or_neither_is_an_error_in_the_adapters_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = generate_key()
+    with pytest.raises(ConfigurationError, match=r"^give secret_key \(one key, as Starlette"):
+        arguments_key_ring(key, [key], **STARLETTE_WORDS)
+    monkeypatch.delenv("CLIENT_SESSION_KEYS", raising=False)
+    monkeypatch.delenv("CLIENT_SESSION_KEYS_FILE", raising=False)
+    with pytest.raises(ConfigurationError, match=r"^no key: pass secret_key=\.\.\. \(or keys="):
+        arguments_key_ring(None, None, **STARLETTE_WORDS)
+    monkeypatch.setenv("CLIENT_SESSION_KEYS", key)
+    assert len(arguments_key_ring(None, None, **STARLETTE_WORDS)) == 1
+
+
+def test_an_unusable_key_is_named_by_its_argument_never_shown() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        arguments_key_ring("hunter2", None, **STARLETTE_WORDS)
+    assert caught.value.reason.startswith("secret_key")
+    with pytest.raises(ConfigurationError) as caught:
+        arguments_key_ring(None, [b"hunter2"], **STARLETTE_WORDS)
+    assert caught.value.reason.startswith("keys")
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_policy_goes_alone() -> None:
+    policy = SessionPolicy(keys=KeyRing.of(generate_key()))
+    check_policy_alone(policy, [], goes_with="only clock=")
+    with pytest.raises(ConfigurationError, match=r"so max_age, path cannot be given beside"):
+        check_policy_alone(policy, ["max_age", "path"], goes_with="only clock=")
+    with pytest.raises(ConfigurationError, match=r"^policy must be a SessionPolicy, not dict"):
+        check_policy_alone({}, [], goes_with="only clock=")
 
 
 # -- options -----------------------------------------------------------------------------------

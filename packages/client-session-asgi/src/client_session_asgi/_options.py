@@ -23,12 +23,10 @@ drop-in with a ``max_age`` follows.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any, Final
 
 from client_session_core.adapter import (
-    DEFAULT_KEYS_ENV,
     UNSET,
     ConfigurationError,
     CookieStyle,
@@ -37,6 +35,8 @@ from client_session_core.adapter import (
     Lifetimes,
     SessionPolicy,
     Unset,
+    arguments_key_ring,
+    check_policy_alone,
     max_age_lifetimes,
     spelled_as_arguments,
 )
@@ -140,47 +140,21 @@ def _check_policy_alone(
     starlette: dict[str, Any],
     given: dict[str, Any],
 ) -> None:
-    if not isinstance(policy, SessionPolicy):
-        raise ConfigurationError(f"policy must be a SessionPolicy, not {type(policy).__name__}")
     key_options = {"secret_key": secret_key, "keys": keys}
     others = [name for name, value in key_options.items() if value is not None]
     others += [name for name, value in starlette.items() if value != _STARLETTE_DEFAULTS[name]]
     others += list(given)
-    if others:
-        raise ConfigurationError(
-            f"policy= already holds every session option, so {', '.join(others)} cannot be "
-            "passed beside it: set them on the SessionPolicy (only clock= goes with policy=)"
-        )
+    check_policy_alone(policy, others, goes_with="only clock=")
 
 
 def _key_ring(secret_key: object, keys: KeysOption | None) -> KeyRing:
-    if secret_key is not None and keys is not None:
-        raise ConfigurationError(
-            "pass secret_key (one key, as Starlette does) or keys (a key ring, newest first, "
-            "to rotate), not both"
-        )
-    if secret_key is None and keys is None:
-        if not os.environ.get(DEFAULT_KEYS_ENV) and not os.environ.get(f"{DEFAULT_KEYS_ENV}_FILE"):
-            # The core's message names the variable alone; a Starlette user passes secret_key.
-            raise ConfigurationError(
-                "no key: pass secret_key=... (or keys=, or policy=), or set the "
-                f"{DEFAULT_KEYS_ENV} environment variable, which is empty or unset "
-                f"({DEFAULT_KEYS_ENV}_FILE for a key file); generate a key with "
-                "`client-session keygen`"
-            )
-        return KeyRing.from_env()
-    if keys is not None:
-        return _named("keys", keys)
-    # starlette.datastructures.Secret (from starlette.config) hides its value behind str().
-    return _named("secret_key", secret_key if isinstance(secret_key, bytes) else str(secret_key))
-
-
-def _named(option: str, keys: KeysOption | str | bytes) -> KeyRing:
-    """KeyRing.of(keys), its errors saying which argument held the unusable key."""
-    if isinstance(keys, str):
-        # Read as every key text is: "new,old" is two keys (docs/wire-format.md, "Key text").
-        return KeyRing.from_text(keys, source=option)
-    try:
-        return KeyRing.of(keys)
-    except ConfigurationError as exc:
-        raise exc.within(option) from None
+    if secret_key is not None and not isinstance(secret_key, bytes):
+        # starlette.datastructures.Secret (from starlette.config) hides its value behind str().
+        secret_key = str(secret_key)
+    return arguments_key_ring(
+        secret_key,
+        keys,
+        single_option="secret_key",
+        single_is="as Starlette does",
+        give_single="pass secret_key=...",
+    )

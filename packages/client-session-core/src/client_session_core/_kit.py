@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import os
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Final, Protocol
 
@@ -28,7 +29,9 @@ __all__ = [
     "LegacyReaderFactory",
     "Lifetimes",
     "Unset",
+    "arguments_key_ring",
     "check_options",
+    "check_policy_alone",
     "legacy_cookies_option",
     "max_age_lifetimes",
     "policy_options",
@@ -275,6 +278,56 @@ def _configured_ring(keys: object, setting: str) -> KeyRing:
         f"{setting} is a key text, a list of keys or a KeyRing (keys newest first), not a "
         f"{type(keys).__name__}"
     )
+
+
+def arguments_key_ring(
+    secret: object, keys: object, *, single_option: str, single_is: str, give_single: str
+) -> KeyRing:
+    """The key ring of an adapter's arguments: its framework's one secret (``single_option``:
+    Starlette's ``secret_key``, Litestar's ``secret``) or ``keys`` (a ring, newest first, to
+    rotate), never both; neither reads the ``CLIENT_SESSION_KEYS`` environment variable.
+
+    A key text is read as every key text is (``"new,old"`` is two keys: docs/wire-format.md,
+    "Key text"). The messages use the adapter's words: ``single_is`` says what the secret is
+    (``"as Starlette does"``), ``give_single`` how to pass one (``"pass secret_key=..."``). An
+    error about an unusable key names the argument that holds it, never the key.
+    """
+    if secret is not None and keys is not None:
+        raise ConfigurationError(
+            f"give {single_option} (one key, {single_is}) or keys (a key ring, newest first, "
+            "to rotate), not both"
+        )
+    if secret is None and keys is None:
+        if not os.environ.get(DEFAULT_KEYS_ENV) and not os.environ.get(f"{DEFAULT_KEYS_ENV}_FILE"):
+            # The core's own message names the variable alone; the adapter's user passes a key.
+            raise ConfigurationError(
+                f"no key: {give_single} (or keys=, or policy=), or set the {DEFAULT_KEYS_ENV} "
+                f"environment variable, which is empty or unset ({DEFAULT_KEYS_ENV}_FILE for a "
+                "key file); generate a key with `client-session keygen`"
+            )
+        return KeyRing.from_env()
+    option, value = ("keys", keys) if keys is not None else (single_option, secret)
+    if isinstance(value, str):
+        return KeyRing.from_text(value, source=option)
+    try:
+        return KeyRing.of(value)  # type: ignore[arg-type]  # anything else is refused there
+    except ConfigurationError as exc:
+        raise exc.within(option) from None
+
+
+def check_policy_alone(policy: object, others: Iterable[str], *, goes_with: str) -> None:
+    """:class:`ConfigurationError` unless ``policy`` is a
+    :class:`~client_session_core.SessionPolicy` given alone: it holds every session option,
+    so ``others`` (the options the adapter was given besides, by their names) would be
+    dropped unseen. ``goes_with`` names what may still go with it (``"only clock="``)."""
+    if not isinstance(policy, SessionPolicy):
+        raise ConfigurationError(f"policy must be a SessionPolicy, not {type(policy).__name__}")
+    named = list(others)
+    if named:
+        raise ConfigurationError(
+            f"policy= already holds every session option, so {', '.join(named)} cannot be "
+            f"given beside it: set them on the SessionPolicy ({goes_with} goes with policy=)"
+        )
 
 
 # -- option names and spellings ----------------------------------------------------------------

@@ -27,8 +27,10 @@ Configuration, in the framework's words
       ``PERMANENT_SESSION_LIFETIME``) as persistence, idle timeout and absolute lifetime, with
       the drop-in cap of 30 days when none is given (:func:`drop_in_absolute_lifetime`).
     - :func:`settings_key_ring`: ``CLIENT_SESSION_KEYS``, else ``SECRET_KEY`` and
-      ``SECRET_KEY_FALLBACKS``, for frameworks with settings (Flask, Django). For keyword
-      options, :meth:`KeyRing.of` reads every form a key option takes.
+      ``SECRET_KEY_FALLBACKS``, for frameworks with settings (Flask, Django);
+      :func:`arguments_key_ring` for keyword options, one secret or a ring (Starlette's
+      ``secret_key``, Litestar's ``secret``); :meth:`KeyRing.of` reads every form a key option
+      takes. :func:`check_policy_alone` refuses options given beside a whole policy.
     - :func:`same_site_option`: ``"Lax"`` or ``False`` as the policy's ``"lax"`` or None.
     - :func:`policy_options` and :func:`check_options`: a mapping of the core's options
       passed through, an unknown name refused with the list of known ones.
@@ -89,7 +91,9 @@ from ._kit import (
     LegacyReaderFactory,
     Lifetimes,
     Unset,
+    arguments_key_ring,
     check_options,
+    check_policy_alone,
     legacy_cookies_option,
     max_age_lifetimes,
     policy_options,
@@ -158,6 +162,7 @@ __all__ = [
     "SessionTooLarge",
     "UnserializableValue",
     "Unset",
+    "arguments_key_ring",
     "asgi_cookie_header",
     "asgi_response_headers",
     "asgi_with_vary_cookie",
@@ -165,6 +170,7 @@ __all__ = [
     "check_legacy_secret",
     "check_legacy_secrets",
     "check_options",
+    "check_policy_alone",
     "cutoff_timestamp",
     "drop_in_absolute_lifetime",
     "generate_key",

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import os
 import re
 import time
 from collections.abc import Iterable
@@ -30,7 +29,6 @@ from litestar.enums import ScopeType
 from litestar.middleware import DefineMiddleware
 
 from client_session_core.adapter import (
-    DEFAULT_KEYS_ENV,
     MAX_AGE,
     UNSET,
     ConfigurationError,
@@ -40,6 +38,8 @@ from client_session_core.adapter import (
     SessionCodec,
     SessionPolicy,
     Unset,
+    arguments_key_ring,
+    check_policy_alone,
     max_age_lifetimes,
     spelled_as_arguments,
 )
@@ -238,41 +238,21 @@ def _policy(config: ClientSessionConfig) -> SessionPolicy:
 
 
 def _check_policy_alone(config: ClientSessionConfig) -> None:
-    if not isinstance(config.policy, SessionPolicy):
-        raise ConfigurationError(
-            f"policy must be a SessionPolicy, not {type(config.policy).__name__}"
-        )
     defaults = {field.name: field.default for field in dataclasses.fields(ClientSessionConfig)}
     options = (*_LITESTAR_OPTIONS, *_NATIVE_OPTIONS)
     others = [name for name in options if getattr(config, name) != defaults[name]]
-    if others:
-        raise ConfigurationError(
-            f"policy= already holds every session option, so {', '.join(others)} cannot be "
-            "given beside it: set them on the SessionPolicy (scopes, exclude, "
-            "exclude_opt_key, clock and legacy_cookies go with policy=)"
-        )
+    check_policy_alone(
+        config.policy,
+        others,
+        goes_with="scopes, exclude, exclude_opt_key, clock and legacy_cookies each",
+    )
 
 
 def _key_ring(secret: object, keys: KeysOption | None) -> KeyRing:
-    if secret is not None and keys is not None:
-        raise ConfigurationError(
-            "give secret (one key, as Litestar's CookieBackendConfig takes) or keys (a key "
-            "ring, newest first, to rotate), not both"
-        )
-    if secret is None and keys is None:
-        if not os.environ.get(DEFAULT_KEYS_ENV) and not os.environ.get(f"{DEFAULT_KEYS_ENV}_FILE"):
-            raise ConfigurationError(
-                "no key: give ClientSessionConfig(secret=...) (or keys=, or policy=), or set "
-                f"the {DEFAULT_KEYS_ENV} environment variable, which is empty or unset "
-                f"({DEFAULT_KEYS_ENV}_FILE for a key file); generate a key with "
-                "`client-session keygen`"
-            )
-        return KeyRing.from_env()
-    option, value = ("keys", keys) if keys is not None else ("secret", secret)
-    if isinstance(value, str):
-        # Read as every key text is: "new,old" is two keys (docs/wire-format.md, "Key text").
-        return KeyRing.from_text(value, source=option)
-    try:
-        return KeyRing.of(value)  # type: ignore[arg-type]  # anything else is refused there
-    except ConfigurationError as exc:
-        raise exc.within(option) from None
+    return arguments_key_ring(
+        secret,
+        keys,
+        single_option="secret",
+        single_is="as Litestar's CookieBackendConfig takes",
+        give_single="give ClientSessionConfig(secret=...)",
+    )
