@@ -4,9 +4,11 @@ Each step of client-session's ASGI request (``client_session_asgi``'s middleware
 core's codec) is timed alone, on the objects a request uses, with a session of one of the
 scenarios (the login session by default), beside the AES-GCM floor's steps and the whole
 requests through the Starlette apps of :mod:`sessionbench.apps.starlette_apps` (bare, ours,
-the floor, Starlette's own). CPU time of this process, median of interleaved repeats, the
-collector off, as :mod:`sessionbench.timing` does; a step that cannot run alone (the
-commit, which needs a session opened and changed) is timed as the difference of two loops.
+the floor, Starlette's own), and each side's session work alternating with the bare app's
+requests (what it costs between a request's other work, which a loop of its own hides). CPU
+time of this process, median of interleaved repeats, the collector off, as
+:mod:`sessionbench.timing` does; a step that cannot run alone (the commit, which needs a
+session opened and changed) is timed as the difference of two loops.
 
 ``python -m sessionbench.breakdown [--scenario login] [--repeats 7] [--min-time 0.1]``
 prints the table; ``benchmarks/run.py --parts breakdown`` puts it in docs/benchmarks.md.
@@ -179,6 +181,7 @@ def _ours_steps(data: dict[str, Any]) -> tuple[Steps, Callable[[], object]]:
         "commit": ("codec.commit, all of it", load_bump_commit),
         "headers": ("response headers: Vary merged, Set-Cookie encoded", response_headers_step),
     }
+    steps["work"] = ("load, change and commit", load_bump_commit)
     return steps | _internal_steps(codec, data), loaded_and_bumped
 
 
@@ -212,6 +215,12 @@ def _floor_steps(data: dict[str, Any]) -> Steps:
         cookie = f"session={sealed}; Path=/; HttpOnly; SameSite=Lax"
         return [*response_headers, (b"set-cookie", cookie.encode())]
 
+    def work() -> object:
+        opened = floor.open(value)
+        assert opened is not None
+        opened["count"] = opened["count"] + 1
+        return floor.seal(opened)
+
     return {
         "cookie-header": ("ASGI headers to the Cookie header", header_loop),
         "parse": ("Cookie header parsed", lambda: cookie_from_header(header, "session")),
@@ -229,78 +238,36 @@ def _floor_steps(data: dict[str, Any]) -> Steps:
         "seal": ("AES-GCM sealed and base64url encoded", seal_only),
         "commit": ("floor.seal, all of it", lambda: floor.seal(data)),
         "headers": ("response headers: Set-Cookie formatted and encoded", response),
+        "work": ("open, change and seal", work),
     }
 
 
-def _middleware(app: Any, kind: type) -> Any:
-    """The instance of middleware ``kind`` in a Starlette app whose stack is built."""
-    node = app.middleware_stack
-    while not isinstance(node, kind):
-        node = node.app
-    return node
-
-
-class _StubCodec:
-    """Answers what the real codec answered, at once: the ASGI middleware's own work alone."""
-
-    def __init__(self, codec: Any, header: str) -> None:
-        session = codec.load(header)
-        self._origin = session.origin
-        session["count"] = session["count"] + 1
-        self._commit = codec.commit(session)
-        self._data = dict(session.items())
-        self._session_class = type(session)
-
-    def new_session(self) -> Any:
-        return self._session_class(self._data, self._origin, True)
-
-    def load(self, header: str | None) -> Any:
-        return self.new_session()
-
-    def commit(self, session: Any) -> Any:
-        return self._commit
-
-
-class _StubFloor:
-    """The floor's open and seal answering at once."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = dict(data)
-        self._sealed = AesGcmFloor().seal(data)
-
-    def open(self, value: str) -> dict[str, Any]:
-        return dict(self._data)
-
-    def seal(self, data: dict[str, Any]) -> str:
-        return self._sealed
-
-
-def _requests(fill: str | None, data: dict[str, Any]) -> dict[str, RunMany]:
-    """Whole requests through the Starlette apps, and ours and the floor's with their
-    session work stubbed out (what the middleware, the app's use of the session and the
-    response headers cost), and the stubs' own cost, to subtract."""
-    from client_session_asgi import SessionMiddleware
-
-    from .apps.starlette_apps import FloorSessionMiddleware, build_app
+def _requests(fill: str | None, work: dict[str, Callable[[], object]]) -> dict[str, RunMany]:
+    """Whole requests through the Starlette apps; and each side's session work (``work``:
+    open, change, seal) alternating with the bare app's requests, in one loop: the work as it
+    runs between a request's other work, which cools the caches a loop of its own keeps warm."""
+    from .apps.starlette_apps import build_app
+    from .drivers import _discard, _receive
 
     loop = asyncio.new_event_loop()
     runs: dict[str, RunMany] = {}
-    stubs: dict[str, Any] = {}
-    for name in ("bare", "ours", "floor", "own", "ours-stub", "floor-stub"):
-        variant = next(v for v in VARIANTS if v.key == f"asgi/{name.removesuffix('-stub')}")
-        app = build_app(variant.name, AppOptions())
-        driver = AsgiDriver(app, loop)
-        cookie = prime_session(variant, driver.request, fill)
-        if name == "ours-stub":
-            middleware = _middleware(app, SessionMiddleware)
-            stub = stubs[name] = _StubCodec(middleware.codec, cookie or "")
-            middleware._codec = stub  # the benchmark swaps the codec
-        elif name == "floor-stub":
-            stubs[name] = _middleware(app, FloorSessionMiddleware).floor = _StubFloor(data)
-        runs[name] = driver.repeat("/counter", cookie)
-    ours_stub, floor_stub = stubs["ours-stub"], stubs["floor-stub"]
-    runs["ours-stub-load"] = loop_of(ours_stub.new_session)
-    runs["floor-stub-load"] = loop_of(lambda: floor_stub.open(""))
+    for name in ("bare", "ours", "floor", "own"):
+        variant = next(v for v in VARIANTS if v.key == f"asgi/{name}")
+        driver = AsgiDriver(build_app(variant.name, AppOptions()), loop)
+        runs[name] = driver.repeat("/counter", prime_session(variant, driver.request, fill))
+    bare: Any = build_app("bare", AppOptions())
+    scope = AsgiDriver._scope("/counter", None)
+
+    def alternating(operation: Callable[[], object]) -> RunMany:
+        async def many(count: int) -> None:
+            for _ in range(count):
+                await bare(dict(scope), _receive, _discard)
+                operation()
+
+        return lambda count: loop.run_until_complete(many(count))
+
+    for side, operation in work.items():
+        runs[f"{side}-within"] = alternating(operation)
     return runs
 
 
@@ -309,10 +276,8 @@ _REQUEST_LABELS = {
     "ours": "client-session (SessionMiddleware)",
     "floor": "AES-GCM floor",
     "own": "Starlette SessionMiddleware",
-    "ours-stub": "client-session, its codec answering at once",
-    "floor-stub": "AES-GCM floor, its open and seal answering at once",
-    "ours-stub-load": "the stub codec's Session, made alone",
-    "floor-stub-load": "the stub floor's dict, made alone",
+    "ours-within": "bare app, then client-session's session work",
+    "floor-within": "bare app, then the floor's session work",
 }
 
 
@@ -328,7 +293,8 @@ def run_breakdown(
         for step, (_label, operation) in steps.items():
             runs[(side, step)] = loop_of(operation)
     runs[("ours", "load-bump")] = loop_of(loaded_and_bumped)
-    for name, run in _requests(None if scenario == "counter" else scenario, data).items():
+    work = {"ours": ours["work"][1], "floor": floor["work"][1]}
+    for name, run in _requests(None if scenario == "counter" else scenario, work).items():
         runs[("request", name)] = run
     timings = time_interleaved(runs, repeats=repeats, min_time=min_time, clock=time.process_time)
     us = {key: timing.median_us for key, timing in timings.items()}
