@@ -24,7 +24,7 @@ COOKIE_NAME ?=
 NOX := $(PYTHON) -m nox
 CORE_PYPROJECT := packages/client-session-core/pyproject.toml
 
-.PHONY: bootstrap compiler nginx pythons sessions demo test bench
+.PHONY: bootstrap compiler nginx redis pythons sessions demo test bench
 
 # The interpreters nox runs on, for pyenv users, as PYENV_VERSION reads them (names joined by
 # colons; the shims run the first named version that has the command): first the version pyenv
@@ -100,14 +100,31 @@ nginx:
 	    fi
 	fi
 
+# For test and bench: Debian's redis-server, which the revocation tests (the core's
+# tests/test_revocation_redis.py) and the benchmarks' Redis-backed competitors start themselves
+# on 127.0.0.1; installed when it is missing and we are root. On CI the Redis tests fail
+# without it; elsewhere they are skipped and say why.
+redis:
+	@if ! command -v redis-server >/dev/null; then
+	    if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+	        echo "bootstrap: no redis-server for the revocation tests: apt-get install redis-server"
+	        # RUNLEVEL=1: the package's scripts do not start the system's Redis service.
+	        apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive \
+	            apt-get install -y -qq --no-install-recommends redis-server
+	    else
+	        echo "bootstrap: no redis-server (Debian: apt-get install redis-server); the" \
+	            "revocation tests against Redis will be skipped"
+	    fi
+	fi
+
 sessions: bootstrap
 	@$(call run_nox,--list)
 
 demo: bootstrap
 	@$(call run_nox,-s demo -- $(FRAMEWORK) $(if $(COOKIE_NAME),--cookie-name $(COOKIE_NAME)))
 
-test: bootstrap compiler nginx
+test: bootstrap compiler nginx redis
 	@$(call run_nox,-t checks tests)
 
-bench: bootstrap compiler
+bench: bootstrap compiler redis
 	@$(call run_nox,-s bench)
