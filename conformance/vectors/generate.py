@@ -63,6 +63,8 @@ LIFETIME_HEADER_SIZE = 50
 TAG_SIZE = 16
 PERSISTENT = 0x01  # flags bit 0
 OWN_LIFETIME = 0x02  # flags bit 1
+IDENTITY = 0x04  # flags bit 2: the plaintext starts with the identity block
+SESSION_ID_SIZE = 16  # the block: session id (16), user length (1), user id (UTF-8)
 DAY = 24 * 3600
 # The policy of the own-lifetime vectors: sessions may be given up to 30 days.
 REMEMBER_POLICY: dict[str, int | None] = {"max_session_lifetime": 30 * DAY}
@@ -103,6 +105,12 @@ class Sealed:
     flags: int
     kid: bytes
     lifetime: tuple[int, int] | None = None
+    identity: tuple[bytes, str | None] | None = None
+
+
+def session_id_for(label: str) -> bytes:
+    """The session id of a vector, derived from its label as its salt and nonce are."""
+    return _label_bytes(f"session id {label}", SESSION_ID_SIZE)
 
 
 def seal(
@@ -115,15 +123,22 @@ def seal(
     issued_at: int = NOW,
     persistent: bool = True,
     lifetime: tuple[int, int] | None = None,
+    identity: tuple[bytes, str | None] | None = None,
+    raw_identity: bool = False,
 ) -> Sealed:
     """Seal ``session`` (a dict, or plaintext bytes); salt and nonce derive from ``label``.
 
-    ``lifetime`` is the session's own (idle, absolute) seconds, 0 for none (flags bit 1)."""
+    ``lifetime`` is the session's own (idle, absolute) seconds, 0 for none (flags bit 1);
+    ``identity`` the (session id, user id) whose block goes before the plaintext (flags bit
+    2). ``raw_identity`` sets flags bit 2 over plaintext bytes that hold their own block, or a
+    broken one (the invalid vectors')."""
     ring = KeyRing([key])
     plaintext = session if isinstance(session, bytes) else SERIALIZER.dumps(session)
     salt = _label_bytes(f"salt {label}", 16)
     nonce = _label_bytes(f"nonce {label}", 12)
     flags = PERSISTENT if persistent else 0
+    if raw_identity:
+        flags |= IDENTITY
     cookie = seal_for_test_vector(
         ring.primary,
         plaintext,
@@ -132,6 +147,7 @@ def seal(
         issued_at=issued_at,
         flags=flags,
         lifetime=lifetime,
+        identity=identity,
         salt=salt,
         nonce=nonce,
     )
@@ -139,7 +155,11 @@ def seal(
     kid = ring.primary.kid
     if lifetime is not None:
         flags |= OWN_LIFETIME
-    return Sealed(cookie, raw, plaintext, created_at, issued_at, salt, nonce, flags, kid, lifetime)
+    if identity is not None:
+        flags |= IDENTITY
+    return Sealed(
+        cookie, raw, plaintext, created_at, issued_at, salt, nonce, flags, kid, lifetime, identity
+    )
 
 
 def encode(raw: bytes) -> str:
@@ -176,11 +196,15 @@ def valid_vector(
     policy: dict[str, int | None] | None = None,
     lifetime: tuple[int, int] | None = None,
     plaintext: bytes | None = None,
+    user_id: str | None = None,
+    identity: bool = False,
 ) -> dict[str, Any]:
     """A cookie that opens, to ``session``, under ``keys`` and ``policy`` at ``NOW``.
 
     ``plaintext``, when given, is sealed instead of the compact JSON of ``session``: a
-    text that a reader accepts but no writer writes (it then writes ``rewritten``)."""
+    text that a reader accepts but no writer writes (it then writes ``rewritten``).
+    ``identity`` seals a session id (derived from the description) and ``user_id`` before it
+    (flags bit 2); without it the cookie is one the release before identities wrote."""
     sealed = seal(
         description,
         session if plaintext is None else plaintext,
@@ -190,10 +214,17 @@ def valid_vector(
         issued_at=issued_at,
         persistent=persistent,
         lifetime=lifetime,
+        identity=(session_id_for(description), user_id) if identity or user_id else None,
     )
     # Only the vectors with their own lifetime have the "lifetime" member, so that every
-    # vector written before it existed stays byte for byte what it was.
-    own = {} if lifetime is None else {"lifetime": {"idle": lifetime[0], "absolute": lifetime[1]}}
+    # vector written before it existed stays byte for byte what it was; only those with an
+    # identity have "session_id" and "user_id".
+    own: dict[str, Any] = {}
+    if lifetime is not None:
+        own["lifetime"] = {"idle": lifetime[0], "absolute": lifetime[1]}
+    if sealed.identity is not None:
+        own["session_id"] = sealed.identity[0].hex()
+        own["user_id"] = sealed.identity[1]
     # Likewise "rewritten", only where the plaintext is not what a writer writes, and
     # "big_integers", only where the session holds an integer beyond the I-JSON range.
     written = SERIALIZER.dumps(session)
@@ -336,6 +367,135 @@ def valid_vectors() -> list[dict[str, Any]]:
         ),
         *own_lifetime_valid_vectors(),
         *plaintext_valid_vectors(),
+        *identity_valid_vectors(),
+    ]
+
+
+def identity_valid_vectors() -> list[dict[str, Any]]:
+    """Cookies with the session's identity (flags bit 2): a session id, and a user id or none."""
+    return [
+        valid_vector("identity: a session id, no user bound", {"count": 20}, identity=True),
+        valid_vector("identity: a session id and a user id", {"count": 21}, user_id="user-42"),
+        valid_vector(
+            "identity: a user id of 128 bytes of UTF-8, the longest (64 times U+00E9)",
+            {"count": 22},
+            user_id="\u00e9" * 64,
+        ),
+        valid_vector(
+            "identity: a user id of one character outside the BMP (4 bytes of UTF-8)",
+            {"count": 23},
+            user_id="\U0001f36a",
+        ),
+        valid_vector("identity: an empty session object after the block", {}, identity=True),
+        valid_vector(
+            "identity on a browser-session cookie (flags 0x04)",
+            {"count": 24},
+            persistent=False,
+            identity=True,
+        ),
+        valid_vector(
+            "identity with an own lifetime (flags 0x07)",
+            {"user": 25},
+            created_at=NOW - 13 * DAY,
+            issued_at=NOW - 13 * DAY,
+            policy=REMEMBER_POLICY,
+            lifetime=(14 * DAY, 0),
+            user_id="25",
+        ),
+        valid_vector(
+            "identity: sealed under the second (older) key of the ring",
+            {"count": 26},
+            keys=(PRIMARY_KEY, OLD_KEY),
+            sealing_key=OLD_KEY,
+            user_id="user-26",
+        ),
+    ]
+
+
+def identity_invalid_vectors(base: Sealed) -> list[dict[str, Any]]:
+    """Cookies with flags bit 2 that must not open: tampering, and authentic plaintexts whose
+    identity block no writer writes (each sealed with the key, so the tag verifies)."""
+    session_id = session_id_for("broken identity")
+    content = SERIALIZER.dumps({"count": 30})
+    marked = seal("identity", {"count": 31}, identity=(session_id, "user-31"))
+
+    def broken(label: str, plaintext: bytes) -> str:
+        return seal(label, plaintext, raw_identity=True).cookie
+
+    return [
+        invalid_vector(
+            "identity: flag bit 2 cleared by a forger",
+            "forged",
+            flip(marked.raw, FLAGS_AT, IDENTITY),
+        ),
+        invalid_vector(
+            "identity: flag bit 2 set by a forger on a cookie without one",
+            "forged",
+            flip(base.raw, FLAGS_AT, IDENTITY),
+        ),
+        invalid_vector(
+            "identity: a changed byte of the encrypted session id",
+            "forged",
+            flip(marked.raw, HEADER_SIZE + 3),
+        ),
+        invalid_vector(
+            "identity: an empty plaintext (no block)", "bad_payload", broken("empty", b"")
+        ),
+        invalid_vector(
+            "identity: wrong id length, 16 bytes then nothing (the block cut short)",
+            "bad_payload",
+            broken("cut short", session_id),
+        ),
+        invalid_vector(
+            "identity: wrong id length, a 15-byte id (the length byte then runs past the end)",
+            "bad_payload",
+            broken("15-byte id", session_id[:15] + b"\x00" + content),
+        ),
+        invalid_vector(
+            "identity: flag bit 2 over a plaintext without a block (sealed by the key's holder)",
+            "bad_payload",
+            broken("no block", content),
+        ),
+        invalid_vector(
+            "identity: user length 129, over the 128-byte limit (129 bytes follow)",
+            "bad_payload",
+            broken("user 129", session_id + bytes([129]) + b"u" * 129 + content),
+        ),
+        invalid_vector(
+            "identity: user length 255 (the byte's largest value)",
+            "bad_payload",
+            broken("user 255", session_id + bytes([255]) + b"u" * 255 + content),
+        ),
+        invalid_vector(
+            "identity: user length past the end of the plaintext",
+            "bad_payload",
+            broken("user past the end", session_id + bytes([8]) + b"user"),
+        ),
+        invalid_vector(
+            "identity: a user id that is not UTF-8 (0xff)",
+            "bad_payload",
+            broken("user not utf-8", session_id + bytes([3]) + b"u\xffu" + content),
+        ),
+        invalid_vector(
+            "identity: a user id holding a surrogate's UTF-8 bytes (ED A0 80)",
+            "bad_payload",
+            broken("user surrogate", session_id + bytes([3]) + b"\xed\xa0\x80" + content),
+        ),
+        invalid_vector(
+            "identity: a user id cut inside a character (C3 of U+00E9)",
+            "bad_payload",
+            broken("user cut", session_id + bytes([1]) + b"\xc3\xa9" + content),
+        ),
+        invalid_vector(
+            "identity: a block and no session after it",
+            "bad_payload",
+            broken("no session", session_id + b"\x00"),
+        ),
+        invalid_vector(
+            "identity: a block and a JSON array after it",
+            "bad_payload",
+            broken("array", session_id + b"\x00[]"),
+        ),
     ]
 
 
@@ -535,9 +695,9 @@ def own_lifetime_invalid_vectors(base: Sealed) -> list[dict[str, Any]]:
             flip(base.raw, FLAGS_AT, OWN_LIFETIME),
         ),
         invalid_vector(
-            "own lifetime: a further reserved flag (bit 2) set as well",
+            "own lifetime: a further reserved flag (bit 3) set as well",
             "unknown_version",
-            flip(raw, FLAGS_AT, 0x04),
+            flip(raw, FLAGS_AT, 0x08),
             policy=REMEMBER_POLICY,
         ),
         invalid_vector(
@@ -616,7 +776,7 @@ def invalid_vectors() -> list[dict[str, Any]]:
         invalid_vector(
             "version 2 (not one this release reads)", "unknown_version", flip(raw, VERSION_AT, 0x03)
         ),
-        invalid_vector("reserved flag bit 2 set", "unknown_version", flip(raw, FLAGS_AT, 0x04)),
+        invalid_vector("reserved flag bit 3 set", "unknown_version", flip(raw, FLAGS_AT, 0x08)),
         invalid_vector("reserved flag bit 7 set", "unknown_version", flip(raw, FLAGS_AT, 0x80)),
         invalid_vector(
             "standard base64 alphabet character '+'",
@@ -740,6 +900,7 @@ def invalid_vectors() -> list[dict[str, Any]]:
             ).cookie,
         ),
         *own_lifetime_invalid_vectors(base),
+        *identity_invalid_vectors(base),
     ]
     return vectors
 
@@ -1190,6 +1351,12 @@ def _check_valid(vector: dict[str, Any]) -> None:
         _require(
             SERIALIZER.dumps(session.data()).decode("utf-8") == written,
             f"{vector['description']!r} opens to a session that is not written {written!r}",
+        )
+        origin = session.origin
+        session_id = None if origin.session_id is None else origin.session_id.hex()
+        _require(
+            (session_id, origin.user_id) == (vector.get("session_id"), vector.get("user_id")),
+            f"{vector['description']!r} opens to identity {session_id}, {origin.user_id!r}",
         )
 
 

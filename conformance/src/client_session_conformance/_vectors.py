@@ -7,6 +7,7 @@ of the repository, shipped inside this package's wheel as ``client_session_confo
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from collections.abc import Mapping
@@ -80,9 +81,16 @@ class _Vector(_Reader):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ValidVector(_Vector):
-    """A cookie that opens, at ``now``, under ``keys`` and ``policy``, to ``session``."""
+    """A cookie that opens, at ``now``, under ``keys`` and ``policy``, to ``session``, with
+    the identity ``session_id`` and ``user_id`` (flag bit 2; None for both in a cookie sealed
+    by a release before identities)."""
 
     session: dict[str, Any]
+    session_id: str | None = None
+    """The session's id as ``Session.id`` gives it: the 16 sealed bytes in base64url, 22
+    characters (the file holds them in hex)."""
+    user_id: str | None = None
+    """The user id sealed with it, or None when none is bound."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,9 +150,20 @@ def _common(entry: Mapping[str, Any]) -> dict[str, Any]:
 def load_valid_vectors() -> list[ValidVector]:
     """The vectors of ``valid.json``: each cookie opens to its ``session``."""
     return [
-        ValidVector(**_common(entry), session=dict(entry["session"]))
+        ValidVector(
+            **_common(entry),
+            session=dict(entry["session"]),
+            session_id=_id_text(entry.get("session_id")),
+            user_id=entry.get("user_id"),
+        )
         for entry in _load("valid.json")
     ]
+
+
+def _id_text(hex_id: str | None) -> str | None:
+    if hex_id is None:
+        return None
+    return base64.urlsafe_b64encode(bytes.fromhex(hex_id)).rstrip(b"=").decode("ascii")
 
 
 def load_invalid_vectors() -> list[InvalidVector]:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import select
 import stat
 import subprocess
@@ -90,6 +91,8 @@ def test_seal_then_inspect(capsys: pytest.CaptureFixture[str], keys_env: None) -
     assert status == 0
     assert _fields(out)["verdict"] == "valid"
     assert _payload(out) == {"count": 1, "name": "Zoë"}
+    # The identity is in the ciphertext: inspect shows it to whoever holds the key.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}, no user bound", _fields(out)["identity"])
 
 
 def test_inspect_reports_the_header_and_the_key(
@@ -101,7 +104,7 @@ def test_inspect_reports_the_header_and_the_key(
     kid = Key.from_secret(old_key).kid.hex()
     fields = _fields(out)
     assert fields["version"] == "1"
-    assert fields["flags"] == "0x01 (persistent)"
+    assert fields["flags"] == "0x05 (persistent)"
     assert fields["kid"] == kid
     assert fields["created_at"] == "2027-01-15T07:50:00Z (1799999400)"
     assert fields["issued_at"] == "2027-01-15T07:50:00Z (1799999400)"
@@ -460,7 +463,7 @@ def test_inspect_reports_a_sessions_own_lifetime(
     cookie = set_cookie.split(";", 1)[0].partition("=")[2]
     status, out, _ = _run(capsys, "inspect", cookie, "--now", str(NOW))
     fields = _fields(out)
-    assert fields["flags"] == "0x03 (persistent)"
+    assert fields["flags"] == "0x07 (persistent)"
     assert fields["lifetime"] == "its own: idle 300 s, absolute 3600 s"
     assert fields["deadlines"] == (
         "idle 2027-01-15T07:55:00Z (1799999700); absolute 2027-01-15T08:50:00Z (1800003000)"

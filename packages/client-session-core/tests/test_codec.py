@@ -19,7 +19,7 @@ from client_session_core import (
     UnserializableValue,
 )
 from client_session_core.adapter import Commit
-from client_session_core.wire import Envelope, Sealer
+from client_session_core.wire import FLAG_IDENTITY, FLAG_PERSISTENT, Envelope, Sealer
 
 NOW = 1_800_000_000
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
@@ -449,7 +449,7 @@ def test_a_browser_session_cookie_has_no_max_age(make_codec: Any) -> None:
     session["a"] = 1
     commit = codec.commit(session)
     assert re.fullmatch(f"session={VALUE}; Path=/; HttpOnly; SameSite=Lax", commit.set_cookie[0])
-    assert _envelope(commit).flags == 0
+    assert _envelope(commit).flags == FLAG_IDENTITY  # not persistent
     assert codec.load(_header(codec, commit)).persistent is False
 
 
@@ -471,7 +471,7 @@ def test_persistence_is_chosen_per_session(codec: SessionCodec) -> None:
     session.persistent = True  # ticked on a later request: resealed with Max-Age
     commit = codec.commit(session)
     assert "; Max-Age=1800; " in commit.set_cookie[0]
-    assert _envelope(commit).flags == 1
+    assert _envelope(commit).flags == FLAG_PERSISTENT | FLAG_IDENTITY
 
 
 # -- direct sealing -------------------------------------------------------------------------
@@ -481,7 +481,8 @@ def test_seal_makes_a_cookie_value_issued_now(codec: SessionCodec, clock: Any) -
     clock.advance(30)
     value = codec.seal({"count": 3}, created_at=NOW, persistent=False)
     envelope = Envelope.parse(value)
-    assert (envelope.created_at, envelope.issued_at, envelope.flags) == (NOW, NOW + 30, 0)
+    assert (envelope.created_at, envelope.issued_at) == (NOW, NOW + 30)
+    assert envelope.flags == FLAG_IDENTITY  # not persistent, and with a new identity
     assert codec.load(f"session={value}").data() == {"count": 3}
     assert codec.clock is clock
 

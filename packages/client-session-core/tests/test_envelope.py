@@ -96,12 +96,12 @@ def test_open_returns_the_plaintext_and_the_key(primary_key: str, old_key: str) 
         (lambda raw: "", InvalidReason.MALFORMED),
         (lambda raw: _encode(b"\x02" + raw[1:]), InvalidReason.UNKNOWN_VERSION),
         (lambda raw: _encode(b"\x00" + raw[1:]), InvalidReason.UNKNOWN_VERSION),
-        (lambda raw: _encode(raw[:1] + b"\x05" + raw[2:]), InvalidReason.UNKNOWN_VERSION),
+        (lambda raw: _encode(raw[:1] + b"\x09" + raw[2:]), InvalidReason.UNKNOWN_VERSION),
         (lambda raw: _encode(raw[:1] + b"\x80" + raw[2:]), InvalidReason.UNKNOWN_VERSION),
         (lambda raw: base64.urlsafe_b64encode(raw).decode(), InvalidReason.MALFORMED),
         (lambda raw: base64.b64encode(raw).decode().rstrip("="), InvalidReason.MALFORMED),
     ],
-    ids=["short", "empty", "version-2", "version-0", "flag-2", "flag-7", "padded", "std-b64"],
+    ids=["short", "empty", "version-2", "version-0", "flag-3", "flag-7", "padded", "std-b64"],
 )
 def test_parse_refuses(sealer: Sealer, make_value: object, reason: InvalidReason) -> None:
     # A plaintext whose envelope holds '+' or '/' in standard base64, and needs padding.
@@ -167,7 +167,7 @@ def test_the_cookie_name_is_bound(sealer: Sealer) -> None:
         ({"created_at": NOW + 1, "issued_at": NOW}, "timestamps"),
         ({"created_at": -1}, "timestamps"),
         ({"created_at": NOW, "issued_at": 2**32}, "timestamps"),
-        ({"flags": 4}, "unknown envelope flags 0x4"),
+        ({"flags": 8}, "unknown envelope flags 0x8"),
         ({"flags": 2}, "own-lifetime flag needs lifetime"),
         ({"lifetime": (2**32, 0)}, "lifetime seconds"),
         ({"lifetime": (0, -1)}, "lifetime seconds"),

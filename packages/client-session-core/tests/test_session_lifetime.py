@@ -39,13 +39,13 @@ def test_without_a_lifetime_the_header_is_unchanged(codec: SessionCodec) -> None
     session = codec.load(None)
     session["user"] = 7
     envelope = Envelope.parse(_value(codec, session)[0])
-    assert (envelope.lifetime, envelope.flags, envelope.header_size) == (None, 0x01, 42)
+    assert (envelope.lifetime, envelope.flags, envelope.header_size) == (None, 0x05, 42)
 
 
 def test_a_lifetime_is_sealed_in_the_header(make_codec: Any) -> None:
     codec = make_codec(max_session_lifetime=MONTH)
     envelope = Envelope.parse(_remembered(codec, idle_timeout=14 * DAY))
-    assert (envelope.lifetime, envelope.flags, envelope.header_size) == ((14 * DAY, 0), 0x03, 50)
+    assert (envelope.lifetime, envelope.flags, envelope.header_size) == ((14 * DAY, 0), 0x07, 50)
     assert codec.load(f"session={_remembered(codec, idle_timeout=14 * DAY)}").lifetime == (
         14 * DAY,
         None,

@@ -89,3 +89,15 @@ def test_the_subkey_budget_is_the_codes() -> None:
     stated = re.search(r"uses a subkey for at most 2\^(\d+) messages", _section("Sealing"))
     assert stated is not None
     assert 2 ** int(stated.group(1)) == _envelope.SUBKEY_USES
+
+
+def test_the_identity_block_table_is_the_codes() -> None:
+    text = _section("Byte layout").split("### Session identity (flag bit 2)", 1)[1]
+    rows = {cells[2]: (cells[0], cells[1]) for cells in _table_rows(text)}
+    assert rows["session id"] == ("0", str(_envelope.SESSION_ID_SIZE)) == ("0", "16")
+    assert rows["user length"] == (str(_envelope.SESSION_ID_SIZE), "1")
+    assert rows["user id"] == (str(_envelope.IDENTITY_SIZE), "u")
+    assert f"else 1 to {_envelope.MAX_USER_ID_SIZE}" in text
+    assert _envelope.FLAG_IDENTITY == 0x04
+    assert "bit 2 (`0x04`): identity" in SPEC
+    assert "bits 3-7 reserved, MUST be 0" in SPEC

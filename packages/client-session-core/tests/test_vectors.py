@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import sys
@@ -70,6 +71,13 @@ def test_a_valid_vector_opens_to_its_session(vector: dict[str, Any]) -> None:
         # Kept to be sealed again, each field cut to the reader's ceiling (wire-format.md).
         kept = None if own is None else (min(own["idle"], ceiling), min(own["absolute"], ceiling))
         assert session.sealed_lifetime == kept
+        if "session_id" in vector:  # flag bit 2: the identity block opens with the session
+            sealed_id = bytes.fromhex(vector["session_id"])
+            assert session.origin.session_id == sealed_id
+            assert session.id == base64.urlsafe_b64encode(sealed_id).rstrip(b"=").decode()
+            assert session.user_id == vector["user_id"]
+        else:  # a cookie of the release before identities: it gets one when resealed
+            assert (session.origin.session_id, session.user_id) == (None, None)
 
 
 @pytest.mark.parametrize("vector", VALID, ids=_ids(VALID))
@@ -77,8 +85,9 @@ def test_a_valid_vector_header_holds_its_fields(vector: dict[str, Any]) -> None:
     envelope = Envelope.parse(vector["cookie"])
     assert envelope.raw[0] == 1
     own = vector.get("lifetime")
-    persistent = 1 if vector["persistent"] else 0
-    assert envelope.flags == vector["flags"] == (persistent if own is None else persistent | 2)
+    flags = (1 if vector["persistent"] else 0) | (0 if own is None else 2)
+    flags |= 4 if "session_id" in vector else 0
+    assert envelope.flags == vector["flags"] == flags
     assert envelope.lifetime == (None if own is None else (own["idle"], own["absolute"]))
     assert envelope.kid.hex() == vector["kid"]
     assert (envelope.created_at, envelope.issued_at) == (vector["created_at"], vector["issued_at"])
@@ -121,6 +130,11 @@ def test_sealing_a_valid_vector_gives_its_cookie(vector: dict[str, Any]) -> None
         issued_at=vector["issued_at"],
         flags=vector["flags"],
         lifetime=(own["idle"], own["absolute"]) if (own := vector.get("lifetime")) else None,
+        identity=(
+            (bytes.fromhex(vector["session_id"]), vector["user_id"])
+            if "session_id" in vector
+            else None
+        ),
         salt=bytes.fromhex(vector["salt"]),
         nonce=bytes.fromhex(vector["nonce"]),
     )

@@ -41,7 +41,7 @@ from typing import Any, TextIO
 
 from ._codec import SessionCodec
 from ._cookies import CookieWriter, parse_cookie_header
-from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
+from ._envelope import FLAG_IDENTITY, FLAG_PERSISTENT, Envelope, Sealer, b64encode, read_identity
 from ._errors import ConfigurationError, InvalidReason, InvalidSession, SessionError
 from ._keyfile import (
     KEYS_FILE_ENV,
@@ -318,6 +318,7 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report.line("deadlines", _deadlines(policy, envelope))
     if session.rejected is None:
         report.line("verdict", "valid")
+        _report_identity(report, session.origin.session_id, session.origin.user_id)
         report.payload(session.data())
         return EXIT_OK
     report.verdict(session.rejected)
@@ -326,8 +327,20 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # not authenticate or parse shows nothing more than its verdict.
     with contextlib.suppress(InvalidSession, ValueError):
         plaintext, _ = Sealer(keys).open(envelope, cookie_name=name)
+        if envelope.flags & FLAG_IDENTITY:
+            session_id, user_id, plaintext = read_identity(plaintext)
+            _report_identity(report, session_id, user_id)
         report.payload(policy.serializer.loads(plaintext))
     return EXIT_INVALID
+
+
+def _report_identity(report: _Report, session_id: bytes | None, user_id: str | None) -> None:
+    # Sealed in the ciphertext (flag bit 2): shown only to someone holding the key.
+    if session_id is None:
+        report.line("identity", "none (sealed by a release before session identities)")
+        return
+    user = "no user bound" if user_id is None else f"user {user_id!r}"
+    report.line("identity", f"{b64encode(session_id)}, {user}")
 
 
 def _inspection_policy(args: argparse.Namespace) -> tuple[SessionPolicy, str, str]:

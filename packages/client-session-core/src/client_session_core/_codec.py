@@ -18,7 +18,7 @@ from ._commit import Action, Commit
 from ._commit import decide as decide_action
 from ._compile_hints import mypyc_attr
 from ._cookies import CookieWriter, parse_cookie_header
-from ._envelope import FLAG_PERSISTENT, Envelope, Sealer
+from ._envelope import FLAG_IDENTITY, FLAG_PERSISTENT, Envelope, Sealer, read_identity
 from ._errors import (
     ConfigurationError,
     InvalidReason,
@@ -30,7 +30,7 @@ from ._errors import (
 from ._legacy import LegacyCookies
 from ._lifetime import Lifetime
 from ._policy import SessionPolicy
-from ._session import CookieOrigin, Session
+from ._session import CookieOrigin, Session, new_session_id
 from ._size import CookieBudget
 
 __all__ = ["SECURITY_LOGGER", "Clock", "SessionCodec"]
@@ -181,6 +181,10 @@ class SessionCodec:
         )
         sealer = self._current_sealer()
         plaintext, key = sealer.open(envelope, self._name)
+        session_id: bytes | None = None
+        user_id: str | None = None
+        if envelope.flags & FLAG_IDENTITY:
+            session_id, user_id, plaintext = read_identity(plaintext)
         try:
             data = self._serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
@@ -200,6 +204,8 @@ class SessionCodec:
             chunk_cookies=chunks_present,
             cookie_present=True,
             lifetime=lifetime,
+            session_id=session_id,
+            user_id=user_id,
         )
         return self._session_class(data, origin, origin.persistent, self._serializer)
 
@@ -235,8 +241,10 @@ class SessionCodec:
         persistent = self.policy.persistent if persistent is None else persistent
         try:
             # Sealed once here, so that a session the cookie budget cannot hold is refused
-            # like any unreadable cookie (deleted), not a failure on every response.
-            self._write(plaintext, signed_at, now, persistent, chunks_present, lifetime)
+            # like any unreadable cookie (deleted), not a failure on every response. With an
+            # identity, as every cookie is written: the session gets its own at the commit.
+            identity = (new_session_id(), None)
+            self._write(plaintext, signed_at, now, persistent, chunks_present, lifetime, identity)
         except SessionTooLarge:
             raise InvalidSession(InvalidReason.TOO_LARGE) from None
         logger.info(
@@ -315,6 +323,7 @@ class SessionCodec:
                 session.persistent,
                 origin.chunk_cookies,
                 session.sealed_lifetime,
+                (session.sealed_id, session.sealed_user_id),
             )
         session._note_commit(content)
         return Commit(
@@ -377,12 +386,13 @@ class SessionCodec:
         persistent: bool,
         chunks_present: int,
         own: tuple[int, int] | None,
+        identity: tuple[bytes, str | None],
     ) -> tuple[str, ...]:
         flags = FLAG_PERSISTENT if persistent else 0
         if own is not None:
             self._lifetime.allow(own)
         value = self._current_sealer().seal(
-            content, self._name, created_at, now, flags, lifetime=own
+            content, self._name, created_at, now, flags, lifetime=own, identity=identity
         )
         max_age = self._lifetime.max_age(created_at, now, own) if persistent else None
         return self._budget.set_cookies(value, max_age, now, chunks_present)
@@ -390,9 +400,16 @@ class SessionCodec:
     # -- direct sealing, for tools and test vectors ------------------------------------------
 
     def seal(
-        self, data: Mapping[str, Any], *, created_at: int | None = None, persistent: bool = True
+        self,
+        data: Mapping[str, Any],
+        *,
+        created_at: int | None = None,
+        persistent: bool = True,
+        session_id: bytes | None = None,
+        user_id: str | None = None,
     ) -> str:
-        """A cookie value holding ``data``, issued now (for tools, tests and vectors)."""
+        """A cookie value holding ``data``, issued now (for tools, tests and vectors), with
+        the identity ``session_id`` (16 bytes; a new one when None) and ``user_id``."""
         now = int(self._clock())
         return self._current_sealer().seal(
             self._serializer.dumps(data),
@@ -400,4 +417,5 @@ class SessionCodec:
             created_at=now if created_at is None else created_at,
             issued_at=now,
             flags=FLAG_PERSISTENT if persistent else 0,
+            identity=(new_session_id() if session_id is None else session_id, user_id),
         )

@@ -27,11 +27,13 @@ class Action(enum.Enum):
     VARY = "vary"
     """The session was used and is unchanged, and no renewal is due: ``Vary: Cookie`` only."""
     RESEAL = "reseal"
-    """Seal the session again with its ``created_at``: it changed, its renewal is due
-    (sliding expiry), or it was opened with an older key of the ring."""
+    """Seal the session again with its ``created_at`` and identity: it changed, its renewal
+    is due (sliding expiry), it was opened with an older key of the ring, or from a cookie
+    sealed without an identity (which it gets now)."""
     START = "start"
     """Seal a session that starts now (``created_at`` is now): a new session that holds
-    something, or one cleared and filled again (as after a logout and a login)."""
+    something, one cleared and filled again (as after a logout and a login), or one
+    regenerated (a new identity, at login)."""
 
 
 def decide(
@@ -50,11 +52,12 @@ def decide(
         if origin.cookie_present and (origin.rejected is None or clear_refused):
             return Action.DELETE
         return Action.VARY
-    if origin.plaintext is None or session.was_cleared:
+    if origin.plaintext is None or session.was_cleared or session.regenerated:
         return Action.START
     if (
         session._differs(content)
         or origin.needs_rekey
+        or origin.session_id is None
         or lifetime.renewal_due(origin.issued_at, now, session.sealed_lifetime)
     ):
         return Action.RESEAL

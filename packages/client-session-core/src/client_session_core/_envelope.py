@@ -4,8 +4,8 @@
 
     off  size  field
     0    1     version       0x01: AES-256-GCM, HKDF-SHA256, fixed; nothing is negotiated
-    1    1     flags         bit 0: persistent cookie; bit 1: own lifetime; bits 2-7
-                             reserved, must be 0
+    1    1     flags         bit 0: persistent cookie; bit 1: own lifetime; bit 2:
+                             identity; bits 3-7 reserved, must be 0
     2    4     kid           HMAC-SHA256(key, "client-session/v1/kid")[:4]
     6    4     created_at    uint32 seconds since the epoch: anchor of the absolute lifetime
     10   4     issued_at     uint32 seconds since the epoch: anchor of the idle timeout
@@ -19,6 +19,16 @@
     h+n  16    tag           GCM tag over the ciphertext, AAD = bytes 0..h-1 || cookie name (UTF-8)
 
 all big-endian, then base64url without padding (RFC 4648 section 5), decoded strictly.
+
+With flag bit 2 ("identity") the plaintext, hence the encrypted part, starts with the
+session's identity block, and the serialized session follows it::
+
+    0    16    session id    random, made when the session starts, kept for its life
+    16   1     user length   0 for no user, else 1 to MAX_USER_ID_SIZE
+    17   u     user id       UTF-8, the user the application bound (bind_user)
+
+Inside the ciphertext, so that the cookie shows neither to anyone without the key; behind
+the authenticated flag, so that a cookie without it is what it was before.
 
 Why a salt *and* a nonce: NIST SP 800-38D section 8.3 caps one GCM key at 2**32
 messages with random 96-bit nonces. Each subkey here seals at most ``SUBKEY_USES``
@@ -45,12 +55,13 @@ from ._compile_hints import mypyc_attr
 from ._errors import InvalidReason, InvalidSession
 from ._keys import Key, KeyRing
 
-__all__ = ["Envelope", "Sealer", "seal_for_test_vector"]
+__all__ = ["Envelope", "Sealer", "identity_block", "read_identity", "seal_for_test_vector"]
 
 VERSION = 1
 FLAG_PERSISTENT = 0x01
 FLAG_OWN_LIFETIME = 0x02
-_KNOWN_FLAGS = FLAG_PERSISTENT | FLAG_OWN_LIFETIME
+FLAG_IDENTITY = 0x04
+_KNOWN_FLAGS = FLAG_PERSISTENT | FLAG_OWN_LIFETIME | FLAG_IDENTITY
 SALT_SIZE = 16
 NONCE_SIZE = 12
 TAG_SIZE = 16
@@ -60,6 +71,11 @@ OVERHEAD = HEADER_SIZE + TAG_SIZE  # 58 bytes, 78 characters of base64url
 # The own-lifetime extension (flag bit 1): idle and absolute seconds, 0 meaning none.
 _LIFETIME = struct.Struct(">II")
 LIFETIME_HEADER_SIZE = HEADER_SIZE + _LIFETIME.size  # 50
+# The identity block (flag bit 2), at the start of the plaintext: a session id, then a user id
+# behind its length byte.
+SESSION_ID_SIZE = 16
+MAX_USER_ID_SIZE = 128
+IDENTITY_SIZE = SESSION_ID_SIZE + 1  # the block without a user: 17 bytes
 SUBKEY_USES = 2**24
 _SUBKEY_CACHE_SIZE = 512
 _SEAL_INFO = b"client-session/v1/seal"
@@ -102,6 +118,44 @@ def b64decode_strict(text: str) -> bytes:
         return binascii.a2b_base64(encoded.translate(_TO_STANDARD) + _PADDING[remainder])
     except (binascii.Error, ValueError):  # unreachable after the checks above
         raise InvalidSession(InvalidReason.MALFORMED) from None
+
+
+def identity_block(session_id: bytes, user_id: str | None) -> bytes:
+    """The identity block that starts the plaintext of a cookie with flag bit 2.
+
+    ``ValueError`` for what the format cannot hold: an id that is not 16 bytes, an empty
+    user id, one that is not UTF-8 (a lone surrogate) or longer than 128 bytes in UTF-8.
+    """
+    if len(session_id) != SESSION_ID_SIZE:
+        raise ValueError(f"a session id is {SESSION_ID_SIZE} bytes, not {len(session_id)}")
+    if user_id is None:
+        return session_id + b"\x00"
+    user = user_id.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate
+    if not 0 < len(user) <= MAX_USER_ID_SIZE:
+        raise ValueError(f"a user id is 1 to {MAX_USER_ID_SIZE} bytes of UTF-8, not {len(user)}")
+    return session_id + bytes((len(user),)) + user
+
+
+def read_identity(plaintext: bytes) -> tuple[bytes, str | None, bytes]:
+    """The session id, user id and serialized session of a plaintext with flag bit 2.
+
+    :class:`InvalidSession` (``BAD_PAYLOAD``) when the block is cut short, its user length
+    is over 128 or runs past the plaintext, or its user id is not UTF-8: an authentic
+    plaintext that no writer writes.
+    """
+    if len(plaintext) < IDENTITY_SIZE:
+        raise InvalidSession(InvalidReason.BAD_PAYLOAD)
+    size = plaintext[SESSION_ID_SIZE]
+    end = IDENTITY_SIZE + size
+    if size > MAX_USER_ID_SIZE or len(plaintext) < end:
+        raise InvalidSession(InvalidReason.BAD_PAYLOAD)
+    user: str | None = None
+    if size:
+        try:
+            user = plaintext[IDENTITY_SIZE:end].decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidSession(InvalidReason.BAD_PAYLOAD) from None
+    return plaintext[:SESSION_ID_SIZE], user, plaintext[end:]
 
 
 def _derive_subkey(key: Key, salt: bytes) -> AESGCM:
@@ -217,8 +271,13 @@ def seal_for_test_vector(
     salt: bytes,
     nonce: bytes,
     lifetime: tuple[int, int] | None = None,
+    identity: tuple[bytes, str | None] | None = None,
 ) -> str:
     """The cookie value that ``key`` seals from ``plaintext`` with the given salt and nonce.
+
+    ``identity`` is a (session id, user id) pair: its block goes before ``plaintext`` and
+    flag bit 2 is set. Without it, a ``flags`` holding bit 2 seals ``plaintext`` as given,
+    block included (an invalid vector's broken block).
 
     For test vectors only, which must come out the same on every run. Never use it for a
     response: a salt and nonce chosen twice repeat a (subkey, nonce) pair, and GCM then
@@ -229,6 +288,9 @@ def seal_for_test_vector(
     if len(salt) != SALT_SIZE or len(nonce) != NONCE_SIZE:
         raise ValueError(f"salt is {SALT_SIZE} bytes and nonce {NONCE_SIZE} bytes")
     flags = _check_header(created_at, issued_at, flags, lifetime)
+    if identity is not None:
+        plaintext = identity_block(identity[0], identity[1]) + plaintext
+        flags |= FLAG_IDENTITY
     subkey = _derive_subkey(key, salt)
     return _seal_with(
         subkey, key.kid, salt, nonce, plaintext, cookie_name, created_at, issued_at, flags, lifetime
@@ -291,11 +353,16 @@ class Sealer:
         flags: int = 0,
         *,
         lifetime: tuple[int, int] | None = None,
+        identity: tuple[bytes, str | None] | None = None,
     ) -> str:
         """Seal ``plaintext`` under the primary key into a cookie value.
 
         ``lifetime`` is the session's own (idle, absolute) seconds, 0 meaning none: it sets
-        flag bit 1 and is sealed into the authenticated header.
+        flag bit 1 and is sealed into the authenticated header. ``identity`` is the session's
+        (id, user id): it sets flag bit 2 and its block is sealed before ``plaintext``, in
+        the ciphertext (:func:`identity_block`; ``ValueError`` for what the format cannot
+        hold). A ``flags`` holding bit 2 without ``identity`` seals a plaintext that already
+        starts with its block (one that :meth:`open` returned).
 
         A fresh nonce is drawn for every message under the current subkey. There is no way
         to choose the salt or the nonce here: a chosen nonce under the live subkey would
@@ -303,6 +370,9 @@ class Sealer:
         use :func:`seal_for_test_vector`.
         """
         flags = _check_header(created_at, issued_at, flags, lifetime)
+        if identity is not None:
+            plaintext = identity_block(identity[0], identity[1]) + plaintext
+            flags |= FLAG_IDENTITY
         if (
             self._sealing is not None
             and self._sealing_uses < SUBKEY_USES
@@ -328,7 +398,8 @@ class Sealer:
         )
 
     def open(self, envelope: Envelope, cookie_name: str) -> tuple[bytes, Key]:
-        """The plaintext of ``envelope`` and the key that opened it.
+        """The plaintext of ``envelope`` and the key that opened it (with flag bit 2, the
+        identity block first: :func:`read_identity` splits it).
 
         :class:`InvalidSession` with ``UNKNOWN_KEY`` or ``FORGED``; nothing else.
         """

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ._envelope import MAX_USER_ID_SIZE, SESSION_ID_SIZE, b64encode
 from ._errors import InvalidReason
 from ._serializer import JSON, Serializer
 
@@ -28,6 +30,8 @@ class CookieOrigin:
         "persistent",
         "plaintext",
         "rejected",
+        "session_id",
+        "user_id",
     )
 
     def __init__(
@@ -42,6 +46,8 @@ class CookieOrigin:
         chunk_cookies: int = 0,
         cookie_present: bool = False,
         lifetime: tuple[int, int] | None = None,
+        session_id: bytes | None = None,
+        user_id: str | None = None,
     ) -> None:
         self.plaintext = plaintext
         """The serialized session that was opened, or None for a new session."""
@@ -62,6 +68,11 @@ class CookieOrigin:
         self.lifetime = lifetime
         """The opened cookie's own (idle, absolute) seconds, 0 meaning none; None when it
         followed the policy's lifetimes (and for a new session)."""
+        self.session_id = session_id
+        """The opened cookie's session id (16 bytes); None for a new session, and for a
+        cookie sealed without one (by a release before identities)."""
+        self.user_id = user_id
+        """The user the opened cookie's session was bound to; None when unbound."""
 
     def __repr__(self) -> str:
         return (
@@ -69,7 +80,7 @@ class CookieOrigin:
             f"issued_at={self.issued_at!r}, persistent={self.persistent!r}, "
             f"needs_rekey={self.needs_rekey!r}, rejected={self.rejected!r}, "
             f"chunk_cookies={self.chunk_cookies!r}, cookie_present={self.cookie_present!r}, "
-            f"lifetime={self.lifetime!r})"
+            f"lifetime={self.lifetime!r}, user_id={self.user_id!r})"
         )
 
 
@@ -87,6 +98,35 @@ def _seconds(label: str, value: object) -> int:
     return value
 
 
+def new_session_id() -> bytes:
+    """16 bytes from the operating system's CSPRNG: a session id (128 bits, so that two
+    sessions never share one and nobody guesses one)."""
+    return os.urandom(SESSION_ID_SIZE)
+
+
+def _check_user_id(user_id: object) -> str | None:
+    # What the identity block can hold (docs/wire-format.md, "Identity"): refused here, where
+    # the application binds it, rather than at the commit.
+    if user_id is None:
+        return None
+    if not isinstance(user_id, str):
+        raise TypeError(
+            f"a user id is a str (str(user.pk) for a number) or None, not {type(user_id).__name__}"
+        )
+    try:
+        size = len(user_id.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError(
+            "a user id must be valid Unicode text (it holds a lone surrogate)"
+        ) from None
+    if not 0 < size <= MAX_USER_ID_SIZE:
+        raise ValueError(
+            f"a user id is 1 to {MAX_USER_ID_SIZE} bytes of UTF-8, not {size}: bind the "
+            "user's primary key, or a digest of a longer identifier"
+        )
+    return user_id
+
+
 _NEW = CookieOrigin()
 
 # The values a session hands out that nobody can change in place: any other (a list, a dict,
@@ -94,8 +134,8 @@ _NEW = CookieOrigin()
 _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 # What a commit left the browser holding: content (None when the session was unused), its
-# persistence and own lifetime, and whether a save had been forced.
-_Saved = tuple[bytes | None, bool, tuple[int, int] | None, bool]
+# persistence and own lifetime, whether a save had been forced, its session id and user id.
+_Saved = tuple[bytes | None, bool, tuple[int, int] | None, bool, bytes | None, str | None]
 
 
 class Session(dict[str, Any]):
@@ -111,7 +151,10 @@ class Session(dict[str, Any]):
     - ``persistent`` chooses a cookie with ``Max-Age`` (true) or a browser-session
       cookie (false), per session;
     - :meth:`set_lifetime` gives this session its own idle timeout and absolute lifetime
-      ("remember me"), sealed in its cookie and enforced by the server.
+      ("remember me"), sealed in its cookie and enforced by the server;
+    - :attr:`id` is the session's identity, random and kept for its whole life, sealed in its
+      cookie where only the key reads it; :meth:`regenerate` starts a new one (at login),
+      :meth:`bind_user` binds the signed-in user (:attr:`user_id`).
 
     It subclasses ``dict`` so that ``json.dumps(session)`` and frameworks that test for
     ``dict`` keep working, as with Starlette's and Flask's session classes.
@@ -123,13 +166,16 @@ class Session(dict[str, Any]):
         "_cleared",
         "_committed",
         "_forced",
+        "_id",
         "_lent",
         "_lifetime",
         "_mutated",
         "_origin",
         "_persistent",
+        "_regenerated",
         "_saved",
         "_serializer",
+        "_user_id",
         "_was_mutated",
     )
 
@@ -154,6 +200,11 @@ class Session(dict[str, Any]):
         self._mutated = False
         self._persistent = origin.persistent if persistent is None else persistent
         self._lifetime = origin.lifetime
+        # The identity: the cookie's (None for a new session, or an old cookie without one,
+        # until asked for or sealed), and whether regenerate() started a new one.
+        self._id = origin.session_id
+        self._user_id = origin.user_id
+        self._regenerated = False
         self._serializer = serializer
         # Once the codec committed the session: what that commit left the browser holding
         # (None when it could save nothing), and whether a dict method changed it before
@@ -211,12 +262,13 @@ class Session(dict[str, Any]):
 
         Until the codec commits the session, it is measured against the request's cookie:
         content that serializes to other bytes (a change inside a nested value counts), a
-        new persistence or own lifetime, a ``clear()``, a new session that holds anything, or
-        a forced save (:meth:`mark_modified`, ``modified = True``). Once the codec
-        committed it, it is measured against what that commit left
-        the browser holding: content, persistence or own lifetime that differ from it, or a
-        save forced since. An adapter whose headers are already sent (a streamed body, a
-        Tornado ``flush()``) asks it to tell a change that no response can carry any more;
+        new persistence or own lifetime, a ``clear()``, a :meth:`regenerate`, a new
+        :meth:`bind_user`, a new session that holds anything, or a forced save
+        (:meth:`mark_modified`, ``modified = True``). Once the codec committed it, it is
+        measured against what that commit left the browser holding: content, persistence,
+        own lifetime, identity or user that differ from it, or a save forced since. An
+        adapter whose headers are already sent (a streamed body, a Tornado ``flush()``)
+        asks it to tell a change that no response can carry any more;
         a session that no dict method changed since its commit, and that handed out no
         value which can change in place, answers without serializing.
         """
@@ -225,11 +277,18 @@ class Session(dict[str, Any]):
         saved = self._saved
         if saved is None:
             return False  # the commit could save nothing of it, and said so once
-        content, persistent, lifetime, forced = saved
+        content, persistent, lifetime, forced, session_id, user_id = saved
         if content is None:
             # Unused at the commit: anything since is measured against the request's cookie.
             return self._differs_from_cookie()
-        if self._persistent != persistent or self._lifetime != lifetime:
+        if (
+            self._persistent != persistent
+            or self._lifetime != lifetime
+            or self._user_id != user_id
+            # An id first asked for after a commit that sealed nothing (an empty new session)
+            # is no change: only a sealed id can be replaced.
+            or (session_id is not None and self._id != session_id)
+        ):
             return True
         if self._forced and not forced:
             return True
@@ -307,6 +366,72 @@ class Session(dict[str, Any]):
         """Return this session to the policy's idle timeout and absolute lifetime."""
         self._accessed = True
         self._lifetime = None
+
+    # -- identity --------------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """This session's identifier: 22 characters of base64url (128 random bits).
+
+        Made when the session starts (a new one has it as soon as it is asked for, and keeps
+        it when first sealed), kept by every reseal and key rotation for the session's
+        whole life, and sealed inside the encrypted part of the cookie, so that nobody
+        without the key reads it. :meth:`regenerate` and a :meth:`clear` followed by new
+        content start a new one. A session opened from a cookie sealed before identities
+        gets one here, written on this response."""
+        self._accessed = True
+        return b64encode(self.sealed_id)
+
+    @property
+    def sealed_id(self) -> bytes:
+        """:attr:`id` as the cookie holds it: 16 bytes (made now if the session had none),
+        without marking the session accessed."""
+        current = self._id
+        if current is None:
+            current = self._id = new_session_id()
+        return current
+
+    @property
+    def sealed_user_id(self) -> str | None:
+        """:attr:`user_id`, without marking the session accessed."""
+        return self._user_id
+
+    @property
+    def user_id(self) -> str | None:
+        """The user bound to this session by :meth:`bind_user`, sealed in its cookie; None
+        when none is."""
+        self._accessed = True
+        return self._user_id
+
+    def bind_user(self, user_id: str | None) -> None:
+        """Bind the signed-in user to this session (at login), or unbind it (None).
+
+        ``user_id`` is text of 1 to 128 bytes in UTF-8 (``str(user.pk)``), sealed with the
+        session's identity, so that every session of one user can be ended at once (a
+        per-user "not before"). A new binding is a change; :meth:`clear` unbinds. Bind it
+        after :meth:`regenerate`, which keeps it, so that a login is both."""
+        checked = _check_user_id(user_id)
+        self._accessed = True
+        self._user_id = checked
+
+    def regenerate(self) -> None:
+        """Start a new identity and a new lifetime for this session, keeping its content.
+
+        The defence against session fixation: call it at login (and on any change of
+        privilege), so that an identifier planted or seen before it is worth nothing after.
+        The next response seals the session under a new :attr:`id`, with ``created_at`` at
+        that response (its absolute lifetime starts again); its content, persistence, own
+        lifetime and bound user are kept. A change, as :attr:`unsaved` and
+        :attr:`modified` say. An empty session writes no cookie, whatever its identity."""
+        self._accessed = True
+        self._regenerated = True
+        self._id = new_session_id()
+
+    @property
+    def regenerated(self) -> bool:
+        """True once :meth:`regenerate` ran in this request (the commit starts a new
+        lifetime)."""
+        return self._regenerated
 
     def mark_accessed(self) -> None:
         """Record a read (Starlette's ``request.session`` calls this)."""
@@ -420,12 +545,15 @@ class Session(dict[str, Any]):
 
     def clear(self) -> None:
         """Empty the session. The next response deletes the cookie, and a session
-        filled again afterwards starts a new absolute lifetime (as after a logout), under
-        the policy's lifetimes unless :meth:`set_lifetime` is called again."""
+        filled again afterwards is a new session (as after a logout): a new :attr:`id`, no
+        bound user, a new absolute lifetime, under the policy's lifetimes unless
+        :meth:`set_lifetime` is called again."""
         self._accessed = True
         self._cleared = True
         self._mutated = True
         self._lifetime = None
+        self._id = None
+        self._user_id = None
         dict.clear(self)
 
     # -- what the codec decides from -------------------------------------------------------
@@ -467,7 +595,7 @@ class Session(dict[str, Any]):
         # request's cookie held: a forced save, a clear(), a new session that holds anything,
         # or an opened one whose bytes, persistence or own lifetime are not the cookie's.
         # The codec's decision (_commit.decide), `unsaved` and `modified` all ask this.
-        if self._forced or self._cleared:
+        if self._forced or self._cleared or self._regenerated:
             return True
         origin = self._origin
         if origin.plaintext is None:
@@ -476,6 +604,7 @@ class Session(dict[str, Any]):
             content != origin.plaintext
             or self._persistent != origin.persistent
             or self._lifetime != origin.lifetime
+            or self._user_id != origin.user_id
         )
 
     def _note_commit(self, content: bytes | None, *, saved: bool = True) -> None:
@@ -483,7 +612,11 @@ class Session(dict[str, Any]):
         # false when the cookie's content could not be written back and the response left it.
         # From here `unsaved` measures against what the commit left the browser holding.
         self._committed = True
-        self._saved = (content, self._persistent, self._lifetime, self._forced) if saved else None
+        self._saved = (
+            (content, self._persistent, self._lifetime, self._forced, self._id, self._user_id)
+            if saved
+            else None
+        )
         self._was_mutated = self._was_mutated or self._mutated
         self._mutated = False
 
