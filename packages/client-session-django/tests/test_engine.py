@@ -567,3 +567,43 @@ def test_set_cookie_morsels_carry_their_own_attributes_as_headers_alternate() ->
     assert dict(third) == dict(first)
     third["max-age"] = "1"  # a morsel's attributes are its own, not the kept ones
     assert SetCookie(kept)["max-age"] == "60"
+
+
+def _reopened(store: SessionStore) -> SessionStore:
+    store.save()
+    assert store.session_key is not None
+    return SessionStore(store.session_key)
+
+
+def test_cycle_key_is_the_cores_regenerate_a_new_identity_and_the_data_kept(
+    clock: ManualClock,
+) -> None:
+    store = SessionStore()
+    store["cart"] = ["book"]
+    store.core.bind_user("7")
+    store = _reopened(store)
+    before, created = store.core.id, store.core.created_at
+    clock.advance(100)
+    store.cycle_key()  # what django.contrib.auth.login() calls
+    assert store.core.regenerated
+    assert store.modified
+    after = store.core.id
+    assert after != before
+    reopened = _reopened(store)
+    assert reopened.core.id == after
+    assert reopened["cart"] == ["book"]
+    assert reopened.core.user_id == "7"  # regenerate() keeps the bound user
+    assert reopened.core.created_at == created + 100  # a new session lifetime
+
+
+def test_the_identity_is_kept_across_saves_and_ends_with_flush(clock: ManualClock) -> None:
+    store = SessionStore()
+    store["count"] = 1
+    first = store.core.id
+    store = _reopened(store)
+    store["count"] = 2
+    assert _reopened(store).core.id == first
+    store.flush()  # logout: refilled, a new session
+    store["count"] = 1
+    assert store.core.id != first
+    assert store.core.user_id is None

@@ -274,7 +274,9 @@ class EncryptedCookieSessionStorage(aiohttp_session.AbstractStorage):
         )
 
     async def new_session(self) -> AiohttpSession:
-        """A new, empty session (aiohttp-session's ``new_session(request)`` calls this)."""
+        """A new, empty session with a new identity (aiohttp-session's
+        ``new_session(request)`` calls this, at login): none of the request's session, its
+        ``core.id`` or its bound user is carried over; ``core.regenerate()`` keeps the data."""
         return self._wrap(self._codec.load(None), new=True)
 
     async def load_session(self, request: web.Request) -> AiohttpSession:

@@ -41,8 +41,8 @@ def _is_seconds(value: object) -> bool:
 
 def _created_at(session: Session, now: int) -> int:
     # The created_at the next seal will carry: the cookie's, or now for a new session (or
-    # one cleared in this request, which starts again).
-    if session.new or session.was_cleared:
+    # one cleared or regenerated in this request, which starts again).
+    if session.new or session.was_cleared or session.regenerated:
         return now
     return session.origin.created_at
 

@@ -59,7 +59,8 @@ class SessionStore(SessionBase):  # type: ignore[misc]
       ``CLIENT_SESSION_ABSOLUTE_LIFETIME``);
     - ``encode`` seals a dict into a cookie value and ``decode`` opens one (an empty dict for
       a value that does not open), where Django's engines sign their stored data;
-    - ``cycle_key`` keeps the data and starts a new session lifetime (a new cookie value);
+    - ``cycle_key`` keeps the data and starts a new session identity and lifetime (a new
+      ``request.session.core.id``, a new cookie value): the core's ``regenerate()``;
     - ``exists`` is always false and ``clear_expired`` does nothing: nothing is stored on the
       server.
     """
@@ -117,6 +118,13 @@ class SessionStore(SessionBase):  # type: ignore[misc]
 
     _session = property(_get_session)
     _session_cache = property(_opened)
+
+    @property
+    def core(self) -> Session:
+        """The core's session behind ``request.session``: its identity (``.id``, 22
+        characters, sealed in the cookie), ``.bind_user(str(user.pk))`` and ``.user_id``.
+        Marks the session used, as reading it does."""
+        return self._get_session()
 
     @property
     def accessed(self) -> bool:
@@ -239,8 +247,10 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         return self._codec.clock()
 
     def _created_at(self, session: Session, now: int) -> int:
-        # The created_at the next seal carries: now for a new or cleared session.
-        return now if session.new or session.was_cleared else session.origin.created_at
+        # The created_at the next seal carries: now for a new, cleared or regenerated session.
+        if session.new or session.was_cleared or session.regenerated:
+            return now
+        return session.origin.created_at
 
     def _django_expiry(self) -> int | datetime | None:
         """What Django's engines would hold under ``_session_expiry`` for this session."""
@@ -341,20 +351,17 @@ class SessionStore(SessionBase):  # type: ignore[misc]
         self.flush()
 
     def cycle_key(self) -> None:
-        """Keep the data under a new cookie value and a new session lifetime (at a login, so
-        that a cookie planted before it is worth nothing after it)."""
+        """Keep the data under a new session identity, cookie value and lifetime: the core's
+        ``Session.regenerate()`` (Django's ``login()`` calls this, so that a cookie planted
+        before the login is worth nothing after it)."""
         session = self._session
-        data = session.data()
         # Django's engines keep set_expiry's value across cycle_key (it is in their data):
-        # keep the lifetime and persistence too, a deadline still at the same moment.
-        own, persistent, expiry = session.lifetime, session.persistent, self._django_expiry()
-        session.clear()
-        session.update(data)
+        # regenerate() keeps the lifetime, persistence and bound user; a deadline given as a
+        # datetime stays at the same moment, counted from the new created_at.
+        expiry = self._django_expiry()
+        session.regenerate()
         if isinstance(expiry, datetime):
             apply_expiry(session, expiry, self._codec)
-        elif own is not None:
-            session.set_lifetime(idle_timeout=own[0], absolute_lifetime=own[1])
-        session.persistent = persistent
         self._sealed = None
         self._withheld = None
 
