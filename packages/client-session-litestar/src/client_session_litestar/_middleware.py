@@ -142,7 +142,8 @@ def _follow_the_application(session: Session, scope: Scope) -> None:
     """Make ``session`` what the application left in ``scope["session"]``: itself, changed in
     place or not; after ``request.clear_session()`` (Litestar's ``Empty``) or
     ``request.set_session(None)``, an ended session; after ``request.set_session(value)``, a
-    new session holding ``value`` alone (a new ``created_at``, as at a login)."""
+    new session holding ``value`` alone (a new identity and ``created_at``, as at a login:
+    ``clear()`` then new content is a new session)."""
     current = scope.get(_SESSION)
     if current is session:
         return
