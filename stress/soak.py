@@ -26,9 +26,9 @@ reads, merges, clears, garbage cookies, oversized writes), every answer checked.
 sessions are renewed (after a quarter of the 30-minute idle timeout); ``--rotations``
 times, evenly spaced, the key ring rotates: the same process starts a server whose ring
 has a new primary and the previous key as a reader (the key before that retired), the
-clients move to it, and the old server stops. Every ``--interval`` seconds the server
-process's RSS, open file descriptors and threads are sampled (with its children, for
-gunicorn's workers).
+clients move to it, and the old server stops. Every ``--interval`` seconds (5, or a tenth
+of a shorter ``--duration``) the server process's RSS, open file descriptors and threads
+are sampled (with its children, for gunicorn's workers).
 
 It writes the samples as JSON (``--json``, default ``stress/results/soak.json``), a figure
 (``--plot``, default ``docs/soak.png``), prints a table, and exits with 1 when any answer
@@ -69,7 +69,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add("--threads", type=int, default=4, help="client threads (4)")
     add("--users", type=int, default=200, help="simulated users per adapter (200)")
     add("--rate", type=float, default=200.0, help="requests a second, 0 for no limit (200)")
-    add("--interval", type=float, default=5.0, help="seconds between samples (5)")
+    add(
+        "--interval",
+        type=float,
+        default=None,
+        help="seconds between samples (5, or a tenth of --duration when that is shorter)",
+    )
     add("--rotations", type=int, default=3, help="key rotations per adapter (3)")
     add("--clock-every", type=float, default=5.0, help="seconds between clock moves (5)")
     add("--clock-step", type=float, default=60.0, help="seconds the clock moves (60)")
@@ -176,6 +181,14 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    # judge() wants ten samples: the first, one every interval from the start, the last.
+    if args.interval is None:
+        args.interval = min(5.0, args.duration / 10)
+    elif args.duration / args.interval < 8:
+        sys.exit(
+            f"soak: {args.duration:g} s sampled every {args.interval:g} s gives fewer than the "
+            f"10 samples a verdict needs; use --interval {args.duration / 10:g} or less"
+        )
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     available = {}
     for name, harness in installed_harnesses().items():

@@ -12,7 +12,8 @@ counter       45 %    200, the user's count plus one (a new session starts at 1)
 view          15 %    200, the user's session as it was
 new user      10 %    200, count 1, from a request without cookies
 merge          8 %    200, the session with the merged value
-nested         6 %    200; every fifth ``/nested`` of a user is followed by ``/clear``
+nested         6 %    200, the session with one more item in its nested list; every fifth
+                      ``/nested`` of a user is followed by ``/clear``
 garbage        8 %    200 and an empty session, for a garbage Cookie header (random
                       bytes, a bit-flipped or truncated copy of the user's own cookie,
                       a many-kilobyte header); sent from a throwaway jar, so that the
@@ -24,7 +25,10 @@ oversized      8 %    500 (``/large``: the session no longer fits in 4096 bytes)
 A count that does not continue is a **lost count**, unless the server was entitled to
 forget the session: the user was idle longer than the idle timeout, its session older
 than the absolute lifetime, or its cookie sealed under a key the ring has retired (two
-rotations ago). Those are counted as expected expiries.
+rotations ago). Those are counted as expected expiries. Every answer that shows the
+session is checked so (``/counter``, ``/view``, ``/merge`` and ``/nested``): the one that
+meets a forgotten session must be the one that says so, as the next answer judges the
+cookie that answer set.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ class User:
 
     cookies: dict[str, str] = field(default_factory=dict)
     count: int = 0
-    nested: int = 0
+    nested: int = 0  # the items of the session's nested list
     note: str | None = None
     created_at: float | None = None  # clock time of the session's creation
     used_at: float = 0.0  # clock time of the last request that used the session
@@ -238,29 +242,54 @@ class Load:
         return None
 
     def _check_continues(
-        self, user: User, action: str, count: int, note: str | None, *, note_known: bool = True
+        self,
+        user: User,
+        action: str,
+        count: int,
+        note: str | None,
+        *,
+        note_known: bool = True,
+        nested: int | None = None,
     ) -> None:
-        """Check that the session the server used had ``user``'s count (and note, when the
-        answer shows it). If it had not: an expected expiry starts the user over; anything
-        else is a lost count, and the user carries on from what the server had."""
-        if count == user.count and (not note_known or note == user.note):
+        """Check that the session the server used had ``user``'s count, and its note and
+        nested items when the answer shows them (``nested`` is None when it does not). If it
+        had not: an expected expiry starts the user over; anything else is a lost count, and
+        the user carries on from what the server had.
+
+        Every answer that shows the session must be checked, not only the counter's: an
+        answer that met a forgotten session (a cookie under a retired key) sets a new cookie,
+        sealed under the current key, for a new session. Were that answer not judged, the
+        user's next answer would show the loss with the new cookie, under a key the server
+        has, and nothing to forgive it: a lost count that the server did not lose."""
+        if (
+            count == user.count
+            and (not note_known or note == user.note)
+            and (nested is None or nested == user.nested)
+        ):
             return
         reason = self._entitled_to_forget(user)
-        if count == 0 and (not note_known or note is None) and reason is not None:
+        forgotten = count == 0 and (not note_known or note is None) and not nested
+        if forgotten and reason is not None:
             with self.outcomes.lock:
                 self.outcomes.expired[reason] += 1
             user.reset(self.stage.now)
             return
+        expected = f"count {user.count} and note {user.note!r}"
+        had = f"{count} and {note if note_known else 'an unshown note'}"
+        if nested is not None:
+            expected += f" and {user.nested} nested items"
+            had += f" and {nested} nested items"
         self.outcomes.fail(
             "lost_count",
-            f"{action}: expected count {user.count} and note {user.note!r}, the server had "
-            f"{count} and {note if note_known else 'an unshown note'} (reason to forget: "
+            f"{action}: expected {expected}, the server had {had} (reason to forget: "
             f"{reason}, cookie sealed under key {user.sealed_generation}, "
             f"now key {self.stage.generation})",
         )
         user.count = count
         if note_known:
             user.note = note
+        if nested is not None:
+            user.nested = nested
 
     def _act(self, http: httpx.Client, rng: random.Random, user: User, action: str) -> None:
         if user.created_at is None:
@@ -278,7 +307,9 @@ class Load:
             if not self._expect(response, 200, action):
                 return
             body = response.json()
-            self._check_continues(user, action, body.get("count", 0), body.get("note"))
+            self._check_continues(
+                user, action, body.get("count", 0), body.get("note"), nested=_items(body)
+            )
         elif action == "merge":
             note = f"note-{rng.randrange(10**6)}"
             response, generation = self._send(
@@ -286,8 +317,10 @@ class Load:
             )
             if not self._expect(response, 200, action):
                 return
-            count = response.json().get("count", 0)
-            self._check_continues(user, action, count, None, note_known=False)
+            body = response.json()
+            self._check_continues(
+                user, action, body.get("count", 0), None, note_known=False, nested=_items(body)
+            )
             user.note = note
         elif action == "nested":
             response, generation = self._send(
@@ -295,6 +328,10 @@ class Load:
             )
             if not self._expect(response, 200, action):
                 return
+            body = response.json()
+            self._check_continues(  # the session before this request's item
+                user, action, body.get("count", 0), body.get("note"), nested=_items(body) - 1
+            )
             user.nested += 1
             if user.nested >= NESTED_BEFORE_CLEAR:
                 user.keep_cookies(response, generation)
@@ -328,6 +365,12 @@ class Load:
             f"{action}: expected {status}, got {response.status_code} {response.text[:120]!r}",
         )
         return False
+
+
+def _items(body: dict[str, Any]) -> int:
+    """How many items the nested list of a session shown in ``body`` has."""
+    nested = body.get("nested")
+    return len(nested["items"]) if isinstance(nested, dict) else 0
 
 
 def _garbage(rng: random.Random, user: User) -> str:
