@@ -81,7 +81,7 @@ from sessionbench.setcookie import SetCookieResult
 from sessionbench.targets import judge
 from sessionbench.tools import Tools, find_tools
 from sessionbench.variants import FRAMEWORKS, POSTGRES_PORT_ENV, VARIANTS, Role
-from sessionbench.wire import WireSettings, run_scaling, run_wire
+from sessionbench.wire import SCALED_ROLES, WireSettings, run_scaling, run_wire
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -211,7 +211,7 @@ def _expected_seconds(
         per_run = settings["warmup_seconds"] + settings["rounds"] * max(1, settings["seconds"])
         seconds += runs * (per_run + 0.1) + 10
     if "scaling" in parts:
-        scaled = [v for v in variants if v.role in (Role.OURS, Role.OWN)]
+        scaled = [v for v in variants if v.role in SCALED_ROLES]
         runs = (len(scaled) + (builds - 1) * ours) * counts * len(SESSION_SIZES)
         per_run = settings["warmup_seconds"] + settings["scaling_rounds"] * max(
             1, settings["scaling_seconds"]

@@ -96,7 +96,7 @@ def plot_scaling(
     results: list[WireResult], connections: list[int], path: Path, subtitle: str
 ) -> None:
     """Requests per second against session size, at the run's first connection count: ours
-    (on each core build) and each framework's own session."""
+    (on each core build), each framework's own session and the AES-GCM floor."""
     frameworks = [f for f in FRAMEWORKS if any(r.framework == f.name for r in results)]
     count = next((c for c in connections if any(r.connections == c for r in results)), None)
     if not frameworks or count is None:

@@ -26,7 +26,18 @@ from .servers import Subject, VariantServer, variant_servers
 from .variants import VARIANTS, Role, Variant
 from .wrk import WrkRun, run_wrk
 
-__all__ = ["WireResult", "WireSettings", "run_scaling", "run_wire", "subjects_of"]
+__all__ = [
+    "SCALED_ROLES",
+    "WireResult",
+    "WireSettings",
+    "run_scaling",
+    "run_wire",
+    "subjects_of",
+]
+
+SCALED_ROLES = (Role.OURS, Role.OWN, Role.FLOOR)
+"""The variants the scaling run grows the session of: ours, the framework's own (Litestar's
+client-side sessions among them), and the AES-GCM floor, whose ratio stands beside each."""
 
 logger = logging.getLogger("sessionbench")
 
@@ -294,16 +305,17 @@ def run_scaling(
     cpus: Cpus,
     logs: Path,
 ) -> list[WireResult]:
-    """client-session against each framework's own session, as the session grows.
+    """client-session against each framework's own session and the floor, as the session grows.
 
     client-session may use two cookies here (``max_chunks=2``): a 3 KB session does not fit
     in one 4096-byte Set-Cookie once sealed and base64-encoded. The signed-only sessions
-    send it in one cookie that large, which browsers drop; wrk does not mind.
+    send it in one cookie that large, which browsers drop; wrk does not mind. So does the floor,
+    which has no size check.
     """
     variants = [
         variant
         for variant in VARIANTS
-        if variant.role in (Role.OURS, Role.OWN) and variant.framework.name in frameworks
+        if variant.role in SCALED_ROLES and variant.framework.name in frameworks
     ]
     chunked = AppOptions(redis_port=options.redis_port, max_chunks=2)
     return _measure(
