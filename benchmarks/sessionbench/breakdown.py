@@ -140,9 +140,30 @@ def _internal_steps(codec: Any, data: dict[str, Any]) -> Steps:
     return steps
 
 
+def _asgi_header_helpers() -> tuple[Callable[[Any], object], Callable[[Any, Any], object]]:
+    """The ASGI middleware's Cookie header reader and response header writer: the adapter
+    kit's (``client_session_core.adapter``), or the middleware's own before the kit."""
+    try:
+        from client_session_core.adapter import asgi_cookie_header, asgi_response_headers
+    except ImportError:
+        from client_session_asgi._middleware import (  # type: ignore[attr-defined,unused-ignore]
+            cookie_header,
+            with_vary_cookie,
+        )
+
+        def response_headers(headers: Any, commit: Any) -> object:
+            result = with_vary_cookie(headers)
+            result.extend((b"set-cookie", v.encode("latin-1")) for v in commit.set_cookie)
+            return result
+
+        return cookie_header, response_headers
+    return asgi_cookie_header, asgi_response_headers
+
+
 def _ours_steps(data: dict[str, Any]) -> tuple[Steps, Callable[[], object]]:
     from client_session_asgi import SessionMiddleware, generate_key
-    from client_session_asgi._middleware import cookie_header, with_vary_cookie
+
+    cookie_header, response_headers_of = _asgi_header_helpers()
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         return None
@@ -154,7 +175,7 @@ def _ours_steps(data: dict[str, Any]) -> tuple[Steps, Callable[[], object]]:
     response_headers = [(b"content-length", b"13"), (b"content-type", b"application/json")]
     session = codec.load(header)
     session["count"] = session["count"] + 1
-    set_cookie = codec.commit(session).set_cookie
+    commit = codec.commit(session)
 
     def loaded_and_bumped() -> object:
         loaded = codec.load(header)
@@ -167,9 +188,7 @@ def _ours_steps(data: dict[str, Any]) -> tuple[Steps, Callable[[], object]]:
         return codec.commit(loaded)
 
     def response_headers_step() -> object:
-        headers = with_vary_cookie(response_headers)
-        headers.extend((b"set-cookie", v.encode("latin-1")) for v in set_cookie)
-        return headers
+        return response_headers_of(response_headers, commit)
 
     steps: Steps = {
         "cookie-header": (
