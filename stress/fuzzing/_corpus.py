@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from client_session_core import KeyRing, Session, SessionCodec, SessionPolicy
+from client_session_core.wire import identity_block
 
 __all__ = [
     "NOW",
@@ -61,15 +62,25 @@ class Original:
     """The envelope, as sent (for a chunked session, its chunks joined)."""
     data: dict[str, Any]
     plaintext: bytes
+    """The serialized session, as ``session.origin.plaintext`` holds it."""
+    session_id: bytes
     created_at: int
     issued_at: int
     persistent: bool
 
+    @property
+    def sealed(self) -> bytes:
+        """What the sealer encrypted, as ``Sealer.open`` gives it back: the identity block
+        (flag bit 2, which every cookie is written with), then the serialized session."""
+        return identity_block(self.session_id, None) + self.plaintext
+
     def opened_as(self, session: Session) -> bool:
-        """Whether ``session`` is this session, exactly: content, timestamps and flag."""
+        """Whether ``session`` is this session, exactly: content, identity, timestamps and
+        flag."""
         origin = session.origin
         return (
             origin.plaintext == self.plaintext
+            and session.sealed_id == self.session_id
             and session.data() == self.data
             and origin.created_at == self.created_at
             and origin.issued_at == self.issued_at
@@ -151,6 +162,7 @@ def _seal(
         value=value,
         data=data,
         plaintext=policy.serializer.dumps(data),
+        session_id=session.sealed_id,
         created_at=sealed_at,
         issued_at=sealed_at,
         persistent=persistent,

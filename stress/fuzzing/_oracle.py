@@ -6,9 +6,9 @@
 - it gives a new, empty session: **refused**, counted by ``session.rejected`` (or
   ``no_cookie`` when the header carried none);
 - it opens a session: **opened**, which is allowed only when that session is one that was
-  sealed (:class:`~._corpus.Original`: same content, timestamps and flag) *and* the header
-  carries that original's envelope unchanged, as the whole value of the session cookie
-  (or, chunked, as its chunks joined). Anything else is a **forgery**: a mutated envelope
+  sealed (:class:`~._corpus.Original`: same content, session id, timestamps and flag) *and*
+  the header carries that original's envelope unchanged, as the whole value of the session
+  cookie (or, chunked, as its chunks joined). Anything else is a **forgery**: a mutated envelope
   that opened, even to the original content.
 
 (The legacy readers' oracle, :mod:`._legacy_oracle`, counts a mutated old cookie that opens
@@ -253,7 +253,7 @@ class Oracle:
             return
         self.tally.opened += 1
         original = self.fixture.originals.get(text)
-        if original is None or original.plaintext != plaintext:
+        if original is None or original.sealed != plaintext:
             self._found("forgery", "envelope", text, "an envelope that was never sealed opened")
 
 
