@@ -309,7 +309,7 @@ STRESS = Path("stress")
 @nox.session(python=OLDEST_PYTHON, tags=["checks"])
 def typecheck(session: nox.Session) -> None:
     """Run mypy --strict (configured in pyproject.toml) over every package's src/, the core's
-    build hook, the fuzzer and the soak (stress/), and this file."""
+    build hook, the fuzzer and the soak (stress/) with their tests, and this file."""
     # atheris is untyped (mypy ignores it) and has no wheel of its newest release for the
     # oldest Python, on which this session runs: building it wants clang's libFuzzer.
     stress_dependencies = [
@@ -329,7 +329,7 @@ def typecheck(session: nox.Session) -> None:
     # `python stress/fuzz.py` finds them: mypy looks there too.
     scripts = sorted(STRESS.glob("*.py"))
     packages = sorted(init.parent for init in STRESS.glob("*/__init__.py"))
-    stress = [str(path) for path in [*scripts, *packages]]
+    stress = [str(path) for path in [*scripts, *packages, STRESS / "tests"]]
     session.run(
         "mypy", *checked, *stress, "noxfile.py", *session.posargs, env={"MYPYPATH": str(STRESS)}
     )
@@ -355,10 +355,10 @@ def _script_dependencies(script: Path) -> list[str]:
     return list(nox.project.load_toml(script, missing_ok=True).get("dependencies", []))
 
 
-def _fuzz(session: nox.Session, *args: str, build: str = "pure") -> None:
+def _fuzz(session: nox.Session, *args: str, build: str = "pure", extra: Sequence[str] = ()) -> None:
     # Every adapter with its frameworks: the fuzzer writes each old framework's cookies with
     # that framework's own code, and reads them with each adapter's legacy reader.
-    install_workspace(session, *_script_dependencies(FUZZ), core_build=build)
+    install_workspace(session, *_script_dependencies(FUZZ), *extra, core_build=build)
     session.run("python", str(FUZZ), *args, *session.posargs)
 
 
@@ -378,8 +378,17 @@ def fuzz(session: nox.Session, build: str) -> None:
 def fuzz_short(session: nox.Session) -> None:
     """`nox -s fuzz` with 50,000 fuzzer inputs to the core and 50,000 to the legacy readers
     instead of a million each (the same sweeps of every mutation), on the pure core: about
-    two minutes, run with the tests."""
-    _fuzz(session, "--inputs", "50000", "--legacy-inputs", "50000")
+    two minutes, run with the tests; then the tests of the fuzzer's oracle and of the soak's
+    load model (stress/tests)."""
+    _fuzz(
+        session,
+        "--inputs",
+        "50000",
+        "--legacy-inputs",
+        "50000",
+        extra=[*_script_dependencies(SOAK), "pytest"],
+    )
+    session.run("pytest", "-c", "pyproject.toml", "--rootdir", ".", str(STRESS / "tests"))
 
 
 @nox.session(python=NEWEST_PYTHON)
