@@ -95,12 +95,13 @@ def test_a_users_not_before_refuses_older_sessions_only(
     other = _revocations(store, clock)
     other.refresh()
     for copy in (revocations, other):
-        assert copy.refuses("s1", "alice", NOW, NOW)  # created in the second of the change
+        assert copy.refuses("s1", "alice", NOW - 1, NOW)  # created the second before the change
+        assert not copy.refuses("s2", "alice", NOW, NOW)  # in its second: regenerate() at it
         assert copy.refuses(None, "alice", NOW - 3600, NOW)
         assert not copy.refuses("s1", "alice", NOW + 1, NOW + 1)  # signed in again after it
         assert not copy.refuses("s1", "bob", NOW - 3600, NOW)
     # The entry is kept for the longest lifetime, then gone from both.
-    assert store.changes(None).users == (("alice", NOW + 1, NOW + 1 + LIFETIME),)
+    assert store.changes(None).users == (("alice", NOW, NOW + LIFETIME),)
 
 
 def test_a_later_not_before_wins_and_an_earlier_one_does_not_undo_it(

@@ -158,11 +158,12 @@ def test_a_users_not_before_refuses_every_older_session_of_that_user(
     revoker.revoke_user("alice")
     revoker.revoke_user("alice", not_before=now - 100)  # an earlier one changes nothing
     assert reader.refresh()
-    assert reader.refuses("s1", "alice", now, now)
+    assert reader.refuses("s1", "alice", now - 1, now)
+    assert not reader.refuses("s2", "alice", now, now)  # the second of the change
     assert reader.refuses(None, "alice", now - 3600, now)
     assert not reader.refuses("s2", "alice", now + 1, now + 1)
     assert not reader.refuses("s1", "bob", now - 3600, now)
-    assert reader.store.changes(None).users == (("alice", now + 1, now + 1 + LIFETIME),)
+    assert reader.store.changes(None).users == (("alice", now, now + LIFETIME),)
 
 
 def test_entries_expire_by_redis_own_clock(redis_server: RedisServer, client: redis.Redis) -> None:

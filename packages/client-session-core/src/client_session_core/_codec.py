@@ -18,7 +18,14 @@ from ._commit import Action, Commit
 from ._commit import decide as decide_action
 from ._compile_hints import mypyc_attr
 from ._cookies import CookieWriter, parse_cookie_header
-from ._envelope import FLAG_IDENTITY, FLAG_PERSISTENT, Envelope, Sealer, read_identity
+from ._envelope import (
+    FLAG_IDENTITY,
+    FLAG_PERSISTENT,
+    Envelope,
+    Sealer,
+    b64encode,
+    read_identity,
+)
 from ._errors import (
     ConfigurationError,
     InvalidReason,
@@ -30,6 +37,7 @@ from ._errors import (
 from ._legacy import LegacyCookies
 from ._lifetime import Lifetime
 from ._policy import SessionPolicy
+from ._revocation import Revocations
 from ._session import CookieOrigin, Session, new_session_id
 from ._size import CookieBudget
 
@@ -78,6 +86,7 @@ class SessionCodec:
         "_lifetime",
         "_name",
         "_new_origin",
+        "_revocations",
         "_sealer",
         "_security_logger",
         "_serializer",
@@ -110,6 +119,7 @@ class SessionCodec:
         self._name = policy.cookie_name
         self._serializer = policy.serializer
         self._legacy = policy.legacy_cookies
+        self._revocations: Revocations | None = policy.revocations
         self._security_logger = security_logger or logging.getLogger(SECURITY_LOGGER)
         self._check_not_before()
         if self._legacy is not None:
@@ -176,15 +186,21 @@ class SessionCodec:
         envelope = Envelope.parse(value)
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
-        self._lifetime.check(
-            envelope.created_at, envelope.issued_at, int(self._clock()), envelope.lifetime
-        )
+        now = int(self._clock())
+        self._lifetime.check(envelope.created_at, envelope.issued_at, now, envelope.lifetime)
         sealer = self._current_sealer()
         plaintext, key = sealer.open(envelope, self._name)
         session_id: bytes | None = None
         user_id: str | None = None
         if envelope.flags & FLAG_IDENTITY:
             session_id, user_id, plaintext = read_identity(plaintext)
+            # Only an authentic identity is looked up: this process's copy, no I/O. A cookie
+            # sealed before identities has neither, and only not_before reaches it.
+            revocations = self._revocations
+            if revocations is not None and revocations.refuses(
+                b64encode(session_id), user_id, envelope.created_at, now
+            ):
+                raise InvalidSession(InvalidReason.REVOKED)
         try:
             data = self._serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie

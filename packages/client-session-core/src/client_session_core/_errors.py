@@ -174,6 +174,10 @@ class InvalidReason(str, enum.Enum):
     """The plaintext authenticated but is not a session the serializer reads."""
     INCOMPLETE_CHUNKS = "incomplete_chunks"
     """A chunked session whose chunk cookies are missing or malformed."""
+    REVOKED = "revoked"
+    """An authentic, unexpired session that the policy's ``revocations`` refuse: its id was
+    revoked (a logout, an administrator's kill), or its user's "not before" is later than its
+    creation (a password change)."""
     TOO_LARGE = "too_large"
     """An old format's cookie (``legacy_cookies``) that opened, but whose session does not fit
     in the cookies the policy allows once resealed in ours."""

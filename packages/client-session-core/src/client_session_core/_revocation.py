@@ -18,10 +18,14 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from ._envelope import b64encode
 from ._errors import ConfigurationError
 from ._revocation_store import RevocationChanges, RevocationStore, Watch
+
+if TYPE_CHECKING:
+    from ._session import Session
 
 __all__ = ["DEFAULT_INTERVAL", "DEFAULT_MAX_STALENESS", "OnStale", "Revocations"]
 
@@ -343,6 +347,38 @@ class Revocations:
         if self._max_lifetime is None or seconds > self._max_lifetime:
             self._max_lifetime = seconds
 
+    def revoke(self, session: Session) -> bool:
+        """End every copy of ``session``, the one this request opened: the logout that a
+        cookie taken before it cannot survive. Call it before ``session.clear()``, which
+        forgets the identity::
+
+            revocations.revoke(session)
+            session.clear()
+
+        Revokes the id the request's cookie carried, and the new one when :meth:`regenerate
+        <client_session_core.Session.regenerate>` ran in this request, each until its absolute
+        deadline: its ``created_at`` plus :attr:`max_lifetime` (the policy's
+        ``absolute_lifetime``, or ``max_session_lifetime`` when sessions may have lifetimes of
+        their own, since a copy sealed before a ``set_lifetime`` may carry another, plus the
+        clock skew). False when there was nothing to revoke: a new session, or a cookie sealed
+        before identities (only ``not_before`` reaches it; it gets an id on this response).
+        Blocks on the store (:meth:`arevoke` from async code); its errors propagate."""
+        origin = session.origin
+        revoked = False
+        if origin.session_id is not None:
+            self.revoke_session_id(b64encode(origin.session_id), created_at=origin.created_at)
+            revoked = True
+        if session.regenerated:
+            # The new identity has not left this process yet; revoked too, so that a response
+            # that still carries it cannot outlive the logout.
+            self.revoke_session_id(b64encode(session.sealed_id))
+            revoked = True
+        return revoked
+
+    async def arevoke(self, session: Session) -> bool:
+        """:meth:`revoke`, in a worker thread: the event loop never blocks on the store."""
+        return await asyncio.to_thread(self.revoke, session)
+
     def revoke_session_id(
         self, session_id: str, until: int | None = None, *, created_at: int | None = None
     ) -> None:
@@ -360,16 +396,19 @@ class Revocations:
         self._note_session(session_id, until)
 
     def revoke_user(self, user_id: str, not_before: int | None = None) -> None:
-        """Refuse every session of ``user_id`` created before ``not_before`` (now when None):
-        a password change, "sign out of every device". Sessions the user starts afterwards
-        are accepted. Kept until ``not_before`` plus :attr:`max_lifetime`. Blocks on the
+        """Refuse every session of ``user_id`` created before ``not_before`` (this second when
+        None): a password change, "sign out of every device". Sessions the user starts
+        afterwards, and the one the calling request starts again with ``regenerate()``, are
+        accepted. Kept until ``not_before`` plus :attr:`max_lifetime`. Blocks on the
         store (:meth:`arevoke_user` from async code); its errors propagate."""
         if not isinstance(user_id, str) or not user_id:
             raise ValueError(f"a user id is a non-empty string, not {user_id!r}")
         if not_before is None:
-            # The next second: a session created in this second, before the call, is refused
-            # too; one created later in the same second is refused as well, the safe side.
-            not_before = int(self.clock()) + 1
+            # This second: every session created in an earlier one is refused. One created in
+            # this same second is accepted, the one the request that called this starts with
+            # regenerate() among them (created_at is whole seconds): refusing it would log the
+            # user out of the session in which the password was just changed.
+            not_before = int(self.clock())
         until = not_before + self._lifetime("revoke_user")
         self.store.revoke_user(user_id, not_before, until)
         copy = self._copy
