@@ -22,6 +22,7 @@ from client_session_core import (
     generate_key,
 )
 from client_session_core.adapter import Commit
+from client_session_core.revocation import MemoryRevocationStore, Revocations
 from client_session_core.wire import Sealer
 
 HATCH_BUILD = Path(__file__).parents[1] / "hatch_build.py"
@@ -60,14 +61,11 @@ def test_the_public_classes_take_python_subclasses(base: type) -> None:
     assert subclass.extra
 
 
-@pytest.mark.skipif(not client_session_core.COMPILED, reason="the pure build runs Python")
-def test_a_compiled_request_cycle_runs_no_python_of_the_core() -> None:
-    # What the compiled build is for: opening a cookie, sealing the changed session and
-    # asking it for a later change run no interpreted code of the package (a named tuple's
-    # own __new__, or a property of a module left in Python, crept in once and cost about a
-    # microsecond a request).
-    codec = SessionCodec(SessionPolicy(keys=KeyRing([generate_key()])))
-    header = f"session={codec.seal({'count': 1})}"
+def _interpreted_in_a_cycle(codec: SessionCodec) -> set[str]:
+    """The interpreted functions of the package that one request cycle over ``codec`` calls:
+    opening a cookie with an identity, sealing the changed session and asking it for a later
+    change."""
+    header = f"session={codec.seal({'count': 1}, user_id='alice')}"
 
     def cycle() -> Commit:
         session = codec.load(header)
@@ -93,4 +91,24 @@ def test_a_compiled_request_cycle_runs_no_python_of_the_core() -> None:
     finally:
         sys.settrace(previous)
     assert commit.set_cookie
+    return interpreted
+
+
+@pytest.mark.skipif(not client_session_core.COMPILED, reason="the pure build runs Python")
+def test_a_compiled_request_cycle_runs_no_python_of_the_core() -> None:
+    # What the compiled build is for: opening a cookie, sealing the changed session and
+    # asking it for a later change run no interpreted code of the package (a named tuple's
+    # own __new__, or a property of a module left in Python, crept in once and cost about a
+    # microsecond a request). Without revocations, an identity is never looked up.
+    codec = SessionCodec(SessionPolicy(keys=KeyRing([generate_key()])))
+    interpreted = _interpreted_in_a_cycle(codec)
     assert not interpreted, sorted(interpreted)
+
+
+@pytest.mark.skipif(not client_session_core.COMPILED, reason="the pure build runs Python")
+def test_with_revocations_the_cycle_calls_their_lookup_alone_in_python() -> None:
+    # Revocations is Python (docs/compiled.md): with it set, its refuses() is the one
+    # interpreted call of a request, dict lookups and no I/O.
+    revocations = Revocations(MemoryRevocationStore(), autostart=False)
+    codec = SessionCodec(SessionPolicy(keys=KeyRing([generate_key()]), revocations=revocations))
+    assert _interpreted_in_a_cycle(codec) == {"_revocation.py: refuses"}
