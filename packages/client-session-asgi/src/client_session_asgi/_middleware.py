@@ -21,6 +21,7 @@ from client_session_core.adapter import (
     asgi_cookie_header,
     asgi_response_headers,
 )
+from client_session_core.revocation import Revocations
 
 from ._legacy import LegacyOption, legacy_cookies_for
 from ._options import DEFAULT_MAX_AGE, UNSET, KeysOption, Unset, build_policy
@@ -53,7 +54,10 @@ class SessionMiddleware:
     ``idle_timeout``, ``absolute_lifetime``, ``renew_after``, ``max_chunks``,
     ``max_cookie_size``, ``not_before`` (what ``time.time()`` gives, or an aware
     ``datetime``: sessions created before it are refused), ``max_session_lifetime`` (the longest
-    ``request.session.set_lifetime(...)`` may give one session), ``clock``; or ``policy``, a whole
+    ``request.session.set_lifetime(...)`` may give one session), ``revocations`` (a
+    :class:`~client_session_core.revocation.Revocations`: logout that ends every copy,
+    ``docs/revocation.md``; its refresher thread is stopped at the lifespan shutdown),
+    ``clock``; or ``policy``, a whole
     :class:`~client_session_core.SessionPolicy`. Without ``secret_key``, ``keys`` or
     ``policy``, the keys come from the ``CLIENT_SESSION_KEYS`` environment variable.
     Built with Starlette's arguments, it writes ``Set-Cookie`` in Starlette's own spelling.
@@ -99,6 +103,7 @@ class SessionMiddleware:
         max_cookie_size: int | Unset = UNSET,
         not_before: float | datetime.datetime | Unset | None = UNSET,
         max_session_lifetime: int | Unset | None = UNSET,
+        revocations: Revocations | Unset | None = UNSET,
         clock: Clock = time.time,
         policy: SessionPolicy | None = None,
         legacy_cookies: LegacyOption = True,
@@ -128,6 +133,7 @@ class SessionMiddleware:
                     "max_cookie_size": max_cookie_size,
                     "not_before": not_before,
                     "max_session_lifetime": max_session_lifetime,
+                    "revocations": revocations,
                 },
                 legacy_cookies=legacy_cookies,
                 clock=clock,
@@ -163,10 +169,28 @@ class SessionMiddleware:
         if isinstance(codec, ConfigurationError):
             await _refuse(codec, scope, receive, send)
         elif scope["type"] not in ("http", "websocket"):
+            revocations = codec.policy.revocations
+            if scope["type"] == "lifespan" and revocations is not None:
+                receive = _stopping_at_shutdown(receive, revocations)
             await self.app(scope, receive, send)
         else:
             _, send = open_session(scope, send, codec)  # the session is in scope["session"]
             await self.app(scope, receive, send)
+
+
+def _stopping_at_shutdown(receive: Receive, revocations: Revocations) -> Receive:
+    """``receive`` for the lifespan, which stops the revocations' refresher thread (and its
+    push channel) when the server shuts down, before the application's own shutdown runs."""
+
+    async def lifespan_receive() -> Message:
+        message = await receive()
+        if message["type"] == "lifespan.shutdown":
+            # The thread is told at once; waited for briefly, as it may be in a store's call
+            # (a daemon, it cannot keep the process alive).
+            revocations.stop(timeout=1.0)
+        return message
+
+    return lifespan_receive
 
 
 async def _refuse(refused: ConfigurationError, scope: Scope, receive: Receive, send: Send) -> None:
