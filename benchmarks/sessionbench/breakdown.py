@@ -66,10 +66,13 @@ def _internal_steps(codec: Any, data: dict[str, Any]) -> Steps:
     steps: Steps = {}
 
     def add(step: str, label: str, make: Callable[[], Callable[[], object]]) -> None:
+        # Only a part these sources no longer have is left out; a step that fails on the
+        # data it is given (a ValueError: the JSON step handed the identity block) raises,
+        # instead of leaving the table's row empty without a word.
         try:
             operation = make()
             operation()
-        except (ImportError, AttributeError, TypeError, ValueError):
+        except (ImportError, AttributeError, TypeError):
             return
         steps[step] = (label, operation)
 
@@ -87,6 +90,25 @@ def _internal_steps(codec: Any, data: dict[str, Any]) -> Steps:
         envelope, sealer, plaintext, session, content, lifetime = envelope_steps()
     except (ImportError, AttributeError, TypeError, ValueError):
         return steps
+    # Since session identities (flag bit 2), the plaintext starts with the identity block
+    # (the session id, the user id's length and the user id) and the JSON follows it: the
+    # codec splits it off before the serializer reads, and seals it back before the JSON.
+    # A cookie without the flag (sources before identities) is all JSON.
+    identity_flag, read_identity = _identity_reader()
+    json_plaintext = plaintext
+    identity: tuple[bytes, str | None] | None = None
+    seal_flags = envelope.flags
+    if envelope.flags & identity_flag:
+        session_id, user_id, json_plaintext = read_identity(plaintext)
+        identity = (session_id, user_id)
+        seal_flags = envelope.flags & ~identity_flag
+
+    def seal_value() -> str:
+        if identity is None:
+            return str(sealer.seal(content, name, envelope.created_at, now, envelope.flags))
+        return str(
+            sealer.seal(content, name, envelope.created_at, now, seal_flags, identity=identity)
+        )
 
     def parse() -> Callable[[], object]:
         from client_session_core._cookies import parse_cookie_header
@@ -104,7 +126,7 @@ def _internal_steps(codec: Any, data: dict[str, Any]) -> Steps:
         return lambda: decide(session, content, lifetime, now, False)
 
     def set_cookie() -> Callable[[], object]:
-        sealed = sealer.seal(content, name, envelope.created_at, now, envelope.flags)
+        sealed = seal_value()
         max_age = lifetime.max_age(envelope.created_at, now)
         return lambda: codec._budget.set_cookies(sealed, max_age, now, 0)
 
@@ -123,7 +145,13 @@ def _internal_steps(codec: Any, data: dict[str, Any]) -> Steps:
         "AES-GCM opened (AAD built, tag checked)",
         lambda: lambda: sealer.open(envelope, name),
     )
-    add("loads", "JSON read (with its checks)", lambda: lambda: codec._serializer.loads(plaintext))
+    if identity is not None:
+        add("identity", "identity block split off", lambda: lambda: read_identity(plaintext))
+    add(
+        "loads",
+        "JSON read (with its checks)",
+        lambda: lambda: codec._serializer.loads(json_plaintext),
+    )
     add(
         "serialized",
         "session serialized (JSON written, with its checks)",
@@ -132,12 +160,27 @@ def _internal_steps(codec: Any, data: dict[str, Any]) -> Steps:
     add("decide", "change decided", decide)
     add(
         "seal",
-        "AES-GCM sealed and base64url encoded",
-        lambda: lambda: sealer.seal(content, name, envelope.created_at, now, envelope.flags),
+        "AES-GCM sealed and base64url encoded"
+        + (" (identity block included)" if identity is not None else ""),
+        lambda: seal_value,
     )
     add("max-age", "Max-Age computed", lambda: lambda: lifetime.max_age(envelope.created_at, now))
     add("set-cookie", "Set-Cookie written (size checked)", set_cookie)
     return steps
+
+
+def _no_identity(plaintext: bytes) -> tuple[bytes, str | None, bytes]:
+    raise AssertionError("no cookie carries an identity before session identities")
+
+
+def _identity_reader() -> tuple[int, Callable[[bytes], tuple[bytes, str | None, bytes]]]:
+    """Flag bit 2 and the reader of the identity block (``client_session_core.wire``), or
+    no flag on sources before session identities."""
+    try:
+        from client_session_core.wire import FLAG_IDENTITY, read_identity
+    except ImportError:
+        return 0, _no_identity
+    return FLAG_IDENTITY, read_identity
 
 
 def _asgi_header_helpers() -> tuple[Callable[[Any], object], Callable[[Any, Any], object]]:
