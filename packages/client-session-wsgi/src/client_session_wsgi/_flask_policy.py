@@ -90,6 +90,9 @@ def drop_in_policy(
             clear_invalid=False,
             serializer=serializer,
             legacy_cookies=legacy,
+            # A Revocations object, as Flask-Session's SESSION_REDIS is a client: one per
+            # process, kept by the config, so that a rebuilt codec shares its thread and copy.
+            revocations=app.config.get("CLIENT_SESSION_REVOCATIONS"),
         )
     except ConfigurationError as exc:
         # The core names its own options; say it with the settings the app holds.

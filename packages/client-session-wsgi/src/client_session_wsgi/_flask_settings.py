@@ -61,6 +61,7 @@ FLASK_SETTINGS: Final = {
     "not_before": "CLIENT_SESSION_NOT_BEFORE",
     "max_cookie_size": "MAX_COOKIE_SIZE",
     "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
+    "revocations": "CLIENT_SESSION_REVOCATIONS",
 }
 
 in_flask_words = spelled_as_settings(FLASK_SETTINGS)
@@ -148,6 +149,7 @@ _DECIDED_BY_A_POLICY: Final[tuple[tuple[str, str, Callable[[Any], object]], ...]
     ("CLIENT_SESSION_MAX_SESSION_LIFETIME", "max_session_lifetime", seconds_or_none),
     ("CLIENT_SESSION_NOT_BEFORE", "not_before", whole_seconds),
     ("CLIENT_SESSION_MAX_CHUNKS", "max_chunks", lambda chunks: chunks),
+    ("CLIENT_SESSION_REVOCATIONS", "revocations", lambda revocations: revocations),
 )
 
 
