@@ -33,6 +33,7 @@
     python benchmarks/run.py --scenarios counter      # without the login session
     python benchmarks/run.py --parts micro inprocess setcookie       # no servers, no wrk
     python benchmarks/run.py --builds compiled                       # one core build only
+    python benchmarks/run.py --frameworks asgi flask --parts revocation  # Redis' command rate
     python benchmarks/run.py --report-only             # re-render from results/latest.json
 
 Over the wire and in process, every variant carries each ``--scenarios`` session: the seed's
@@ -66,7 +67,7 @@ from typing import Any
 
 from sessionbench.apps import AppOptions
 from sessionbench.breakdown import BreakdownResult
-from sessionbench.builds import BUILD_NAMES, CoreBuild, usable_builds
+from sessionbench.builds import BUILD_NAMES, COMPILED_BUILD, CoreBuild, usable_builds
 from sessionbench.children import run_child
 from sessionbench.content import SCENARIOS, SESSION_SIZES
 from sessionbench.figures import plot_scaling, plot_throughput
@@ -76,6 +77,7 @@ from sessionbench.micro import MICRO_CASES, MICRO_SESSIONS, MicroResult
 from sessionbench.processes import Cpus
 from sessionbench.report import render_markdown
 from sessionbench.results import RunResults, load_results, save_results
+from sessionbench.revocation import REVOCATIONS_PER_SECOND, Revoker, run_command_rates
 from sessionbench.servers import postgres_server, redis_server
 from sessionbench.setcookie import SetCookieResult
 from sessionbench.targets import judge
@@ -85,7 +87,7 @@ from sessionbench.wire import SCALED_ROLES, WireSettings, run_scaling, run_wire
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PARTS = ("micro", "inprocess", "setcookie", "breakdown", "wire", "scaling")
+PARTS = ("micro", "inprocess", "setcookie", "breakdown", "wire", "scaling", "revocation")
 FRAMEWORK_NAMES = tuple(framework.name for framework in FRAMEWORKS)
 logger = logging.getLogger("sessionbench")
 
@@ -210,6 +212,12 @@ def _expected_seconds(
         runs = cases * counts
         per_run = settings["warmup_seconds"] + settings["rounds"] * max(1, settings["seconds"])
         seconds += runs * (per_run + 0.1) + 10
+    if "revocation" in parts and redis:
+        # Per round: an idle window, and each revocation-on server and store at two rates.
+        servers = sum(
+            v.revocation or v.needs_redis for v in variants if v.framework.name in ("asgi", "flask")
+        )
+        seconds += settings["rounds"] * (1 + 2 * servers) * (max(1, settings["seconds"]) + 0.2)
     if "scaling" in parts:
         scaled = [v for v in variants if v.role in SCALED_ROLES]
         runs = (len(scaled) + (builds - 1) * ours) * counts * len(SESSION_SIZES)
@@ -266,6 +274,12 @@ def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
             os.environ[POSTGRES_PORT_ENV] = str(port)
             stack.callback(os.environ.pop, POSTGRES_PORT_ENV, None)
         options = AppOptions(redis_port=redis_port)
+        revoker = None
+        if redis_port is not None and parts & {"wire", "revocation"}:
+            # Revocations arrive throughout (a few a second, from a client of their own), so
+            # that the revocation-on servers' copies are refreshed while they are measured.
+            revoker = stack.enter_context(Revoker(redis_port).running())
+            meta["revocations_per_second"] = REVOCATIONS_PER_SECOND
         for part, rows in (
             ("micro", results.micro),
             ("inprocess", results.inprocess),
@@ -301,6 +315,24 @@ def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
                     logs=logs,
                 )
             )
+        if "revocation" in parts and tools.wrk and revoker is not None:
+            logger.info("revocation: Redis' command rate at two request rates")
+            compiled = next((b for b in builds if b.name == COMPILED_BUILD.name), None)
+            results.command_rates.extend(
+                run_command_rates(
+                    options,
+                    frameworks=args.frameworks,
+                    build=compiled or builds[0],
+                    wrk=tools.wrk,
+                    settings=_wire_settings(settings, scaling=False),
+                    cpus=cpus,
+                    logs=logs,
+                    revoker=revoker,
+                )
+            )
+        if revoker is not None:
+            meta["revocations_sent"] = revoker.count
+            meta["revocation_errors"] = revoker.errors
     meta["load_after"] = load_average()
     meta["duration_s"] = round(time.monotonic() - started, 1)
     return results

@@ -11,7 +11,15 @@ from .inprocess import InProcessResult
 from .micro import MICRO_CASES
 from .results import RunResults
 from .setcookie import SetCookieResult
-from .targets import FLOOR_SHARE, INPROCESS_LIMIT, JUDGED_BUILD, judge
+from .targets import (
+    COMMAND_RATE_TOLERANCE,
+    FLOOR_SHARE,
+    INPROCESS_LIMIT,
+    JUDGED_BUILD,
+    MIN_RATE_RATIO,
+    REVOCATION_SHARE,
+    judge,
+)
 from .variants import FRAMEWORKS, variants_of
 from .wire import WireResult
 
@@ -72,6 +80,7 @@ def _header(results: RunResults) -> list[str]:
             "> show that everything runs, not how fast: run without `--quick` on a quiet machine.",
             "",
         ]
+    lines += _sources(results)
     lines += [
         "## This run",
         "",
@@ -95,6 +104,44 @@ def _header(results: RunResults) -> list[str]:
         "",
     ]
     return lines + [f"> {note}" for note in results.notes] + ([""] if results.notes else [])
+
+
+_PART_NAMES = {
+    "wire": "over the wire",
+    "scaling": "session size",
+    "inprocess": "in process",
+    "micro": "micro",
+    "set_cookie": "Set-Cookie",
+    "breakdown": "where the ASGI path spends its time",
+}
+
+
+def _sources(results: RunResults) -> list[str]:
+    """Which rows come from which run, on a page merged from two (sessionbench.merge)."""
+    earlier = results.meta.get("earlier")
+    if not earlier:
+        return []
+    supplied = earlier.get("supplied", {})
+    parts = []
+    for part, frameworks in supplied.items():
+        which = "all of it" if "all" in frameworks else ", ".join(frameworks)
+        parts.append(f"{_PART_NAMES.get(part, part)} ({which})")
+    core = earlier.get("packages", {}).get("client-session-core", "?")
+    return [
+        "## Which run each row comes from",
+        "",
+        f"This page joins two runs. **This run** ({results.meta['date']}, below) measured",
+        f"{', '.join(results.meta['settings'].get('measured_frameworks', []) or ['-'])}: its",
+        "rows carry no date. Every other row comes from **an earlier run**",
+        f"({earlier['date']}, `{earlier.get('command')}`, load average",
+        f"{earlier.get('load_before')} before and {earlier.get('load_after')} after; core",
+        f'{core}) and says so: each such row\'s label ends with "(run of {earlier["date"]})",',
+        "and each target judged on it starts with the same words. The earlier run measured",
+        "older sources (before session identities, issue 24's codec changes and revocation),",
+        "so its rows are not re-judged by what changed since. What the earlier run supplied:",
+        f"{'; '.join(parts)}.",
+        "",
+    ]
 
 
 def _expected(meta: dict[str, Any]) -> str:
@@ -137,7 +184,7 @@ def _unreachable(results: RunResults) -> list[str]:
 
 def _targets(results: RunResults) -> list[str]:
     lines = [
-        "## Targets (issue 24)",
+        "## Targets (issues 24 and 25)",
         "",
         f"On the {JUDGED_BUILD} core, for every framework, connection count and scenario (the",
         "counter, the login session): over the wire, client-session serves more requests per",
@@ -148,6 +195,15 @@ def _targets(results: RunResults) -> list[str]:
         f"is the same as serving {FLOOR_SHARE}x the floor's requests per second); in process,",
         "client-session's microseconds a request over the bare app are at most",
         f"{INPROCESS_LIMIT}x the floor's. The pure core's rows are reported, not judged.",
+        "",
+        "With revocation on (issue 25; Redis as the store), ASGI and Flask, at each",
+        f"connection count and scenario: at least {REVOCATION_SHARE}x the requests per second",
+        "of the same policy with revocation off; still ahead of the framework's Redis store",
+        "(starsessions, Flask-Session) by the margin revocation off has over it in the same",
+        f"run, within the same {1 - REVOCATION_SHARE:.0%}; and Redis' command rate, revocations",
+        "arriving throughout, the same (within",
+        f"{COMMAND_RATE_TOLERANCE:.0%}) when the request rate falls five-fold (the two rates",
+        f"measured at least {MIN_RATE_RATIO}x apart).",
         "",
         "Issue 6 set fixed ratios instead. Two of them no session can reach on the machines",
         "measured, so they are gone: the least an encrypted session does (the floor row) and",
@@ -550,6 +606,7 @@ def _breakdown_table(rows: list[BreakdownResult]) -> list[str]:
         ("envelope", "the envelope parsed (base64 included)"),
         ("expiry", "expiry checked"),
         ("open", "AES-GCM opened (ours: the header and the name as AAD)"),
+        ("identity", "the identity block split off (ours only: session id, user id)"),
         ("loads", "JSON read (ours: depth, surrogate and overflow checks)"),
         ("load", "**all of the load** (ours: with the Session and its origin)"),
         ("app", "the app's get and set on the session (ours: the Session's own methods)"),
@@ -657,6 +714,70 @@ def _scaling(results: RunResults) -> list[str]:
     ]
 
 
+def _command_rates(results: RunResults) -> list[str]:
+    rows = results.command_rates
+    if not rows:
+        return []
+    per_second = results.meta.get("revocations_per_second")
+    lines = [
+        "## Revocation: Redis' command rate at two request rates",
+        "",
+        "client-session with revocation on never asks Redis on a request: each process keeps a",
+        "copy of the revocations in memory, refreshed every 2 s by a daemon thread and woken",
+        "by the store's push on each revocation ([revocation](revocation.md)). So Redis'",
+        "command rate should follow the revocations, not the requests. Each revocation-on",
+        "server (the compiled core, the login session) and, beside it, the framework's",
+        "server-side store on the same redis-server, is driven by wrk at full speed, then at a",
+        "fifth of that rate: each connection waits before each request (wrk's Lua `delay()`,",
+        "five times the full run's period a connection, so a fifth or a little less), and",
+        "the rate reached is measured.",
+        "Redis' `total_commands_processed` (`INFO stats`) is read before and after each",
+        "window: every client's commands per second, the other servers' idle refreshers and",
+        f"the side client's revocations ({per_second or '-'} a second, throughout the wire",
+        "part and this one) included; a window with no requests gives the rate without them.",
+        "Medians of the rounds, each round's numbers in brackets.",
+        "",
+    ]
+
+    def spread(values: tuple[float, ...], digits: int) -> str:
+        if not values:
+            return "-"
+        median = sorted(values)[len(values) // 2]
+        text = f"{median:,.{digits}f}"
+        if len(values) > 1:
+            text += " (" + ", ".join(f"{v:,.{digits}f}" for v in values) + ")"
+        return text
+
+    names = {"full": "full speed", "fifth": "a fifth", "idle": "no requests"}
+    table = []
+    for row in rows:
+        delay = f"{sorted(row.delay_ms)[len(row.delay_ms) // 2]:.0f} ms" if row.delay_ms else "-"
+        table.append(
+            (
+                f"{row.framework or '-'}",
+                row.label,
+                names.get(row.load, row.load),
+                spread(row.rps_samples, 0) if row.load != "idle" else "0",
+                spread(row.commands_samples, 1),
+                spread(row.revocations_samples, 1),
+                delay,
+            )
+        )
+    lines += _table(
+        (
+            "framework",
+            "server",
+            "load",
+            "req/s",
+            "Redis commands/s",
+            "revocations/s",
+            "wrk delay",
+        ),
+        table,
+    )
+    return lines
+
+
 def _notes() -> list[str]:
     return [
         "## What the variants are",
@@ -673,6 +794,15 @@ def _notes() -> list[str]:
         "  generated `SECRET_KEY`; Litestar: `ClientSessionConfig(secret=key, max_age=...)`'s",
         "  `.middleware`, Litestar's `CookieBackendConfig` arguments. Each runs on every core",
         "  build of the run, labelled with it.",
+        "- **client-session + revocation on Redis** (ASGI, Flask; issue 25): the same policy",
+        "  with `revocations=Revocations(RedisRevocationStore.from_url(...), interval=2.0)`",
+        "  on the run's redis-server, as [revocation](revocation.md) enables it; a side client",
+        "  revokes a few sessions a second throughout, so every copy is refreshed while it is",
+        "  measured. ASGI: the drop-in middleware's own policy given as `policy=`, beside the",
+        "  drop-in (revocation off). Flask takes revocation through `policy=`, a fixed codec",
+        "  where the drop-in re-reads Flask's settings, so its off row is the same policy",
+        "  given as `policy=` without `revocations` (**client-session (session interface,",
+        "  policy=)**).",
         "- **the framework's own session**: Starlette's `SessionMiddleware` (itsdangerous,",
         "  with the same `max_age`),",
         "  Flask's `SecureCookieSessionInterface`, Tornado's `set_signed_cookie` of a JSON",
@@ -696,7 +826,8 @@ def _notes() -> list[str]:
         "  encrypted session does scored there.",
         "- **session headers only** (ASGI, Flask, Django): the bare app plus a session's response",
         "  headers, fixed: a `Set-Cookie` whose value is as long as client-session's for the",
-        "  counter (96 characters) and `Vary: Cookie`, and the request carries the cookie. No",
+        "  counter (119 characters since session identities) and `Vary: Cookie`, and the",
+        "  request carries the cookie. No",
         "  session is read, sealed or checked: it is what a session that cost nothing but its",
         "  bytes would score, so no session's ratio against a competitor can exceed this row's.",
         "  The targets' table states that ceiling beside each ratio of these frameworks.",
@@ -716,6 +847,7 @@ def render_markdown(results: RunResults) -> str:
         _targets(results),
         _wire(results),
         _scaling(results),
+        _command_rates(results),
         _set_cookie(results),
         _inprocess(results),
         _breakdown(results),

@@ -11,6 +11,7 @@ from typing import Any
 from .breakdown import BreakdownResult
 from .inprocess import InProcessResult
 from .micro import MicroResult
+from .revocation import CommandRateResult
 from .setcookie import SetCookieResult
 from .wire import WireResult
 
@@ -30,6 +31,8 @@ class RunResults:
     """One per core build."""
     breakdown: list[BreakdownResult] = field(default_factory=list)
     """The ASGI request's steps, per core build and scenario."""
+    command_rates: list[CommandRateResult] = field(default_factory=list)
+    """Redis' command rate with revocation on, at two request rates (and the stores')."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -169,5 +172,6 @@ def load_results(path: Path) -> RunResults:
         scaling=rows(WireResult, "scaling"),
         set_cookie=[SetCookieResult.from_json(row) for row in raw.get("set_cookie", [])],
         breakdown=rows(BreakdownResult, "breakdown"),
+        command_rates=rows(CommandRateResult, "command_rates"),
         notes=raw.get("notes", []),
     )

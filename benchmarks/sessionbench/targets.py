@@ -12,6 +12,17 @@ scenario (the counter, the login session):
 - in process, client-session's cost over the bare app is at most ``INPROCESS_LIMIT`` (1.3)
   times the floor's.
 
+With revocation on (issue 25: ``Revocations`` on the run's redis-server), for ASGI and Flask,
+at each connection count and scenario:
+
+- over the wire, at least ``REVOCATION_SHARE`` (0.97) of the requests per second of the same
+  policy with revocation off;
+- still ahead of the framework's server-side store on Redis (starsessions, Flask-Session)
+  by the margin revocation off has over it, within the same 3%;
+- Redis' command rate with a revocation-on server driven at a fifth of its full rate is
+  within ``COMMAND_RATE_TOLERANCE`` (10%) of the rate at full speed (the request rates
+  measured at least ``MIN_RATE_RATIO`` (4.5) apart), revocations arriving throughout.
+
 The pure core's rows are reported beside them, not judged. Issue 6's fixed ratios are gone:
 two of them (Flask at 2x Flask-Session + Redis, Django at 1.3x its signed_cookies engine) no
 session can reach on the machines measured, as the floor's own ratio and the "session
@@ -20,18 +31,22 @@ headers only" ceiling show in every run (``docs/benchmarks.md``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .content import SESSION_SIZES, size_label
 from .results import RunResults
-from .variants import FRAMEWORKS, Framework, Role, Variant, variants_of
+from .variants import FRAMEWORKS, REVOCATION_PAIRS, Framework, Role, Variant, variants_of
 
 __all__ = [
+    "COMMAND_RATE_TOLERANCE",
     "COMPETITOR_ROLES",
     "FLOOR_SHARE",
     "INPROCESS_LIMIT",
     "JUDGED_BUILD",
+    "MIN_RATE_RATIO",
+    "REVOCATION_SHARE",
     "Target",
     "Verdict",
     "judge",
@@ -46,6 +61,15 @@ INPROCESS_LIMIT = 1.3
 
 JUDGED_BUILD = "compiled"
 """The core build the targets hold on; the others' rows are reported."""
+
+REVOCATION_SHARE = 0.97
+"""With revocation on, at least this share of the requests per second with it off."""
+
+COMMAND_RATE_TOLERANCE = 0.10
+"""Redis' command rate at a fifth of the request rate within this share of the full rate's."""
+
+MIN_RATE_RATIO = 4.5
+"""The two request rates of the command-rate check must be at least this far apart."""
 
 COMPETITOR_ROLES = (Role.OWN, Role.STORE)
 """The variants client-session must be ahead of: every session a user would otherwise pick."""
@@ -76,7 +100,8 @@ class Target:
     """The framework a target is about, judged when the run covers it (None: the core's)."""
     scenario: str = "counter"
     part: str = "wire"
-    """The part of the run it is judged on: "wire", "scaling", "inprocess" or "micro"."""
+    """The part of the run it is judged on: "wire", "scaling", "inprocess", "micro" or
+    "commands" (Redis' command rate with revocation on)."""
 
     @property
     def over_the_wire(self) -> bool:
@@ -209,6 +234,129 @@ def _ahead_at_every_size(framework: str, other: str) -> Check:
     return check
 
 
+def _revocation_share(framework: str, scenario: str) -> Check:
+    """With revocation on, at least ``REVOCATION_SHARE`` of the requests per second of the
+    same policy with it off."""
+    off_name, on_name = REVOCATION_PAIRS[framework]
+
+    def check(results: RunResults, build: str, connections: int) -> Verdict:
+        off = results.wire_row(framework, off_name, build, connections, scenario)
+        on = results.wire_row(framework, on_name, build, connections, scenario)
+        if off is None or on is None or not off.requests_per_second:
+            return _NOT_MEASURED
+        on_rate = on.requests_per_second or 0.0
+        ratio = on_rate / off.requests_per_second
+        measured = f"{ratio:.3f}x ({on_rate:,.0f} vs {off.requests_per_second:,.0f} req/s"
+        measured += _round_ratios(on.rps_samples, off.rps_samples) + ")"
+        if on.server_cpu_us and off.server_cpu_us:
+            measured += f"; {off.server_cpu_us / on.server_cpu_us:.3f}x by server CPU"
+        return Verdict(measured=measured, met=ratio >= REVOCATION_SHARE)
+
+    return check
+
+
+def _revocation_margin(framework: str, store: str, scenario: str) -> Check:
+    """With revocation on, ahead of the Redis store by at least ``REVOCATION_SHARE`` of
+    the margin revocation off has over it in the same run."""
+    off_name, on_name = REVOCATION_PAIRS[framework]
+
+    def check(results: RunResults, build: str, connections: int) -> Verdict:
+        off = results.wire_row(framework, off_name, build, connections, scenario)
+        on = results.wire_row(framework, on_name, build, connections, scenario)
+        theirs = results.wire_row(framework, store, build, connections, scenario)
+        if off is None or on is None or theirs is None or not theirs.requests_per_second:
+            return _NOT_MEASURED
+        on_ratio = (on.requests_per_second or 0.0) / theirs.requests_per_second
+        off_ratio = (off.requests_per_second or 0.0) / theirs.requests_per_second
+        measured = (
+            f"on {on_ratio:.2f}x, off {off_ratio:.2f}x the store's "
+            f"{theirs.requests_per_second:,.0f} req/s"
+            + (
+                f" (on{_round_ratios(on.rps_samples, theirs.rps_samples)[1:]})"
+                if len(on.rps_samples) > 1
+                else ""
+            )
+        )
+        met = on_ratio > 1 and on_ratio >= REVOCATION_SHARE * off_ratio
+        return Verdict(measured=measured, met=met)
+
+    return check
+
+
+def _command_rate_flat(framework: str) -> Check:
+    """Redis' commands per second with the revocation-on server at a fifth of its full
+    request rate within ``COMMAND_RATE_TOLERANCE`` of those at full speed."""
+    _off, on_name = REVOCATION_PAIRS[framework]
+
+    def check(results: RunResults, build: str, connections: int) -> Verdict:
+        rows = {
+            r.load: r
+            for r in results.command_rates
+            if (r.framework, r.variant) == (framework, on_name)
+        }
+        full, fifth = rows.get("full"), rows.get("fifth")
+        if full is None or fifth is None:
+            return _NOT_MEASURED
+        full_rps, fifth_rps = full.requests_per_second or 0.0, fifth.requests_per_second or 0.0
+        full_cmd, fifth_cmd = full.commands_per_second or 0.0, fifth.commands_per_second or 0.0
+        if not (fifth_rps and full_cmd):
+            return _NOT_MEASURED
+        rate_ratio, command_ratio = full_rps / fifth_rps, fifth_cmd / full_cmd
+        measured = (
+            f"{fifth_cmd:.1f} vs {full_cmd:.1f} commands/s ({command_ratio:.2f}x) at "
+            f"{fifth_rps:,.0f} vs {full_rps:,.0f} req/s ({rate_ratio:.1f}x apart; "
+            f"{full.connections} connections)"
+        )
+        met = rate_ratio >= MIN_RATE_RATIO and abs(command_ratio - 1) <= COMMAND_RATE_TOLERANCE
+        return Verdict(measured=measured, met=met)
+
+    return check
+
+
+def _revocation_targets(scenarios: tuple[str, ...]) -> list[Target]:
+    found: list[Target] = []
+    for framework in FRAMEWORKS:
+        if framework.name not in REVOCATION_PAIRS:
+            continue
+        name = _short(framework)
+        store = next(v for v in variants_of(framework) if v.needs_redis and v.role is Role.STORE)
+        for scenario in scenarios:
+            found += [
+                Target(
+                    label=(
+                        f"{name}, {scenario}: revocation on (Redis) >= {REVOCATION_SHARE}x "
+                        "the req/s of revocation off"
+                    ),
+                    framework=framework.name,
+                    scenario=scenario,
+                    check=_revocation_share(framework.name, scenario),
+                ),
+                Target(
+                    label=(
+                        f"{name}, {scenario}: revocation on still ahead of {store.label} by "
+                        f"the margin revocation off has (within {REVOCATION_SHARE}x)"
+                    ),
+                    framework=framework.name,
+                    scenario=scenario,
+                    check=_revocation_margin(framework.name, store.name, scenario),
+                ),
+            ]
+        found.append(
+            Target(
+                label=(
+                    f"{name}, login: Redis' command rate with revocation on the same "
+                    f"(within {COMMAND_RATE_TOLERANCE:.0%}) when the request rate falls "
+                    "five-fold"
+                ),
+                framework=framework.name,
+                scenario="login",
+                part="commands",
+                check=_command_rate_flat(framework.name),
+            )
+        )
+    return found
+
+
 def _short(framework: Framework) -> str:
     return framework.label.split(":")[0].split(" (")[0]
 
@@ -257,6 +405,7 @@ def targets(scenarios: tuple[str, ...] = ("counter", "login")) -> tuple[Target, 
             for other in _competitors(framework)
             if other.role is Role.OWN
         ]
+    found += _revocation_targets(scenarios)
     found.append(
         Target(
             label=(
@@ -278,10 +427,23 @@ def _applies(target: Target, results: RunResults) -> bool:
         "scaling": results.scaling,
         "inprocess": results.inprocess,
         "micro": results.micro,
+        "commands": results.command_rates,
     }[target.part]
     framework = target.framework is None or target.framework in results.frameworks
     covered = framework and target.scenario in results.scenarios
     return covered and bool(rows)
+
+
+def _earlier(results: RunResults, target: Target) -> str | None:
+    """The date of the earlier run whose rows a target is judged on, in a merged page
+    (:mod:`sessionbench.merge`), or None when they are this run's."""
+    earlier = results.meta.get("earlier")
+    if not earlier:
+        return None
+    supplied = earlier.get("supplied", {}).get(target.part, [])
+    if "all" in supplied or target.framework in supplied:
+        return str(earlier["date"])
+    return None
 
 
 def judge(results: RunResults) -> dict[str, list[tuple[str, Verdict]]]:
@@ -295,12 +457,19 @@ def judge(results: RunResults) -> dict[str, list[tuple[str, Verdict]]]:
         judged = build == JUDGED_BUILD
         for target in found:
             checks = (
-                [(f"{target.label} (in process)", 0)]
+                [(target.label, 0)]
+                if target.part == "commands"
+                else [(f"{target.label} (in process)", 0)]
                 if not target.over_the_wire
                 else [(f"{target.label}, {c} connections", c) for c in results.connections]
             )
+            earlier = _earlier(results, target)
             for label, connections in checks:
                 verdict = target.check(results, build, connections)
+                if earlier and verdict.met is not None:
+                    verdict = dataclasses.replace(
+                        verdict, measured=f"(run of {earlier}) {verdict.measured}"
+                    )
                 if not judged:
                     verdict = Verdict(measured=verdict.measured, met=None, judged=False)
                 rows.append((label, verdict))

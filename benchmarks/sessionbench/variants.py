@@ -10,6 +10,7 @@ from dataclasses import dataclass
 __all__ = [
     "FRAMEWORKS",
     "POSTGRES_PORT_ENV",
+    "REVOCATION_PAIRS",
     "VARIANTS",
     "Framework",
     "Role",
@@ -71,6 +72,9 @@ class Variant:
     role: Role
     requires: tuple[str, ...] = ()
     """Modules that must import for this variant to run (beyond the framework's)."""
+    revocation: bool = False
+    """True for client-session with revocation on: its policy's ``Revocations`` read the
+    run's redis-server (``RedisRevocationStore``), a copy in memory refreshed every 2 s."""
     store: str = "redis"
     """Where a server-side store (``Role.STORE``) keeps the sessions: "redis", "postgres" (the
     server run.py starts, at ``$SESSIONBENCH_POSTGRES_PORT``), or "sqlite" (a file the app
@@ -88,8 +92,8 @@ class Variant:
 
     @property
     def needs_redis(self) -> bool:
-        """True when the variant keeps its sessions in Redis."""
-        return self.role is Role.STORE and self.store == "redis"
+        """True when the variant keeps its sessions, or its revocations, in Redis."""
+        return (self.role is Role.STORE and self.store == "redis") or self.revocation
 
     def unavailable(self, *, redis: bool) -> str | None:
         """Why this variant cannot run here (a module missing, or no Redis), or None."""
@@ -162,6 +166,14 @@ VARIANTS: tuple[Variant, ...] = (
         role=Role.OURS,
         requires=("client_session_asgi",),
     ),
+    Variant(
+        framework=ASGI,
+        name="revocation",
+        label="client-session + revocation on Redis",
+        role=Role.OURS,
+        requires=("client_session_asgi", "redis"),
+        revocation=True,
+    ),
     Variant(framework=ASGI, name="own", label="Starlette SessionMiddleware", role=Role.OWN),
     Variant(
         framework=ASGI,
@@ -179,6 +191,21 @@ VARIANTS: tuple[Variant, ...] = (
         label="client-session (session interface)",
         role=Role.OURS,
         requires=("client_session_wsgi",),
+    ),
+    Variant(
+        framework=FLASK,
+        name="policy",
+        label="client-session (session interface, policy=)",
+        role=Role.OURS,
+        requires=("client_session_wsgi",),
+    ),
+    Variant(
+        framework=FLASK,
+        name="revocation",
+        label="client-session + revocation on Redis (policy=)",
+        role=Role.OURS,
+        requires=("client_session_wsgi", "redis"),
+        revocation=True,
     ),
     Variant(framework=FLASK, name="own", label="Flask's session", role=Role.OWN),
     Variant(
@@ -284,3 +311,13 @@ VARIANTS: tuple[Variant, ...] = (
 def variants_of(framework: Framework) -> tuple[Variant, ...]:
     """The variants of one framework, in table order."""
     return tuple(variant for variant in VARIANTS if variant.framework is framework)
+
+
+REVOCATION_PAIRS: dict[str, tuple[str, str]] = {
+    "asgi": ("ours", "revocation"),
+    "flask": ("policy", "revocation"),
+}
+"""Per framework, the variant with revocation off and the one with it on, the same policy but
+for ``revocations``: ASGI's drop-in middleware's own policy; on Flask, where revocation goes
+through ``policy=``, the drop-in's policy given as ``policy=`` (a fixed codec, where the
+drop-in re-reads Flask's settings)."""

@@ -315,7 +315,9 @@ def run_scaling(
     variants = [
         variant
         for variant in VARIANTS
-        if variant.role in SCALED_ROLES and variant.framework.name in frameworks
+        if variant.role in SCALED_ROLES
+        and variant.framework.name in frameworks
+        and variant.name in ("ours", "own", "floor")
     ]
     chunked = AppOptions(redis_port=options.redis_port, max_chunks=2)
     return _measure(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from .processes import pinned
 
@@ -60,8 +62,12 @@ def run_wrk(
     seconds: float,
     connections: int,
     cpu: int | None,
+    delay_ms: float | None = None,
 ) -> WrkRun:
-    """wrk with one thread for ``seconds`` on ``connections`` connections, sending ``cookie``."""
+    """wrk with one thread for ``seconds`` on ``connections`` connections, sending ``cookie``;
+    with ``delay_ms``, each connection waits that long before each request (wrk's Lua
+    ``delay()``), which caps the request rate near ``connections * 1000 / (delay_ms +
+    latency)``."""
     command = [
         wrk,
         "--threads",
@@ -76,11 +82,16 @@ def run_wrk(
     ]
     if cookie:
         command += ["--header", f"Cookie: {cookie}"]
-    completed = subprocess.run(
-        pinned([*command, url], cpu),
-        capture_output=True,
-        text=True,
-        timeout=seconds + 30,
-        check=True,
-    )
+    with tempfile.TemporaryDirectory(prefix="sessionbench-wrk-") as directory:
+        if delay_ms is not None:
+            script = Path(directory) / "delay.lua"
+            script.write_text(f"function delay()\n  return {max(0, round(delay_ms))}\nend\n")
+            command += ["--script", str(script)]
+        completed = subprocess.run(
+            pinned([*command, url], cpu),
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=True,
+        )
     return parse_wrk(completed.stdout)

@@ -62,6 +62,28 @@ def _ours(app: Flask, options: AppOptions) -> None:
         app.session_interface = EncryptedCookieSessionInterface(policy)
 
 
+def _ours_policy(app: Flask, options: AppOptions, *, revocation: bool = False) -> None:
+    # Revocation goes through policy= in Flask: the drop-in's own policy (the one Flask's
+    # settings give, as _ours), given as policy=, with revocation on or off.
+    import dataclasses
+
+    from client_session_wsgi import generate_key
+    from client_session_wsgi.flask import EncryptedCookieSessionInterface
+
+    app.secret_key = generate_key()
+    codec = EncryptedCookieSessionInterface().get_codec(app)
+    if codec is None:
+        raise RuntimeError("the drop-in built no codec")
+    policy = codec.policy
+    if revocation:
+        policy = dataclasses.replace(policy, revocations=options.revocations())
+    app.session_interface = EncryptedCookieSessionInterface(policy)
+
+
+def _ours_revocation(app: Flask, options: AppOptions) -> None:
+    _ours_policy(app, options, revocation=True)
+
+
 def _flask(app: Flask, options: AppOptions) -> None:
     app.secret_key = SECRET
 
@@ -84,6 +106,8 @@ def _floor(app: Flask, options: AppOptions) -> None:
 
 _SESSIONS: dict[str, Callable[[Flask, AppOptions], None]] = {
     "ours": _ours,
+    "policy": _ours_policy,
+    "revocation": _ours_revocation,
     "own": _flask,
     "redis": _flask_session_redis,
     "floor": _floor,

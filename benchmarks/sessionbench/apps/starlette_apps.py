@@ -115,6 +115,22 @@ def _ours(options: AppOptions) -> list[Middleware]:
     ]
 
 
+def _ours_revocation(options: AppOptions) -> list[Middleware]:
+    # The drop-in's own policy (the same arguments as _ours), with revocation on: the
+    # run's redis-server as the store, every process's copy refreshed every 2 s.
+    import dataclasses
+
+    from client_session_asgi import SessionMiddleware, generate_key
+
+    dropin = SessionMiddleware(_no_app, secret_key=generate_key(), max_age=MAX_AGE)
+    policy = dataclasses.replace(dropin.codec.policy, revocations=options.revocations())
+    return [Middleware(SessionMiddleware, policy=policy)]
+
+
+async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("only the middleware's policy is read")
+
+
 def _starlette(options: AppOptions) -> list[Middleware]:
     from starlette.middleware.sessions import SessionMiddleware
 
@@ -141,6 +157,7 @@ def _floor(options: AppOptions) -> list[Middleware]:
 
 _MIDDLEWARE: dict[str, Callable[[AppOptions], list[Middleware]]] = {
     "ours": _ours,
+    "revocation": _ours_revocation,
     "own": _starlette,
     "redis": _starsessions_redis,
     "floor": _floor,
