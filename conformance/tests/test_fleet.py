@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from client_session_conformance import ManualClock, SessionClient, installed_harnesses
+from client_session_conformance._revocation_suite import redis_url_or_skip
 from client_session_core import KeyFile, KeyRing, SessionPolicy, generate_key
 
 NGINX = shutil.which("nginx") or next(
@@ -47,6 +48,8 @@ PER_STEP = 15  # requests each user makes, at least, between two steps of the ro
 CHECK_INTERVAL = 0.05  # how often each server looks at the key file (1 s by default)
 DEADLINE = 120.0  # seconds for the whole test: every wait below is bounded by it
 SERVER_SCRIPT = Path(__file__).with_name("fleet_server.py")
+REVOCATION_INTERVAL = 0.2  # seconds between two reads of the store by each server (2 by default)
+REFUSAL_BOUND = REVOCATION_INTERVAL + 1.0  # the interval, one refresh, a request on a busy box
 
 
 @dataclass
@@ -142,8 +145,11 @@ def _wait_for(what: str, condition: Callable[[], bool], deadline: float) -> None
 
 
 @contextlib.contextmanager
-def _fleet(tmp_path: Path, key_file: Path, deadline: float) -> Iterator[tuple[int, list[int]]]:
-    """Three servers and nginx in front of them: (nginx's port, the servers' ports)."""
+def _fleet(
+    tmp_path: Path, key_file: Path, deadline: float, redis_url: str | None = None
+) -> Iterator[tuple[int, list[int]]]:
+    """Three servers and nginx in front of them: (nginx's port, the servers' ports); given
+    ``redis_url``, the servers share revocations there."""
     processes: list[subprocess.Popen[bytes]] = []
     try:
         ports = []
@@ -157,6 +163,7 @@ def _fleet(tmp_path: Path, key_file: Path, deadline: float) -> Iterator[tuple[in
                     str(listener.fileno()),
                     str(key_file),
                     str(CHECK_INTERVAL),
+                    *(() if redis_url is None else (redis_url, str(REVOCATION_INTERVAL))),
                 ]
                 processes.append(
                     subprocess.Popen(  # noqa: S603 - the test's own script
@@ -369,3 +376,146 @@ def test_every_adapter_follows_a_key_file(harness_name: str, tmp_path: Path) -> 
             cookie = user.cookies["session"]
             raw = base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
             assert raw[2:6].hex() == sealing_kid, f"count {count}"
+
+
+# -- revocation mid-run: logout and logout everywhere, refused by whichever server answers -------
+
+
+def _post(port: int, path: str, cookie: str | None) -> tuple[dict[str, object], str | None]:
+    """POST ``path`` through nginx with ``cookie``: the answer and the session cookie it sets
+    (None when it deletes it or sets none)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        headers = {"Cookie": f"session={cookie}"} if cookie else {}
+        connection.request("POST", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status == 200, (path, response.status, body[:200])
+        written = None
+        for value in response.headers.get_all("Set-Cookie") or []:
+            pair, _, attributes = value.partition(";")
+            if pair.startswith("session=") and "Max-Age=0" not in attributes:
+                written = pair.removeprefix("session=")
+        answer: dict[str, object] = json.loads(body)
+        return answer, written
+    finally:
+        connection.close()
+
+
+def _count_with(connection: http.client.HTTPConnection, cookie: str) -> dict[str, object]:
+    connection.request("GET", "/count", headers={"Cookie": f"session={cookie}"})
+    response = connection.getresponse()
+    body = response.read()
+    assert response.status == 200, (response.status, body[:200])
+    answer: dict[str, object] = json.loads(body)
+    return answer
+
+
+def _logged_in(port: int, user: str) -> str:
+    answer, cookie = _post(port, f"/login?user={user}", None)
+    assert answer["user"] == user, answer
+    assert cookie is not None, answer
+    return cookie
+
+
+@needs_nginx
+def test_a_fleet_refuses_revoked_sessions_mid_run(tmp_path: Path) -> None:
+    deadline = time.monotonic() + DEADLINE
+    key_file = tmp_path / "session-keys"
+    KeyFile.write(key_file, [generate_key()])
+    every_server = {f"server-{index}" for index in range(SERVERS)}
+    with (
+        redis_url_or_skip() as redis_url,
+        _fleet(tmp_path, key_file, deadline, redis_url) as (
+            port,
+            backends,
+        ),
+    ):
+        # Users who count throughout, each logged in: none of their requests may fail.
+        users = [User(f"user-{index}", port) for index in range(USERS)]
+        for user in users:
+            user.cookie = _logged_in(port, user.name)  # its count starts again at 0
+        # The victims: one logs out (a copy of the cookie was taken before); one user with
+        # two devices logs out everywhere from one of them.
+        stolen = _logged_in(port, "victim")
+        laptop, phone = _logged_in(port, "traveller"), _logged_in(port, "traveller")
+        logged_in_at = int(time.time())
+        stop = threading.Event()
+        threads = [
+            threading.Thread(target=user.count_until, args=(stop, deadline)) for user in users
+        ]
+        for thread in threads:
+            thread.start()
+        refused: dict[str, dict[str, float]] = {}  # cookie -> server -> its first refusal
+        last_accepted = 0.0  # seconds after its revocation a revoked cookie last opened
+        try:
+            _wait_for(
+                "every user's first counts",
+                lambda: all(len(user.counts) > PER_STEP for user in users),
+                deadline,
+            )
+            # A user's "not before" is the second of the revocation: the sessions are older.
+            _wait_for("the next second", lambda: int(time.time()) > logged_in_at, deadline)
+            _post(port, "/logout", stolen)
+            logged_out = time.monotonic()
+            _post(port, "/logout-everywhere", laptop)
+            everywhere = time.monotonic()
+            # Every request with a revoked cookie after the bound is refused, whichever
+            # server nginx picks; until each was refused by every server after it.
+            revoked = {"stolen": (stolen, logged_out), "laptop": (laptop, everywhere)}
+            revoked["phone"] = (phone, everywhere)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                for name, (cookie, since) in revoked.items():
+                    seen_after_bound: set[str] = set()
+                    refused[name] = {}
+                    while seen_after_bound != every_server:
+                        assert time.monotonic() < deadline, f"{name}: {seen_after_bound}"
+                        answer = _count_with(connection, cookie)
+                        elapsed = time.monotonic() - since
+                        server = str(answer["server"])
+                        if answer["rejected"] == "revoked":
+                            refused[name].setdefault(server, elapsed)
+                        else:
+                            last_accepted = max(last_accepted, elapsed)
+                        if elapsed > REFUSAL_BOUND:
+                            assert answer["rejected"] == "revoked", (
+                                f"{name}'s revoked cookie accepted by {server} {elapsed:.3f} s "
+                                f"after the revocation: {answer}"
+                            )
+                            seen_after_bound.add(server)
+            finally:
+                connection.close()
+            _wait_for(
+                "users to count on",
+                lambda: all(len(user.counts) > 3 * PER_STEP for user in users),
+                deadline,
+            )
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+        # Each server, asked directly, refuses every revoked cookie, and a new login of the
+        # traveller (created in or after the second of the revocation) is accepted everywhere.
+        again = _logged_in(port, "traveller")
+        for backend in backends:
+            direct = http.client.HTTPConnection("127.0.0.1", backend, timeout=10)
+            try:
+                for cookie in (stolen, laptop, phone):
+                    assert _count_with(direct, cookie)["rejected"] == "revoked"
+                assert _count_with(direct, again)["rejected"] is None
+            finally:
+                direct.close()
+
+    failures = [f"{user.name}: {failure}" for user in users for failure in user.failures]
+    assert not failures, "\n".join(failures[:20])
+    for user in users:
+        assert user.counts == list(range(1, len(user.counts) + 1)), user.name
+        assert user.servers == every_server, user.name
+    requests = sum(len(user.counts) for user in users)
+    checks = {name: sorted(by_server) for name, by_server in refused.items()}
+    print(
+        f"fleet revocation: {SERVERS} servers, {USERS} users, {requests} requests, 0 failed; "
+        f"a revoked cookie last opened {last_accepted * 1000:.1f} ms after its revocation "
+        f"(bound {REFUSAL_BOUND} s; 0 when never), refused by {checks}"
+    )

@@ -55,6 +55,9 @@ def test_routes_name_every_contract_path() -> None:
         ("GET", "/remember"),
         ("POST", "/logout"),
         ("POST", "/login"),
+        ("POST", "/regenerate"),
+        ("POST", "/logout-everywhere"),
+        ("GET", "/whoami"),
     ]
 
 

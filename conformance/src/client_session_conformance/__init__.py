@@ -26,6 +26,7 @@ pytest.register_assert_rewrite(
     "client_session_conformance._interop",
     "client_session_conformance._key_text_suite",
     "client_session_conformance._legacy_suite",
+    "client_session_conformance._revocation_suite",
     "client_session_conformance._suite",
 )
 
@@ -40,15 +41,21 @@ from ._routes import (  # noqa: E402
     ROUTES,
     Route,
     append_nested,
+    arevoke_session,
+    arevoke_user,
     clear_session,
     count_visit,
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
+    revoke_session,
+    revoke_user,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
 from ._servers import Served, ServerPool  # noqa: E402
 from ._suite import SessionConformance  # noqa: E402
@@ -82,6 +89,8 @@ __all__ = [
     "SetCookie",
     "ValidVector",
     "append_nested",
+    "arevoke_session",
+    "arevoke_user",
     "clear_session",
     "count_visit",
     "end_session",
@@ -92,8 +101,12 @@ __all__ = [
     "load_valid_vectors",
     "merge_session",
     "parse_set_cookie",
+    "regenerate_session",
     "remember_session",
+    "revoke_session",
+    "revoke_user",
     "start_session",
     "store_blob",
     "view_session",
+    "who_is",
 ]

@@ -119,10 +119,16 @@ class SessionClient:
         )
 
     def post(
-        self, path: str, *, json: Any = None, cookie_header: str | bytes | None = None
+        self,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        cookie_header: str | bytes | None = None,
     ) -> httpx.Response:
-        """``POST path`` with a JSON body, with the kept cookies or ``cookie_header``."""
-        return self.request("POST", path, json=json, cookie_header=cookie_header)
+        """``POST path`` with a JSON body (and the query ``params``), with the kept cookies or
+        ``cookie_header``."""
+        return self.request("POST", path, params=params, json=json, cookie_header=cookie_header)
 
     def request(
         self,

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import pytest
 
 from ._harness import Harness, installed_harnesses
+from ._revocation_suite import (
+    REFUSAL_BOUND,
+    SharedRevocationStore,
+    cookie_of,
+    opens,
+    redis_url_or_skip,
+    signed_in,
+    wait_until_refused,
+)
 from ._servers import ServerPool
 from ._suite import SUITE_KEY, ok, the_session_cookie, valid_vectors_or_none
 from ._vectors import ValidVector
@@ -26,7 +36,8 @@ class InteropConformance:
 
     For each ordered pair of harnesses (a harness with itself included) a session started
     in the first continues in the second, and both write the same cookie attributes;
-    every valid test vector opens in every harness.
+    every valid test vector opens in every harness; a session logged out through the first
+    is refused by the second, both sharing one real Redis, within the revocation interval.
     """
 
     extra_harnesses: ClassVar[Mapping[str, type[Harness]]] = {}
@@ -98,3 +109,35 @@ class InteropConformance:
         served.clock.set(vector.now)
         with served.client() as browser:
             assert ok(browser.get("/view", cookie_header=vector.cookie_header)) == vector.session
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def revocation_store(cls) -> Iterator[SharedRevocationStore]:
+        """One redis-server shared by every harness's revocation server, for the class."""
+        with redis_url_or_skip() as url:
+            shared = SharedRevocationStore(url)
+            try:
+                yield shared
+            finally:
+                shared.close()
+
+    def test_a_logout_in_one_adapter_is_refused_by_another(
+        self,
+        pools: dict[str, ServerPool],
+        revocation_store: SharedRevocationStore,
+        pair: tuple[str, str],
+    ) -> None:
+        first, second = (revocation_store.serve(pools[name]) for name in pair)
+        with first.client() as browser:
+            who = signed_in(browser, f"{pair[0]}-then-{pair[1]}")
+            copy = cookie_of(browser)
+            assert opens(second, copy) == who
+            response = browser.post("/logout")
+            since = time.monotonic()
+            assert ok(response) == {}
+            elapsed = wait_until_refused(second, copy, since)
+        print(f"revocation: {pair[0]} -> {pair[1]} {elapsed * 1000:.1f} ms")
+        assert elapsed <= REFUSAL_BOUND, (
+            f"{pair[1]} refused a session logged out through {pair[0]} after {elapsed:.3f} s, "
+            f"over the bound ({REFUSAL_BOUND} s)"
+        )

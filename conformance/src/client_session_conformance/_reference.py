@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from client_session_core import Clock, Session, SessionCodec, SessionPolicy
+from client_session_core.revocation import Revocations
 
 from ._harness import Harness
 from ._routes import (
@@ -26,10 +27,14 @@ from ._routes import (
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
+    revoke_session,
+    revoke_user,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
 
 __all__ = ["ReferenceHarness"]
@@ -50,8 +55,9 @@ class _QuietHandler(WSGIRequestHandler):
 class _ContractApp:
     """A WSGI application serving the route contract with a :class:`SessionCodec`."""
 
-    def __init__(self, codec: SessionCodec) -> None:
+    def __init__(self, codec: SessionCodec, revocations: Revocations | None) -> None:
         self._codec = codec
+        self._revocations = revocations
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         session = self._codec.load(environ.get("HTTP_COOKIE"))
@@ -69,8 +75,7 @@ class _ContractApp:
         start_response("200 OK", headers)
         return [body]
 
-    @staticmethod
-    def _route(environ: dict[str, Any], session: Session) -> dict[str, Any] | None:
+    def _route(self, environ: dict[str, Any], session: Session) -> dict[str, Any] | None:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         query = parse_qs(environ.get("QUERY_STRING", ""))
         if (method, path) == ("GET", "/counter"):
@@ -91,7 +96,15 @@ class _ContractApp:
         if (method, path) == ("GET", "/remember"):
             return remember_session(session, int(query["seconds"][0]))
         if (method, path) == ("POST", "/logout"):
+            revoke_session(self._revocations, session)  # every copy, when revocations are on
             return end_session(session.clear)
+        if (method, path) == ("POST", "/logout-everywhere"):
+            revoke_user(self._revocations, session)  # every session of its user
+            return end_session(session.clear)
+        if (method, path) == ("POST", "/regenerate"):
+            return regenerate_session(session, query["user"][0])
+        if (method, path) == ("GET", "/whoami"):
+            return who_is(session)
         if (method, path) == ("POST", "/login"):
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.loads(environ["wsgi.input"].read(length))
@@ -109,7 +122,7 @@ class ReferenceHarness(Harness):
     @contextlib.contextmanager
     def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
         """Serve on 127.0.0.1, on an ephemeral port, until the block ends."""
-        app = _ContractApp(SessionCodec(policy, clock=clock))
+        app = _ContractApp(SessionCodec(policy, clock=clock), policy.revocations)
         server = make_server(
             "127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler
         )

@@ -12,21 +12,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from client_session_core import Session
+
+if TYPE_CHECKING:
+    from client_session_core.revocation import Revocations
 
 __all__ = [
     "ROUTES",
     "Route",
     "append_nested",
+    "arevoke_session",
+    "arevoke_user",
     "clear_session",
     "count_visit",
     "end_session",
     "leave_untouched",
     "merge_session",
+    "regenerate_session",
     "remember_session",
+    "revoke_session",
+    "revoke_user",
     "start_session",
     "store_blob",
     "view_session",
+    "who_is",
 ]
 
 SessionMapping = MutableMapping[str, Any]
@@ -54,12 +65,29 @@ ROUTES: tuple[Route, ...] = (
         "/remember",
         "remember_session(session, seconds): its own idle timeout of ?seconds=, sealed",
     ),
-    Route("POST", "/logout", "end_session(end): the framework's own call ends the session"),
+    Route(
+        "POST",
+        "/logout",
+        "revoke_session(revocations, session), then end_session(end): the framework's own "
+        "call ends the session",
+    ),
     Route(
         "POST",
         "/login",
         "start_session(session, body): a new session by the framework's own call, with body",
     ),
+    Route(
+        "POST",
+        "/regenerate",
+        "regenerate_session(session, user, regenerate): a new identity, the data kept, bound "
+        "to ?user=; answers {id, user}",
+    ),
+    Route(
+        "POST",
+        "/logout-everywhere",
+        "revoke_user(revocations, session), then end_session(end): every session of the user",
+    ),
+    Route("GET", "/whoami", "who_is(session): answers the session's {id, user}"),
 )
 """The routes a :class:`Harness` serves, with the function each one calls."""
 
@@ -142,7 +170,9 @@ def end_session(end: Callable[[], object]) -> dict[str, Any]:
     session that is a mapping and nothing more (the core's ``Session``, as ASGI, WSGI, Flask
     and Tornado hand out), Django's ``request.session.flush``, aiohttp-session's
     ``session.invalidate``. The response deletes the cookie, and the browser's next request
-    is a new session.
+    is a new session. With revocations in the policy, the harness first calls
+    :func:`revoke_session` (or :func:`revoke_user` for ``/logout-everywhere``), so that a copy
+    of the cookie taken before is refused too, by every server sharing the store.
     """
     end()
     return {}
@@ -160,3 +190,84 @@ def start_session(session: SessionMapping, body: Mapping[str, Any]) -> dict[str,
     """
     session.update(body)
     return dict(session.items())
+
+
+def _core(session: SessionMapping) -> Session:
+    # Frameworks type their session as a dict (Starlette) or their own mixin (Flask): the
+    # object is the core's Session all the same, checked here.
+    if not isinstance(session, Session):
+        raise TypeError(
+            f"this route needs the core's Session, not {type(session).__name__}: pass the "
+            "adapter's (Django's request.session.core, aiohttp-session's session.core)"
+        )
+    return session
+
+
+def who_is(session: SessionMapping) -> dict[str, Any]:
+    """``GET /whoami``: answers ``{"id": session.id, "user": session.user_id}`` of the core's
+    ``Session`` (Django's ``request.session.core``, aiohttp-session's ``session.core``).
+
+    A read: a new session answers an id of its own, which no cookie holds until it has
+    content."""
+    core = _core(session)
+    return {"id": core.id, "user": core.user_id}
+
+
+def regenerate_session(
+    session: SessionMapping, user: str, regenerate: Callable[[], object] | None = None
+) -> dict[str, Any]:
+    """``POST /regenerate?user=U``: a login that keeps the data (the defence against session
+    fixation): ``regenerate()``, then ``session.bind_user(U)``; answers :func:`who_is`.
+
+    ``regenerate`` is the framework's own call for a new identity that keeps the data:
+    ``session.regenerate`` by default (the core's ``Session``, as ASGI, WSGI, Flask, Tornado
+    and Litestar hand out), Django's ``request.session.cycle_key``; aiohttp-session's
+    ``new_session`` empties the session, so its harness passes ``session.core.regenerate``.
+    ``session`` is the core's ``Session`` in every case. The cookie the browser held before is
+    not this session: its id is the old one, and it is bound to no user.
+    """
+    core = _core(session)
+    if regenerate is None:
+        core.regenerate()
+    else:
+        regenerate()
+    core.bind_user(user)
+    return who_is(core)
+
+
+def revoke_session(revocations: Revocations | None, session: SessionMapping) -> None:
+    """The first half of ``POST /logout``: when the policy has ``revocations``, refuse every
+    copy of ``session``'s cookie everywhere (``revocations.revoke(session)``, the core's
+    ``Session``: the id its cookie carried, kept until no copy can be alive), before the
+    framework's own call ends the session. Nothing without revocations.
+
+    Blocks on the store: an async harness calls :func:`arevoke_session`."""
+    core = _core(session)
+    if revocations is not None:
+        revocations.revoke(core)
+
+
+async def arevoke_session(revocations: Revocations | None, session: SessionMapping) -> None:
+    """:func:`revoke_session` for an async framework: the store is written in a worker thread
+    (``await revocations.arevoke(session)``), so that the event loop never waits on it."""
+    core = _core(session)
+    if revocations is not None:
+        await revocations.arevoke(core)
+
+
+def revoke_user(revocations: Revocations | None, session: SessionMapping) -> None:
+    """The first half of ``POST /logout-everywhere``: when the policy has ``revocations`` and
+    a user is bound to ``session``, refuse every session of that user created before now
+    (``revocations.revoke_user(session.user_id)``), before the framework's own call ends this
+    one. A login after it is accepted. Blocks on the store: an async harness calls
+    :func:`arevoke_user`."""
+    user = _core(session).user_id
+    if revocations is not None and user is not None:
+        revocations.revoke_user(user)
+
+
+async def arevoke_user(revocations: Revocations | None, session: SessionMapping) -> None:
+    """:func:`revoke_user` for an async framework (``revocations.arevoke_user``)."""
+    user = _core(session).user_id
+    if revocations is not None and user is not None:
+        await revocations.arevoke_user(user)

@@ -68,6 +68,11 @@ class ServerPool:
             raise errors[0]
 
     @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys of every server whose test names none: the suite's own."""
+        return self._default_keys
+
+    @property
     def harness(self) -> Harness:
         """The harness whose servers these are."""
         return self._harness

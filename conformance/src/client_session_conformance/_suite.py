@@ -17,6 +17,7 @@ from client_session_core.testing import DEFAULT_START
 from ._client import SetCookie, set_cookies, vary_tokens
 from ._harness import Harness
 from ._key_text_suite import KeyTextSection
+from ._revocation_suite import RevocationSection
 from ._servers import Served, ServerPool
 from ._vectors import (
     CookieHeaderVector,
@@ -142,6 +143,9 @@ _SESSION_ROUTES = [
     pytest.param("GET", "/large", {"size": 10}, None, id="large"),
     pytest.param("POST", "/logout", None, None, id="logout"),
     pytest.param("POST", "/login", None, {"user": "ada"}, id="login"),
+    pytest.param("POST", "/regenerate", {"user": "ada"}, None, id="regenerate"),
+    pytest.param("POST", "/logout-everywhere", None, None, id="logout-everywhere"),
+    pytest.param("GET", "/whoami", None, None, id="whoami"),
 ]
 
 _GARBAGE_COOKIE_HEADERS = [
@@ -160,7 +164,7 @@ _GARBAGE_COOKIE_HEADERS = [
 ]
 
 
-class SessionConformance(KeyTextSection):
+class SessionConformance(KeyTextSection, RevocationSection):
     """The behaviour every adapter shows, checked over HTTP through its :class:`Harness`.
 
     Certify an adapter with a subclass whose name starts with ``Test``::

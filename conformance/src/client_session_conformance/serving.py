@@ -56,7 +56,10 @@ from client_session_core import (
     SessionPolicy,
 )
 from client_session_core.adapter import CANONICAL_COOKIE_STYLE
+from client_session_core.revocation import RedisRevocationStore, Revocations
 from client_session_core.testing import ManualClock
+
+from ._redis import redis_unavailable, serve_redis
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -72,8 +75,10 @@ __all__ = [
     "policy_from_json",
     "policy_to_json",
     "read_worker_config",
+    "redis_unavailable",
     "serve_asgi_in_thread",
     "serve_asyncio_in_thread",
+    "serve_redis",
     "serve_with_gunicorn",
     "serve_wsgi_in_thread",
 ]
@@ -310,7 +315,10 @@ def policy_to_json(policy: SessionPolicy) -> dict[str, Any]:
     and check interval, for the other process to follow the file itself), then every other
     field.
 
-    A policy with a serializer other than the default JSON one cannot cross, and raises
+    Revocations cross as the Redis server, prefix and timings of their
+    :class:`~client_session_core.revocation.RedisRevocationStore`, from which the other process
+    builds its own (a process of a fleet, sharing the store). A policy with a serializer other
+    than the default JSON one, or with revocations in another store, cannot cross, and raises
     :class:`ValueError`.
     """
     if type(policy.serializer) is not JSONSerializer:
@@ -326,8 +334,10 @@ def policy_to_json(policy: SessionPolicy) -> dict[str, Any]:
     fields = {
         field.name: getattr(policy, field.name)
         for field in dataclasses.fields(policy)
-        if field.name not in ("keys", "serializer", "cookie_style", "legacy_cookies")
+        if field.name not in ("keys", "serializer", "cookie_style", "legacy_cookies", "revocations")
     }
+    if policy.revocations is not None:
+        fields["revocations"] = _revocations_to_json(policy.revocations)
     if isinstance(policy.keys, KeyFile):
         # The file itself, which the other process follows on its own: a copy of the ring
         # would stay what it was.
@@ -345,7 +355,41 @@ def policy_from_json(data: dict[str, Any]) -> SessionPolicy:
         keys = KeyFile(fields.pop("key_file"), check_interval=fields.pop("check_interval"))
     else:
         keys = KeyRing([Key(base64.urlsafe_b64decode(text)) for text in fields.pop("keys")])
+    if fields.get("revocations") is not None:
+        fields["revocations"] = _revocations_from_json(fields["revocations"])
     return SessionPolicy(keys=keys, **fields)
+
+
+def _revocations_to_json(revocations: Revocations) -> dict[str, Any]:
+    store = revocations.store
+    if not isinstance(store, RedisRevocationStore):
+        raise ValueError(
+            f"a policy whose revocations are in {type(store).__name__} cannot be sent to another "
+            "process: only a RedisRevocationStore is shared between processes"
+        )
+    # redis-py's connection pool says where the store is; the prefix is its keys' own.
+    client = getattr(store, "_client")  # noqa: B009 - the store has no public address
+    connection: dict[str, Any] = client.connection_pool.connection_kwargs
+    if "host" not in connection:
+        raise ValueError("only revocations in a Redis reached over TCP cross processes")
+    return {
+        "redis": {key: connection.get(key) for key in ("host", "port", "db")},
+        "prefix": store.keys[0].rsplit(":", 1)[0],
+        "interval": revocations.interval,
+        "max_staleness": revocations.max_staleness,
+        "on_stale": revocations.on_stale,
+    }
+
+
+def _revocations_from_json(data: dict[str, Any]) -> Revocations:
+    redis = importlib.import_module("redis")
+    client = redis.Redis(**data["redis"], socket_timeout=5.0, socket_connect_timeout=5.0)
+    return Revocations(
+        RedisRevocationStore(client, prefix=data["prefix"]),
+        interval=data["interval"],
+        max_staleness=data["max_staleness"],
+        on_stale=data["on_stale"],
+    )
 
 
 class MirroredClock:

@@ -21,13 +21,18 @@ from client_session_conformance import (
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
+    revoke_session,
+    revoke_user,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
 from client_session_conformance.serving import keys_in_environment, serve_wsgi_in_thread
 from client_session_core.adapter import Clock, SessionPolicy
+from client_session_core.revocation import Revocations
 from client_session_template import SessionMiddleware, get_session
 
 # Each way your adapter documents for its keys as one text (an argument such as secret_key= or
@@ -41,8 +46,11 @@ def _json_body(environ: dict[str, Any]) -> Any:
     return json.loads(environ["wsgi.input"].read(length))
 
 
-def contract_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-    """The route contract: each route calls the suite's function with the session."""
+def contract_app(
+    environ: dict[str, Any], start_response: Any, revocations: Revocations | None = None
+) -> Iterable[bytes]:
+    """The route contract: each route calls the suite's function with the session. The
+    logouts revoke through ``revocations``, the policy's, when it has some."""
     session = get_session(environ)
     route = (environ["REQUEST_METHOD"], environ["PATH_INFO"])
     query = {name: values[0] for name, values in parse_qs(environ["QUERY_STRING"]).items()}
@@ -65,7 +73,17 @@ def contract_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes
     elif route == ("POST", "/logout"):
         # FRAMEWORK: your framework's own call for a logout (Django's flush, aiohttp-session's
         # invalidate); the template's session is the core's, which ends with clear().
+        revoke_session(revocations, session)  # every copy of the cookie, with revocations on
         body = end_session(session.clear)
+    elif route == ("POST", "/logout-everywhere"):
+        revoke_user(revocations, session)  # every session of the user bound at login
+        body = end_session(session.clear)
+    elif route == ("POST", "/regenerate"):
+        # FRAMEWORK: your framework's own call for a new identity that keeps the data
+        # (Django's cycle_key); the core's Session has regenerate().
+        body = regenerate_session(session, query["user"])
+    elif route == ("GET", "/whoami"):
+        body = who_is(session)
     elif route == ("POST", "/login"):
         # FRAMEWORK: your framework's own call for a new session replacing the old one
         # (aiohttp-session's new_session(request), Flask's session.clear()), then fill it.
@@ -89,7 +107,12 @@ class TemplateHarness(Harness):
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with exactly ``policy`` and ``clock``."""
-        return serve_wsgi_in_thread(SessionMiddleware(contract_app, policy, clock=clock))
+        revocations = policy.revocations  # an application keeps them for its logout
+
+        def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            return contract_app(environ, start_response, revocations)
+
+        return serve_wsgi_in_thread(SessionMiddleware(app, policy, clock=clock))
 
     @contextlib.contextmanager
     def serve_with_key_text(self, option: str, key_text: str, clock: Clock) -> Iterator[str]:

@@ -19,18 +19,23 @@ from urllib.parse import parse_qs
 from client_session_conformance import (
     Harness,
     append_nested,
+    arevoke_session,
+    arevoke_user,
     clear_session,
     count_visit,
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
-from client_session_conformance.serving import keys_in_environment, serve_asgi_in_thread
+from client_session_conformance.serving import ASGIApp, keys_in_environment, serve_asgi_in_thread
 from client_session_core.adapter import Clock, SessionPolicy
+from client_session_core.revocation import Revocations
 from client_session_template import SessionASGIMiddleware, get_asgi_session
 from client_session_template._asgi import Receive, Scope, Send
 
@@ -53,7 +58,18 @@ async def _answer(send: Send, status: int, body: bytes, content_type: bytes) -> 
     await send({"type": "http.response.body", "body": body})
 
 
-async def contract_app(scope: Scope, receive: Receive, send: Send) -> None:
+def contract_app_with(revocations: Revocations | None) -> ASGIApp:
+    """:func:`contract_app`, whose logouts revoke through ``revocations`` (the policy's)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await contract_app(scope, receive, send, revocations)
+
+    return app
+
+
+async def contract_app(
+    scope: Scope, receive: Receive, send: Send, revocations: Revocations | None = None
+) -> None:
     """The route contract: each route calls the suite's function with the session."""
     if scope["type"] != "http":
         return
@@ -79,7 +95,17 @@ async def contract_app(scope: Scope, receive: Receive, send: Send) -> None:
     elif route == ("POST", "/logout"):
         # FRAMEWORK: your framework's own call for a logout (Litestar's clear_session);
         # the template's session is the core's, which ends with clear().
+        await arevoke_session(revocations, session)  # every copy, with revocations on
         body = end_session(session.clear)
+    elif route == ("POST", "/logout-everywhere"):
+        await arevoke_user(revocations, session)  # every session of the user bound at login
+        body = end_session(session.clear)
+    elif route == ("POST", "/regenerate"):
+        # FRAMEWORK: your framework's own call for a new identity that keeps the data; the
+        # core's Session has regenerate() (Starlette, Litestar hand it out).
+        body = regenerate_session(session, query["user"])
+    elif route == ("GET", "/whoami"):
+        body = who_is(session)
     elif route == ("POST", "/login"):
         # FRAMEWORK: your framework's own call for a new session replacing the old one
         # (Litestar's set_session, Starlette's session.clear()), then fill it.
@@ -102,7 +128,8 @@ class TemplateASGIHarness(Harness):
 
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the contract with exactly ``policy`` and ``clock``."""
-        return serve_asgi_in_thread(SessionASGIMiddleware(contract_app, policy, clock=clock))
+        app = contract_app_with(policy.revocations)  # an application keeps them for its logout
+        return serve_asgi_in_thread(SessionASGIMiddleware(app, policy, clock=clock))
 
     @contextlib.contextmanager
     def serve_with_key_text(self, option: str, key_text: str, clock: Clock) -> Iterator[str]:

@@ -21,18 +21,23 @@ from client_session_aiohttp import get_session as get_own_session
 from client_session_conformance import (
     Harness,
     append_nested,
+    arevoke_session,
+    arevoke_user,
     clear_session,
     count_visit,
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
 from client_session_conformance.serving import keys_in_environment, serve_asyncio_in_thread
 from client_session_core import Clock, SessionCodec, SessionPolicy
+from client_session_core.revocation import Revocations
 
 if TYPE_CHECKING:
     from aiohttp.typedefs import Middleware
@@ -102,9 +107,21 @@ def _idle_setter(session: MutableMapping[str, Any]) -> Callable[[int], None] | N
     return set_idle_timeout
 
 
-def contract_routes(get_session: SessionGetter, new_session: SessionGetter) -> list[web.RouteDef]:
+def _core(session: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    # aiohttp-session's Session holds the core's as ``core``; the package's own middleware
+    # hands out the core's Session itself.
+    core: MutableMapping[str, Any] = getattr(session, "core", session)
+    return core
+
+
+def contract_routes(
+    get_session: SessionGetter,
+    new_session: SessionGetter,
+    revocations: Revocations | None = None,
+) -> list[web.RouteDef]:
     """The route contract, each handler taking its session from ``get_session``, and a new
-    session replacing it from ``new_session`` (aiohttp-session's ``new_session``)."""
+    session replacing it from ``new_session`` (aiohttp-session's ``new_session``); the
+    logouts revoke through ``revocations``, the policy's, when given."""
 
     async def counter(request: web.Request) -> web.Response:
         return web.json_response(count_visit(await get_session(request)))
@@ -137,7 +154,22 @@ def contract_routes(get_session: SessionGetter, new_session: SessionGetter) -> l
 
     async def logout(request: web.Request) -> web.Response:
         session = await get_session(request)
+        await arevoke_session(revocations, _core(session))  # every copy, when configured
         return web.json_response(end_session(_ender(session)))
+
+    async def logout_everywhere(request: web.Request) -> web.Response:
+        session = await get_session(request)
+        await arevoke_user(revocations, _core(session))
+        return web.json_response(end_session(_ender(session)))
+
+    async def regenerate(request: web.Request) -> web.Response:
+        # docs/aiohttp.md's login: new_session() empties the session; the core's regenerate()
+        # keeps the data under a new identity.
+        core = _core(await get_session(request))
+        return web.json_response(regenerate_session(core, request.query["user"]))
+
+    async def whoami(request: web.Request) -> web.Response:
+        return web.json_response(who_is(_core(await get_session(request))))
 
     async def login(request: web.Request) -> web.Response:
         body = await _json_object(request)
@@ -154,6 +186,9 @@ def contract_routes(get_session: SessionGetter, new_session: SessionGetter) -> l
         web.get("/remember", remember),
         web.post("/logout", logout),
         web.post("/login", login),
+        web.post("/logout-everywhere", logout_everywhere),
+        web.post("/regenerate", regenerate),
+        web.get("/whoami", whoami),
     ]
 
 
@@ -187,7 +222,7 @@ class AiohttpHarness(Harness):
         storage = EncryptedCookieSessionStorage.from_codec(
             SessionCodec(policy, clock=clock), save_on_assignment=False
         )
-        return serve_aiohttp_in_thread(self._app(storage))
+        return serve_aiohttp_in_thread(self._app(storage, policy.revocations))
 
     def serve_with_key_text(
         self, option: str, key_text: str, clock: Clock
@@ -201,10 +236,15 @@ class AiohttpHarness(Harness):
         return _serve_with_key_text(option, STORAGE_KEYS, key_text, make_app)
 
     @staticmethod
-    def _app(storage: EncryptedCookieSessionStorage) -> web.Application:
+    def _app(
+        storage: EncryptedCookieSessionStorage, revocations: Revocations | None = None
+    ) -> web.Application:
         app = web.Application()
         aiohttp_session.setup(app, storage)
-        app.add_routes(contract_routes(aiohttp_session.get_session, aiohttp_session.new_session))
+        routes = contract_routes(
+            aiohttp_session.get_session, aiohttp_session.new_session, revocations
+        )
+        app.add_routes(routes)
         return app
 
 
@@ -217,7 +257,7 @@ class AiohttpMiddlewareHarness(Harness):
     def serve(self, policy: SessionPolicy, clock: Clock) -> contextlib.AbstractContextManager[str]:
         """Serve the route contract with ``policy`` and ``clock`` on 127.0.0.1."""
         codec = SessionCodec(policy, clock=clock)
-        return serve_aiohttp_in_thread(self._app(session_middleware(codec)))
+        return serve_aiohttp_in_thread(self._app(session_middleware(codec), policy.revocations))
 
     def serve_with_key_text(
         self, option: str, key_text: str, clock: Clock
@@ -231,7 +271,7 @@ class AiohttpMiddlewareHarness(Harness):
         return _serve_with_key_text(option, MIDDLEWARE_KEYS, key_text, make_app)
 
     @staticmethod
-    def _app(middleware: Middleware) -> web.Application:
+    def _app(middleware: Middleware, revocations: Revocations | None = None) -> web.Application:
         app = web.Application(middlewares=[middleware])
-        app.add_routes(contract_routes(get_own_session, _new_own_session))
+        app.add_routes(contract_routes(get_own_session, _new_own_session, revocations))
         return app

@@ -23,18 +23,23 @@ from client_session_asgi import SessionMiddleware
 from client_session_conformance import (
     Harness,
     append_nested,
+    arevoke_session,
+    arevoke_user,
     clear_session,
     count_visit,
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
 from client_session_conformance.serving import ASGIApp, keys_in_environment, serve_asgi_in_thread
 from client_session_core import Clock, SessionPolicy
+from client_session_core.revocation import Revocations
 
 __all__ = ["FastAPIHarness", "StarletteHarness"]
 
@@ -44,7 +49,15 @@ KEYS = "SessionMiddleware(keys=...)"
 ENVIRONMENT = "CLIENT_SESSION_KEYS environment variable"
 
 
+def _revocations(middleware_options: dict[str, Any]) -> Revocations | None:
+    # The policy's, which the application keeps for its logout (docs/revocation.md).
+    policy: SessionPolicy | None = middleware_options.get("policy")
+    return None if policy is None else policy.revocations
+
+
 def _starlette_app(**middleware_options: Any) -> Starlette:
+    revocations = _revocations(middleware_options)
+
     async def counter(request: Request) -> JSONResponse:
         return JSONResponse(count_visit(request.session))
 
@@ -71,7 +84,19 @@ def _starlette_app(**middleware_options: Any) -> Starlette:
         return JSONResponse(remember_session(request.session, seconds))
 
     async def logout(request: Request) -> JSONResponse:
+        await arevoke_session(revocations, request.session)  # every copy, when configured
         return JSONResponse(end_session(request.session.clear))
+
+    async def logout_everywhere(request: Request) -> JSONResponse:
+        await arevoke_user(revocations, request.session)
+        return JSONResponse(end_session(request.session.clear))
+
+    async def regenerate(request: Request) -> JSONResponse:
+        # docs/asgi.md's login: regenerate() keeps the data under a new identity.
+        return JSONResponse(regenerate_session(request.session, request.query_params["user"]))
+
+    async def whoami(request: Request) -> JSONResponse:
+        return JSONResponse(who_is(request.session))
 
     async def login(request: Request) -> JSONResponse:
         body = await request.json()
@@ -90,6 +115,9 @@ def _starlette_app(**middleware_options: Any) -> Starlette:
             Route("/remember", remember),
             Route("/logout", logout, methods=["POST"]),
             Route("/login", login, methods=["POST"]),
+            Route("/logout-everywhere", logout_everywhere, methods=["POST"]),
+            Route("/regenerate", regenerate, methods=["POST"]),
+            Route("/whoami", whoami),
         ],
         middleware=[Middleware(SessionMiddleware, **middleware_options)],
     )
@@ -98,6 +126,7 @@ def _starlette_app(**middleware_options: Any) -> Starlette:
 def _fastapi_app(**middleware_options: Any) -> ASGIApp:
     from fastapi import FastAPI  # only this harness needs FastAPI
 
+    revocations = _revocations(middleware_options)
     app = FastAPI(openapi_url=None)
     app.add_middleware(SessionMiddleware, **middleware_options)
 
@@ -135,7 +164,21 @@ def _fastapi_app(**middleware_options: Any) -> ASGIApp:
 
     @app.post("/logout")
     async def logout(request: Request) -> dict[str, Any]:
+        await arevoke_session(revocations, request.session)  # every copy, when configured
         return end_session(request.session.clear)
+
+    @app.post("/logout-everywhere")
+    async def logout_everywhere(request: Request) -> dict[str, Any]:
+        await arevoke_user(revocations, request.session)
+        return end_session(request.session.clear)
+
+    @app.post("/regenerate")
+    async def regenerate(request: Request, user: str) -> dict[str, Any]:
+        return regenerate_session(request.session, user)
+
+    @app.get("/whoami")
+    async def whoami(request: Request) -> dict[str, Any]:
+        return who_is(request.session)
 
     @app.post("/login")
     async def login(request: Request, body: dict[str, Any]) -> dict[str, Any]:

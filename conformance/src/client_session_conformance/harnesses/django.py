@@ -42,13 +42,18 @@ from client_session_conformance import (
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
+    revoke_session,
+    revoke_user,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
 from client_session_conformance.serving import serve_asgi_in_thread, serve_wsgi_in_thread
 from client_session_core import Clock, SessionPolicy
+from client_session_core.revocation import Revocations
 
 __all__ = ["DjangoASGIHarness", "DjangoHarness", "contract_urls", "urlpatterns"]
 
@@ -60,6 +65,7 @@ _MIDDLEWARE = [
     "client_session_django.SessionMiddleware",
 ]
 _build_lock = threading.Lock()
+_REVOCATIONS = "client_session_revocations"  # the request attribute contract_urls sets
 
 
 def _counter(request: HttpRequest) -> JsonResponse:
@@ -96,9 +102,33 @@ def _remember(request: HttpRequest) -> JsonResponse:
     return JsonResponse(remember_session(request.session, seconds, request.session.set_expiry))
 
 
+def _store_revocations(request: HttpRequest) -> Revocations | None:
+    # The policy's revocations, as an application keeps them for its logout: contract_urls
+    # read them from this server's CLIENT_SESSION_POLICY when Django built it.
+    revocations: Revocations | None = getattr(request, _REVOCATIONS, None)
+    return revocations
+
+
 def _logout(request: HttpRequest) -> JsonResponse:
+    revoke_session(_store_revocations(request), request.session.core)  # every copy
     # What django.contrib.auth.logout calls.
     return JsonResponse(end_session(request.session.flush))
+
+
+def _logout_everywhere(request: HttpRequest) -> JsonResponse:
+    revoke_user(_store_revocations(request), request.session.core)
+    return JsonResponse(end_session(request.session.flush))
+
+
+def _regenerate(request: HttpRequest) -> JsonResponse:
+    # What django.contrib.auth.login calls for the same user: cycle_key(), the core's
+    # regenerate() (the data kept, a new identity); SessionStore.core is the core's session.
+    core = request.session.core
+    return JsonResponse(regenerate_session(core, request.GET["user"], request.session.cycle_key))
+
+
+def _whoami(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(who_is(request.session.core))
 
 
 def _login(request: HttpRequest) -> JsonResponse:
@@ -120,6 +150,9 @@ urlpatterns = [
     path("remember", _remember),
     path("logout", _logout),
     path("login", _login),
+    path("logout-everywhere", _logout_everywhere),
+    path("regenerate", _regenerate),
+    path("whoami", _whoami),
 ]
 """The route contract (the methods are not checked: the suite sends the right ones)."""
 
@@ -128,8 +161,12 @@ def contract_urls(get_response: Callable[[HttpRequest], HttpResponse]) -> Any:
     """Middleware: route with this module's urlpatterns, whatever ROOT_URLCONF says (the
     tests of a project that configured Django already run this harness too)."""
 
+    policy = getattr(settings, "CLIENT_SESSION_POLICY", None)  # this server's, at its build
+    revocations = policy.revocations if isinstance(policy, SessionPolicy) else None
+
     def middleware(request: HttpRequest) -> HttpResponse:
         request.urlconf = __name__
+        setattr(request, _REVOCATIONS, revocations)
         return get_response(request)
 
     return middleware

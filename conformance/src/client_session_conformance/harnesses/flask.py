@@ -22,10 +22,14 @@ from client_session_conformance import (
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
+    revoke_session,
+    revoke_user,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
 from client_session_conformance.serving import keys_in_environment, serve_wsgi_in_thread
 from client_session_core import Clock, SessionPolicy
@@ -81,9 +85,26 @@ def make_flask_app(
     def remember() -> dict[str, Any]:
         return remember_session(session, int(flask.request.args["seconds"]))
 
+    revocations = None if policy is None else policy.revocations
+
     @app.post("/logout")
     def logout() -> dict[str, Any]:
+        revoke_session(revocations, session)  # every copy, when configured
         return end_session(session.clear)
+
+    @app.post("/logout-everywhere")
+    def logout_everywhere() -> dict[str, Any]:
+        revoke_user(revocations, session)
+        return end_session(session.clear)
+
+    @app.post("/regenerate")
+    def regenerate() -> dict[str, Any]:
+        # docs/flask.md's login: session.regenerate() keeps the data under a new identity.
+        return regenerate_session(session, flask.request.args["user"])
+
+    @app.get("/whoami")
+    def whoami() -> dict[str, Any]:
+        return who_is(session)
 
     @app.post("/login")
     def login() -> dict[str, Any]:

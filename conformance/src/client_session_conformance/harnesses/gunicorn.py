@@ -27,7 +27,7 @@ from client_session_conformance.serving import (
 from client_session_core import Clock, SessionPolicy
 from client_session_wsgi import SessionMiddleware
 
-from .wsgi import ENVIRONMENT, contract_app
+from .wsgi import ENVIRONMENT, contract_app, with_revocations
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -43,7 +43,10 @@ def contract_app_from_config(config_path: str) -> WSGIApplication:
     there, the middleware reads its keys from the worker's environment.
     """
     config = read_worker_config(config_path)
-    return SessionMiddleware(contract_app, config.policy, clock=config.clock)
+    # The worker's own revocations over the same Redis (policy_from_json builds them).
+    revocations = None if config.policy is None else config.policy.revocations
+    app = with_revocations(contract_app, revocations)
+    return SessionMiddleware(app, config.policy, clock=config.clock)
 
 
 class GunicornHarness(Harness):

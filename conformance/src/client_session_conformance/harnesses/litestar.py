@@ -14,22 +14,28 @@ from collections.abc import Iterator
 from typing import Any, ClassVar, cast
 
 from litestar import Litestar, Request, get, post
+from litestar.datastructures import State
 
 from client_session_conformance import (
     Harness,
     append_nested,
+    arevoke_session,
+    arevoke_user,
     clear_session,
     count_visit,
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
 from client_session_conformance.serving import ASGIApp, keys_in_environment, serve_asgi_in_thread
 from client_session_core import Clock, SessionPolicy
+from client_session_core.revocation import Revocations
 from client_session_litestar import ClientSessionConfig
 
 __all__ = ["LitestarHarness", "contract_app"]
@@ -83,9 +89,33 @@ def remember(request: AnyRequest) -> dict[str, Any]:
     return remember_session(request.session, int(request.query_params["seconds"]))
 
 
-@post("/logout", status_code=200, sync_to_thread=False)
-def logout(request: AnyRequest) -> dict[str, Any]:
+def _revocations(request: AnyRequest) -> Revocations | None:
+    # The policy's, which the application keeps for its logout (docs/revocation.md).
+    revocations: Revocations | None = request.app.state.get("revocations")
+    return revocations
+
+
+@post("/logout", status_code=200)
+async def logout(request: AnyRequest) -> dict[str, Any]:
+    await arevoke_session(_revocations(request), request.session)  # every copy, if configured
     return end_session(request.clear_session)  # Litestar's way to end a session
+
+
+@post("/logout-everywhere", status_code=200)
+async def logout_everywhere(request: AnyRequest) -> dict[str, Any]:
+    await arevoke_user(_revocations(request), request.session)
+    return end_session(request.clear_session)
+
+
+@post("/regenerate", status_code=200, sync_to_thread=False)
+def regenerate(request: AnyRequest) -> dict[str, Any]:
+    # docs/litestar.md: request.session.regenerate() keeps the data under a new identity.
+    return regenerate_session(request.session, request.query_params["user"])
+
+
+@get("/whoami", sync_to_thread=False)
+def whoami(request: AnyRequest) -> dict[str, Any]:
+    return who_is(request.session)
 
 
 @post("/login", status_code=200)
@@ -95,10 +125,19 @@ async def login(request: AnyRequest) -> dict[str, Any]:
     return start_session(request.session, body)
 
 
-def contract_app(config: ClientSessionConfig) -> ASGIApp:
-    """The route contract, every route behind ``config``'s middleware."""
-    handlers = [counter, view, merge, clear, untouched, nested, large, remember, logout, login]
-    app = Litestar(route_handlers=handlers, middleware=[config.middleware], logging_config=None)
+def contract_app(config: ClientSessionConfig, revocations: Revocations | None = None) -> ASGIApp:
+    """The route contract, every route behind ``config``'s middleware; the logouts revoke
+    through ``revocations`` (the policy's) when given, kept in the application's state."""
+    handlers = [
+        *(counter, view, merge, clear, untouched, nested, large, remember, logout, login),
+        *(logout_everywhere, regenerate, whoami),
+    ]
+    app = Litestar(
+        route_handlers=handlers,
+        middleware=[config.middleware],
+        logging_config=None,
+        state=State({"revocations": revocations}),
+    )
     return cast("ASGIApp", app)  # Litestar types its scope with TypedDicts
 
 
@@ -111,7 +150,7 @@ class LitestarHarness(Harness):
     @contextlib.contextmanager
     def serve(self, policy: SessionPolicy, clock: Clock) -> Iterator[str]:
         """Serve it with uvicorn on 127.0.0.1 until the block ends."""
-        app = contract_app(ClientSessionConfig(policy=policy, clock=clock))
+        app = contract_app(ClientSessionConfig(policy=policy, clock=clock), policy.revocations)
         with serve_asgi_in_thread(app) as url:
             yield url
 

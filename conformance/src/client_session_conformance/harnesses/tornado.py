@@ -20,18 +20,23 @@ from tornado.web import Application, HTTPError, RequestHandler
 from client_session_conformance import (
     Harness,
     append_nested,
+    arevoke_session,
+    arevoke_user,
     clear_session,
     count_visit,
     end_session,
     leave_untouched,
     merge_session,
+    regenerate_session,
     remember_session,
     start_session,
     store_blob,
     view_session,
+    who_is,
 )
 from client_session_conformance.serving import keys_in_environment, serve_asyncio_in_thread
 from client_session_core import Clock, SessionCodec, SessionPolicy
+from client_session_core.revocation import Revocations
 from client_session_tornado import SessionMixin, client_session_codec
 
 __all__ = ["TornadoHarness", "serve_application"]
@@ -114,9 +119,33 @@ class _Remember(_ContractHandler):
         self.write(remember_session(self.session, int(self.get_argument("seconds"))))
 
 
+def _revocations(handler: RequestHandler) -> Revocations | None:
+    # The policy's, which the application keeps for its logout (docs/revocation.md).
+    codec = handler.settings.get("client_session")
+    return codec.policy.revocations if isinstance(codec, SessionCodec) else None
+
+
 class _Logout(_ContractHandler):
-    def post(self) -> None:
+    async def post(self) -> None:
+        await arevoke_session(_revocations(self), self.session)  # every copy, when configured
         self.write(end_session(self.session.clear))
+
+
+class _LogoutEverywhere(_ContractHandler):
+    async def post(self) -> None:
+        await arevoke_user(_revocations(self), self.session)
+        self.write(end_session(self.session.clear))
+
+
+class _Regenerate(_ContractHandler):
+    def post(self) -> None:
+        # docs/tornado.md's login: self.session.regenerate() keeps the data, a new identity.
+        self.write(regenerate_session(self.session, self.get_argument("user")))
+
+
+class _WhoAmI(_ContractHandler):
+    def get(self) -> None:
+        self.write(who_is(self.session))
 
 
 class _Login(_ContractHandler):
@@ -141,6 +170,9 @@ def contract_application(client_session: object) -> Application:
             ("/remember", _Remember),
             ("/logout", _Logout),
             ("/login", _Login),
+            ("/logout-everywhere", _LogoutEverywhere),
+            ("/regenerate", _Regenerate),
+            ("/whoami", _WhoAmI),
         ],
         client_session=client_session,
     )
