@@ -3,13 +3,14 @@ measure, each earlier row labelled with its run's date.
 
 ::
 
-    python -m sessionbench.merge NEW.json EARLIER.json --out results/latest.json
+    python -m sessionbench.merge NEW.json EARLIER.json [OLDER.json...] --out results/latest.json
 
 A part of a framework (the wire, the session sizes, in process) comes from the new run when
 it has rows of that framework in that part, else from the earlier run; the parts that are not
 per framework (micro, Set-Cookie, breakdown) likewise, whole. The merged meta is the new
 run's, with ``earlier`` (the earlier run's date, command, load and what it supplied), so the
 page says which row comes from which run and each target measured on earlier rows says so.
+With several earlier runs, each fills what the new run and the runs before it left.
 """
 
 from __future__ import annotations
@@ -34,47 +35,51 @@ def _dated(row: Any, date: str) -> Any:
     return row
 
 
-def merge(new: RunResults, earlier: RunResults) -> RunResults:
-    """``new``, plus ``earlier``'s rows of the frameworks and parts ``new`` lacks."""
-    date = str(earlier.meta["date"])
-    supplied: dict[str, list[str]] = {}
-    parts: dict[str, list[Any]] = {}
-    for part in _PER_FRAMEWORK:
-        rows = list(getattr(new, part))
-        have = {row.framework for row in rows}
-        for row in getattr(earlier, part):
-            if row.framework not in have:
-                rows.append(_dated(row, date))
-                supplied.setdefault(part, [])
-                if row.framework not in supplied[part]:
-                    supplied[part].append(row.framework)
-        parts[part] = rows
-    for part in _WHOLE:
-        rows = list(getattr(new, part))
-        if not rows and getattr(earlier, part):
-            rows = list(getattr(earlier, part))
-            supplied[part] = ["all"]
-        parts[part] = rows
+def merge(new: RunResults, *earlier_runs: RunResults) -> RunResults:
+    """``new``, plus each earlier run's rows of the frameworks and parts the runs before it
+    lack."""
+    parts: dict[str, list[Any]] = {part: list(getattr(new, part)) for part in _PER_FRAMEWORK}
+    parts |= {part: list(getattr(new, part)) for part in _WHOLE}
     meta = dict(new.meta)
     settings = dict(meta["settings"])
     frameworks = list(settings.get("frameworks", []))
     settings["measured_frameworks"] = list(frameworks)
-    for framework in earlier.frameworks:
-        if framework not in frameworks:
-            frameworks.append(framework)
+    builds = list(meta.get("builds", []))
+    sources, notes = [], list(new.notes)
+    for earlier in earlier_runs:
+        date = str(earlier.meta["date"])
+        supplied: dict[str, list[str]] = {}
+        for part in _PER_FRAMEWORK:
+            have = {row.framework for row in parts[part]}
+            for row in getattr(earlier, part):
+                if row.framework not in have:
+                    parts[part].append(_dated(row, date))
+                    names = supplied.setdefault(part, [])
+                    if row.framework not in names:
+                        names.append(row.framework)
+        for part in _WHOLE:
+            if not parts[part] and getattr(earlier, part):
+                parts[part] = list(getattr(earlier, part))
+                supplied[part] = ["all"]
+        if not supplied:
+            continue
+        frameworks += [f for f in earlier.frameworks if f not in frameworks]
+        builds += [b for b in earlier.builds if b not in builds]
+        sources.append(
+            {
+                "date": date,
+                "command": earlier.meta.get("command"),
+                "load_before": earlier.meta.get("load_before"),
+                "load_after": earlier.meta.get("load_after"),
+                "packages": earlier.meta.get("machine", {}).get("packages", {}),
+                "supplied": supplied,
+            }
+        )
+        notes += [f"earlier run ({date}): {note}" for note in earlier.notes]
     settings["frameworks"] = frameworks
     meta["settings"] = settings
-    builds = list(meta.get("builds", []))
-    builds += [b for b in earlier.builds if b not in builds]
     meta["builds"] = builds
-    meta["earlier"] = {
-        "date": date,
-        "command": earlier.meta.get("command"),
-        "load_before": earlier.meta.get("load_before"),
-        "load_after": earlier.meta.get("load_after"),
-        "packages": earlier.meta.get("machine", {}).get("packages", {}),
-        "supplied": supplied,
-    }
+    meta["earlier"] = sources
     return RunResults(
         meta=meta,
         micro=parts["micro"],
@@ -84,7 +89,7 @@ def merge(new: RunResults, earlier: RunResults) -> RunResults:
         set_cookie=parts["set_cookie"],
         breakdown=parts["breakdown"],
         command_rates=list(new.command_rates),
-        notes=[*new.notes, *(f"earlier run ({date}): {note}" for note in earlier.notes)],
+        notes=notes,
     )
 
 
@@ -92,10 +97,11 @@ def main() -> None:
     """Merge two results files."""
     parser = argparse.ArgumentParser(prog="python -m sessionbench.merge")
     parser.add_argument("new", type=Path)
-    parser.add_argument("earlier", type=Path)
+    parser.add_argument("earlier", type=Path, nargs="+")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    save_results(merge(load_results(args.new), load_results(args.earlier)), args.out)
+    earlier = [load_results(path) for path in args.earlier]
+    save_results(merge(load_results(args.new), *earlier), args.out)
 
 
 if __name__ == "__main__":

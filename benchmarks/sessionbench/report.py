@@ -117,31 +117,48 @@ _PART_NAMES = {
 
 
 def _sources(results: RunResults) -> list[str]:
-    """Which rows come from which run, on a page merged from two (sessionbench.merge)."""
-    earlier = results.meta.get("earlier")
-    if not earlier:
+    """Which rows come from which run, on a page merged from several (sessionbench.merge)."""
+    runs = results.meta.get("earlier") or []
+    if not runs:
         return []
-    supplied = earlier.get("supplied", {})
-    parts = []
-    for part, frameworks in supplied.items():
-        which = "all of it" if "all" in frameworks else ", ".join(frameworks)
-        parts.append(f"{_PART_NAMES.get(part, part)} ({which})")
-    core = earlier.get("packages", {}).get("client-session-core", "?")
-    return [
+    measured = results.meta["settings"].get("measured_frameworks") or ["-"]
+    lines = [
         "## Which run each row comes from",
         "",
-        f"This page joins two runs. **This run** ({results.meta['date']}, below) measured",
-        f"{', '.join(results.meta['settings'].get('measured_frameworks', []) or ['-'])}: its",
-        "rows carry no date. Every other row comes from **an earlier run**",
-        f"({earlier['date']}, `{earlier.get('command')}`, load average",
-        f"{earlier.get('load_before')} before and {earlier.get('load_after')} after; core",
-        f'{core}) and says so: each such row\'s label ends with "(run of {earlier["date"]})",',
-        "and each target judged on it starts with the same words. The earlier run measured",
-        "older sources (before session identities, issue 24's codec changes and revocation),",
-        "so its rows are not re-judged by what changed since. What the earlier run supplied:",
-        f"{'; '.join(parts)}.",
+        f"This page joins {len(runs) + 1} runs. **This run** ({results.meta['date']}, below)",
+        f"measured {', '.join(measured)} in its parts ({_run_parts(results)}): its rows carry",
+        "no date. Every other row comes from an earlier run and says so: its label ends with",
+        '"(run of DATE)", and each target judged on it starts with the same words (a part that',
+        "is not per framework, whole, as listed here). The earlier runs measured older",
+        "sources, as each says; their rows are what those sources scored, not today's.",
         "",
     ]
+    for run in runs:
+        parts = []
+        for part, frameworks in run.get("supplied", {}).items():
+            which = "all of it" if "all" in frameworks else ", ".join(frameworks)
+            parts.append(f"{_PART_NAMES.get(part, part)} ({which})")
+        core = run.get("packages", {}).get("client-session-core", "?")
+        lines.append(
+            f"- **{run['date']}**: `{run.get('command')}`; load average "
+            f"{run.get('load_before')} before, {run.get('load_after')} after; "
+            f"client-session-core {core}. Supplies: {'; '.join(parts)}."
+        )
+    return [*lines, ""]
+
+
+def _run_parts(results: RunResults) -> str:
+    found = [
+        name
+        for name, rows in (
+            ("wire", results.wire),
+            ("in process", results.inprocess),
+            ("session size", results.scaling),
+            ("revocation's command rate", results.command_rates),
+        )
+        if any("run of" not in str(getattr(row, "label", "")) for row in rows)
+    ]
+    return ", ".join(found) or "-"
 
 
 def _expected(meta: dict[str, Any]) -> str:

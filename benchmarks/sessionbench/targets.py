@@ -437,12 +437,10 @@ def _applies(target: Target, results: RunResults) -> bool:
 def _earlier(results: RunResults, target: Target) -> str | None:
     """The date of the earlier run whose rows a target is judged on, in a merged page
     (:mod:`sessionbench.merge`), or None when they are this run's."""
-    earlier = results.meta.get("earlier")
-    if not earlier:
-        return None
-    supplied = earlier.get("supplied", {}).get(target.part, [])
-    if "all" in supplied or target.framework in supplied:
-        return str(earlier["date"])
+    for earlier in results.meta.get("earlier") or []:
+        supplied = earlier.get("supplied", {}).get(target.part, [])
+        if "all" in supplied or target.framework in supplied:
+            return str(earlier["date"])
     return None
 
 
