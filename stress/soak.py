@@ -4,6 +4,7 @@
 #     "httpx>=0.27",
 #     "psutil>=5.9",
 #     "matplotlib>=3.8",
+#     "redis>=5",
 # ]
 # ///
 """Soak every adapter: mixed load on a real server, memory and file descriptors sampled.
@@ -14,6 +15,7 @@
     python stress/soak.py --duration 120           # two minutes each
     python stress/soak.py --adapters starlette flask
     python stress/soak.py --jobs 3                 # three adapters at a time
+    python stress/soak.py --no-revocations         # without the revocation store
 
 For each harness of the conformance suite that is installed (``installed_harnesses()``:
 starlette, fastapi, litestar, wsgi, flask, gunicorn, tornado, aiohttp, django, reference, and
@@ -30,6 +32,14 @@ clients move to it, and the old server stops. Every ``--interval`` seconds (5, o
 of a shorter ``--duration``) the server process's RSS, open file descriptors and threads
 are sampled (with its children, for gunicorn's workers).
 
+With ``--revocations`` (the default), the soak starts a redis-server of its own for each
+adapter (127.0.0.1, an ephemeral port, a temporary directory; ``soaking/_redis.py``), every
+server it starts for that adapter has ``revocations=Revocations(RedisRevocationStore(...),
+interval=--revocation-interval)`` in its policy, and the users also log in, log out and sign
+out everywhere, and send copies of revoked cookies, which must be refused within the interval
+plus ``--revocation-margin`` (``soaking/_load.py`` states the rules). The Redis server's
+memory, keys and entries are sampled with the server process, and judged bounded.
+
 It writes the samples as JSON (``--json``, default ``stress/results/soak.json``), a figure
 (``--plot``, default ``docs/soak.png``), prints a table, and exits with 1 when any answer
 was wrong (a lost count, an unexpected status, a garbage cookie that opened, a 500 that
@@ -40,10 +50,12 @@ the rule). ``nox -s soak`` installs every adapter and this block's dependencies,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import platform
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -51,11 +63,24 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 import client_session_core
 from client_session_conformance import installed_harnesses
 from soaking._control import Sample, ServerProcess, wait_until
-from soaking._load import Load, Stage
-from soaking._report import FD_SLACK, MIB, RSS_GROWTH_LIMIT, judge, plot
+from soaking._load import Load, RevocationRules, Stage
+from soaking._redis import RedisSample, RedisServer
+from soaking._report import (
+    FD_SLACK,
+    MIB,
+    REDIS_BYTES_PER_ENTRY,
+    REDIS_CLIENT_SLACK,
+    REDIS_SLACK,
+    RSS_GROWTH_LIMIT,
+    judge,
+    judge_store,
+    plot,
+)
 from soaking._server import START
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +111,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=1,
         help="adapters soaked at once, each with its own server process and clients (1)",
     )
+    add(
+        "--revocations",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="revocations in a redis-server of the soak's own, and users who log out (on)",
+    )
+    add(
+        "--revocation-interval",
+        type=float,
+        default=2.0,
+        help="seconds between two reads of the store by each server (2, the default's)",
+    )
+    add(
+        "--revocation-margin",
+        type=float,
+        default=3.0,
+        help="seconds past the interval after which a revoked copy that opens fails (3)",
+    )
     add("--json", type=Path, default=ROOT / "stress/results/soak.json")
     add("--plot", type=Path, default=ROOT / "docs/soak.png")
     return parser.parse_args(argv)
@@ -93,13 +136,49 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def soak_one(name: str, args: argparse.Namespace, seed: int, logs: Path) -> dict[str, Any]:
     """Soak one adapter's server process; its samples, rotations and outcomes."""
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(RedisServer()) if args.revocations else None
+        return _soak(name, args, seed, logs, store)
+    raise AssertionError("unreachable: the block returns")
+
+
+def _has_revocation_routes(url: str) -> bool:
+    """Whether the harness serves the revocation routes (``GET /whoami`` and the others)."""
+    return httpx.get(url + "/whoami", timeout=10.0).status_code == 200
+
+
+def _soak(
+    name: str, args: argparse.Namespace, seed: int, logs: Path, store: RedisServer | None
+) -> dict[str, Any]:
     samples: list[Sample] = []
+    store_samples: list[RedisSample] = []
     rotations: list[float] = []
     log_path = logs / f"{name}.log"
+    revocations = (
+        {"url": store.url, "interval": args.revocation_interval} if store is not None else None
+    )
+    routes = True
     with log_path.open("w") as log, ServerProcess(name, log) as server:
         generation = 0
-        stage = Stage(server.serve(generation), generation, START, args.clock_step)
-        load = Load(stage, threads=args.threads, users=args.users, rate=args.rate, seed=seed)
+        stage = Stage(server.serve(generation, revocations), generation, START, args.clock_step)
+        rules = None
+        if store is not None:
+            routes = _has_revocation_routes(stage.url)
+            if routes:
+                rules = RevocationRules(args.revocation_interval, args.revocation_margin)
+            else:
+                print(
+                    f"soak: {name}: its harness serves no /whoami, /regenerate, /logout, "
+                    "/logout-everywhere yet: revocations in its policy, no user logs out"
+                )
+        load = Load(
+            stage,
+            threads=args.threads,
+            users=args.users,
+            rate=args.rate,
+            seed=seed,
+            revocations=rules,
+        )
         started = time.monotonic()
         end = started + args.duration
         rotate_at = [
@@ -108,6 +187,8 @@ def soak_one(name: str, args: argparse.Namespace, seed: int, logs: Path) -> dict
         next_sample, next_clock = started, started + args.clock_every
         retiring: list[tuple[float, str]] = []
         samples.append(server.sample(0.0, 0))
+        if store is not None:
+            store_samples.append(store.sample(0.0))
         load.start()
         try:
             while True:
@@ -119,6 +200,8 @@ def soak_one(name: str, args: argparse.Namespace, seed: int, logs: Path) -> dict
                 now = time.monotonic()
                 if now >= next_sample:
                     samples.append(server.sample(now - started, load.outcomes.total))
+                    if store is not None:
+                        store_samples.append(store.sample(now - started))
                     next_sample += args.interval
                 if now >= next_clock:
                     server.advance(args.clock_step)
@@ -129,7 +212,7 @@ def soak_one(name: str, args: argparse.Namespace, seed: int, logs: Path) -> dict
                     generation += 1
                     old_url = stage.url
                     stage = dataclasses.replace(
-                        stage, url=server.serve(generation), generation=generation
+                        stage, url=server.serve(generation, revocations), generation=generation
                     )
                     load.stage = stage
                     retiring.append((now + args.grace, old_url))
@@ -142,15 +225,30 @@ def soak_one(name: str, args: argparse.Namespace, seed: int, logs: Path) -> dict
         finally:
             load.stop()
         samples.append(server.sample(time.monotonic() - started, load.outcomes.total))
+        if store is not None:
+            store_samples.append(store.sample(time.monotonic() - started))
     flatness = judge(samples)
     outcomes = load.outcomes.to_json()
     passed = flatness.flat and not outcomes["failures"]
+    bounded = None
+    if store is not None:
+        bounded = judge_store(store_samples, sum(outcomes["revoked"].values()))
+        passed = passed and bounded.bounded
     return {
         "harness": name,
         "seconds": samples[-1].seconds,
         "rotations": rotations,
         "outcomes": outcomes,
         "flatness": flatness.to_json(),
+        "revocations": None
+        if store is None
+        else {
+            "interval": args.revocation_interval,
+            "margin": args.revocation_margin,
+            "routes": routes,
+            "store": bounded.to_json() if bounded is not None else None,
+            "samples": [sample.to_json() for sample in store_samples],
+        },
         "passed": passed,
         "samples": [sample.to_json() for sample in samples],
         "log_tail": log_path.read_text(errors="replace").splitlines()[-5:] if not passed else [],
@@ -168,14 +266,43 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         samples = result["samples"]
         flatness = result["flatness"]
         outcomes = result["outcomes"]
+        why = "; ".join(
+            [flatness["why"]]
+            + ([result["revocations"]["store"]["why"]] if result.get("revocations") else [])
+        )
         lines.append(
             f"| {name} | {outcomes['total']:,} | {outcomes['total'] / result['seconds']:.0f} "
             f"| {sum(outcomes['expired'].values())} | {sum(outcomes['failures'].values())} "
             f"| {samples[1]['rss_bytes'] / MIB:.1f} -> {samples[-1]['rss_bytes'] / MIB:.1f} "
             f"| {flatness['rss_growth_bytes'] / MIB:+.1f} "
             f"| {flatness['fds_first_half_max']} / {flatness['fds_second_half_max']} "
-            f"| {'pass' if result['passed'] else 'FAIL: ' + flatness['why']} |"
+            f"| {'pass' if result['passed'] else 'FAIL: ' + why} |"
         )
+    revoking = {name: r for name, r in results.items() if r.get("revocations")}
+    if revoking:
+        lines += [
+            "",
+            "| adapter | logins | revoked: sessions / users | expected refusals: sessions / "
+            "users | accepted before due / same second | Redis entries at end | Redis keys, "
+            "max | Redis clients, max 1st / 2nd half | Redis memory start -> end (MiB) "
+            "| bytes an entry |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+        ]
+        for name, result in revoking.items():
+            outcomes = result["outcomes"]
+            store = result["revocations"]["store"]
+            revoked, refused = outcomes["revoked"], outcomes["refused"]
+            lines.append(
+                f"| {name} | {outcomes['logins']:,} "
+                f"| {revoked.get('session', 0):,} / {revoked.get('user', 0):,} "
+                f"| {refused.get('session', 0):,} / {refused.get('user', 0):,} "
+                f"| {sum(outcomes['accepted_early'].values())} / "
+                f"{outcomes['accepted_same_second']} "
+                f"| {store['entries_end']:,} | {store['keys_max']} "
+                f"| {store['clients_first_half_max']} / {store['clients_second_half_max']} "
+                f"| {store['memory_start'] / MIB:.2f} -> {store['memory_end'] / MIB:.2f} "
+                f"| {store['bytes_per_entry']:.0f} |"
+            )
     return "\n".join(lines)
 
 
@@ -205,9 +332,15 @@ def main(argv: list[str]) -> int:
     build = "compiled" if client_session_core.COMPILED else "pure"
     print(
         f"soak: {', '.join(names)}; {args.duration:.0f} s each at {args.rate:.0f} req/s, "
-        f"{args.threads} threads, {args.rotations} rotations, {args.jobs} at once, seed {seed}; "
+        f"{args.threads} threads, {args.rotations} rotations, {args.jobs} at once, seed {seed}, "
+        f"revocations {'on' if args.revocations else 'off'}; "
         f"Python {platform.python_version()}, {build} core"
     )
+    if args.revocations and shutil.which("redis-server") is None:
+        sys.exit(
+            "soak: revocations need redis-server (Debian: apt-get install redis-server); "
+            "or soak without them: --no-revocations"
+        )
     if args.jobs < 1:
         sys.exit(f"soak: --jobs must be 1 or more, not {args.jobs}")
     results: dict[str, dict[str, Any]] = {}
@@ -234,7 +367,12 @@ def main(argv: list[str]) -> int:
             print(
                 f"soak: {name}: {outcomes['total']:,} requests, "
                 f"{sum(outcomes['failures'].values())} failures, "
-                f"{result['flatness']['why']}",
+                f"{result['flatness']['why']}"
+                + (
+                    f"; store: {result['revocations']['store']['why']}"
+                    if result.get("revocations")
+                    else ""
+                ),
                 flush=True,
             )
             for line in outcomes["examples"][:5] + result["log_tail"]:
@@ -245,6 +383,9 @@ def main(argv: list[str]) -> int:
         "criteria": {
             "rss_growth_limit_mib": RSS_GROWTH_LIMIT / MIB,
             "fd_slack": FD_SLACK,
+            "redis_bytes_per_entry": REDIS_BYTES_PER_ENTRY,
+            "redis_slack_mib": REDIS_SLACK / MIB,
+            "redis_client_slack": REDIS_CLIENT_SLACK,
         },
         "settings": {
             key: str(value) if isinstance(value, Path) else value
@@ -260,6 +401,11 @@ def main(argv: list[str]) -> int:
         {name: [Sample(**s) for s in r["samples"]] for name, r in results.items()},
         {name: r["rotations"] for name, r in results.items()},
         args.plot,
+        {
+            name: [RedisSample(**s) for s in r["revocations"]["samples"]]
+            for name, r in results.items()
+            if r.get("revocations")
+        },
     )
     print(f"soak: wrote {args.plot} and {args.json}")
     print(table(results))

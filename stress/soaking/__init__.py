@@ -6,5 +6,6 @@ load from client threads, and that process's memory and file descriptors sampled
   stop a server, move the clock);
 - :mod:`._control` starts and commands that process, and samples it;
 - :mod:`._load` is the simulated users and what each response must be;
-- :mod:`._report` judges the samples flat or not, and draws them.
+- :mod:`._redis` is the redis-server of a soak with revocations, and its samples;
+- :mod:`._report` judges the samples flat (and the store bounded) or not, and draws them.
 """

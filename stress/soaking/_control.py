@@ -86,9 +86,11 @@ class ServerProcess:
             raise RuntimeError(answer["error"])
         return answer
 
-    def serve(self, generation: int) -> str:
-        """Start a server with the key ring of ``generation``; its base URL."""
-        url: str = self._command({"serve": generation, "keys": ring_for(generation)})["url"]
+    def serve(self, generation: int, revocations: dict[str, Any] | None = None) -> str:
+        """Start a server with the key ring of ``generation``, and with ``revocations``
+        (``{"url": REDIS_URL, "interval": SECONDS}``) when given; its base URL."""
+        command = {"serve": generation, "keys": ring_for(generation), "revocations": revocations}
+        url: str = self._command(command)["url"]
         return url
 
     def stop(self, url: str) -> None:

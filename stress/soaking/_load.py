@@ -22,6 +22,36 @@ oversized      8 %    500 (``/large``: the session no longer fits in 4096 bytes)
                       user's cookie unchanged: its next request continues the count
 ============  ======  ====================================================================
 
+With revocations (``Load(..., revocations=RevocationRules(...))``, the soak's default), four
+more actions, and the shares above are of the whole with them:
+
+=================  ======  ===============================================================
+action             share   expected answer
+=================  ======  ===============================================================
+login               4 %    a ``/counter`` (checked as above), then ``POST /regenerate?user=U``:
+                           200 and ``{"id": ..., "user": U}``; the count continues (the data
+                           is kept under a new identity); a copy of the cookie is kept as
+                           another device's
+logout              2 %    ``POST /logout`` (revoke, then clear): 200, ``{}``, the cookie
+                           deleted; the cookie sent is kept as a stolen copy, revoked
+logout everywhere   1 %    ``POST /logout-everywhere`` (revoke the user, then clear), for a
+                           logged-in user: 200, ``{}``, the cookie deleted; every copy of the
+                           user's sessions is revoked, as is the cookie sent
+stolen copy         4 %    ``GET /view`` with a revoked copy (of a user of the thread that
+                           has one), from a throwaway jar: see below
+=================  ======  ===============================================================
+
+What the rules promise a revoked copy: within the store's refresh ``interval`` of the
+revocation, either answer (a process that has not read the store yet may still open it);
+after ``interval + margin``, a fresh session (``{}``), never the session. A fresh session is
+an **expected refusal**, counted by reach (``session``, ``user``); the copy's session shown
+after the deadline is a failure (``revoked_accepted``); shown before it, it is counted as
+``accepted_early``. A user's "not before" is whole seconds of the servers' clock, and refuses
+sessions created *before* it: a copy whose session may have started in the same second (by the
+soak's stage clock, within ``clock_step``) may be accepted whenever, and is counted so
+(``accepted_same_second``). The times of revocations are ``Load``'s ``clock`` (monotonic
+seconds by default; tests inject one).
+
 A count that does not continue is a **lost count**, unless the server was entitled to
 forget the session: the user was idle longer than the idle timeout, its session older
 than the absolute lifetime, or its cookie sealed under a key the ring has retired (two
@@ -38,6 +68,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +76,7 @@ import httpx
 
 from client_session_conformance import parse_set_cookie
 
-__all__ = ["ACTIONS", "Load", "Outcomes", "User"]
+__all__ = ["ACTIONS", "REVOCATION_ACTIONS", "Load", "Outcomes", "RevocationRules", "User"]
 
 COOKIE_NAME = "session"
 IDLE_TIMEOUT = 1800  # the SessionPolicy defaults the server runs with
@@ -64,6 +95,44 @@ ACTIONS: tuple[tuple[str, int], ...] = (
     ("oversized", 8),
 )
 
+REVOCATION_ACTIONS: tuple[tuple[str, int], ...] = (
+    ("login", 4),
+    ("logout", 2),
+    ("logout_everywhere", 1),
+    ("stolen", 4),
+)
+KEPT_COPIES = 4  # each user's copies kept, per kind: a bounded list in a long soak
+
+
+@dataclass(frozen=True)
+class RevocationRules:
+    """The servers' revocation settings, as the load judges them."""
+
+    interval: float  # seconds between two reads of the store by a server's Revocations
+    margin: float  # seconds beyond the interval before a revoked copy must be refused
+
+    def due(self, revoked_at: float) -> float:
+        """From when (``Load.clock``) a copy revoked at ``revoked_at`` must be refused."""
+        return revoked_at + self.interval + self.margin
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A copy of a user's cookie, taken at a login (another device's, or a thief's)."""
+
+    header: str
+    created_by: float  # the latest stage clock time its session can have started at
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """A copy whose session a logout revoked."""
+
+    header: str
+    revoked_at: float  # Load.clock when the revoking answer came back
+    reach: str  # "session" (/logout) or "user" (/logout-everywhere)
+    certain: bool  # False: it may have started in the second of the user's "not before"
+
 
 @dataclass
 class User:
@@ -76,6 +145,10 @@ class User:
     created_at: float | None = None  # clock time of the session's creation
     used_at: float = 0.0  # clock time of the last request that used the session
     sealed_generation: int = 0  # the key generation that sealed its cookie
+    account: str | None = None  # the user id it logs in as, chosen at its first login
+    bound: bool = False  # its session is bound to ``account`` (a login since the last end)
+    logins: list[Copy] = field(default_factory=list)  # its sessions' copies, since a logout
+    revoked: list[Revoked] = field(default_factory=list)
 
     @property
     def cookie_header(self) -> str | None:
@@ -98,6 +171,11 @@ class User:
         self.nested = 0
         self.note = None
         self.created_at = now
+        self.bound = False
+
+    def keep_revoked(self, copy: Revoked) -> None:
+        self.revoked.append(copy)
+        del self.revoked[:-KEPT_COPIES]
 
 
 @dataclass
@@ -109,6 +187,11 @@ class Outcomes:
     failures: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
     retried: Counter[str] = field(default_factory=Counter)
+    revoked: Counter[str] = field(default_factory=Counter)  # revocations made, by reach
+    refused: Counter[str] = field(default_factory=Counter)  # expected refusals, by reach
+    accepted_early: Counter[str] = field(default_factory=Counter)
+    accepted_same_second: int = 0
+    logins: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -129,6 +212,11 @@ class Outcomes:
             "failures": dict(self.failures),
             "examples": self.examples,
             "retried": dict(self.retried),
+            "logins": self.logins,
+            "revoked": dict(self.revoked),
+            "refused": dict(self.refused),
+            "accepted_early": dict(self.accepted_early),
+            "accepted_same_second": self.accepted_same_second,
         }
 
 
@@ -145,8 +233,20 @@ class Stage:
 class Load:
     """The client threads of one soak; the controller moves ``stage`` under them."""
 
-    def __init__(self, stage: Stage, *, threads: int, users: int, rate: float, seed: int):
+    def __init__(
+        self,
+        stage: Stage,
+        *,
+        threads: int,
+        users: int,
+        rate: float,
+        seed: int,
+        revocations: RevocationRules | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.stage = stage
+        self.revocations = revocations
+        self.clock = clock
         self.outcomes = Outcomes()
         self._threads = threads
         self._users = users
@@ -172,12 +272,16 @@ class Load:
     def _run(self, index: int) -> None:
         rng = random.Random(self._seed * 1000 + index)
         users = [User() for _ in range(self._users // self._threads or 1)]
-        names, weights = zip(*ACTIONS, strict=True)
+        actions = ACTIONS + (REVOCATION_ACTIONS if self.revocations else ())
+        names, weights = zip(*actions, strict=True)
         with httpx.Client(timeout=TIMEOUT) as http:
             next_at = time.monotonic()
             while not self._stop.is_set():
                 action = rng.choices(names, weights)[0]
                 slot = rng.randrange(len(users))
+                if action == "stolen":  # a thief replays a revoked copy of any user it has
+                    holders = [index for index, user in enumerate(users) if user.revoked]
+                    slot = rng.choice(holders) if holders else slot
                 if action == "new_user":
                     users[slot] = User()
                     action = "counter"
@@ -352,10 +456,123 @@ class Load:
             if response.headers.get_list("set-cookie"):
                 self.outcomes.fail("oversized_set_cookie", "a 500 changed the cookie")
             return
+        elif action == "login":
+            self._login(http, rng, user)
+            return
+        elif action in ("logout", "logout_everywhere"):
+            self._logout(http, rng, user, everywhere=action == "logout_everywhere")
+            return
+        elif action == "stolen":
+            self._stolen(http, rng, user)
+            return
         else:
             raise ValueError(f"unknown action {action!r}")
         user.keep_cookies(response, generation)
         user.used_at = now
+
+    # -- revocations ----------------------------------------------------------------------
+
+    def _login(self, http: httpx.Client, rng: random.Random, user: User) -> None:
+        """A ``/counter`` (checked, and a session with content), then ``/regenerate?user=``:
+        a new identity bound to the user's account, the data kept (the next answer that shows
+        the session checks that the count continued). A copy of the cookie is kept: the
+        session as another device, or a thief, holds it."""
+        self._act(http, rng, user, "counter")
+        if COOKIE_NAME not in user.cookies:
+            return  # the counter's answer was wrong, and counted so
+        now = self.stage.now
+        account = user.account or f"user-{rng.randrange(10**12)}"
+        response, generation = self._send(
+            http, "POST", "/regenerate", user.cookie_header, params={"user": account}
+        )
+        if not self._expect(response, 200, "login"):
+            return
+        body = response.json()
+        if body.get("user") != account or not body.get("id"):
+            self.outcomes.fail("login_answer", f"expected user {account!r} and an id: {body!r}")
+            return
+        user.keep_cookies(response, generation)
+        user.account, user.bound = account, True
+        user.created_at = user.used_at = now  # regenerate() starts a new lifetime
+        # The server's clock is at most one step ahead of the stage's (it moves first).
+        created_by = self.stage.now + self.stage.clock_step
+        user.logins.append(Copy(user.cookie_header or "", created_by))
+        del user.logins[:-KEPT_COPIES]
+        with self.outcomes.lock:
+            self.outcomes.logins += 1
+
+    def _logout(
+        self, http: httpx.Client, rng: random.Random, user: User, *, everywhere: bool
+    ) -> None:
+        """``/logout`` (the session's copies revoked) or ``/logout-everywhere`` (every session
+        of the user created before its "not before"): 200, ``{}``, the cookie deleted; the
+        copies revoked are kept, for ``stolen`` to send."""
+        if everywhere and not user.bound:
+            self._login(http, rng, user)  # a logged-in user signs out everywhere
+            return
+        header = user.cookie_header
+        if header is None or COOKIE_NAME not in user.cookies:
+            self._act(http, rng, user, "counter")  # nothing to log out of yet
+            return
+        action = "logout_everywhere" if everywhere else "logout"
+        not_before_from = self.stage.now  # the server's clock is there or later
+        response, generation = self._send(
+            http, "POST", "/logout-everywhere" if everywhere else "/logout", header
+        )
+        if not self._expect(response, 200, action):
+            return
+        revoked_at = self.clock()
+        user.keep_cookies(response, generation)
+        if response.json() != {} or COOKIE_NAME in user.cookies:
+            self.outcomes.fail(
+                f"{action}_answer",
+                f"expected {{}} and the cookie deleted, got {response.text[:80]!r} and "
+                f"{'a' if COOKIE_NAME in user.cookies else 'no'} cookie",
+            )
+            user.cookies.pop(COOKIE_NAME, None)
+        if everywhere:
+            # The current session is the last login's (a login binds; an end unbinds).
+            copies = [*user.logins, Copy(header, user.logins[-1].created_by)]
+            for copy in copies:
+                certain = copy.created_by < not_before_from
+                user.keep_revoked(Revoked(copy.header, revoked_at, "user", certain))
+            user.logins.clear()
+        else:
+            user.keep_revoked(Revoked(header, revoked_at, "session", certain=True))
+        with self.outcomes.lock:
+            self.outcomes.revoked["user" if everywhere else "session"] += 1
+        user.reset(self.stage.now)
+
+    def _stolen(self, http: httpx.Client, rng: random.Random, user: User) -> None:
+        """One of the user's revoked copies, sent from a throwaway jar: a fresh session is an
+        expected refusal; the session itself is allowed until ``interval + margin`` after the
+        revocation (and whenever for a copy that may have started in the second of the user's
+        "not before"), and a failure after."""
+        if not user.revoked:
+            self._act(http, rng, user, "counter")
+            return
+        copy = rng.choice(user.revoked)
+        sent_at = self.clock()
+        response, _ = self._send(http, "GET", "/view", copy.header)
+        if not self._expect(response, 200, "stolen"):
+            return
+        rules = self.revocations
+        due = rules.due(copy.revoked_at) if rules is not None else float("inf")
+        with self.outcomes.lock:
+            if response.json() == {}:
+                self.outcomes.refused[copy.reach] += 1
+                return
+            if not copy.certain:
+                self.outcomes.accepted_same_second += 1
+                return
+            if sent_at < due:
+                self.outcomes.accepted_early[copy.reach] += 1
+                return
+        self.outcomes.fail(
+            "revoked_accepted",
+            f"a copy revoked ({copy.reach}) {sent_at - copy.revoked_at:.1f} s before, "
+            f"{sent_at - due:.1f} s past its due time, opened: {response.text[:80]}",
+        )
 
     def _expect(self, response: httpx.Response, status: int, action: str) -> bool:
         if response.status_code == status:
