@@ -367,14 +367,13 @@ def _revocations_to_json(revocations: Revocations) -> dict[str, Any]:
             f"a policy whose revocations are in {type(store).__name__} cannot be sent to another "
             "process: only a RedisRevocationStore is shared between processes"
         )
-    # redis-py's connection pool says where the store is; the prefix is its keys' own.
-    client = getattr(store, "_client")  # noqa: B009 - the store has no public address
-    connection: dict[str, Any] = client.connection_pool.connection_kwargs
+    # redis-py's connection pool says where the store is.
+    connection: dict[str, Any] = store.client.connection_pool.connection_kwargs
     if "host" not in connection:
         raise ValueError("only revocations in a Redis reached over TCP cross processes")
     return {
         "redis": {key: connection.get(key) for key in ("host", "port", "db")},
-        "prefix": store.keys[0].rsplit(":", 1)[0],
+        "prefix": store.prefix,
         "interval": revocations.interval,
         "max_staleness": revocations.max_staleness,
         "on_stale": revocations.on_stale,

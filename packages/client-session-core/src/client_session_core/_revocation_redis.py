@@ -116,6 +116,9 @@ class _PubSub(Protocol):
 class RedisClient(Protocol):
     """What this store uses of a ``redis.Redis`` client (redis-py 5 or later)."""
 
+    connection_pool: Any
+    """Where the client connects (``connection_pool.connection_kwargs``)."""
+
     def register_script(self, script: str) -> Any: ...
 
     def pubsub(self) -> Any: ...
@@ -179,16 +182,24 @@ class RedisRevocationStore:
     lifetime: ``docs/revocation.md`` measures it.
     """
 
-    __slots__ = ("_changes", "_client", "_revoke", "channel", "keys")
+    __slots__ = ("_changes", "_client", "_revoke", "channel", "keys", "prefix")
 
     def __init__(self, client: RedisClient, *, prefix: str = DEFAULT_PREFIX) -> None:
         self._client = client
+        self.prefix = prefix
+        """The prefix of this store's keys and channel."""
         self.keys = tuple(f"{prefix}:{name}" for name in ("until", "log", "data", "seq", "epoch"))
         """The five keys this store writes (``docs/revocation.md``)."""
         self.channel = f"{prefix}:changes"
         """The pub/sub channel each revocation is published on."""
         self._revoke: _Script = client.register_script(_REVOKE)
         self._changes: _Script = client.register_script(_CHANGES)
+
+    @property
+    def client(self) -> RedisClient:
+        """The Redis client this store talks through (its connection pool says where the
+        store is, for a process that must reach the same one)."""
+        return self._client
 
     @classmethod
     def from_url(
