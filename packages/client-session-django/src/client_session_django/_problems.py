@@ -7,6 +7,7 @@ from typing import NamedTuple
 from client_session_core.adapter import ConfigurationError
 
 __all__ = [
+    "BAD_REVOCATIONS",
     "BAD_SETTING",
     "CHUNKS_NEED_OUR_MIDDLEWARE",
     "NO_KEY",
@@ -37,3 +38,4 @@ WEAK_OLD_KEY = "client_session.E003"
 BAD_SETTING = "client_session.E004"
 POLICY_IGNORES_SETTINGS = "client_session.E005"
 CHUNKS_NEED_OUR_MIDDLEWARE = "client_session.E006"
+BAD_REVOCATIONS = "client_session.E007"

@@ -5,7 +5,8 @@ Django's session settings keep their meaning (``SESSION_COOKIE_*``, ``SESSION_CO
 ring unless ``CLIENT_SESSION_KEYS`` names one. A few ``CLIENT_SESSION_*`` settings reach what
 Django has no setting for. ``CLIENT_SESSION_POLICY`` is a whole policy instead, refused beside
 a setting that says otherwise (it would be ignored); ``CLIENT_SESSION_READ_SIGNED_COOKIES``
-gives either one its ``legacy_cookies``.
+gives either one its ``legacy_cookies``. ``CLIENT_SESSION_REVOCATIONS`` is a ``Revocations``
+object (one per process, built in the settings module), the policy's ``revocations``.
 
 Everything the settings can get wrong is a :class:`Problem` with an id. Django's system check
 framework reports each one (``manage.py check``, see ``_checks``), and building the codec
@@ -40,10 +41,12 @@ from client_session_core.adapter import (
     spelled_as_settings,
     whole_seconds,
 )
+from client_session_core.revocation import Revocations
 
 from ._keyring import key_ring
 from ._legacy import SETTING_TURN_OFF, check_signed_cookie_secrets, legacy_cookies_from_settings
 from ._problems import (
+    BAD_REVOCATIONS,
     BAD_SETTING,
     CHUNKS_NEED_OUR_MIDDLEWARE,
     POLICY_IGNORES_SETTINGS,
@@ -79,6 +82,7 @@ _SOURCES = frozenset(
         "CLIENT_SESSION_NOT_BEFORE",
         "CLIENT_SESSION_CLOCK",
         "CLIENT_SESSION_READ_SIGNED_COOKIES",
+        "CLIENT_SESSION_REVOCATIONS",
         "SECRET_KEY",
         "SECRET_KEY_FALLBACKS",
         "SESSION_COOKIE_NAME",
@@ -190,6 +194,7 @@ def _clock(problems: list[Problem]) -> Clock:
 def _read(started: float) -> tuple[SessionPolicy | None, list[Problem]]:
     problems: list[Problem] = []
     legacy = _legacy_reader(started, problems)
+    revocations = _revocations(problems)
     given = getattr(settings, "CLIENT_SESSION_POLICY", None)
     if given is not None:
         policy = _given_policy(given, legacy, problems)
@@ -199,7 +204,7 @@ def _read(started: float) -> tuple[SessionPolicy | None, list[Problem]]:
             else "a CLIENT_SESSION_POLICY without its signed_cookies() reader (legacy_cookies=None)"
         )
     else:
-        policy = _settings_policy(legacy, problems)
+        policy = _settings_policy(legacy, revocations, problems)
         turn_off = SETTING_TURN_OFF
     if policy is not None:
         _check_not_before(policy, started, given is not None, problems)
@@ -227,6 +232,26 @@ def _legacy_reader(started: float, problems: list[Problem]) -> LegacyCookies | N
     except ConfigurationError as exc:
         problems.append(Problem(BAD_SETTING, str(exc), _BAD_SETTING_HINT))
         return None
+
+
+def _revocations(problems: list[Problem]) -> Revocations | None:
+    # The object itself, as Flask's CLIENT_SESSION_REVOCATIONS (and Flask-Session's
+    # SESSION_REDIS, a client): built once in the settings module, so that every codec the
+    # settings build (again after override_settings) shares its thread and its copy.
+    value = getattr(settings, "CLIENT_SESSION_REVOCATIONS", None)
+    if value is None or isinstance(value, Revocations):
+        return value
+    problems.append(
+        Problem(
+            BAD_REVOCATIONS,
+            "CLIENT_SESSION_REVOCATIONS must be a client_session_core.revocation.Revocations "
+            f"or None, not a {type(value).__name__}",
+            "Give Revocations(RedisRevocationStore.from_url(...)) for several processes or "
+            "Revocations(MemoryRevocationStore()) for one (a store goes inside a Revocations), "
+            "or remove the setting: docs/django.md, 'Logout that ends every copy'",
+        )
+    )
+    return None
 
 
 def _given_policy(
@@ -270,7 +295,9 @@ def _given_policy(
     return dataclasses.replace(given, legacy_cookies=legacy)
 
 
-def _settings_policy(legacy: LegacyCookies | None, problems: list[Problem]) -> SessionPolicy | None:
+def _settings_policy(
+    legacy: LegacyCookies | None, revocations: Revocations | None, problems: list[Problem]
+) -> SessionPolicy | None:
     ring = key_ring(problems)
     try:
         # SESSION_COOKIE_AGE, Django's max_age: the kit's rule of every drop-in. Django
@@ -299,6 +326,7 @@ def _settings_policy(legacy: LegacyCookies | None, problems: list[Problem]) -> S
             same_site=same_site_option(settings.SESSION_COOKIE_SAMESITE),
             max_chunks=getattr(settings, "CLIENT_SESSION_MAX_CHUNKS", 1),
             legacy_cookies=legacy,
+            revocations=revocations,
         )
     except ConfigurationError as exc:
         # The core names its own options; say it with the settings the project holds.
@@ -327,6 +355,7 @@ _DJANGO_SETTINGS = {
     "max_session_lifetime": "CLIENT_SESSION_MAX_SESSION_LIFETIME",
     "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
     "not_before": "CLIENT_SESSION_NOT_BEFORE",
+    "revocations": "CLIENT_SESSION_REVOCATIONS",
 }
 
 
@@ -365,6 +394,14 @@ def _settings_the_policy_ignores(policy: SessionPolicy) -> list[str]:
     keys = getattr(settings, "CLIENT_SESSION_KEYS", None)
     if keys and _kids(keys) != [key.kid for key in policy.keys.current()]:
         ignored.append("CLIENT_SESSION_KEYS (the policy has other keys)")
+    revocations = getattr(settings, "CLIENT_SESSION_REVOCATIONS", None)
+    # Another object is another copy and thread, which the codec would never consult (one
+    # that is no Revocations is client_session.E007 already).
+    if isinstance(revocations, Revocations) and revocations is not policy.revocations:
+        ignored.append(
+            f"CLIENT_SESSION_REVOCATIONS = {revocations!r} (the policy's revocations is "
+            f"{policy.revocations!r})"
+        )
     return ignored
 
 

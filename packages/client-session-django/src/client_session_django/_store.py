@@ -61,6 +61,8 @@ class SessionStore(SessionBase):  # type: ignore[misc]
       a value that does not open), where Django's engines sign their stored data;
     - ``cycle_key`` keeps the data and starts a new session identity and lifetime (a new
       ``request.session.core.id``, a new cookie value): the core's ``regenerate()``;
+    - ``flush`` revokes the session (every copy of its cookie) when
+      ``CLIENT_SESSION_REVOCATIONS`` is set, then empties it;
     - ``exists`` is always false and ``clear_expired`` does nothing: nothing is stored on the
       server.
     """
@@ -343,17 +345,47 @@ class SessionStore(SessionBase):  # type: ignore[misc]
     # -- the session's lifecycle ------------------------------------------------------------
 
     def flush(self) -> None:
-        """Empty the session and forget its key (a logout): the response deletes the cookie."""
-        self.clear()
-        self._sealed = ""
+        """Empty the session and forget its key (a logout): the response deletes the cookie.
+
+        With ``CLIENT_SESSION_REVOCATIONS``, the session is revoked first, so that every copy
+        of its cookie is refused too, as Django's stored engines delete the session for every
+        copy: ``logout()``, and ``login()`` over another user's session, which both call this,
+        end it everywhere with no extra line. A new session, or a cookie that opened nothing,
+        has nothing to revoke and reaches no store. The store's error propagates (a
+        revocation that did not reach it has not happened: ``logout()`` then fails, a 500,
+        whose response writes no cookie); the session is emptied all the same.
+        """
+        revocations = self._codec.policy.revocations
+        try:
+            if revocations is not None:
+                revocations.revoke(self._session)
+        finally:
+            self._forget()
 
     async def aflush(self) -> None:
-        self.flush()
+        """:meth:`flush`, revoking in a worker thread (``alogout()`` calls this): the event
+        loop never waits on the store."""
+        revocations = self._codec.policy.revocations
+        try:
+            if revocations is not None:
+                await revocations.arevoke(self._session)
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
+        self.clear()
+        self._sealed = ""
 
     def cycle_key(self) -> None:
         """Keep the data under a new session identity, cookie value and lifetime: the core's
         ``Session.regenerate()`` (Django's ``login()`` calls this, so that a cookie planted
-        before the login is worth nothing after it)."""
+        before the login is worth nothing after it).
+
+        The identity before it is not revoked, even with ``CLIENT_SESSION_REVOCATIONS``: a
+        copy taken before the login carries no login (the defence against fixation is the
+        new identity, which that copy lacks), and revoking at every login would make each
+        login wait on the store and grow it with logins rather than logouts. A request still
+        in flight with the pre-login cookie keeps working."""
         session = self._session
         # Django's engines keep set_expiry's value across cycle_key (it is in their data):
         # regenerate() keeps the lifetime, persistence and bound user; a deadline given as a
