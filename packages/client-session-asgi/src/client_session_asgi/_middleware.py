@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from client_session_core.adapter import (
     Clock,
     ConfigurationError,
+    Revocations,
     SameSite,
     Session,
     SessionCodec,
@@ -21,7 +22,6 @@ from client_session_core.adapter import (
     asgi_cookie_header,
     asgi_response_headers,
 )
-from client_session_core.revocation import Revocations
 
 from ._legacy import LegacyOption, legacy_cookies_for
 from ._options import DEFAULT_MAX_AGE, UNSET, KeysOption, Unset, build_policy

@@ -120,6 +120,7 @@ from ._policy import (
 from ._serializer import JSONSerializer, Serializer
 from ._session import CookieOrigin, Session
 from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
+from .revocation import Revocations  # its own public module names it first
 
 __all__ = [
     "BROWSER_COOKIE_LIMIT",
@@ -152,6 +153,7 @@ __all__ = [
     "Lifetimes",
     "Option",
     "OptionSpelling",
+    "Revocations",
     "SameSite",
     "Serializer",
     "Session",

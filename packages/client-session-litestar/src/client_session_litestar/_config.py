@@ -35,6 +35,7 @@ from client_session_core.adapter import (
     Key,
     KeyRing,
     LegacyOption,
+    Revocations,
     SessionCodec,
     SessionPolicy,
     Unset,
@@ -64,7 +65,7 @@ _LITESTAR_OPTIONS: Final = (
 )  # fmt: skip
 _NATIVE_OPTIONS: Final = (
     "partitioned", "idle_timeout", "absolute_lifetime", "renew_after", "max_chunks",
-    "max_cookie_size", "not_before", "max_session_lifetime",
+    "max_cookie_size", "not_before", "max_session_lifetime", "revocations",
 )  # fmt: skip
 
 
@@ -86,7 +87,9 @@ class ClientSessionConfig:
     ``secret``), ``partitioned``, ``idle_timeout``, ``absolute_lifetime``, ``renew_after``,
     ``max_chunks``, ``max_cookie_size``, ``not_before`` (what ``time.time()`` gives, or an
     aware ``datetime``: sessions created before it are refused), ``max_session_lifetime``,
-    ``clock``; or ``policy``, a whole :class:`~client_session_core.SessionPolicy`. Without
+    ``revocations`` (a :class:`~client_session_core.revocation.Revocations`: a logout that
+    ends every copy, ``docs/revocation.md``), ``clock``; or ``policy``, a whole
+    :class:`~client_session_core.SessionPolicy`. Without
     ``secret``, ``keys`` or ``policy``, the keys come from the ``CLIENT_SESSION_KEYS``
     environment variable.
 
@@ -124,6 +127,7 @@ class ClientSessionConfig:
     max_cookie_size: int | Unset = UNSET
     not_before: float | datetime.datetime | Unset | None = UNSET
     max_session_lifetime: int | Unset | None = UNSET
+    revocations: Revocations | Unset | None = UNSET
     clock: Clock = time.time
     policy: SessionPolicy | None = None
     legacy_cookies: LegacyOption = True
