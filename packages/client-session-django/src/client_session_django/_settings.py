@@ -33,6 +33,7 @@ from client_session_core.adapter import (
     ConfigurationError,
     KeyRing,
     LegacyCookies,
+    Revocations,
     SessionCodec,
     SessionPolicy,
     generate_key,
@@ -41,7 +42,6 @@ from client_session_core.adapter import (
     spelled_as_settings,
     whole_seconds,
 )
-from client_session_core.revocation import Revocations
 
 from ._keyring import key_ring
 from ._legacy import SETTING_TURN_OFF, check_signed_cookie_secrets, legacy_cookies_from_settings
