@@ -275,7 +275,8 @@ def _undocumented_ranges() -> list[str]:
 
 @nox.session(tags=["checks"])
 def lint(session: nox.Session) -> None:
-    """Check style and formatting with ruff, and that docs/ states every supported range."""
+    """Check style and formatting with ruff, that docs/ states every supported range, that the
+    generated lists are current, and that adapters import the core from the adapter kit alone."""
     session.install(*nox.project.dependency_groups(nox.project.load_toml(), "lint"))
     session.run("ruff", "check", *session.posargs, ".")
     session.run("ruff", "format", "--check", ".")
@@ -284,6 +285,35 @@ def lint(session: nox.Session) -> None:
     if missing:
         session.error("docs/ does not say: " + "; ".join(missing))
     session.run(sys.executable, str(GENERATED_LISTS), "--check", external=True)
+    beside_the_kit = _core_imports_beside_the_kit()
+    if beside_the_kit:
+        session.error(
+            "an adapter imports the core only from client_session_core.adapter, the adapter "
+            "kit (docs/contributing.md): " + "; ".join(beside_the_kit)
+        )
+
+
+def _core_imports_beside_the_kit() -> list[str]:
+    """Where an adapter's or the template's sources import the core from another module than
+    the adapter kit: ``file:line module``."""
+    sources = [*(adapter.path for adapter in ADAPTERS.values()), Path("packages/_template")]
+    found = []
+    for source in sources:
+        for path in sorted((source / "src").rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    modules = [node.module]
+                elif isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                else:
+                    continue
+                found += [
+                    f"{path}:{node.lineno} {module}"
+                    for module in modules
+                    if module.split(".")[0] == "client_session_core"
+                    and module != "client_session_core.adapter"
+                ]
+    return found
 
 
 GENERATED_LISTS = Path("docs/_tools/generated_lists.py")
