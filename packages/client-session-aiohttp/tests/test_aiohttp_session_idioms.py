@@ -176,6 +176,13 @@ def test_without_max_age_the_lifetimes_given_are_kept(key: str) -> None:
     )
 
 
+def test_write_identity_is_passed_through_to_the_policy(key: str) -> None:
+    # Identities rolled out readers first (docs/migrating.md): on unless told.
+    assert EncryptedCookieSessionStorage(key).codec.policy.write_identity is True
+    storage = EncryptedCookieSessionStorage(key, write_identity=False)
+    assert storage.codec.policy.write_identity is False
+
+
 # -- max_age=N: an idle timeout, and no surprise cap below it -----------------------------------
 
 

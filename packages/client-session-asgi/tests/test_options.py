@@ -93,6 +93,16 @@ def test_own_options_override_what_max_age_implies() -> None:
     assert policy_of(secret_key=KEY, idle_timeout=None, absolute_lifetime=60).idle_timeout is None
 
 
+def test_write_identity_is_a_keyword_option_named_in_its_errors() -> None:
+    # Identities rolled out readers first (docs/migrating.md): on unless told.
+    assert policy_of(secret_key=KEY).write_identity is True
+    assert policy_of(secret_key=KEY, write_identity=False).write_identity is False
+    with pytest.raises(ConfigurationError, match=r"^write_identity must be True or False"):
+        policy_of(secret_key=KEY, write_identity="no")
+    with pytest.raises(ConfigurationError, match=r"so write_identity cannot be given beside it"):
+        policy_of(policy=SessionPolicy(keys=KeyRing.of(KEY)), write_identity=False)
+
+
 @pytest.mark.parametrize("max_age", [0, -1, True, 1.5, "60"])
 def test_max_age_must_be_positive_seconds(max_age: object) -> None:
     with pytest.raises(ConfigurationError, match=r"^max_age=\S+ is not a positive whole number"):

@@ -154,6 +154,18 @@ def test_not_before_in_the_future() -> None:
     assert ids(CLIENT_SESSION_NOT_BEFORE=datetime.now(timezone.utc) - timedelta(days=1)) == []
 
 
+def test_write_identity_is_true_or_false() -> None:
+    (problem,) = problems(CLIENT_SESSION_WRITE_IDENTITY="no")
+    assert problem.id == "client_session.E004"
+    assert problem.msg.startswith("CLIENT_SESSION_WRITE_IDENTITY must be True or False, not 'no'")
+    assert ids(CLIENT_SESSION_WRITE_IDENTITY=False) == []
+    policy = SessionPolicy(keys=KeyRing.of(STRONG), cookie_name="sessionid")
+    assert ids(CLIENT_SESSION_POLICY=policy, CLIENT_SESSION_WRITE_IDENTITY=False) == [
+        "client_session.E005"
+    ]
+    assert ids(CLIENT_SESSION_POLICY=policy, CLIENT_SESSION_WRITE_IDENTITY=True) == []
+
+
 def test_a_policy_beside_settings_it_would_ignore() -> None:
     policy = SessionPolicy(keys=KeyRing.of(STRONG), cookie_name="sessionid", secure=True)
     (problem,) = problems(

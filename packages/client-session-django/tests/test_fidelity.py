@@ -16,7 +16,7 @@ from django.test.utils import modify_settings
 
 from client_session_conformance import ManualClock, parse_set_cookie
 from client_session_core import KeyRing, SessionCodec, SessionPolicy, generate_key
-from client_session_core.wire import Sealer
+from client_session_core.wire import FLAG_IDENTITY, FLAG_PERSISTENT, Envelope, Sealer
 from client_session_django import SessionStore
 from client_session_django._settings import session_codec
 
@@ -265,6 +265,28 @@ def test_not_before_logs_everyone_out_and_keeps_the_settings(
     # Every other setting still applies (a whole policy replaced them all before).
     assert cookie["max-age"] == str(AGE)
     assert str(cookie["samesite"]).lower() == "strict"
+
+
+# -- identities rolled out readers first: CLIENT_SESSION_WRITE_IDENTITY ----------------------
+
+
+def test_write_identity_false_writes_cookies_the_previous_release_reads(
+    middleware: str, clock: ManualClock
+) -> None:
+    with override_settings(CLIENT_SESSION_WRITE_IDENTITY=False):
+        client = Client()
+        value = str(set_cookies(client.get("/counter"))["sessionid"]["value"])
+        # No flag bit 2 (the identity block), which the release before identities refuses.
+        assert Envelope.parse(value).flags == FLAG_PERSISTENT
+        assert client.get("/view").json() == {"count": 1}
+    # A cookie that carries an identity keeps it through a server that writes none.
+    client = Client()
+    client.get("/counter")
+    carried = session_codec().load(f"sessionid={client.cookies['sessionid'].value}").sealed_id
+    with override_settings(CLIENT_SESSION_WRITE_IDENTITY=False):
+        value = str(set_cookies(client.get("/counter"))["sessionid"]["value"])
+        assert Envelope.parse(value).flags == FLAG_PERSISTENT | FLAG_IDENTITY
+        assert session_codec().load(f"sessionid={value}").sealed_id == carried
 
 
 # -- what Django's own session tests found (upstream/run_upstream_tests.py django) -------------

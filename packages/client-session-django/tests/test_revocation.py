@@ -259,6 +259,16 @@ def test_revocations_need_an_absolute_lifetime_in_djangos_words(
     )
 
 
+def test_revocations_need_identities_written_in_djangos_words(
+    revocations: Revocations,
+) -> None:
+    (problem,) = _problems(CLIENT_SESSION_WRITE_IDENTITY=False)
+    assert problem.id == "client_session.E004"
+    assert problem.msg.startswith(
+        "CLIENT_SESSION_REVOCATIONS needs CLIENT_SESSION_WRITE_IDENTITY = True: "
+    )
+
+
 def test_beside_a_policy_the_setting_must_be_the_policys(
     revocations: Revocations, clock: ManualClock
 ) -> None:

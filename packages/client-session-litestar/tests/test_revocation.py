@@ -75,3 +75,13 @@ def test_revocations_go_beside_litestar_s_options_not_beside_a_policy() -> None:
     policy = SessionPolicy(keys=KeyRing.of(generate_key()))
     with pytest.raises(ConfigurationError, match=r"so revocations cannot be given beside it"):
         ClientSessionConfig(policy=policy, revocations=revocations)
+
+
+def test_write_identity_goes_beside_litestar_s_options_and_refuses_revocations() -> None:
+    # Identities rolled out readers first (docs/migrating.md): on unless told.
+    assert ClientSessionConfig(secret=generate_key()).session_policy.write_identity is True
+    config = ClientSessionConfig(secret=generate_key(), write_identity=False)
+    assert config.session_policy.write_identity is False
+    revocations = Revocations(MemoryRevocationStore(), autostart=False)
+    with pytest.raises(ConfigurationError, match=r"^revocations needs write_identity=True: "):
+        ClientSessionConfig(secret=generate_key(), write_identity=False, revocations=revocations)

@@ -83,6 +83,12 @@ def test_a_bad_option_is_refused_when_the_settings_are_built() -> None:
         client_session_codec(KEY, same_site="none")
 
 
+def test_write_identity_is_passed_through_to_the_policy() -> None:
+    # Identities rolled out readers first (docs/migrating.md): on unless told.
+    assert client_session_codec(KEY).policy.write_identity is True
+    assert client_session_codec(KEY, write_identity=False).policy.write_identity is False
+
+
 def test_a_codec_setting_is_used_as_it_is() -> None:
     codec = client_session_codec(KEY)
     assert session_codec(Application([], client_session=codec)) is codec

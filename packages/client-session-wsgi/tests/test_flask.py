@@ -23,6 +23,8 @@ from werkzeug.http import parse_date
 
 from client_session_conformance import ManualClock
 from client_session_core import LifetimeTooLong, UnserializableValue
+from client_session_core.revocation import MemoryRevocationStore, Revocations
+from client_session_core.wire import FLAG_IDENTITY, Envelope
 from client_session_wsgi import (
     ConfigurationError,
     KeyRing,
@@ -1382,6 +1384,49 @@ def test_client_session_not_before_refuses_a_naive_datetime_in_its_name(app: fla
         _policy(app)
 
 
+def _cookie_value(response: Any) -> str:
+    return str(response.headers["Set-Cookie"].split(";", 1)[0].partition("=")[2])
+
+
+def test_client_session_write_identity_false_seals_no_new_identity_and_keeps_one(
+    app: flask.Flask,
+) -> None:
+    # Identities rolled out readers first (docs/migrating.md): a server of the previous
+    # release refuses a cookie with flag bit 2.
+    @app.route("/count")
+    def count() -> str:
+        flask.session["n"] = flask.session.get("n", 0) + 1
+        return str(flask.session["n"])
+
+    carrying = app.test_client()
+    value = _cookie_value(carrying.get("/count"))
+    writer = app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+    sealed_id = writer.load(f"session={value}").sealed_id
+    app.config["CLIENT_SESSION_WRITE_IDENTITY"] = False
+    assert _policy(app).write_identity is False
+    value = _cookie_value(app.test_client().get("/count"))
+    assert Envelope.parse(value).flags & FLAG_IDENTITY == 0
+    value = _cookie_value(carrying.get("/count"))
+    assert Envelope.parse(value).flags & FLAG_IDENTITY
+    codec = app.session_interface.get_codec(app)  # type: ignore[attr-defined]
+    assert codec.load(f"session={value}").sealed_id == sealed_id
+
+
+def test_client_session_write_identity_is_named_in_its_errors(app: flask.Flask) -> None:
+    app.config["CLIENT_SESSION_WRITE_IDENTITY"] = "no"
+    with pytest.raises(
+        ConfigurationError, match=r"^CLIENT_SESSION_WRITE_IDENTITY must be True or False"
+    ):
+        _policy(app)
+    app.config["CLIENT_SESSION_WRITE_IDENTITY"] = False
+    app.config["CLIENT_SESSION_REVOCATIONS"] = Revocations(MemoryRevocationStore(), autostart=False)
+    with pytest.raises(
+        ConfigurationError,
+        match=r"^CLIENT_SESSION_REVOCATIONS needs CLIENT_SESSION_WRITE_IDENTITY = True: ",
+    ):
+        _policy(app)
+
+
 def _app_with_policy(policy: SessionPolicy, **config: Any) -> flask.Flask:
     app = flask.Flask("flask_test")
     app.config.update(TESTING=True, **config)
@@ -1411,6 +1456,7 @@ _SETTINGS_A_POLICY_DECIDES = [
     ("CLIENT_SESSION_MAX_SESSION_LIFETIME", 90 * DAY, "(the policy has max_session_lifetime="),
     ("CLIENT_SESSION_NOT_BEFORE", T0, f"NOT_BEFORE = {T0} (the policy has not_before=None)"),
     ("CLIENT_SESSION_MAX_CHUNKS", 2, "MAX_CHUNKS = 2 (the policy has max_chunks=1)"),
+    ("CLIENT_SESSION_WRITE_IDENTITY", False, "= False (the policy has write_identity=True)"),
     ("CLIENT_SESSION_KEYS", generate_key(), "CLIENT_SESSION_KEYS (other keys than the pol"),
 ]
 

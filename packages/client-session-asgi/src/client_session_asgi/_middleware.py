@@ -57,7 +57,8 @@ class SessionMiddleware:
     ``request.session.set_lifetime(...)`` may give one session), ``revocations`` (a
     :class:`~client_session_core.revocation.Revocations`: logout that ends every copy,
     ``docs/revocation.md``; its refresher thread is stopped at the lifespan shutdown),
-    ``clock``; or ``policy``, a whole
+    ``write_identity`` (default True; False while a running fleet is upgraded, readers
+    first: ``docs/migrating.md``), ``clock``; or ``policy``, a whole
     :class:`~client_session_core.SessionPolicy`. Without ``secret_key``, ``keys`` or
     ``policy``, the keys come from the ``CLIENT_SESSION_KEYS`` environment variable.
     Built with Starlette's arguments, it writes ``Set-Cookie`` in Starlette's own spelling.
@@ -104,6 +105,7 @@ class SessionMiddleware:
         not_before: float | datetime.datetime | Unset | None = UNSET,
         max_session_lifetime: int | Unset | None = UNSET,
         revocations: Revocations | Unset | None = UNSET,
+        write_identity: bool | Unset = UNSET,
         clock: Clock = time.time,
         policy: SessionPolicy | None = None,
         legacy_cookies: LegacyOption = True,
@@ -134,6 +136,7 @@ class SessionMiddleware:
                     "not_before": not_before,
                     "max_session_lifetime": max_session_lifetime,
                     "revocations": revocations,
+                    "write_identity": write_identity,
                 },
                 legacy_cookies=legacy_cookies,
                 clock=clock,
@@ -171,20 +174,24 @@ class SessionMiddleware:
         elif scope["type"] not in ("http", "websocket"):
             revocations = codec.policy.revocations
             if scope["type"] == "lifespan" and revocations is not None:
-                receive = _stopping_at_shutdown(receive, revocations)
+                receive = _following_the_lifespan(receive, revocations)
             await self.app(scope, receive, send)
         else:
             _, send = open_session(scope, send, codec)  # the session is in scope["session"]
             await self.app(scope, receive, send)
 
 
-def _stopping_at_shutdown(receive: Receive, revocations: Revocations) -> Receive:
-    """``receive`` for the lifespan, which stops the revocations' refresher thread (and its
-    push channel) when the server shuts down, before the application's own shutdown runs."""
+def _following_the_lifespan(receive: Receive, revocations: Revocations) -> Receive:
+    """``receive`` for the lifespan: at start-up, the revocations read the store once and
+    start their refresher thread, so that the first request is judged by the store (one read,
+    before the server takes requests); at shutdown, the thread (and its push channel) stops,
+    before the application's own shutdown runs."""
 
     async def lifespan_receive() -> Message:
         message = await receive()
-        if message["type"] == "lifespan.shutdown":
+        if message["type"] == "lifespan.startup":
+            revocations.start()
+        elif message["type"] == "lifespan.shutdown":
             # The thread is told at once; waited for briefly, as it may be in a store's call
             # (a daemon, it cannot keep the process alive).
             revocations.stop(timeout=1.0)

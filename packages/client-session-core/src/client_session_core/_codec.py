@@ -91,6 +91,7 @@ class SessionCodec:
         "_security_logger",
         "_serializer",
         "_session_class",
+        "_write_identity",
         "policy",
     )
 
@@ -114,7 +115,10 @@ class SessionCodec:
         self._follows_keys = policy.keys.current() is not policy.keys
         self._budget = CookieBudget(policy, CookieWriter(policy))
         self._lifetime = Lifetime(policy)
-        self._new_origin = CookieOrigin(persistent=policy.persistent)
+        self._write_identity = policy.write_identity
+        self._new_origin = CookieOrigin(
+            persistent=policy.persistent, write_identity=self._write_identity
+        )
         # The policy's values read on every request, as plain attributes of the codec.
         self._name = policy.cookie_name
         self._serializer = policy.serializer
@@ -222,6 +226,7 @@ class SessionCodec:
             lifetime=lifetime,
             session_id=session_id,
             user_id=user_id,
+            write_identity=self._write_identity,
         )
         return self._session_class(data, origin, origin.persistent, self._serializer)
 
@@ -258,8 +263,8 @@ class SessionCodec:
         try:
             # Sealed once here, so that a session the cookie budget cannot hold is refused
             # like any unreadable cookie (deleted), not a failure on every response. With an
-            # identity, as every cookie is written: the session gets its own at the commit.
-            identity = (new_session_id(), None)
+            # identity when the policy writes them: the session gets its own at the commit.
+            identity = (new_session_id(), None) if self._write_identity else None
             self._write(plaintext, signed_at, now, persistent, chunks_present, lifetime, identity)
         except SessionTooLarge:
             raise InvalidSession(InvalidReason.TOO_LARGE) from None
@@ -279,6 +284,7 @@ class SessionCodec:
             chunk_cookies=chunks_present,
             cookie_present=True,
             lifetime=lifetime,
+            write_identity=self._write_identity,
         )
         session = self._session_class(data, origin, origin.persistent, self._serializer)
         # Marked used, so that the reseal happens even where the application never reads
@@ -301,6 +307,7 @@ class SessionCodec:
             rejected=reason,
             chunk_cookies=chunks_present,
             cookie_present=True,
+            write_identity=self._write_identity,
         )
         return self._new_session(origin)
 
@@ -339,7 +346,7 @@ class SessionCodec:
                 session.persistent,
                 origin.chunk_cookies,
                 session.sealed_lifetime,
-                (session.sealed_id, session.sealed_user_id),
+                session.sealed_identity,
             )
         session._note_commit(content)
         return Commit(
@@ -402,7 +409,7 @@ class SessionCodec:
         persistent: bool,
         chunks_present: int,
         own: tuple[int, int] | None,
-        identity: tuple[bytes, str | None],
+        identity: tuple[bytes, str | None] | None,
     ) -> tuple[str, ...]:
         flags = FLAG_PERSISTENT if persistent else 0
         if own is not None:
@@ -425,13 +432,18 @@ class SessionCodec:
         user_id: str | None = None,
     ) -> str:
         """A cookie value holding ``data``, issued now (for tools, tests and vectors), with
-        the identity ``session_id`` (16 bytes; a new one when None) and ``user_id``."""
+        the identity ``session_id`` (16 bytes; a new one when None) and ``user_id``. While the
+        policy's ``write_identity`` is False, given neither, it seals no identity, as the
+        commit seals a new session."""
         now = int(self._clock())
+        identity: tuple[bytes, str | None] | None = None
+        if session_id is not None or user_id is not None or self._write_identity:
+            identity = (new_session_id() if session_id is None else session_id, user_id)
         return self._current_sealer().seal(
             self._serializer.dumps(data),
             cookie_name=self._name,
             created_at=now if created_at is None else created_at,
             issued_at=now,
             flags=FLAG_PERSISTENT if persistent else 0,
-            identity=(new_session_id() if session_id is None else session_id, user_id),
+            identity=identity,
         )

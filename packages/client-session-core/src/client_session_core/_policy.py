@@ -109,12 +109,19 @@ class SessionPolicy:
     - ``legacy_cookies=None``: a cookie not in our format is a bad cookie. A
       :class:`LegacyCookies` reads the old framework's cookies once, until its cut-off, and
       the session is resealed in our format (``docs/migrating.md``).
+    - ``write_identity=True``: every session is sealed with its identity (flag bit 2 of
+      ``docs/wire-format.md``), which :attr:`Session.id <client_session_core.Session.id>`,
+      ``regenerate()``, ``bind_user()`` and ``revocations`` rest on. ``False`` is the first
+      step of upgrading a running fleet, readers first: this release then reads identities
+      and keeps the one a cookie carries, but gives none to a session that has none, so
+      that a server of the previous release, which refuses flag bit 2, opens every cookie
+      this one writes. Turn it on once every server runs this release (``docs/migrating.md``).
     - ``revocations=None``: no session is revoked one by one. A
       :class:`~client_session_core.revocation.Revocations` refuses a session whose id was
       revoked (logout, an administrator's kill) or whose user's "not before" is later than its
       creation (a password change), from a copy in memory that no request waits for
       (``docs/revocation.md``). It needs an ``absolute_lifetime``, the time a revocation is
-      kept for.
+      kept for, and ``write_identity``: a revocation finds a session by its identity.
     """
 
     keys: KeyRing
@@ -138,6 +145,7 @@ class SessionPolicy:
     serializer: Serializer = field(default=JSON, repr=False)
     cookie_style: CookieStyle = field(default=CANONICAL_COOKIE_STYLE, repr=False)
     legacy_cookies: LegacyCookies | None = field(default=None, repr=False)
+    write_identity: bool = True
     revocations: Revocations | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -353,6 +361,11 @@ class SessionPolicy:
             raise ConfigurationError(
                 f"cookie_style must be a CookieStyle, not {type(self.cookie_style).__name__}"
             )
+        if not isinstance(self.write_identity, bool):
+            raise ConfigurationError(
+                Option("write_identity"),
+                f" must be True or False, not {self.write_identity!r}",
+            )
         if self.legacy_cookies is not None and not isinstance(self.legacy_cookies, LegacyCookies):
             raise ConfigurationError(
                 "legacy_cookies must be a LegacyCookies (each adapter builds one for its "
@@ -368,6 +381,18 @@ class SessionPolicy:
                 Option("revocations"),
                 " must be a Revocations (client_session_core.revocation) or None, not "
                 f"{type(revocations).__name__}",
+            )
+        if not self.write_identity:
+            # A revocation names a session by the id its cookie carries, and the user by the
+            # one bound beside it: sessions sealed without them could never be refused.
+            raise ConfigurationError(
+                Option("revocations"),
+                " needs ",
+                Option("write_identity", True),
+                ": a revocation refuses a session by the identity sealed in its cookie, and "
+                "new sessions get none while identities are not written; finish the upgrade "
+                "first (every server on this release, then write_identity on everywhere), and "
+                "add revocations after it",
             )
         if self.absolute_lifetime is None:
             # A revocation is kept until the session it refuses can no longer be alive; with

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ._envelope import MAX_USER_ID_SIZE, SESSION_ID_SIZE, b64encode
-from ._errors import InvalidReason
+from ._errors import ConfigurationError, InvalidReason, Option
 from ._serializer import JSON, Serializer
 
 __all__ = ["CookieOrigin", "Session"]
@@ -32,6 +32,7 @@ class CookieOrigin:
         "rejected",
         "session_id",
         "user_id",
+        "write_identity",
     )
 
     def __init__(
@@ -48,6 +49,7 @@ class CookieOrigin:
         lifetime: tuple[int, int] | None = None,
         session_id: bytes | None = None,
         user_id: str | None = None,
+        write_identity: bool = True,
     ) -> None:
         self.plaintext = plaintext
         """The serialized session that was opened, or None for a new session."""
@@ -73,6 +75,10 @@ class CookieOrigin:
         cookie sealed without one (by a release before identities)."""
         self.user_id = user_id
         """The user the opened cookie's session was bound to; None when unbound."""
+        self.write_identity = write_identity
+        """The policy's ``write_identity``: when false, a session without an identity (a new
+        one, or one opened from a cookie sealed before identities) is sealed without one,
+        and :attr:`Session.id` and :meth:`Session.bind_user` refuse to run."""
 
     def __repr__(self) -> str:
         return (
@@ -80,7 +86,8 @@ class CookieOrigin:
             f"issued_at={self.issued_at!r}, persistent={self.persistent!r}, "
             f"needs_rekey={self.needs_rekey!r}, rejected={self.rejected!r}, "
             f"chunk_cookies={self.chunk_cookies!r}, cookie_present={self.cookie_present!r}, "
-            f"lifetime={self.lifetime!r}, user_id={self.user_id!r})"
+            f"lifetime={self.lifetime!r}, user_id={self.user_id!r}, "
+            f"write_identity={self.write_identity!r})"
         )
 
 
@@ -125,6 +132,19 @@ def _check_user_id(user_id: object) -> str | None:
             "user's primary key, or a digest of a longer identifier"
         )
     return user_id
+
+
+def _identities_not_written(what: str) -> ConfigurationError:
+    # Raised whatever the request's cookie holds, so that an application finds it in its
+    # first test rather than on the few requests whose cookie happens to carry an identity.
+    return ConfigurationError(
+        f"{what} needs session identities, and this policy does not write them yet (",
+        Option("write_identity", False),
+        ", the first step of an upgrade, readers first): set ",
+        Option("write_identity", True),
+        " once every server runs this release, then use it (docs/migrating.md, "
+        '"Session identities, readers first")',
+    )
 
 
 _NEW = CookieOrigin()
@@ -378,18 +398,38 @@ class Session(dict[str, Any]):
         whole life, and sealed inside the encrypted part of the cookie, so that nobody
         without the key reads it. :meth:`regenerate` and a :meth:`clear` followed by new
         content start a new one. A session opened from a cookie sealed before identities
-        gets one here, written on this response."""
+        gets one here, written on this response.
+
+        While the policy's ``write_identity`` is False (an upgrade under way), reading it
+        raises :class:`~client_session_core.ConfigurationError`, whatever the cookie holds."""
+        if not self._origin.write_identity:
+            raise _identities_not_written("session.id")
         self._accessed = True
         return b64encode(self.sealed_id)
 
     @property
     def sealed_id(self) -> bytes:
         """:attr:`id` as the cookie holds it: 16 bytes (made now if the session had none),
-        without marking the session accessed."""
+        without marking the session accessed. While the policy's ``write_identity`` is
+        False, the id the cookie carries, and :class:`~client_session_core.ConfigurationError`
+        for a session that has none (none is made)."""
         current = self._id
         if current is None:
+            if not self._origin.write_identity:
+                raise _identities_not_written("the session's id")
             current = self._id = new_session_id()
         return current
+
+    @property
+    def sealed_identity(self) -> tuple[bytes, str | None] | None:
+        """The (session id, user id) pair the commit seals as the cookie's identity block,
+        without marking the session accessed: the session's id (made now if it had none),
+        and its bound user. None, for a cookie without the block, when the policy's
+        ``write_identity`` is False and the session has no id: an identity the cookie
+        carried is kept whatever the option says."""
+        if self._id is None and not self._origin.write_identity:
+            return None
+        return (self.sealed_id, self._user_id)
 
     @property
     def sealed_user_id(self) -> str | None:
@@ -409,7 +449,13 @@ class Session(dict[str, Any]):
         ``user_id`` is text of 1 to 128 bytes in UTF-8 (``str(user.pk)``), sealed with the
         session's identity, so that every session of one user can be ended at once (a
         per-user "not before"). A new binding is a change; :meth:`clear` unbinds. Bind it
-        after :meth:`regenerate`, which keeps it, so that a login is both."""
+        after :meth:`regenerate`, which keeps it, so that a login is both.
+
+        While the policy's ``write_identity`` is False (an upgrade under way) it raises
+        :class:`~client_session_core.ConfigurationError`, whatever the cookie holds: the
+        binding could not be sealed in the cookies of new sessions."""
+        if not self._origin.write_identity:
+            raise _identities_not_written("bind_user()")
         checked = _check_user_id(user_id)
         self._accessed = True
         self._user_id = checked
@@ -422,10 +468,15 @@ class Session(dict[str, Any]):
         The next response seals the session under a new :attr:`id`, with ``created_at`` at
         that response (its absolute lifetime starts again); its content, persistence, own
         lifetime and bound user are kept. A change, as :attr:`unsaved` and
-        :attr:`modified` say. An empty session writes no cookie, whatever its identity."""
+        :attr:`modified` say. An empty session writes no cookie, whatever its identity.
+
+        While the policy's ``write_identity`` is False (an upgrade under way) it still starts
+        a new lifetime, so that a login's call works on every server; a session whose cookie
+        carries an identity gets a new one, and a session without one is sealed without one."""
         self._accessed = True
         self._regenerated = True
-        self._id = new_session_id()
+        if self._id is not None or self._origin.write_identity:
+            self._id = new_session_id()
 
     @property
     def regenerated(self) -> bool:

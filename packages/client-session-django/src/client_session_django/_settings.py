@@ -83,6 +83,7 @@ _SOURCES = frozenset(
         "CLIENT_SESSION_CLOCK",
         "CLIENT_SESSION_READ_SIGNED_COOKIES",
         "CLIENT_SESSION_REVOCATIONS",
+        "CLIENT_SESSION_WRITE_IDENTITY",
         "SECRET_KEY",
         "SECRET_KEY_FALLBACKS",
         "SESSION_COOKIE_NAME",
@@ -327,6 +328,9 @@ def _settings_policy(
             max_chunks=getattr(settings, "CLIENT_SESSION_MAX_CHUNKS", 1),
             legacy_cookies=legacy,
             revocations=revocations,
+            # False while a running fleet is upgraded, readers first (docs/migrating.md):
+            # identities are read and kept, but no session gets one.
+            write_identity=getattr(settings, "CLIENT_SESSION_WRITE_IDENTITY", True),
         )
     except ConfigurationError as exc:
         # The core names its own options; say it with the settings the project holds.
@@ -356,6 +360,7 @@ _DJANGO_SETTINGS = {
     "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
     "not_before": "CLIENT_SESSION_NOT_BEFORE",
     "revocations": "CLIENT_SESSION_REVOCATIONS",
+    "write_identity": "CLIENT_SESSION_WRITE_IDENTITY",
 }
 
 
@@ -376,6 +381,7 @@ _REPLACED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "CLIENT_SESSION_MAX_SESSION_LIFETIME": ("max_session_lifetime", lambda value: value),
     "CLIENT_SESSION_MAX_CHUNKS": ("max_chunks", lambda value: value),
     "CLIENT_SESSION_NOT_BEFORE": ("not_before", whole_seconds),
+    "CLIENT_SESSION_WRITE_IDENTITY": ("write_identity", lambda value: value),
 }
 
 

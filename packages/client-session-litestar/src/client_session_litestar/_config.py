@@ -65,7 +65,7 @@ _LITESTAR_OPTIONS: Final = (
 )  # fmt: skip
 _NATIVE_OPTIONS: Final = (
     "partitioned", "idle_timeout", "absolute_lifetime", "renew_after", "max_chunks",
-    "max_cookie_size", "not_before", "max_session_lifetime", "revocations",
+    "max_cookie_size", "not_before", "max_session_lifetime", "revocations", "write_identity",
 )  # fmt: skip
 
 
@@ -88,10 +88,11 @@ class ClientSessionConfig:
     ``max_chunks``, ``max_cookie_size``, ``not_before`` (what ``time.time()`` gives, or an
     aware ``datetime``: sessions created before it are refused), ``max_session_lifetime``,
     ``revocations`` (a :class:`~client_session_core.revocation.Revocations`: a logout that
-    ends every copy, ``docs/revocation.md``), ``clock``; or ``policy``, a whole
-    :class:`~client_session_core.SessionPolicy`. Without
-    ``secret``, ``keys`` or ``policy``, the keys come from the ``CLIENT_SESSION_KEYS``
-    environment variable.
+    ends every copy, ``docs/revocation.md``), ``write_identity`` (default True; False while a
+    running fleet is upgraded, readers first: ``docs/migrating.md``), ``clock``; or
+    ``policy``, a whole :class:`~client_session_core.SessionPolicy`. Without ``secret``,
+    ``keys`` or ``policy``, the keys come from the ``CLIENT_SESSION_KEYS`` environment
+    variable.
 
     ``legacy_cookies`` (default True) reads the cookies Litestar's ``CookieBackendConfig``
     encrypted with ``secret`` once, chunked ones included, and reseals them in ours, until
@@ -128,6 +129,7 @@ class ClientSessionConfig:
     not_before: float | datetime.datetime | Unset | None = UNSET
     max_session_lifetime: int | Unset | None = UNSET
     revocations: Revocations | Unset | None = UNSET
+    write_identity: bool | Unset = UNSET
     clock: Clock = time.time
     policy: SessionPolicy | None = None
     legacy_cookies: LegacyOption = True

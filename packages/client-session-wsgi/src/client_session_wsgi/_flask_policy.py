@@ -93,6 +93,9 @@ def drop_in_policy(
             # A Revocations object, as Flask-Session's SESSION_REDIS is a client: one per
             # process, kept by the config, so that a rebuilt codec shares its thread and copy.
             revocations=app.config.get("CLIENT_SESSION_REVOCATIONS"),
+            # False while a running fleet is upgraded, readers first (docs/migrating.md):
+            # identities are read and kept, but no session gets one.
+            write_identity=app.config.get("CLIENT_SESSION_WRITE_IDENTITY", True),
         )
     except ConfigurationError as exc:
         # The core names its own options; say it with the settings the app holds.

@@ -62,6 +62,7 @@ FLASK_SETTINGS: Final = {
     "max_cookie_size": "MAX_COOKIE_SIZE",
     "max_chunks": "CLIENT_SESSION_MAX_CHUNKS",
     "revocations": "CLIENT_SESSION_REVOCATIONS",
+    "write_identity": "CLIENT_SESSION_WRITE_IDENTITY",
 }
 
 in_flask_words = spelled_as_settings(FLASK_SETTINGS)
@@ -150,6 +151,7 @@ _DECIDED_BY_A_POLICY: Final[tuple[tuple[str, str, Callable[[Any], object]], ...]
     ("CLIENT_SESSION_NOT_BEFORE", "not_before", whole_seconds),
     ("CLIENT_SESSION_MAX_CHUNKS", "max_chunks", lambda chunks: chunks),
     ("CLIENT_SESSION_REVOCATIONS", "revocations", lambda revocations: revocations),
+    ("CLIENT_SESSION_WRITE_IDENTITY", "write_identity", lambda write: write),
 )
 
 
