@@ -34,6 +34,7 @@
     python benchmarks/run.py --parts micro inprocess setcookie       # no servers, no wrk
     python benchmarks/run.py --builds compiled                       # one core build only
     python benchmarks/run.py --frameworks asgi flask --parts revocation  # Redis' command rate
+    python benchmarks/run.py --frameworks asgi flask --parts pairs   # revocation off/on in turn
     python benchmarks/run.py --report-only             # re-render from results/latest.json
 
 Over the wire and in process, every variant carries each ``--scenarios`` session: the seed's
@@ -77,7 +78,13 @@ from sessionbench.micro import MICRO_CASES, MICRO_SESSIONS, MicroResult
 from sessionbench.processes import Cpus
 from sessionbench.report import render_markdown
 from sessionbench.results import RunResults, load_results, save_results
-from sessionbench.revocation import REVOCATIONS_PER_SECOND, Revoker, run_command_rates
+from sessionbench.revocation import (
+    PAIRS,
+    REVOCATIONS_PER_SECOND,
+    Revoker,
+    run_command_rates,
+    run_paired,
+)
 from sessionbench.servers import postgres_server, redis_server
 from sessionbench.setcookie import SetCookieResult
 from sessionbench.targets import judge
@@ -87,7 +94,16 @@ from sessionbench.wire import SCALED_ROLES, WireSettings, run_scaling, run_wire
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PARTS = ("micro", "inprocess", "setcookie", "breakdown", "wire", "scaling", "revocation")
+PARTS = (
+    "micro",
+    "inprocess",
+    "setcookie",
+    "breakdown",
+    "wire",
+    "scaling",
+    "revocation",
+    "pairs",
+)
 FRAMEWORK_NAMES = tuple(framework.name for framework in FRAMEWORKS)
 logger = logging.getLogger("sessionbench")
 
@@ -218,6 +234,9 @@ def _expected_seconds(
             v.revocation or v.needs_redis for v in variants if v.framework.name in ("asgi", "flask")
         )
         seconds += settings["rounds"] * (1 + 2 * servers) * (max(1, settings["seconds"]) + 0.2)
+    if "pairs" in parts and redis:
+        pairs = max(6, int(settings["rounds"])) * 2 + 2
+        seconds += 2 * counts * pairs * (max(1, settings["seconds"]) + 0.2) + 10
     if "scaling" in parts:
         scaled = [v for v in variants if v.role in SCALED_ROLES]
         runs = (len(scaled) + (builds - 1) * ours) * counts * len(SESSION_SIZES)
@@ -231,7 +250,7 @@ def _expected_seconds(
 def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
     started = time.monotonic()
     parts = set(args.parts)
-    wire_parts = parts & {"wire", "scaling"}
+    wire_parts = parts & {"wire", "scaling", "revocation", "pairs"}
     tools = (
         find_tools(install=not args.no_install)
         if wire_parts or "inprocess" in parts
@@ -275,7 +294,7 @@ def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
             stack.callback(os.environ.pop, POSTGRES_PORT_ENV, None)
         options = AppOptions(redis_port=redis_port)
         revoker = None
-        if redis_port is not None and parts & {"wire", "revocation"}:
+        if redis_port is not None and parts & {"wire", "revocation", "pairs"}:
             # Revocations arrive throughout (a few a second, from a client of their own), so
             # that the revocation-on servers' copies are refreshed while they are measured.
             revoker = stack.enter_context(Revoker(redis_port).running())
@@ -328,6 +347,22 @@ def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
                     cpus=cpus,
                     logs=logs,
                     revoker=revoker,
+                )
+            )
+        if "pairs" in parts and tools.wrk and revoker is not None:
+            logger.info("revocation off and on, back to back")
+            compiled = next((b for b in builds if b.name == COMPILED_BUILD.name), None)
+            results.revocation_pairs.extend(
+                run_paired(
+                    options,
+                    frameworks=args.frameworks,
+                    build=compiled or builds[0],
+                    wrk=tools.wrk,
+                    seconds=float(settings["seconds"]),
+                    connections=settings["connections"],
+                    cpus=cpus,
+                    logs=logs,
+                    pairs=max(PAIRS, int(settings["rounds"])),
                 )
             )
         if revoker is not None:

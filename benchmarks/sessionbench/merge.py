@@ -25,7 +25,7 @@ from .results import RunResults, load_results, save_results
 __all__ = ["merge"]
 
 _PER_FRAMEWORK = ("wire", "scaling", "inprocess")
-_WHOLE = ("micro", "set_cookie", "breakdown")
+_WHOLE = ("micro", "set_cookie", "breakdown", "command_rates", "revocation_pairs")
 
 
 def _dated(row: Any, date: str) -> Any:
@@ -88,7 +88,8 @@ def merge(new: RunResults, *earlier_runs: RunResults) -> RunResults:
         scaling=parts["scaling"],
         set_cookie=parts["set_cookie"],
         breakdown=parts["breakdown"],
-        command_rates=list(new.command_rates),
+        command_rates=parts["command_rates"],
+        revocation_pairs=parts["revocation_pairs"],
         notes=notes,
     )
 

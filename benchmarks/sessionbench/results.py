@@ -11,7 +11,7 @@ from typing import Any
 from .breakdown import BreakdownResult
 from .inprocess import InProcessResult
 from .micro import MicroResult
-from .revocation import CommandRateResult
+from .revocation import CommandRateResult, PairedResult
 from .setcookie import SetCookieResult
 from .wire import WireResult
 
@@ -33,6 +33,8 @@ class RunResults:
     """The ASGI request's steps, per core build and scenario."""
     command_rates: list[CommandRateResult] = field(default_factory=list)
     """Redis' command rate with revocation on, at two request rates (and the stores')."""
+    revocation_pairs: list[PairedResult] = field(default_factory=list)
+    """Revocation on against off, back to back."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -173,5 +175,6 @@ def load_results(path: Path) -> RunResults:
         set_cookie=[SetCookieResult.from_json(row) for row in raw.get("set_cookie", [])],
         breakdown=rows(BreakdownResult, "breakdown"),
         command_rates=rows(CommandRateResult, "command_rates"),
+        revocation_pairs=rows(PairedResult, "revocation_pairs"),
         notes=raw.get("notes", []),
     )

@@ -12,6 +12,10 @@ sessions a second from a client of its own. Redis' ``total_commands_processed`` 
 stats``) is read before and after each window: every command any client sent in it,
 the side client's revocations and the idle servers' refreshes included, per second. An idle
 window (no requests) in each round gives the rate without requests.
+
+:func:`run_paired` runs revocation off and on back to back, a few seconds each, the order
+swapped every pair: on a shared machine, whose load moves over tens of seconds, a ratio of
+two runs side by side is steadier than one of two medians taken a minute apart.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import secrets
 import statistics
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -30,13 +34,22 @@ from pathlib import Path
 from .apps import AppOptions
 from .builds import CoreBuild
 from .probe import prime_session
-from .processes import Cpus
+from .processes import Cpus, group_cpu_seconds
 from .servers import VariantServer, variant_servers
 from .variants import REVOCATION_PAIRS, VARIANTS
 from .wire import WireSettings
 from .wrk import WrkRun, run_wrk
 
-__all__ = ["LOADS", "CommandRateResult", "Revoker", "redis_commands", "run_command_rates"]
+__all__ = [
+    "LOADS",
+    "PAIRS",
+    "CommandRateResult",
+    "PairedResult",
+    "Revoker",
+    "redis_commands",
+    "run_command_rates",
+    "run_paired",
+]
 
 logger = logging.getLogger("sessionbench")
 
@@ -231,4 +244,110 @@ def run_command_rates(
                 failed_requests=sum(w.failed for w in windows),
             )
         )
+    return results
+
+
+PAIRS = 6
+"""Back-to-back runs of revocation off then on (or on then off, alternately) per case."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PairedResult:
+    """Revocation on against off, run back to back: one ratio per pair, so that the load of
+    a shared machine, which moves over tens of seconds, weighs on both sides of each ratio."""
+
+    framework: str
+    scenario: str
+    connections: int
+    off_rps: tuple[float, ...] = ()
+    on_rps: tuple[float, ...] = ()
+    off_cpu_us: tuple[float, ...] = ()
+    on_cpu_us: tuple[float, ...] = ()
+
+    @property
+    def ratios(self) -> tuple[float, ...]:
+        """On's requests per second over off's, per pair."""
+        return tuple(on / off for on, off in zip(self.on_rps, self.off_rps, strict=True) if off)
+
+    @property
+    def cpu_ratios(self) -> tuple[float, ...]:
+        """Off's server CPU a request over on's, per pair (above 1: on costs less)."""
+        return tuple(
+            off / on for on, off in zip(self.on_cpu_us, self.off_cpu_us, strict=True) if on
+        )
+
+
+def run_paired(
+    options: AppOptions,
+    *,
+    frameworks: Collection[str],
+    build: CoreBuild,
+    wrk: str,
+    seconds: float,
+    connections: Sequence[int],
+    cpus: Cpus,
+    logs: Path,
+    scenario: str = "login",
+    pairs: int = PAIRS,
+) -> list[PairedResult]:
+    """Each framework's revocation off and on servers, driven one right after the other,
+    ``pairs`` times per connection count, the order swapped every pair."""
+    if options.redis_port is None:
+        return []
+    subjects = [
+        (variant, build)
+        for variant in VARIANTS
+        if variant.framework.name in frameworks
+        and variant.framework.name in REVOCATION_PAIRS
+        and variant.name in REVOCATION_PAIRS[variant.framework.name]
+        and variant.unavailable(redis=True) is None
+    ]
+    if not subjects:
+        return []
+    load_cpu = cpus.load if cpus.pinning else None
+    results = []
+    with variant_servers(subjects, options, cpus, logs) as servers:
+        by_key = {server.variant.key: server for server in servers}
+        cookies = {key: prime_session(s.variant, s.send, scenario) for key, s in by_key.items()}
+
+        def drive(key: str, count: int, length: float) -> tuple[float, float]:
+            server = by_key[key]
+            cpu_before = group_cpu_seconds(server.group)
+            run = run_wrk(
+                wrk,
+                server.url("/counter"),
+                cookie=cookies[key],
+                seconds=length,
+                connections=count,
+                cpu=load_cpu,
+            )
+            cpu = group_cpu_seconds(server.group) - cpu_before
+            return run.requests_per_second, cpu / max(1, run.requests) * 1e6
+
+        for framework, (off_name, on_name) in REVOCATION_PAIRS.items():
+            off_key, on_key = f"{framework}/{off_name}", f"{framework}/{on_name}"
+            if off_key not in by_key or on_key not in by_key:
+                continue
+            for count in connections:
+                logger.info(
+                    "  revocation off and on back to back: %s, %d connections", framework, count
+                )
+                drive(off_key, count, 1)
+                drive(on_key, count, 1)
+                found: dict[str, list[tuple[float, float]]] = {off_key: [], on_key: []}
+                for index in range(pairs):
+                    order = (off_key, on_key) if index % 2 == 0 else (on_key, off_key)
+                    for key in order:
+                        found[key].append(drive(key, count, seconds))
+                results.append(
+                    PairedResult(
+                        framework=framework,
+                        scenario=scenario,
+                        connections=count,
+                        off_rps=tuple(rps for rps, _ in found[off_key]),
+                        on_rps=tuple(rps for rps, _ in found[on_key]),
+                        off_cpu_us=tuple(cpu for _, cpu in found[off_key]),
+                        on_cpu_us=tuple(cpu for _, cpu in found[on_key]),
+                    )
+                )
     return results

@@ -32,6 +32,7 @@ headers only" ceiling show in every run (``docs/benchmarks.md``).
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -250,6 +251,23 @@ def _revocation_share(framework: str, scenario: str) -> Check:
         measured += _round_ratios(on.rps_samples, off.rps_samples) + ")"
         if on.server_cpu_us and off.server_cpu_us:
             measured += f"; {off.server_cpu_us / on.server_cpu_us:.3f}x by server CPU"
+        paired = next(
+            (
+                r
+                for r in results.revocation_pairs
+                if (r.framework, r.scenario, r.connections) == (framework, scenario, connections)
+            ),
+            None,
+        )
+        if paired is not None and paired.ratios:
+            # Reported beside the verdict, which is the wire table's: the same two servers
+            # run back to back, pair after pair.
+            ratios = sorted(paired.ratios)
+            measured += (
+                f"; back to back, {len(ratios)} pairs: median {statistics.median(ratios):.3f}x "
+                f"({ratios[0]:.2f}-{ratios[-1]:.2f}x), by server CPU "
+                f"{statistics.median(paired.cpu_ratios):.3f}x (not judged)"
+            )
         return Verdict(measured=measured, met=ratio >= REVOCATION_SHARE)
 
     return check
