@@ -1,5 +1,6 @@
 """Revocation under Starlette: ``revocations=`` beside Starlette's arguments, logout that ends
-every copy, "sign out everywhere", and the refresher stopped at the lifespan shutdown."""
+every copy, "sign out everywhere", and the refresher started at the lifespan start-up and stopped
+at its shutdown."""
 
 from __future__ import annotations
 
@@ -94,6 +95,17 @@ def test_the_lifespan_shutdown_stops_the_refresher() -> None:
         assert thread.is_alive()
     thread.join(5)
     assert not thread.is_alive()
+    assert revocations._thread is None
+
+
+def test_the_lifespan_start_up_reads_the_store_before_the_first_request() -> None:
+    store = MemoryRevocationStore()
+    store.revoke_session("revoked-before-start-up", NOW + 3600)
+    revocations = Revocations(store, interval=3600, max_staleness=7200)
+    with TestClient(_app(revocations, ManualClock(NOW))):
+        # Before any request: the start-up read the store, and the thread runs.
+        assert revocations.refuses("revoked-before-start-up", None, NOW, NOW)
+        assert revocations._thread is not None
     assert revocations._thread is None
 
 

@@ -309,3 +309,41 @@ def test_async_wrappers_revoke_without_blocking_the_loop(clock: ManualClock) -> 
     assert len(store.writers) == 1
     assert store.writers[0] is not loop_thread[0]
     assert len(store) == 2
+
+
+def test_start_reads_the_store_before_the_first_request(clock: ManualClock) -> None:
+    store = MemoryRevocationStore(clock=clock)
+    store.revoke_session("revoked-before-start-up", NOW + 100)
+    revocations = _revocations(store, clock, interval=3600, max_staleness=7200)
+    try:
+        revocations.start()  # at start-up: one read, then the thread
+        assert revocations.refuses("revoked-before-start-up", None, NOW, NOW)
+    finally:
+        revocations.stop()
+
+
+class ReadersStore(MemoryRevocationStore):
+    """The in-process store, telling which threads read it."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__(clock=clock)
+        self.readers: list[threading.Thread] = []
+
+    def changes(self, since: str | None) -> RevocationChanges:
+        self.readers.append(threading.current_thread())
+        return super().changes(since)
+
+
+def test_the_first_request_starts_the_thread_without_reading_the_store(
+    clock: ManualClock,
+) -> None:
+    store = ReadersStore(clock)
+    revocations = Revocations(
+        store, clock=clock, interval=3600, max_staleness=7200, max_lifetime=LIFETIME
+    )
+    try:
+        assert not revocations.refuses("any", None, NOW, NOW)  # starts the thread
+        assert revocations._thread is not None
+        assert threading.current_thread() not in store.readers  # the request read nothing
+    finally:
+        revocations.stop()

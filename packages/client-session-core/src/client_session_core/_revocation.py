@@ -180,7 +180,7 @@ class Revocations:
         :attr:`clock`) under ``on_stale="refuse"``. No I/O: a few dict lookups. A session with
         neither an id nor a user has nothing to check and is never refused here."""
         if self._thread is None and self._autostart:
-            self.start()
+            self.start(wait=False)  # a request never waits on the store
         copy = self._copy
         if session_id is not None:
             until = copy.sessions.get(session_id)
@@ -273,10 +273,18 @@ class Revocations:
             until <= now for _, until in copy.users.values()
         )
 
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
         """Start the background thread (a daemon) and the store's push channel, if not running.
-        Called by the first :meth:`refuses`; call it at start-up to read the store before the
-        first request. Safe from several threads at once."""
+
+        With ``wait`` (the default), the store is read once first, here, when it never has
+        been: call it at start-up (an adapter does, where its framework has a start-up hook),
+        so that the first request is judged by the store's revocations rather than by an empty
+        copy. That read waits at most the store's own timeout; a store that cannot be reached
+        is the outage :meth:`refresh` logs, and the thread keeps trying. The first
+        :meth:`refuses` starts the thread without waiting, as no request waits on the store.
+        Safe from several threads at once."""
+        if wait and self._cursor is None and self._thread is None:
+            self.refresh()
         with self._lock:
             if self._thread is not None:
                 return
