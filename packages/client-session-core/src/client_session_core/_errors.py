@@ -104,7 +104,9 @@ def spelled_as_settings(names: Mapping[str, str]) -> OptionSpelling:
 
 
 class ConfigurationError(SessionError, ValueError):
-    """A key or an option is unusable. Raised when the policy or key ring is built.
+    """A key or an option is unusable. Raised when the policy or key ring is built; and
+    during a request only where the configuration forbids what the application asked
+    (``session.id`` or ``bind_user()`` while ``write_identity=False``).
 
     The message says how to fix the value; it never contains key material. A message about
     policy options is made of text and :class:`Option` parts, so that an adapter can say it

@@ -128,7 +128,10 @@ class EncryptedCookieSessionInterface(SessionInterface):
     ``SECRET_KEY_FALLBACKS`` entry that ``legacy_cookies`` would read Flask's cookies
     with, whatever keys seal ours. ``CLIENT_SESSION_MAX_CHUNKS`` (1 to 9, default 1)
     spreads a session over that many cookies; ``CLIENT_SESSION_NOT_BEFORE`` (what
-    ``time.time()`` or an aware ``datetime`` gives) refuses every session created before it.
+    ``time.time()`` or an aware ``datetime`` gives) refuses every session created before it;
+    ``CLIENT_SESSION_REVOCATIONS`` (a :class:`~client_session_core.revocation.Revocations`)
+    lets a logout end every copy of a session; ``CLIENT_SESSION_WRITE_IDENTITY = False`` seals
+    no new session identity while a fleet upgrades its readers first (``docs/migrating.md``).
 
     With a ``policy``, that policy decides the session cookie, with the core's defaults and
     renewal rules (``renew_after``); Flask's tagged JSON replaces the plain
