@@ -10,6 +10,8 @@ import pytest
 from client_session_core import generate_key
 from client_session_core.adapter import (
     DROP_IN_ABSOLUTE_LIFETIME,
+    Action,
+    Commit,
     ConfigurationError,
     KeyRing,
     LegacyCookies,
@@ -307,3 +309,35 @@ def test_asgi_response_headers_carry_a_commit() -> None:
     assert [v.decode() for n, v in headers if n == b"set-cookie"] == list(commit.set_cookie)
     untouched = codec.commit(codec.load(None))
     assert asgi_response_headers(sent, untouched) == sent
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        [],
+        [(b"content-type", b"text/plain"), (b"content-length", b"2")],
+        [(b"Vary", b"Accept-Encoding"), (b"x", b"1")],
+        [(b"VARY", b"accept"), (b"x", b"1"), (b"vary", b"origin")],
+        [(b"vary", b"*")],
+        [(b"x", b"1"), (b"vary", b"Cookie")],
+    ],
+)
+def test_asgi_response_headers_are_the_vary_merge_then_the_set_cookies(
+    sent: list[tuple[bytes, bytes]],
+) -> None:
+    # A response without a Vary of its own takes a shorter way (the usual case): the same
+    # list as the merge, which one with a Vary still goes through.
+    commit = Commit(
+        set_cookie=("a=1; Path=/", "aC1=2; Path=/"), vary_cookie=True, action=Action.START
+    )
+    expected = [
+        *asgi_with_vary_cookie(sent),
+        (b"set-cookie", b"a=1; Path=/"),
+        (b"set-cookie", b"aC1=2; Path=/"),
+    ]
+    copy = list(sent)
+    assert asgi_response_headers(sent, commit) == expected
+    assert asgi_response_headers(iter(sent), commit) == expected  # any iterable of pairs
+    assert sent == copy  # the application's list is left alone
+    vary_only = Commit(vary_cookie=True, action=Action.VARY)
+    assert asgi_response_headers(sent, vary_only) == asgi_with_vary_cookie(sent)

@@ -18,6 +18,9 @@ __all__ = ["ASGIHeaders", "asgi_cookie_header", "asgi_response_headers", "asgi_w
 ASGIHeaders = Iterable[tuple[bytes, bytes]]
 """Header fields as ASGI holds them: ``(name, value)`` pairs of bytes."""
 
+# What vary_with_cookie([]) gives a response without a Vary of its own.
+_VARY_COOKIE = (b"vary", b"Cookie")
+
 
 def asgi_cookie_header(headers: ASGIHeaders) -> str | None:
     """The request's Cookie header for ``SessionCodec.load``: None without one; several
@@ -40,7 +43,11 @@ def asgi_with_vary_cookie(headers: ASGIHeaders) -> list[tuple[bytes, bytes]]:
     merged into the response's own (``Vary: Accept-Encoding, Cookie``), or left as it is when
     it already covers it (``Vary: *``, ``Vary: cookie``). Response header names may come in
     any case from an application, so they are compared lower-cased."""
-    result = list(headers)
+    return _merge_vary_cookie(list(headers))
+
+
+def _merge_vary_cookie(result: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    # asgi_with_vary_cookie on a list of the caller's own, which it may return changed.
     present = [value.decode("latin-1") for name, value in result if name.lower() == b"vary"]
     vary = vary_with_cookie(present)
     if vary is not None:
@@ -55,6 +62,16 @@ def asgi_response_headers(headers: ASGIHeaders, commit: Commit) -> list[tuple[by
     asks for it, then each of its ``Set-Cookie`` values, in order. Set it as the
     ``http.response.start`` message's ``"headers"`` (a new list: the application may hold on
     to the one it sent)."""
-    result = asgi_with_vary_cookie(headers) if commit.vary_cookie else list(headers)
-    result.extend((b"set-cookie", value.encode("latin-1")) for value in commit.set_cookie)
+    result = list(headers)
+    if commit.vary_cookie:
+        # Most responses carry no Vary of their own: then Cookie's is simply added, and only
+        # a response that has one pays for the merge (this runs on every response).
+        for name, _value in result:
+            if name.lower() == b"vary":
+                result = _merge_vary_cookie(result)
+                break
+        else:
+            result.append(_VARY_COOKIE)
+    for value in commit.set_cookie:
+        result.append((b"set-cookie", value.encode("latin-1")))
     return result
