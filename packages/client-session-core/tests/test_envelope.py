@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 import struct
 
@@ -10,6 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from client_session_core import InvalidReason, InvalidSession, Key, KeyRing, _envelope
 from client_session_core.wire import Envelope, Sealer, seal_for_test_vector
@@ -133,6 +136,121 @@ def test_only_the_canonical_encoding_parses(
             Envelope.parse(variant)
 
 
+_URLSAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _canonical_decode(text: str) -> bytes | None:
+    """What a strict base64url decoder must answer, found another way: the bytes whose one
+    unpadded base64url spelling is ``text``, or None when there are none."""
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if text and _encode(raw) == text else None
+
+
+def _strict(text: str) -> bytes | None:
+    try:
+        return _envelope.b64decode_strict(text)
+    except InvalidSession as refused:
+        if refused.reason is not InvalidReason.MALFORMED:  # every refusal here is MALFORMED
+            raise
+        return None
+
+
+# Every value of 0 to 5 bytes, as all three remainders (0, 2 and 3 characters in the last
+# group) and the empty string.
+_SPELLINGS = [_encode(bytes(range(7, 7 + size))) for size in range(6)]
+
+
+@pytest.mark.parametrize("value", _SPELLINGS[1:])
+def test_strict_base64url_refuses_every_character_outside_its_alphabet(value: str) -> None:
+    # Python 3.11+ leaves this to binascii's strict mode, 3.10 to a scan: the same answers.
+    assert _strict(value) == _raw(value)
+    outside = [chr(code) for code in range(128) if chr(code) not in _URLSAFE]
+    outside += ["\x80", "\xe9", "\u00ff", "\u2028", "\U0001f600", "\udc80"]
+    for char in outside:
+        for position in (0, len(value) // 2, len(value) - 1, len(value)):
+            inserted = value[:position] + char + value[position:]
+            replaced = value[:position] + char + value[position + 1 :]
+            assert _strict(inserted) is None, inserted
+            assert _strict(replaced) is None, replaced
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "=",
+        "====",
+        "AA==",
+        "AAA=",
+        "AA=",
+        "AAAA=",
+        "AAAA====",
+        "=AAA",
+        "A=AA",
+        "A===",
+        "AAAAAA==",
+        "AAAAAAA=",
+        "AAAA\n",
+        " AAAA",
+        "AA AA",
+        "AA+A",
+        "AA/A",
+        "AB",  # 4 trailing bits, not zero
+        "AAB",  # 2 trailing bits, not zero
+        "Q",
+        "AAAAA",
+    ],
+)
+def test_strict_base64url_refuses_padding_other_alphabets_and_trailing_bits(text: str) -> None:
+    assert _canonical_decode(text) is None
+    assert _strict(text) is None
+
+
+def test_strict_base64url_reads_the_canonical_spellings() -> None:
+    assert _strict("AA") == b"\x00"
+    assert _strict("AAE") == b"\x00\x01"
+    assert _strict("-_-_") == b"\xfb\xff\xbf"
+    for size in range(64):
+        raw = os.urandom(size)
+        assert _strict(_encode(raw)) == (raw or None)
+
+
+_NEAR_BASE64URL = st.text(alphabet=_URLSAFE + "+/= \n\x00!\xe9\udc80", max_size=12)
+
+
+@st.composite
+def _near_canonical(draw: st.DrawFn) -> str:
+    # A canonical spelling, then at most two characters changed, added or removed.
+    text = _encode(draw(st.binary(max_size=10)))
+    for _ in range(draw(st.integers(0, 2))):
+        position = draw(st.integers(0, len(text)))
+        char = draw(st.sampled_from(_URLSAFE + "+/=\n\xe9"))
+        cut = draw(st.integers(0, 1))
+        text = text[:position] + char * draw(st.integers(0, 1)) + text[position + cut :]
+    return text
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(_NEAR_BASE64URL, _near_canonical()))
+def test_strict_base64url_accepts_exactly_the_canonical_spellings(text: str) -> None:
+    expected = _canonical_decode(text)
+    assert _strict(text) == expected
+    # The Python 3.10 way, with the length and the last character already checked (which
+    # b64decode_strict does first on every version), answers the same.
+    encoded = text.encode("ascii", "replace")
+    remainder = len(encoded) % 4
+    last = _envelope._CANONICAL_LAST.get(remainder)
+    if text.isascii() and text and remainder != 1 and (last is None or encoded[-1] in last):
+        try:
+            scanned: bytes | None = _envelope._b64decode_scanning(encoded, remainder)
+        except InvalidSession:
+            scanned = None
+        assert scanned == expected
+
+
 @pytest.mark.parametrize("extra", ["A", "AAAAA", "Q"])
 def test_a_length_of_4n_plus_1_is_malformed(sealer: Sealer, extra: str) -> None:
     value = _seal(sealer, b"12")  # 60 bytes: 80 characters
@@ -177,7 +295,7 @@ def test_seal_refuses_what_the_format_cannot_hold(
     sealer: Sealer, options: dict[str, int], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        _seal(sealer, **options)
+        _seal(sealer, b"{}", **options)
 
 
 def test_random_nonces_under_one_subkey_until_its_budget_is_spent(
@@ -260,7 +378,7 @@ def test_seal_takes_no_salt_or_nonce(sealer: Sealer) -> None:
         sealer.seal(b"{}", "s", NOW, NOW, salt=SALT)  # type: ignore[call-arg]
     without_salt = {"cookie_name": "s", "created_at": NOW, "issued_at": NOW, "flags": 0}
     with pytest.raises(TypeError):
-        seal_for_test_vector(sealer.keys.primary, b"{}", nonce=NONCE, **without_salt)  # type: ignore[call-arg,arg-type]
+        seal_for_test_vector(sealer.keys.primary, b"{}", nonce=NONCE, **without_salt)  # type: ignore[arg-type]
 
 
 def test_a_test_vector_seal_never_uses_the_live_subkey(sealer: Sealer) -> None:

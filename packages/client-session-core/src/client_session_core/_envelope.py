@@ -43,8 +43,9 @@ from __future__ import annotations
 import binascii
 import os
 import struct
+import sys
 import threading
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -57,44 +58,54 @@ from ._keys import Key, KeyRing
 
 __all__ = ["Envelope", "Sealer", "identity_block", "read_identity", "seal_for_test_vector"]
 
-VERSION = 1
-FLAG_PERSISTENT = 0x01
-FLAG_OWN_LIFETIME = 0x02
-FLAG_IDENTITY = 0x04
-_KNOWN_FLAGS = FLAG_PERSISTENT | FLAG_OWN_LIFETIME | FLAG_IDENTITY
-SALT_SIZE = 16
-NONCE_SIZE = 12
-TAG_SIZE = 16
-_HEADER = struct.Struct(">BB4sII16s12s")
-HEADER_SIZE = _HEADER.size  # 42
-OVERHEAD = HEADER_SIZE + TAG_SIZE  # 58 bytes, 78 characters of base64url
+# Final: the compiled build (docs/compiled.md) reads each as a constant, not from the
+# module's namespace on every seal and open.
+VERSION: Final = 1
+FLAG_PERSISTENT: Final = 0x01
+FLAG_OWN_LIFETIME: Final = 0x02
+FLAG_IDENTITY: Final = 0x04
+_KNOWN_FLAGS: Final = FLAG_PERSISTENT | FLAG_OWN_LIFETIME | FLAG_IDENTITY
+SALT_SIZE: Final = 16
+NONCE_SIZE: Final = 12
+TAG_SIZE: Final = 16
+_HEADER: Final = struct.Struct(">BB4sII16s12s")
+HEADER_SIZE: Final = _HEADER.size  # 42
+OVERHEAD: Final = HEADER_SIZE + TAG_SIZE  # 58 bytes, 78 characters of base64url
 # The own-lifetime extension (flag bit 1): idle and absolute seconds, 0 meaning none.
-_LIFETIME = struct.Struct(">II")
-LIFETIME_HEADER_SIZE = HEADER_SIZE + _LIFETIME.size  # 50
+_LIFETIME: Final = struct.Struct(">II")
+LIFETIME_HEADER_SIZE: Final = HEADER_SIZE + _LIFETIME.size  # 50
 # The identity block (flag bit 2), at the start of the plaintext: a session id, then a user id
 # behind its length byte.
-SESSION_ID_SIZE = 16
-MAX_USER_ID_SIZE = 128
-IDENTITY_SIZE = SESSION_ID_SIZE + 1  # the block without a user: 17 bytes
+SESSION_ID_SIZE: Final = 16
+MAX_USER_ID_SIZE: Final = 128
+IDENTITY_SIZE: Final = SESSION_ID_SIZE + 1  # the block without a user: 17 bytes
+# Not Final: read from the module, so that a test can lower it (test_envelope.py).
 SUBKEY_USES = 2**24
-_SUBKEY_CACHE_SIZE = 512
-_SEAL_INFO = b"client-session/v1/seal"
-_UINT32_MAX = 2**32 - 1
+_SUBKEY_CACHE_SIZE: Final = 512
+_SEAL_INFO: Final = b"client-session/v1/seal"
+_UINT32_MAX: Final = 2**32 - 1
 
-_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
-_PADDING = (b"", b"", b"==", b"=")
+_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_TO_STANDARD: Final = bytes.maketrans(b"-_", b"+/")
+# For binascii's strict mode (Python 3.11+), which refuses every byte outside the standard
+# alphabet, '=' anywhere but at the end, and an impossible length: '+', '/' and '=' are
+# standard base64 but not base64url, so they become '!', which it refuses too.
+_TO_STANDARD_STRICT: Final = bytes.maketrans(b"-_+/=", b"+/!!!")
+_PADDING: Final = (b"", b"", b"==", b"=")
 # In a canonical encoding the bits below the last character's data bits are zero
 # (RFC 4648 section 3.5): these are the last characters allowed for each remainder.
-_CANONICAL_LAST = {2: frozenset(b"AQgw"), 3: frozenset(b"AEIMQUYcgkosw048")}
+_CANONICAL_LAST: Final = {2: frozenset(b"AQgw"), 3: frozenset(b"AEIMQUYcgkosw048")}
 
 
-_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_TO_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
 
 
 def b64encode(data: bytes) -> str:
-    """base64url without padding (binascii directly: the base64 module adds two layers)."""
-    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
+    """base64url without padding (binascii directly: the base64 module adds two layers).
+
+    The translation deletes the padding as it maps the alphabet: '=' is only ever padding.
+    """
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE, b"=").decode()
 
 
 def b64decode_strict(text: str) -> bytes:
@@ -109,10 +120,27 @@ def b64decode_strict(text: str) -> bytes:
     except UnicodeEncodeError:
         raise InvalidSession(InvalidReason.MALFORMED) from None
     remainder = len(encoded) % 4
-    # Deleting every alphabet byte leaves nothing only when nothing else was there.
-    if remainder == 1 or not encoded or encoded.translate(None, _ALPHABET):
+    if remainder == 1 or not encoded:
         raise InvalidSession(InvalidReason.MALFORMED)
     if remainder and encoded[-1] not in _CANONICAL_LAST[remainder]:
+        raise InvalidSession(InvalidReason.MALFORMED)
+    if sys.version_info >= (3, 11):
+        # binascii refuses what is not the alphabet in the same pass as it decodes.
+        try:
+            return binascii.a2b_base64(
+                encoded.translate(_TO_STANDARD_STRICT) + _PADDING[remainder], strict_mode=True
+            )
+        except binascii.Error:
+            raise InvalidSession(InvalidReason.MALFORMED) from None
+    return _b64decode_scanning(encoded, remainder)
+
+
+def _b64decode_scanning(encoded: bytes, remainder: int) -> bytes:
+    # Python 3.10, whose binascii has no strict mode, and skips what is not the alphabet:
+    # the alphabet is checked first. ``encoded`` is ASCII, of a possible length and with a
+    # canonical last character.
+    # Deleting every alphabet byte leaves nothing only when nothing else was there.
+    if encoded.translate(None, _ALPHABET):
         raise InvalidSession(InvalidReason.MALFORMED)
     try:
         return binascii.a2b_base64(encoded.translate(_TO_STANDARD) + _PADDING[remainder])
@@ -314,6 +342,9 @@ class Sealer:
         self._sealing: tuple[bytes, AESGCM] | None = None
         self._sealing_uses = 0
         self._sealing_generation = _fork_generation
+        # The cookie name last sealed for, with its UTF-8 (the AAD's end): one policy seals
+        # for one name, so it is encoded once. One attribute, so that a thread reads a pair.
+        self._name_aad: tuple[str, bytes] = ("", b"")
 
     @property
     def keys(self) -> KeyRing:
@@ -384,18 +415,14 @@ class Sealer:
             salt, subkey = self._sealing
         else:
             salt, subkey = self._next_sealing_subkey()
-        return _seal_with(
-            subkey,
-            self._kid,
-            salt,
-            os.urandom(NONCE_SIZE),
-            plaintext,
-            cookie_name,
-            created_at,
-            issued_at,
-            flags,
-            lifetime,
-        )
+        named = self._name_aad
+        if named[0] != cookie_name:
+            named = self._name_aad = (cookie_name, cookie_name.encode())
+        nonce = os.urandom(NONCE_SIZE)
+        header = _HEADER.pack(VERSION, flags, self._kid, created_at, issued_at, salt, nonce)
+        if lifetime is not None:
+            header += _LIFETIME.pack(*lifetime)
+        return b64encode(header + subkey.encrypt(nonce, plaintext, header + named[1]))
 
     def open(self, envelope: Envelope, cookie_name: str) -> tuple[bytes, Key]:
         """The plaintext of ``envelope`` and the key that opened it (with flag bit 2, the
