@@ -36,6 +36,7 @@ from ._client import SessionClient, SetCookie, parse_set_cookie  # noqa: E402
 from ._harness import HARNESS_ENTRY_POINT_GROUP, Harness, installed_harnesses  # noqa: E402
 from ._interop import InteropConformance  # noqa: E402
 from ._legacy_suite import LegacyCookieWriter, LegacyUpgradeConformance  # noqa: E402
+from ._redis import redis_unavailable, serve_redis  # noqa: E402
 from ._reference import ReferenceHarness  # noqa: E402
 from ._routes import (  # noqa: E402
     ROUTES,
@@ -101,10 +102,12 @@ __all__ = [
     "load_valid_vectors",
     "merge_session",
     "parse_set_cookie",
+    "redis_unavailable",
     "regenerate_session",
     "remember_session",
     "revoke_session",
     "revoke_user",
+    "serve_redis",
     "start_session",
     "store_blob",
     "view_session",
