@@ -132,18 +132,21 @@ def _sources(results: RunResults) -> list[str]:
         f"measured {', '.join(measured)} in its parts ({_run_parts(results)}): its rows carry",
         "no date. Every other row comes from an earlier run and says so: its label ends with",
         '"(run of DATE)", and each target judged on it starts with the same words (a part that',
-        "is not per framework, whole, as listed here). The earlier runs measured older",
-        "sources, as each says; their rows are what those sources scored, not today's.",
+        "is not per framework, whole, as listed here). A run of this run's day measured the",
+        "same sources as this run; a run of an earlier day measured that day's sources, and",
+        "its rows are what those sources scored, not today's (below: older sources).",
         "",
     ]
+    today = str(results.meta["date"]).split(" ")[0]
     for run in runs:
         parts = []
         for part, frameworks in run.get("supplied", {}).items():
             which = "all of it" if "all" in frameworks else ", ".join(frameworks)
             parts.append(f"{_PART_NAMES.get(part, part)} ({which})")
         core = run.get("packages", {}).get("client-session-core", "?")
+        older = "" if str(run["date"]).startswith(today) else " (older sources)"
         lines.append(
-            f"- **{run['date']}**: `{run.get('command')}`; load average "
+            f"- **{run['date']}**{older}: `{run.get('command')}`; load average "
             f"{run.get('load_before')} before, {run.get('load_after')} after; "
             f"client-session-core {core}. Supplies: {'; '.join(parts)}."
         )
