@@ -30,6 +30,7 @@ from client_session_core.adapter import (
     settings_key_ring,
     spelled_as_arguments,
     spelled_as_settings,
+    wsgi_response_headers,
 )
 
 DAY = 24 * 3600
@@ -341,3 +342,30 @@ def test_asgi_response_headers_are_the_vary_merge_then_the_set_cookies(
     assert sent == copy  # the application's list is left alone
     vary_only = Commit(vary_cookie=True, action=Action.VARY)
     assert asgi_response_headers(sent, vary_only) == asgi_with_vary_cookie(sent)
+
+
+@pytest.mark.parametrize(
+    ("sent", "vary"),
+    [
+        ([("Content-Type", "text/plain")], [("Vary", "Cookie")]),
+        ([("VARY", "Accept-Encoding")], [("Vary", "Accept-Encoding, Cookie")]),
+        ([("vary", "*")], [("vary", "*")]),
+        ([("Vary", "cookie")], [("Vary", "cookie")]),
+    ],
+)
+def test_wsgi_response_headers_carry_a_commit(
+    sent: list[tuple[str, str]], vary: list[tuple[str, str]]
+) -> None:
+    from client_session_core import SessionCodec
+
+    codec = SessionCodec(SessionPolicy(keys=KeyRing.of(KEY)), clock=lambda: 1_800_000_000)
+    session = codec.load(None)
+    session["n"] = 1
+    commit = codec.commit(session)
+    before = list(sent)
+    headers = wsgi_response_headers(iter(sent), commit)
+    assert sent == before  # the application's list is left alone
+    kept = [(n, v) for n, v in sent if n.lower() != "vary"]
+    assert headers == [*kept, *vary, *(("Set-Cookie", value) for value in commit.set_cookie)]
+    untouched = codec.commit(codec.load(None))
+    assert wsgi_response_headers(sent, untouched) == sent

@@ -16,7 +16,7 @@ from client_session_core.adapter import (
     Session,
     SessionCodec,
     SessionPolicy,
-    vary_with_cookie,
+    wsgi_response_headers,
 )
 
 __all__ = ["SessionMiddleware", "get_session"]
@@ -55,13 +55,6 @@ class SessionMiddleware:
             # FRAMEWORK: where the response's headers are still open. SessionTooLarge
             # propagates from commit: the server answers 500 and the old cookie stays.
             commit = self.codec.commit(session)
-            headers.extend(("Set-Cookie", value) for value in commit.set_cookie)
-            if commit.vary_cookie:
-                existing = [value for name, value in headers if name.lower() == "vary"]
-                vary = vary_with_cookie(existing)
-                if vary is not None:
-                    headers[:] = [(n, v) for n, v in headers if n.lower() != "vary"]
-                    headers.append(("Vary", vary))
-            return start_response(status, headers, *exc)
+            return start_response(status, wsgi_response_headers(headers, commit), *exc)
 
         return self.app(environ, start_with_session)

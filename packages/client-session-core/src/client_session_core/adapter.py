@@ -14,11 +14,13 @@ The two calls
     (:func:`vary_with_cookie`) when ``commit.vary_cookie``. A bad cookie is an empty session,
     never an error.
 
-ASGI header lists
+ASGI and WSGI header lists
     :func:`asgi_cookie_header` reads the Cookie header from ``scope["headers"]`` (several
     fields joined, RFC 9113 section 8.2.3); :func:`asgi_response_headers` returns the
     ``http.response.start`` headers with the commit's ``Vary`` merged and its ``Set-Cookie``
     values appended; :func:`asgi_with_vary_cookie` merges ``Vary: Cookie`` alone.
+    :func:`wsgi_response_headers` does the same for the text pairs WSGI's
+    ``start_response`` takes (the request's Cookie header is ``environ["HTTP_COOKIE"]``).
 
 Configuration, in the framework's words
     A drop-in takes its framework's options and settings and builds a :class:`SessionPolicy`:
@@ -120,6 +122,7 @@ from ._policy import (
 from ._serializer import JSONSerializer, Serializer
 from ._session import CookieOrigin, Session
 from ._size import BROWSER_COOKIE_LIMIT, MAX_CHUNKS
+from ._wsgi_headers import WSGIHeaders, wsgi_response_headers
 from .revocation import Revocations  # its own public module names it first
 
 __all__ = [
@@ -164,6 +167,7 @@ __all__ = [
     "SessionTooLarge",
     "UnserializableValue",
     "Unset",
+    "WSGIHeaders",
     "arguments_key_ring",
     "asgi_cookie_header",
     "asgi_response_headers",
@@ -187,6 +191,7 @@ __all__ = [
     "vary_covers_cookie",
     "vary_with_cookie",
     "whole_seconds",
+    "wsgi_response_headers",
 ]
 
 # The kit's own classes show as client_session_core.adapter.X; those an application also

@@ -25,7 +25,7 @@ from client_session_core.adapter import (
     SessionCodec,
     SessionError,
     SessionPolicy,
-    vary_with_cookie,
+    wsgi_response_headers,
 )
 
 if TYPE_CHECKING:
@@ -71,22 +71,6 @@ def get_session(source: WSGIEnvironment | _HasEnviron) -> Session:
     return session
 
 
-def with_session_headers(headers: Headers, commit: Commit) -> Headers:
-    """A copy of ``headers`` with the commit's ``Set-Cookie`` values and ``Vary: Cookie``,
-    merged into the one ``Vary`` header of the response."""
-    if not commit.vary_cookie:  # also true whenever a cookie is set
-        return headers
-    present = [value for name, value in headers if name.lower() == "vary"]
-    vary = vary_with_cookie(present)
-    result = list(headers)
-    if vary is not None:
-        if present:
-            result = [(name, value) for name, value in result if name.lower() != "vary"]
-        result.append(("Vary", vary))
-    result.extend(("Set-Cookie", value) for value in commit.set_cookie)
-    return result
-
-
 class SessionStartResponse:
     """A ``start_response`` that commits the session and adds its headers.
 
@@ -121,7 +105,7 @@ class SessionStartResponse:
             commit = Commit()
             self._late_change_reported = True  # the loss is logged already, just above
         self._committed = True
-        return self._start_response(status, with_session_headers(headers, commit), exc_info)
+        return self._start_response(status, wsgi_response_headers(headers, commit), exc_info)
 
     def changed_after_commit(self) -> bool:
         """True when the session changed after its headers were sent (that change is lost).
