@@ -45,13 +45,20 @@ logger = logging.getLogger("client_session.revocation")
 class _Copy:
     """One snapshot of the store, never changed once published (a refresh makes a new one)."""
 
-    __slots__ = ("sessions", "users")
+    __slots__ = ("first_expiry", "sessions", "users")
 
     def __init__(self, sessions: dict[str, int], users: dict[str, tuple[int, int]]) -> None:
         self.sessions = sessions  # session id -> until
         self.users = users  # user id -> (not_before, until)
+        # When the first entry expires: until then a refresh copies the dicts as they are
+        # (in C) rather than filtering every entry.
+        self.first_expiry = min(
+            min(sessions.values(), default=_NEVER),
+            min((e[1] for e in users.values()), default=_NEVER),
+        )
 
 
+_NEVER = 2**63
 _EMPTY = _Copy({}, {})
 
 
@@ -252,11 +259,15 @@ class Revocations:
 
     def _merged(self, changes: RevocationChanges, now: int) -> _Copy:
         old = _EMPTY if changes.complete else self._copy
-        unchanged = not (changes.sessions or changes.users or changes.complete)
-        if unchanged and not self._expired_in(old, now):
+        expired = old.first_expiry <= now
+        if not (changes.sessions or changes.users or changes.complete or expired):
             return old  # nothing changed: the same copy, no allocation
-        sessions = {k: until for k, until in old.sessions.items() if until > now}
-        users = {k: entry for k, entry in old.users.items() if entry[1] > now}
+        if expired:
+            sessions = {k: until for k, until in old.sessions.items() if until > now}
+            users = {k: entry for k, entry in old.users.items() if entry[1] > now}
+        else:
+            # The usual refresh (a push, a few new entries): copy in C, then add.
+            sessions, users = dict(old.sessions), dict(old.users)
         for session_id, until in changes.sessions:
             if until > now:
                 sessions[session_id] = max(until, sessions.get(session_id, 0))
@@ -265,13 +276,6 @@ class Revocations:
                 before, kept = users.get(user_id, (0, 0))
                 users[user_id] = (max(not_before, before), max(until, kept))
         return _Copy(sessions, users)
-
-    @staticmethod
-    def _expired_in(copy: _Copy, now: int) -> bool:
-        # Checked at most once an interval; a copy holds what one lifetime of revocations is.
-        return any(until <= now for until in copy.sessions.values()) or any(
-            until <= now for _, until in copy.users.values()
-        )
 
     def start(self, *, wait: bool = True) -> None:
         """Start the background thread (a daemon) and the store's push channel, if not running.
