@@ -147,9 +147,11 @@ class SessionStore(SessionBase):  # type: ignore[misc]
             return False
         if self._withholds(session):
             return False
-        # The codec's decision, from the session's content (serialized once) and its cookie's
-        # header: a change, a due renewal, an old key, a deletion; nothing is sealed.
-        return self._codec.decide(session) in _WRITES
+        # Django's flag: true after any change through the session's methods (as Django's
+        # engines set it, an equal value or an emptied new session too); else the codec's
+        # decision from the content and the cookie's header (a due renewal, an old key, a
+        # deletion), which seals nothing.
+        return session.modified or self._codec.decide(session) in _WRITES
 
     @modified.setter
     def modified(self, value: bool) -> None:
