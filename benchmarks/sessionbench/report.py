@@ -94,12 +94,7 @@ def _header(results: RunResults) -> list[str]:
         f"- Tools: {machine.get('wrk') or 'no wrk'}; {machine.get('redis_server') or 'no redis'}",
         f"- Frameworks: {', '.join(results.frameworks)}; core builds: "
         f"{', '.join(results.builds) or 'none'}",
-        f"- Over the wire: {settings['rounds']} interleaved rounds of {settings['seconds']:g} s "
-        f"per variant and connection count after a {settings['warmup_seconds']:g} s warm-up, "
-        f"wrk with 1 thread and {_counts(results.connections)} connections, one worker "
-        "process per server; "
-        f"{meta['pinning']}. Session size: rounds of {settings['scaling_seconds']:g} s, "
-        f"{settings['scaling_rounds']} per size and variant.",
+        _wire_settings(results),
         f"- In process and micro: median of {settings['repeats']} interleaved repeats of at "
         f"least {settings['min_time']:g} s each.",
         "",
@@ -153,18 +148,46 @@ def _sources(results: RunResults) -> list[str]:
     return [*lines, ""]
 
 
-def _run_parts(results: RunResults) -> str:
-    found = [
+def _wire_settings(results: RunResults) -> str:
+    """How this run drove the servers, or that it drove none (a run of other parts)."""
+    settings, meta = results.meta["settings"], results.meta
+    measured = _this_runs_parts(results)
+    if "wire" not in measured and "session size" not in measured:
+        return "- Over the wire: not measured by this run (see the runs above)."
+    return (
+        f"- Over the wire: {settings['rounds']} interleaved rounds of {settings['seconds']:g} s "
+        f"per variant and connection count after a {settings['warmup_seconds']:g} s warm-up, "
+        f"wrk with 1 thread and {_counts(results.connections)} connections, one worker "
+        "process per server; "
+        f"{meta['pinning']}. Session size: rounds of {settings['scaling_seconds']:g} s, "
+        f"{settings['scaling_rounds']} per size and variant."
+    )
+
+
+def _this_runs_parts(results: RunResults) -> list[str]:
+    """The parts this run measured: rows without an earlier run's date (a per-framework
+    part), or a whole part that no earlier run supplied (its rows carry no date)."""
+    supplied_whole = {
+        part
+        for run in results.meta.get("earlier") or []
+        for part, frameworks in run.get("supplied", {}).items()
+        if "all" in frameworks
+    }
+    return [
         name
-        for name, rows in (
-            ("wire", results.wire),
-            ("in process", results.inprocess),
-            ("session size", results.scaling),
-            ("revocation's command rate", results.command_rates),
+        for part, name, rows in (
+            ("wire", "wire", results.wire),
+            ("inprocess", "in process", results.inprocess),
+            ("scaling", "session size", results.scaling),
+            ("command_rates", "revocation's command rate", results.command_rates),
         )
-        if any("run of" not in str(getattr(row, "label", "")) for row in rows)
+        if part not in supplied_whole
+        and any("run of" not in str(getattr(row, "label", "")) for row in rows)
     ]
-    return ", ".join(found) or "-"
+
+
+def _run_parts(results: RunResults) -> str:
+    return ", ".join(_this_runs_parts(results)) or "-"
 
 
 def _expected(meta: dict[str, Any]) -> str:
