@@ -120,11 +120,12 @@ def _sources(results: RunResults) -> list[str]:
     if not runs:
         return []
     measured = results.meta["settings"].get("measured_frameworks") or ["-"]
+    this_runs = ", ".join(_this_runs_parts(results)) or "-"
     lines = [
         "## Which run each row comes from",
         "",
         f"This page joins {len(runs) + 1} runs. **This run** ({results.meta['date']}, below)",
-        f"measured {', '.join(measured)} in its parts ({_run_parts(results)}): its rows carry",
+        f"measured {', '.join(measured)} in its parts ({this_runs}): its rows carry",
         "no date. Every other row comes from an earlier run and says so: its label ends with",
         '"(run of DATE)", and each target judged on it starts with the same words (a part that',
         "is not per framework, whole, as listed here). A run of this run's day measured the",
@@ -184,10 +185,6 @@ def _this_runs_parts(results: RunResults) -> list[str]:
         if part not in supplied_whole
         and any("run of" not in str(getattr(row, "label", "")) for row in rows)
     ]
-
-
-def _run_parts(results: RunResults) -> str:
-    return ", ".join(_this_runs_parts(results)) or "-"
 
 
 def _expected(meta: dict[str, Any]) -> str:
