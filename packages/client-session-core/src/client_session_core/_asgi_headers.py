@@ -67,7 +67,8 @@ def asgi_response_headers(headers: ASGIHeaders, commit: Commit) -> list[tuple[by
         # Most responses carry no Vary of their own: then Cookie's is simply added, and only
         # a response that has one pays for the merge (this runs on every response).
         for name, _value in result:
-            if name.lower() == b"vary":
+            # The length first: only a four-byte name is lower-cased (a new bytes object).
+            if len(name) == 4 and name.lower() == b"vary":
                 result = _merge_vary_cookie(result)
                 break
         else:

@@ -14,17 +14,17 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._commit import Action, Commit
+from ._commit import DELETE, NOTHING, RESEAL, START, VARY, Action, Commit
 from ._commit import decide as decide_action
 from ._compile_hints import mypyc_attr
 from ._cookies import CookieWriter, parse_cookie_header
 from ._envelope import (
     FLAG_IDENTITY,
     FLAG_PERSISTENT,
-    Envelope,
     Sealer,
     b64encode,
     read_identity,
+    unpack_envelope,
 )
 from ._errors import (
     ConfigurationError,
@@ -80,6 +80,7 @@ class SessionCodec:
 
     __slots__ = (
         "_budget",
+        "_clear_invalid",
         "_clock",
         "_follows_keys",
         "_legacy",
@@ -121,6 +122,7 @@ class SessionCodec:
         )
         # The policy's values read on every request, as plain attributes of the codec.
         self._name = policy.cookie_name
+        self._clear_invalid = policy.clear_invalid
         self._serializer = policy.serializer
         self._legacy = policy.legacy_cookies
         self._revocations: Revocations | None = policy.revocations
@@ -187,22 +189,22 @@ class SessionCodec:
     def _open(self, value: str, chunks_present: int) -> Session:
         if len(value) > self._budget.max_value:
             raise InvalidSession(InvalidReason.MALFORMED)
-        envelope = Envelope.parse(value)
+        flags, kid, created_at, issued_at, salt, nonce, raw, lifetime = unpack_envelope(value)
         # Expiry is decided on the authenticated header before any decryption; a forged
         # header fails the tag check below anyway.
         now = int(self._clock())
-        self._lifetime.check(envelope.created_at, envelope.issued_at, now, envelope.lifetime)
+        self._lifetime.check(created_at, issued_at, now, lifetime)
         sealer = self._current_sealer()
-        plaintext, key = sealer.open(envelope, self._name)
+        plaintext, key = sealer.open_fields(kid, salt, nonce, raw, lifetime, self._name)
         session_id: bytes | None = None
         user_id: str | None = None
-        if envelope.flags & FLAG_IDENTITY:
+        if flags & FLAG_IDENTITY:
             session_id, user_id, plaintext = read_identity(plaintext)
             # Only an authentic identity is looked up: this process's copy, no I/O. A cookie
             # sealed before identities has neither, and only not_before reaches it.
             revocations = self._revocations
             if revocations is not None and revocations.refuses(
-                b64encode(session_id), user_id, envelope.created_at, now
+                b64encode(session_id), user_id, created_at, now
             ):
                 raise InvalidSession(InvalidReason.REVOKED)
         try:
@@ -212,14 +214,13 @@ class SessionCodec:
         if not isinstance(data, dict):
             # A third-party serializer that breaks its contract still never raises from load().
             raise InvalidSession(InvalidReason.BAD_PAYLOAD)
-        lifetime = envelope.lifetime
         if lifetime is not None:
             lifetime = self._lifetime.within_ceiling(lifetime)
         origin = CookieOrigin(
             plaintext=plaintext,
-            created_at=envelope.created_at,
-            issued_at=envelope.issued_at,
-            persistent=(envelope.flags & FLAG_PERSISTENT) != 0,
+            created_at=created_at,
+            issued_at=issued_at,
+            persistent=(flags & FLAG_PERSISTENT) != 0,
             needs_rekey=key is not sealer.primary,
             chunk_cookies=chunks_present,
             cookie_present=True,
@@ -323,35 +324,34 @@ class SessionCodec:
         ``session.modified`` tells a change made after this commit, which its response no
         longer carries.
         """
+        state = session._state
         try:
-            content = session.serialized() if session.accessed else None
+            content = session.serialized() if state.accessed else None
         except UnserializableValue as exc:
             if not self._cookie_content_unwritable(session):
                 raise  # the application stored it: the error names the value
             return self._keep_unwritable_cookie(session, exc)
         now = int(self._clock())
-        action = decide_action(session, content, self._lifetime, now, self.policy.clear_invalid)
-        origin = session.origin
+        action = decide_action(session, content, self._lifetime, now, self._clear_invalid)
+        origin = state.origin
         set_cookie: tuple[str, ...] = ()
-        if action is Action.DELETE:
+        if action is DELETE:
             set_cookie = self._budget.delete_cookies(origin.chunk_cookies)
-        elif content is not None and (action is Action.RESEAL or action is Action.START):
+        elif content is not None and (action is RESEAL or action is START):
             created_at = (
-                now if action is Action.START else self._lifetime.created_at(origin.created_at, now)
+                now if action is START else self._lifetime.created_at(origin.created_at, now)
             )
             set_cookie = self._write(
                 content,
                 created_at,
                 now,
-                session.persistent,
+                state.persistent,
                 origin.chunk_cookies,
-                session.sealed_lifetime,
-                session.sealed_identity,
+                state.lifetime,
+                state.sealed_identity(),
             )
-        session._note_commit(content)
-        return Commit(
-            set_cookie=set_cookie, vary_cookie=action is not Action.NOTHING, action=action
-        )
+        state.note_commit(content)
+        return Commit(set_cookie=set_cookie, vary_cookie=action is not NOTHING, action=action)
 
     def decide(self, session: Session) -> Action:
         """The row of ``docs/policy.md`` that :meth:`commit` would apply to ``session`` now,
@@ -364,9 +364,9 @@ class SessionCodec:
         except UnserializableValue:
             if not self._cookie_content_unwritable(session):
                 raise
-            return Action.VARY  # what commit() answers: the cookie is left as it is
+            return VARY  # what commit() answers: the cookie is left as it is
         now = int(self._clock())
-        return decide_action(session, content, self._lifetime, now, self.policy.clear_invalid)
+        return decide_action(session, content, self._lifetime, now, self._clear_invalid)
 
     def _cookie_content_unwritable(self, session: Session) -> bool:
         # Whether the content the cookie held, read afresh, fails to serialize: then the
@@ -392,8 +392,8 @@ class SessionCodec:
             self._name,
             error.key,
         )
-        session._note_commit(None, saved=False)
-        return Commit(vary_cookie=True, action=Action.VARY)
+        session._state.note_commit(None, saved=False)
+        return Commit(vary_cookie=True, action=VARY)
 
     def max_age(self, created_at: int, now: int, lifetime: tuple[int, int] | None = None) -> int:
         """Seconds from ``now`` until a session created at ``created_at`` and issued now

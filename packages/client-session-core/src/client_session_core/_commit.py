@@ -8,6 +8,7 @@ for row; the codec carries out the :class:`Action` it returns, and hands the ada
 from __future__ import annotations
 
 import enum
+from typing import Final
 
 from ._errors import InvalidReason
 from ._lifetime import Lifetime
@@ -36,32 +37,43 @@ class Action(enum.Enum):
     regenerated (a new identity, at login)."""
 
 
+# The members as module constants: the compiled build reads a Final name from a C global,
+# where ``Action.START`` is an attribute lookup on the enum class, on every request.
+NOTHING: Final = Action.NOTHING
+DELETE: Final = Action.DELETE
+VARY: Final = Action.VARY
+RESEAL: Final = Action.RESEAL
+START: Final = Action.START
+_TOO_LARGE: Final = InvalidReason.TOO_LARGE
+
+
 def decide(
     session: Session, content: bytes | None, lifetime: Lifetime, now: int, clear_invalid: bool
 ) -> Action:
     """The :class:`Action` for ``session`` at ``now``, whose content serializes to
     ``content`` (``b""`` when empty; None when the session was not used)."""
-    origin = session.origin
+    state = session._state
+    origin = state.origin
     # An old format's authentic cookie too large to reseal is this application's and of no
     # use to anyone: deleted even where refused cookies are otherwise left alone (Flask).
-    clear_refused = clear_invalid or origin.rejected is InvalidReason.TOO_LARGE
+    clear_refused = clear_invalid or origin.rejected is _TOO_LARGE
     if content is None:
         refused_cookie_to_clear = origin.rejected is not None and clear_refused
-        return Action.DELETE if refused_cookie_to_clear else Action.NOTHING
+        return DELETE if refused_cookie_to_clear else NOTHING
     if not content:
         if origin.cookie_present and (origin.rejected is None or clear_refused):
-            return Action.DELETE
-        return Action.VARY
-    if origin.plaintext is None or session.was_cleared or session.regenerated:
-        return Action.START
+            return DELETE
+        return VARY
+    if origin.plaintext is None or state.cleared or state.regenerated:
+        return START
     if (
-        session._differs(content)
+        state.differs(content)
         or origin.needs_rekey
         or origin.session_id is None
-        or lifetime.renewal_due(origin.issued_at, now, session.sealed_lifetime)
+        or lifetime.renewal_due(origin.issued_at, now, state.lifetime)
     ):
-        return Action.RESEAL
-    return Action.VARY
+        return RESEAL
+    return VARY
 
 
 class Commit:

@@ -56,7 +56,15 @@ from ._compile_hints import mypyc_attr
 from ._errors import InvalidReason, InvalidSession
 from ._keys import Key, KeyRing
 
-__all__ = ["Envelope", "Sealer", "identity_block", "read_identity", "seal_for_test_vector"]
+__all__ = [
+    "Envelope",
+    "EnvelopeFields",
+    "Sealer",
+    "identity_block",
+    "read_identity",
+    "seal_for_test_vector",
+    "unpack_envelope",
+]
 
 # Final: the compiled build (docs/compiled.md) reads each as a constant, not from the
 # module's namespace on every seal and open.
@@ -235,19 +243,32 @@ class Envelope(NamedTuple):
     @classmethod
     def parse(cls, value: str) -> Envelope:
         """Decode and split ``value``; :class:`InvalidSession` if it is not a v1 envelope."""
-        raw = b64decode_strict(value)
-        if len(raw) < OVERHEAD:
+        # tuple.__new__ builds it in C (a named tuple's own __new__ is Python).
+        return tuple.__new__(cls, unpack_envelope(value))
+
+
+EnvelopeFields = tuple[int, bytes, int, int, bytes, bytes, bytes, tuple[int, int] | None]
+"""An :class:`Envelope`'s fields in its order, as a plain tuple: flags, kid, created_at,
+issued_at, salt, nonce, raw and lifetime."""
+
+
+def unpack_envelope(value: str) -> EnvelopeFields:
+    """:meth:`Envelope.parse` as a plain tuple, for the codec on every request: the compiled
+    build returns it as a C struct, where a named tuple's fields would each be read through
+    Python's attribute lookup. :class:`InvalidSession` if ``value`` is not a v1 envelope."""
+    raw = b64decode_strict(value)
+    if len(raw) < OVERHEAD:
+        raise InvalidSession(InvalidReason.MALFORMED)
+    version, flags, kid, created_at, issued_at, salt, nonce = _HEADER.unpack_from(raw)
+    if version != VERSION or flags & ~_KNOWN_FLAGS:
+        raise InvalidSession(InvalidReason.UNKNOWN_VERSION)
+    lifetime: tuple[int, int] | None = None
+    if flags & FLAG_OWN_LIFETIME:
+        if len(raw) < LIFETIME_HEADER_SIZE + TAG_SIZE:
             raise InvalidSession(InvalidReason.MALFORMED)
-        version, flags, kid, created_at, issued_at, salt, nonce = _HEADER.unpack_from(raw)
-        if version != VERSION or flags & ~_KNOWN_FLAGS:
-            raise InvalidSession(InvalidReason.UNKNOWN_VERSION)
-        lifetime: tuple[int, int] | None = None
-        if flags & FLAG_OWN_LIFETIME:
-            if len(raw) < LIFETIME_HEADER_SIZE + TAG_SIZE:
-                raise InvalidSession(InvalidReason.MALFORMED)
-            lifetime = _LIFETIME.unpack_from(raw, HEADER_SIZE)
-        # tuple.__new__ builds it in C (a named tuple's own __new__ is Python): every request.
-        return tuple.__new__(cls, (flags, kid, created_at, issued_at, salt, nonce, raw, lifetime))
+        idle, absolute = _LIFETIME.unpack_from(raw, HEADER_SIZE)
+        lifetime = (idle, absolute)
+    return (flags, kid, created_at, issued_at, salt, nonce, raw, lifetime)
 
 
 def _check_header(
@@ -430,8 +451,25 @@ class Sealer:
 
         :class:`InvalidSession` with ``UNKNOWN_KEY`` or ``FORGED``; nothing else.
         """
-        salt = envelope.salt
-        kid = envelope.kid
+        return self.open_fields(
+            envelope.kid,
+            envelope.salt,
+            envelope.nonce,
+            envelope.raw,
+            envelope.lifetime,
+            cookie_name,
+        )
+
+    def open_fields(
+        self,
+        kid: bytes,
+        salt: bytes,
+        nonce: bytes,
+        raw: bytes,
+        lifetime: tuple[int, int] | None,
+        cookie_name: str,
+    ) -> tuple[bytes, Key]:
+        """:meth:`open` from the fields :func:`unpack_envelope` gives (the codec's way)."""
         cached = self._opening.get(salt)
         if cached is not None and cached[1].kid == kid:
             subkey, key = cached
@@ -440,11 +478,10 @@ class Sealer:
             if found is None:
                 raise InvalidSession(InvalidReason.UNKNOWN_KEY)
             key, subkey, cached = found, _derive_subkey(found, salt), None
-        raw = envelope.raw
-        header_size = HEADER_SIZE if envelope.lifetime is None else LIFETIME_HEADER_SIZE
+        header_size = HEADER_SIZE if lifetime is None else LIFETIME_HEADER_SIZE
         aad = raw[:header_size] + cookie_name.encode()
         try:
-            plaintext = subkey.decrypt(envelope.nonce, raw[header_size:], aad)
+            plaintext = subkey.decrypt(nonce, raw[header_size:], aad)
         except InvalidTag:
             raise InvalidSession(InvalidReason.FORGED) from None
         if cached is None:

@@ -129,7 +129,8 @@ def _holds_lone_surrogate(text: str) -> bool:
     # Only a \uD800-\uDFFF escape can put a surrogate in a parsed string (UTF-8 cannot
     # encode one), and a pair of them is one character; a lone one cannot be written back
     # as UTF-8, and I-JSON (RFC 7493 section 2.1) forbids it, so it is refused on reading.
-    if not _SURROGATE_ESCAPE.search(text):
+    # A plain search first: most sessions hold no escape at all, and it costs no regex.
+    if "\\u" not in text or not _SURROGATE_ESCAPE.search(text):
         return False
     for token in _TOKENS.finditer(text):
         string = token.group()

@@ -10,7 +10,7 @@ from ._envelope import MAX_USER_ID_SIZE, SESSION_ID_SIZE, b64encode
 from ._errors import ConfigurationError, InvalidReason, Option
 from ._serializer import JSON, Serializer
 
-__all__ = ["CookieOrigin", "Session"]
+__all__ = ["CookieOrigin", "Session", "SessionState"]
 
 
 class CookieOrigin:
@@ -158,6 +158,116 @@ _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 _Saved = tuple[bytes | None, bool, tuple[int, int] | None, bool, bytes | None, str | None]
 
 
+class SessionState:
+    """A session's bookkeeping beside its content: what it was opened from and what happened
+    to it since (one per session, made with it).
+
+    Apart from :class:`Session` for speed: mypyc compiles a ``dict`` subclass as an ordinary
+    Python class, whose every attribute is an entry of its instance ``__dict__``, read and
+    written through the type's attribute lookup; this class it compiles to a C struct. A
+    session's methods then do one lookup (``self._state``) however many fields they touch,
+    and the codec reads a session's fields as C reads a struct member.
+    """
+
+    __slots__ = (
+        "accessed",
+        "baseline",
+        "cleared",
+        "committed",
+        "forced",
+        "id",
+        "lent",
+        "lifetime",
+        "mutated",
+        "origin",
+        "persistent",
+        "regenerated",
+        "saved",
+        "serializer",
+        "user_id",
+        "was_mutated",
+    )
+
+    def __init__(
+        self,
+        origin: CookieOrigin,
+        persistent: bool,
+        serializer: Serializer,
+        baseline: bytes | None,
+    ) -> None:
+        self.origin = origin
+        self.persistent = persistent
+        self.serializer = serializer
+        # A session made by hand with content (not opened from a cookie): that content's
+        # serialization, against which a change is measured (None when it cannot serialize).
+        self.baseline = baseline
+        self.accessed = False
+        self.forced = False
+        self.cleared = False
+        self.mutated = False
+        self.lifetime = origin.lifetime
+        # The identity: the cookie's (None for a new session, or an old cookie without one,
+        # until asked for or sealed), and whether regenerate() started a new one.
+        self.id = origin.session_id
+        self.user_id = origin.user_id
+        self.regenerated = False
+        # Once the codec committed the session: what that commit left the browser holding
+        # (None when it could save nothing), and whether a dict method changed it before
+        # (then `mutated` counts such calls since). Whether a value that can change in place
+        # (a list, a dict) was handed out or stored: a change may then come without a call.
+        self.committed = False
+        self.saved: _Saved | None = None
+        self.was_mutated = False
+        self.lent = False
+
+    def sealed_id(self) -> bytes:
+        """:attr:`Session.sealed_id`."""
+        current = self.id
+        if current is None:
+            if not self.origin.write_identity:
+                raise _identities_not_written("the session's id")
+            current = self.id = new_session_id()
+        return current
+
+    def sealed_identity(self) -> tuple[bytes, str | None] | None:
+        """:attr:`Session.sealed_identity`."""
+        if self.id is None and not self.origin.write_identity:
+            return None
+        return (self.sealed_id(), self.user_id)
+
+    def differs(self, content: bytes) -> bool:
+        """Whether the session, whose content serializes to ``content``, differs from what
+        the request's cookie held: a forced save, a ``clear()``, a ``regenerate()``, a new
+        session that holds anything, or an opened one whose bytes, persistence, own lifetime
+        or user are not the cookie's. The codec's decision (``_commit.decide``),
+        :attr:`Session.unsaved` and :attr:`Session.modified` all ask this."""
+        if self.forced or self.cleared or self.regenerated:
+            return True
+        origin = self.origin
+        if origin.plaintext is None:
+            return content != self.baseline
+        return (
+            content != origin.plaintext
+            or self.persistent != origin.persistent
+            or self.lifetime != origin.lifetime
+            or self.user_id != origin.user_id
+        )
+
+    def note_commit(self, content: bytes | None, *, saved: bool = True) -> None:
+        """The codec committed the session, with this content (None: unused); ``saved`` is
+        false when the cookie's content could not be written back and the response left it.
+        From here :attr:`Session.unsaved` measures against what the commit left the browser
+        holding."""
+        self.committed = True
+        self.saved = (
+            (content, self.persistent, self.lifetime, self.forced, self.id, self.user_id)
+            if saved
+            else None
+        )
+        self.was_mutated = self.was_mutated or self.mutated
+        self.mutated = False
+
+
 class Session(dict[str, Any]):
     """A session: a ``dict`` of JSON values with change tracking.
 
@@ -180,24 +290,7 @@ class Session(dict[str, Any]):
     ``dict`` keep working, as with Starlette's and Flask's session classes.
     """
 
-    __slots__ = (
-        "_accessed",
-        "_baseline",
-        "_cleared",
-        "_committed",
-        "_forced",
-        "_id",
-        "_lent",
-        "_lifetime",
-        "_mutated",
-        "_origin",
-        "_persistent",
-        "_regenerated",
-        "_saved",
-        "_serializer",
-        "_user_id",
-        "_was_mutated",
-    )
+    __slots__ = ("_state",)
 
     def __init__(
         self,
@@ -206,56 +299,38 @@ class Session(dict[str, Any]):
         persistent: bool | None = None,
         serializer: Serializer = JSON,
     ) -> None:
-        self._baseline: bytes | None = b""
+        baseline: bytes | None = b""
         if data:
             dict.update(self, data)
             if origin.plaintext is None:
                 # Made by hand rather than by the codec (``Session({"a": 1})``, as
                 # Starlette's own tests make one): it held what it was made with.
-                self._baseline = _serialized_or_none(serializer, data)
-        self._origin = origin
-        self._accessed = False
-        self._forced = False
-        self._cleared = False
-        self._mutated = False
-        self._persistent = origin.persistent if persistent is None else persistent
-        self._lifetime = origin.lifetime
-        # The identity: the cookie's (None for a new session, or an old cookie without one,
-        # until asked for or sealed), and whether regenerate() started a new one.
-        self._id = origin.session_id
-        self._user_id = origin.user_id
-        self._regenerated = False
-        self._serializer = serializer
-        # Once the codec committed the session: what that commit left the browser holding
-        # (None when it could save nothing), and whether a dict method changed it before
-        # (then _mutated counts such calls since). Whether a value that can change in place
-        # (a list, a dict) was handed out or stored: a change may then come without a call.
-        self._committed = False
-        self._saved: _Saved | None = None
-        self._was_mutated = False
-        self._lent = False
+                baseline = _serialized_or_none(serializer, data)
+        self._state = SessionState(
+            origin, origin.persistent if persistent is None else persistent, serializer, baseline
+        )
 
     # -- state ---------------------------------------------------------------------------
 
     @property
     def accessed(self) -> bool:
         """True once the session was read or written in this request."""
-        return self._accessed
+        return self._state.accessed
 
     @property
     def new(self) -> bool:
         """True when no valid session cookie came with the request."""
-        return self._origin.plaintext is None
+        return self._state.origin.plaintext is None
 
     @property
     def rejected(self) -> InvalidReason | None:
         """Why the request's session cookie was refused, if it was (for logs and metrics)."""
-        return self._origin.rejected
+        return self._state.origin.rejected
 
     @property
     def created_at(self) -> int | None:
         """When this session was first sealed (seconds since the epoch), if it was."""
-        return None if self.new else self._origin.created_at
+        return None if self.new else self._state.origin.created_at
 
     @property
     def modified(self) -> bool:
@@ -265,15 +340,17 @@ class Session(dict[str, Any]):
         the session differs from the request's cookie by the change rule (:attr:`unsaved`:
         ``session["cart"].append(item)`` counts). It stays true for the whole request, as
         the frameworks' flag does; ``modified = True`` forces a save."""
-        return self._mutated or self._was_mutated or self._differs_from_cookie()
+        state = self._state
+        return state.mutated or state.was_mutated or self._differs_from_cookie()
 
     @modified.setter
     def modified(self, value: bool) -> None:
         # Flask's idiom, ``session.modified = True``, forces a save. The codec writes only
         # sessions that were accessed, so forcing a save also records an access.
-        self._forced = bool(value)
-        if self._forced:
-            self._accessed = True
+        state = self._state
+        state.forced = bool(value)
+        if state.forced:
+            state.accessed = True
 
     @property
     def unsaved(self) -> bool:
@@ -292,9 +369,10 @@ class Session(dict[str, Any]):
         a session that no dict method changed since its commit, and that handed out no
         value which can change in place, answers without serializing.
         """
-        if not self._committed:
+        state = self._state
+        if not state.committed:
             return self._differs_from_cookie()
-        saved = self._saved
+        saved = state.saved
         if saved is None:
             return False  # the commit could save nothing of it, and said so once
         content, persistent, lifetime, forced, session_id, user_id = saved
@@ -302,17 +380,17 @@ class Session(dict[str, Any]):
             # Unused at the commit: anything since is measured against the request's cookie.
             return self._differs_from_cookie()
         if (
-            self._persistent != persistent
-            or self._lifetime != lifetime
-            or self._user_id != user_id
+            state.persistent != persistent
+            or state.lifetime != lifetime
+            or state.user_id != user_id
             # An id first asked for after a commit that sealed nothing (an empty new session)
             # is no change: only a sealed id can be replaced.
-            or (session_id is not None and self._id != session_id)
+            or (session_id is not None and state.id != session_id)
         ):
             return True
-        if self._forced and not forced:
+        if state.forced and not forced:
             return True
-        if not self._mutated and not self._lent:
+        if not state.mutated and not state.lent:
             # Content changes through a dict method (none called since the commit) or a
             # value handed out that can change in place (none was): reads change nothing.
             return False
@@ -328,23 +406,25 @@ class Session(dict[str, Any]):
         whether or not the content ends up different. Not a change rule (ask
         :attr:`unsaved`): Flask's adapter reads it for Flask's own "any assignment writes
         the cookie"."""
-        return self._mutated or self._was_mutated
+        state = self._state
+        return state.mutated or state.was_mutated
 
     @property
     def persistent(self) -> bool:
         """True for a cookie that outlives the browser session (it carries ``Max-Age``)."""
-        return self._persistent
+        return self._state.persistent
 
     @persistent.setter
     def persistent(self, value: bool) -> None:
-        self._accessed = True
-        self._persistent = bool(value)
+        state = self._state
+        state.accessed = True
+        state.persistent = bool(value)
 
     @property
     def lifetime(self) -> tuple[int | None, int | None] | None:
         """This session's own ``(idle_timeout, absolute_lifetime)`` in seconds (None for
         "none"), or None when the policy's lifetimes apply."""
-        own = self._lifetime
+        own = self._state.lifetime
         if own is None:
             return None
         return (own[0] or None, own[1] or None)
@@ -352,7 +432,7 @@ class Session(dict[str, Any]):
     @property
     def sealed_lifetime(self) -> tuple[int, int] | None:
         """:attr:`lifetime` as the cookie's header holds it: 0 for "none"."""
-        return self._lifetime
+        return self._state.lifetime
 
     def set_lifetime(
         self, *, idle_timeout: int | None = None, absolute_lifetime: int | None = None
@@ -367,6 +447,7 @@ class Session(dict[str, Any]):
         also ends the session at that age whatever they say (:class:`LifetimeTooLong` at
         commit otherwise). The cookie's Max-Age follows. A new lifetime is a change.
         """
+        state = self._state
         idle = _seconds("idle_timeout", idle_timeout)
         absolute = _seconds("absolute_lifetime", absolute_lifetime)
         if not idle and not absolute:
@@ -379,13 +460,14 @@ class Session(dict[str, Any]):
                 f"idle_timeout ({idle} s) is longer than absolute_lifetime ({absolute} s), so "
                 "it could never apply: shorten it, or pass idle_timeout=None"
             )
-        self._accessed = True
-        self._lifetime = (idle, absolute)
+        state.accessed = True
+        state.lifetime = (idle, absolute)
 
     def reset_lifetime(self) -> None:
         """Return this session to the policy's idle timeout and absolute lifetime."""
-        self._accessed = True
-        self._lifetime = None
+        state = self._state
+        state.accessed = True
+        state.lifetime = None
 
     # -- identity --------------------------------------------------------------------------
 
@@ -402,9 +484,10 @@ class Session(dict[str, Any]):
 
         While the policy's ``write_identity`` is False (an upgrade under way), reading it
         raises :class:`~client_session_core.ConfigurationError`, whatever the cookie holds."""
-        if not self._origin.write_identity:
+        state = self._state
+        if not state.origin.write_identity:
             raise _identities_not_written("session.id")
-        self._accessed = True
+        state.accessed = True
         return b64encode(self.sealed_id)
 
     @property
@@ -413,12 +496,7 @@ class Session(dict[str, Any]):
         without marking the session accessed. While the policy's ``write_identity`` is
         False, the id the cookie carries, and :class:`~client_session_core.ConfigurationError`
         for a session that has none (none is made)."""
-        current = self._id
-        if current is None:
-            if not self._origin.write_identity:
-                raise _identities_not_written("the session's id")
-            current = self._id = new_session_id()
-        return current
+        return self._state.sealed_id()
 
     @property
     def sealed_identity(self) -> tuple[bytes, str | None] | None:
@@ -427,21 +505,20 @@ class Session(dict[str, Any]):
         and its bound user. None, for a cookie without the block, when the policy's
         ``write_identity`` is False and the session has no id: an identity the cookie
         carried is kept whatever the option says."""
-        if self._id is None and not self._origin.write_identity:
-            return None
-        return (self.sealed_id, self._user_id)
+        return self._state.sealed_identity()
 
     @property
     def sealed_user_id(self) -> str | None:
         """:attr:`user_id`, without marking the session accessed."""
-        return self._user_id
+        return self._state.user_id
 
     @property
     def user_id(self) -> str | None:
         """The user bound to this session by :meth:`bind_user`, sealed in its cookie; None
         when none is."""
-        self._accessed = True
-        return self._user_id
+        state = self._state
+        state.accessed = True
+        return state.user_id
 
     def bind_user(self, user_id: str | None) -> None:
         """Bind the signed-in user to this session (at login), or unbind it (None).
@@ -454,11 +531,12 @@ class Session(dict[str, Any]):
         While the policy's ``write_identity`` is False (an upgrade under way) it raises
         :class:`~client_session_core.ConfigurationError`, whatever the cookie holds: the
         binding could not be sealed in the cookies of new sessions."""
-        if not self._origin.write_identity:
+        state = self._state
+        if not state.origin.write_identity:
             raise _identities_not_written("bind_user()")
         checked = _check_user_id(user_id)
-        self._accessed = True
-        self._user_id = checked
+        state.accessed = True
+        state.user_id = checked
 
     def regenerate(self) -> None:
         """Start a new identity and a new lifetime for this session, keeping its content.
@@ -473,72 +551,79 @@ class Session(dict[str, Any]):
         While the policy's ``write_identity`` is False (an upgrade under way) it still starts
         a new lifetime, so that a login's call works on every server; a session whose cookie
         carries an identity gets a new one, and a session without one is sealed without one."""
-        self._accessed = True
-        self._regenerated = True
-        if self._id is not None or self._origin.write_identity:
-            self._id = new_session_id()
+        state = self._state
+        state.accessed = True
+        state.regenerated = True
+        if state.id is not None or state.origin.write_identity:
+            state.id = new_session_id()
 
     @property
     def regenerated(self) -> bool:
         """True once :meth:`regenerate` ran in this request (the commit starts a new
         lifetime)."""
-        return self._regenerated
+        return self._state.regenerated
 
     def mark_accessed(self) -> None:
         """Record a read (Starlette's ``request.session`` calls this)."""
-        self._accessed = True
+        self._state.accessed = True
 
     def mark_modified(self) -> None:
         """Force the session to be saved on this response."""
-        self._accessed = True
-        self._forced = True
+        state = self._state
+        state.accessed = True
+        state.forced = True
 
     # -- reads ---------------------------------------------------------------------------
 
     def __getitem__(self, key: str) -> Any:
-        self._accessed = True
+        state = self._state
+        state.accessed = True
         value = dict.__getitem__(self, key)
         if type(value) not in _IMMUTABLE:
-            self._lent = True
+            state.lent = True
         return value
 
     def get(self, key: str, default: Any = None) -> Any:
-        self._accessed = True
+        state = self._state
+        state.accessed = True
         value = dict.get(self, key, default)
         if type(value) not in _IMMUTABLE:
-            self._lent = True
+            state.lent = True
         return value
 
     def __contains__(self, key: object) -> bool:
-        self._accessed = True
+        self._state.accessed = True
         return dict.__contains__(self, key)
 
     def __iter__(self) -> Iterator[str]:
-        self._accessed = True
+        self._state.accessed = True
         return dict.__iter__(self)
 
     def __len__(self) -> int:
-        self._accessed = True
+        self._state.accessed = True
         return dict.__len__(self)
 
     def keys(self) -> Any:
-        self._accessed = True
+        self._state.accessed = True
         return dict.keys(self)
 
     def values(self) -> Any:
-        self._accessed = True
-        self._lent = True
+        state = self._state
+        state.accessed = True
+        state.lent = True
         return dict.values(self)
 
     def items(self) -> Any:
-        self._accessed = True
-        self._lent = True
+        state = self._state
+        state.accessed = True
+        state.lent = True
         return dict.items(self)
 
     def copy(self) -> dict[str, Any]:
         """A plain ``dict`` copy (shallow)."""
-        self._accessed = True
-        self._lent = True
+        state = self._state
+        state.accessed = True
+        state.lent = True
         return dict(dict.items(self))
 
     def __repr__(self) -> str:
@@ -548,45 +633,51 @@ class Session(dict[str, Any]):
     # cookie is written is decided by comparing content at commit time (_differs()) --------
 
     def __setitem__(self, key: str, value: Any) -> None:
+        state = self._state
         if not isinstance(key, str):
             raise TypeError(f"session keys are strings, not {type(key).__name__}")
-        self._accessed = True
-        self._mutated = True
+        state.accessed = True
+        state.mutated = True
         if type(value) not in _IMMUTABLE:
-            self._lent = True  # the caller keeps a reference it may change later
+            state.lent = True  # the caller keeps a reference it may change later
         dict.__setitem__(self, key, value)
 
     def __delitem__(self, key: str) -> None:
-        self._accessed = True
-        self._mutated = True
+        state = self._state
+        state.accessed = True
+        state.mutated = True
         dict.__delitem__(self, key)
 
     def pop(self, key: str, *default: Any) -> Any:
         # Popping a missing key changes nothing and, as in Starlette and Flask, reads
         # nothing either.
+        state = self._state
         if dict.__contains__(self, key):
-            self._accessed = True
-            self._mutated = True
+            state.accessed = True
+            state.mutated = True
         return dict.pop(self, key, *default)
 
     def popitem(self) -> tuple[str, Any]:
-        self._accessed = True
+        state = self._state
+        state.accessed = True
         item = dict.popitem(self)  # KeyError on an empty session, which then stays unchanged
-        self._mutated = True
+        state.mutated = True
         return item
 
     def setdefault(self, key: str, default: Any = None) -> Any:
-        self._accessed = True
+        state = self._state
+        state.accessed = True
         if not dict.__contains__(self, key):
             self[key] = default
         value = dict.__getitem__(self, key)
         if type(value) not in _IMMUTABLE:
-            self._lent = True
+            state.lent = True
         return value
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        self._accessed = True
-        self._mutated = True
+        state = self._state
+        state.accessed = True
+        state.mutated = True
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
@@ -599,12 +690,13 @@ class Session(dict[str, Any]):
         filled again afterwards is a new session (as after a logout): a new :attr:`id`, no
         bound user, a new absolute lifetime, under the policy's lifetimes unless
         :meth:`set_lifetime` is called again."""
-        self._accessed = True
-        self._cleared = True
-        self._mutated = True
-        self._lifetime = None
-        self._id = None
-        self._user_id = None
+        state = self._state
+        state.accessed = True
+        state.cleared = True
+        state.mutated = True
+        state.lifetime = None
+        state.id = None
+        state.user_id = None
         dict.clear(self)
 
     # -- what the codec decides from -------------------------------------------------------
@@ -612,64 +704,34 @@ class Session(dict[str, Any]):
     @property
     def origin(self) -> CookieOrigin:
         """What the request's cookies held (for the codec, and for diagnostics)."""
-        return self._origin
+        return self._state.origin
 
     @property
     def was_cleared(self) -> bool:
         """True once :meth:`clear` ran in this request."""
-        return self._cleared
+        return self._state.cleared
 
     def data(self) -> dict[str, Any]:
         """The content as a plain dict (shallow), without marking the session accessed."""
         # dict.copy(self) would go through keys() and __getitem__, overridden here.
-        self._lent = True
+        self._state.lent = True
         return dict(dict.items(self))
 
     def serialized(self) -> bytes:
         """The content as its serializer writes it, ``b""`` when empty, without marking
         the session accessed. :class:`UnserializableValue` names a value it cannot write."""
         data = dict(dict.items(self))
-        return self._serializer.dumps(data) if data else b""
+        return self._state.serializer.dumps(data) if data else b""
 
     def _differs_from_cookie(self) -> bool:
         # The change rule against the request's cookie, for a session used at all.
-        if not self._accessed:  # clear() and a forced save record an access too
+        if not self._state.accessed:  # clear() and a forced save record an access too
             return False
         try:
             content = self.serialized()
         except (TypeError, ValueError):
             return True  # the commit will raise, naming the value it cannot write
-        return self._differs(content)
-
-    def _differs(self, content: bytes) -> bool:
-        # Whether this session, whose content serializes to `content`, differs from what the
-        # request's cookie held: a forced save, a clear(), a new session that holds anything,
-        # or an opened one whose bytes, persistence or own lifetime are not the cookie's.
-        # The codec's decision (_commit.decide), `unsaved` and `modified` all ask this.
-        if self._forced or self._cleared or self._regenerated:
-            return True
-        origin = self._origin
-        if origin.plaintext is None:
-            return content != self._baseline
-        return (
-            content != origin.plaintext
-            or self._persistent != origin.persistent
-            or self._lifetime != origin.lifetime
-            or self._user_id != origin.user_id
-        )
-
-    def _note_commit(self, content: bytes | None, *, saved: bool = True) -> None:
-        # The codec committed the session, with this content (None: unused); `saved` is
-        # false when the cookie's content could not be written back and the response left it.
-        # From here `unsaved` measures against what the commit left the browser holding.
-        self._committed = True
-        self._saved = (
-            (content, self._persistent, self._lifetime, self._forced, self._id, self._user_id)
-            if saved
-            else None
-        )
-        self._was_mutated = self._was_mutated or self._mutated
-        self._mutated = False
+        return self._state.differs(content)
 
 
 def _serialized_or_none(serializer: Serializer, data: Mapping[str, Any]) -> bytes | None:
