@@ -61,6 +61,7 @@ import datetime
 import logging
 import os
 import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -276,6 +277,7 @@ def _measure(args: argparse.Namespace, settings: dict[str, Any]) -> RunResults:
         "expected_duration_s": round(expected),
         "command": shlex.join(["python", "benchmarks/run.py", *sys.argv[1:]]),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "sources": _sources_commit(),
         "machine": describe_machine(tools.wrk, tools.redis_server),
         "settings": settings,
         "pinning": cpus.describe(),
@@ -432,6 +434,29 @@ def _write(results: RunResults, docs: Path) -> None:
     plot_throughput(results.wire, results.connections, docs / "benchmarks.png", subtitle)
     plot_scaling(results.scaling, results.connections, docs / "benchmarks-scaling.png", subtitle)
     (docs / "benchmarks.md").write_text(render_markdown(results))
+
+
+def _sources_commit() -> str | None:
+    """The commit of the sources measured (with "+changes" when the tree differs from it),
+    or None outside a git checkout: a merged page says which runs measured other sources."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{commit}+changes" if dirty else commit
 
 
 def main() -> None:

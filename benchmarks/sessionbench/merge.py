@@ -7,9 +7,11 @@ measure, each earlier row labelled with its run's date.
 
 A part of a framework (the wire, the session sizes, in process) comes from the new run when
 it has rows of that framework in that part, else from the earlier run; the parts that are not
-per framework (micro, Set-Cookie, breakdown) likewise, whole. The merged meta is the new
-run's, with ``earlier`` (the earlier run's date, command, load and what it supplied), so the
-page says which row comes from which run and each target measured on earlier rows says so.
+per framework (micro, Set-Cookie, breakdown) likewise, whole. A core build the new run did
+not measure (``--builds compiled``) keeps the earlier run's rows of that build. The merged
+meta is the new run's, with ``earlier`` (the earlier run's date, command, load and what it
+supplied), so the page says which row comes from which run and each target measured on
+earlier rows says so.
 With several earlier runs, each fills what the new run and the runs before it left.
 """
 
@@ -35,6 +37,12 @@ def _dated(row: Any, date: str) -> Any:
     return row
 
 
+def _build(row: Any) -> str | None:
+    # The core build a row of ours ran on; None for the rows of other libraries.
+    build = getattr(row, "core_build", None)
+    return build if isinstance(build, str) else None
+
+
 def merge(new: RunResults, *earlier_runs: RunResults) -> RunResults:
     """``new``, plus each earlier run's rows of the frameworks and parts the runs before it
     lack."""
@@ -51,16 +59,32 @@ def merge(new: RunResults, *earlier_runs: RunResults) -> RunResults:
         supplied: dict[str, list[str]] = {}
         for part in _PER_FRAMEWORK:
             have = {row.framework for row in parts[part]}
+            have_builds = {(row.framework, _build(row)) for row in parts[part]}
             for row in getattr(earlier, part):
-                if row.framework not in have:
+                # A framework the runs before lack, or one of its core builds they lack (a
+                # run of the compiled core alone keeps the pure core's rows of the earlier).
+                build = _build(row)
+                if row.framework not in have or (
+                    build is not None and (row.framework, build) not in have_builds
+                ):
                     parts[part].append(_dated(row, date))
+                    name = (
+                        row.framework if row.framework not in have else f"{row.framework} ({build})"
+                    )
                     names = supplied.setdefault(part, [])
-                    if row.framework not in names:
-                        names.append(row.framework)
+                    if name not in names:
+                        names.append(name)
         for part in _WHOLE:
-            if not parts[part] and getattr(earlier, part):
-                parts[part] = list(getattr(earlier, part))
+            rows = getattr(earlier, part)
+            if not parts[part] and rows:
+                parts[part] = list(rows)
                 supplied[part] = ["all"]
+                continue
+            builds_had = {_build(row) for row in parts[part]}
+            missing = [row for row in rows if _build(row) not in builds_had | {None}]
+            if missing:
+                parts[part] += [_dated(row, date) for row in missing]
+                supplied[part] = sorted({f"{_build(row)} core" for row in missing})
         if not supplied:
             continue
         frameworks += [f for f in earlier.frameworks if f not in frameworks]
@@ -68,6 +92,7 @@ def merge(new: RunResults, *earlier_runs: RunResults) -> RunResults:
         sources.append(
             {
                 "date": date,
+                "sources": earlier.meta.get("sources"),
                 "command": earlier.meta.get("command"),
                 "load_before": earlier.meta.get("load_before"),
                 "load_after": earlier.meta.get("load_after"),

@@ -121,26 +121,31 @@ def _sources(results: RunResults) -> list[str]:
         return []
     measured = results.meta["settings"].get("measured_frameworks") or ["-"]
     this_runs = ", ".join(_this_runs_parts(results)) or "-"
+    at = f", at {results.meta['sources']}" if results.meta.get("sources") else ""
     lines = [
         "## Which run each row comes from",
         "",
-        f"This page joins {len(runs) + 1} runs. **This run** ({results.meta['date']}, below)",
+        f"This page joins {len(runs) + 1} runs. **This run** ({results.meta['date']}{at}, below)",
         f"measured {', '.join(measured)} in its parts ({this_runs}): its rows carry",
         "no date. Every other row comes from an earlier run and says so: its label ends with",
         '"(run of DATE)", and each target judged on it starts with the same words (a part that',
-        "is not per framework, whole, as listed here). A run of this run's day measured the",
-        "same sources as this run; a run of an earlier day measured that day's sources, and",
-        "its rows are what those sources scored, not today's (below: older sources).",
+        'is not per framework, whole, as listed here). A run marked "older sources" measured',
+        "the commit it names, not this run's: its rows are what those sources scored.",
         "",
     ]
     today = str(results.meta["date"]).split(" ")[0]
+    sources = results.meta.get("sources")
     for run in runs:
         parts = []
         for part, frameworks in run.get("supplied", {}).items():
             which = "all of it" if "all" in frameworks else ", ".join(frameworks)
             parts.append(f"{_PART_NAMES.get(part, part)} ({which})")
         core = run.get("packages", {}).get("client-session-core", "?")
-        older = "" if str(run["date"]).startswith(today) else " (older sources)"
+        if run.get("sources") and sources:
+            same = run["sources"] == sources
+            older = "" if same else f" (older sources, at {run['sources']})"
+        else:  # a run that recorded no commit: judged by its day
+            older = "" if str(run["date"]).startswith(today) else " (older sources)"
         lines.append(
             f"- **{run['date']}**{older}: `{run.get('command')}`; load average "
             f"{run.get('load_before')} before, {run.get('load_after')} after; "

@@ -452,13 +452,16 @@ def _applies(target: Target, results: RunResults) -> bool:
     return covered and bool(rows)
 
 
-def _earlier(results: RunResults, target: Target) -> str | None:
-    """The date of the earlier run whose rows a target is judged on, in a merged page
-    (:mod:`sessionbench.merge`), or None when they are this run's."""
-    for earlier in results.meta.get("earlier") or []:
-        supplied = earlier.get("supplied", {}).get(target.part, [])
-        if "all" in supplied or target.framework in supplied:
-            return str(earlier["date"])
+def _earlier(results: RunResults, target: Target, build: str) -> str | None:
+    """The date of the earlier run whose rows a target is judged on for ``build``, in a
+    merged page (:mod:`sessionbench.merge`), or None when they are this run's. A run that
+    supplied this build alone ("asgi (pure)", "pure core") comes before one that supplied
+    the part or the framework whole."""
+    runs = results.meta.get("earlier") or []
+    for wanted in ({f"{target.framework} ({build})", f"{build} core"}, {"all", target.framework}):
+        for earlier in runs:
+            if wanted & set(earlier.get("supplied", {}).get(target.part, [])):
+                return str(earlier["date"])
     return None
 
 
@@ -479,7 +482,7 @@ def judge(results: RunResults) -> dict[str, list[tuple[str, Verdict]]]:
                 if not target.over_the_wire
                 else [(f"{target.label}, {c} connections", c) for c in results.connections]
             )
-            earlier = _earlier(results, target)
+            earlier = _earlier(results, target, build)
             for label, connections in checks:
                 verdict = target.check(results, build, connections)
                 if earlier and verdict.met is not None:
