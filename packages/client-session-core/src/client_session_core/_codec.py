@@ -360,7 +360,7 @@ class SessionCodec:
         ``request.session.modified``). Serializes the session once, when it was used;
         :class:`UnserializableValue` as :meth:`commit` raises it."""
         try:
-            content = session.serialized() if session.accessed else None
+            content = session.serialized() if session._state.accessed else None
         except UnserializableValue:
             if not self._cookie_content_unwritable(session):
                 raise
