@@ -123,7 +123,7 @@ def _internal_steps(codec: Any, data: dict[str, Any]) -> Steps:
     def decide() -> Callable[[], object]:
         from client_session_core._commit import decide
 
-        return lambda: decide(session, content, lifetime, now, False)
+        return lambda: decide(session._state, content, lifetime, now, False)
 
     def set_cookie() -> Callable[[], object]:
         sealed = seal_value()

@@ -38,6 +38,7 @@ from ._legacy import LegacyCookies
 from ._lifetime import Lifetime
 from ._policy import SessionPolicy
 from ._revocation import Revocations
+from ._serializer import JSONSerializer
 from ._session import CookieOrigin, Session, new_session_id
 from ._size import CookieBudget
 
@@ -207,8 +208,13 @@ class SessionCodec:
                 b64encode(session_id), user_id, created_at, now
             ):
                 raise InvalidSession(InvalidReason.REVOKED)
+        serializer = self._serializer
         try:
-            data = self._serializer.loads(plaintext)
+            if isinstance(serializer, JSONSerializer):
+                # The default, called as the compiled class it is (see SessionState.content).
+                data = serializer.loads(plaintext)
+            else:
+                data = serializer.loads(plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
             raise InvalidSession(InvalidReason.BAD_PAYLOAD) from None
         if not isinstance(data, dict):
@@ -326,13 +332,13 @@ class SessionCodec:
         """
         state = session._state
         try:
-            content = session.serialized() if state.accessed else None
+            content = state.content(session) if state.accessed else None
         except UnserializableValue as exc:
             if not self._cookie_content_unwritable(session):
                 raise  # the application stored it: the error names the value
             return self._keep_unwritable_cookie(session, exc)
         now = int(self._clock())
-        action = decide_action(session, content, self._lifetime, now, self._clear_invalid)
+        action = decide_action(state, content, self._lifetime, now, self._clear_invalid)
         origin = state.origin
         set_cookie: tuple[str, ...] = ()
         if action is DELETE:
@@ -359,14 +365,15 @@ class SessionCodec:
         say before the commit whether the response writes the cookie (Django's
         ``request.session.modified``). Serializes the session once, when it was used;
         :class:`UnserializableValue` as :meth:`commit` raises it."""
+        state = session._state
         try:
-            content = session.serialized() if session._state.accessed else None
+            content = state.content(session) if state.accessed else None
         except UnserializableValue:
             if not self._cookie_content_unwritable(session):
                 raise
             return VARY  # what commit() answers: the cookie is left as it is
         now = int(self._clock())
-        return decide_action(session, content, self._lifetime, now, self._clear_invalid)
+        return decide_action(state, content, self._lifetime, now, self._clear_invalid)
 
     def _cookie_content_unwritable(self, session: Session) -> bool:
         # Whether the content the cookie held, read afresh, fails to serialize: then the

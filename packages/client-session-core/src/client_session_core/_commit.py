@@ -12,7 +12,7 @@ from typing import Final
 
 from ._errors import InvalidReason
 from ._lifetime import Lifetime
-from ._session import Session
+from ._session import SessionState
 
 __all__ = ["Action", "Commit", "decide"]
 
@@ -48,11 +48,10 @@ _TOO_LARGE: Final = InvalidReason.TOO_LARGE
 
 
 def decide(
-    session: Session, content: bytes | None, lifetime: Lifetime, now: int, clear_invalid: bool
+    state: SessionState, content: bytes | None, lifetime: Lifetime, now: int, clear_invalid: bool
 ) -> Action:
-    """The :class:`Action` for ``session`` at ``now``, whose content serializes to
-    ``content`` (``b""`` when empty; None when the session was not used)."""
-    state = session._state
+    """The :class:`Action` for the session of ``state`` at ``now``, whose content serializes
+    to ``content`` (``b""`` when empty; None when the session was not used)."""
     origin = state.origin
     # An old format's authentic cookie too large to reseal is this application's and of no
     # use to anyone: deleted even where refused cookies are otherwise left alone (Flask).

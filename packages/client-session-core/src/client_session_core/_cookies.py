@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from typing import Final
 
 from ._policy import SessionPolicy
 
 __all__ = ["CookieWriter", "parse_cookie_header", "vary_covers_cookie", "vary_with_cookie"]
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
-_WSP = " \t"
+_DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+_EPOCH: Final = "Thu, 01 Jan 1970 00:00:00 GMT"
+_WSP: Final = " \t"
 
 
 def parse_cookie_header(header: str, prefix: str) -> dict[str, str]:

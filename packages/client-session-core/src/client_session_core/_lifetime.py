@@ -8,6 +8,8 @@ rules implement.
 
 from __future__ import annotations
 
+from typing import Final
+
 from ._errors import InvalidReason, InvalidSession, LifetimeTooLong
 from ._policy import SessionPolicy
 
@@ -17,7 +19,7 @@ OwnLifetime = tuple[int, int]
 """A session's own lifetime as sealed: (idle, absolute) seconds, 0 meaning none."""
 
 # RFC 6265bis section 5.6.2: browsers cap a cookie's Max-Age at 400 days.
-MAX_AGE_CAP = 400 * 24 * 3600
+MAX_AGE_CAP: Final = 400 * 24 * 3600
 
 
 class Lifetime:

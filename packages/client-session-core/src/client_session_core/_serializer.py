@@ -7,14 +7,14 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from ._compile_hints import mypyc_attr
 from ._errors import SessionTooDeep, UnserializableValue
 
 __all__ = ["JSON", "MAX_DEPTH", "JSONSerializer", "Serializer"]
 
-MAX_DEPTH = 64
+MAX_DEPTH: Final = 64
 """The deepest nesting of arrays and objects a session may have, the session object itself
 counting as 1 (``docs/wire-format.md``, "Plaintext"). Writers refuse a deeper session and
 readers refuse a deeper plaintext, so nothing is written that a reader drops. Python's own
@@ -23,21 +23,21 @@ serde_json at 128 by default); 64 is under all of them and far above any real se
 
 # A JSON string token (escapes included) or one bracket: what nesting depth is counted on,
 # so that brackets inside strings do not count.
-_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_TOKENS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 # The least magnitude that rounds to infinity as a double (round to nearest, ties to even):
 # halfway between the largest double, (2 - 2**-52) * 2**1023, and 2**1024. An integer is
 # refused from there on, as a float is (docs/wire-format.md, "Plaintext").
-_DOUBLE_OVERFLOW = 2**1024 - 2**970
+_DOUBLE_OVERFLOW: Final = 2**1024 - 2**970
 # Every integer below it has at most 309 digits: fewer than 640, the least limit that
 # sys.set_int_max_str_digits() accepts, so that no setting of it (and no Python without
 # it) changes what is read or written.
-_OVERFLOW_DIGITS = 309
+_OVERFLOW_DIGITS: Final = 309
 # Digits to "1" and every other byte to "0": a run of _OVERFLOW_DIGITS digits is then a
 # substring search, which is how a plaintext that cannot hold such an integer is told apart
 # cheaply (a regular expression tries every position, and is tens of times slower).
-_DIGIT_RUNS = bytes(0x31 if 0x30 <= byte <= 0x39 else 0x30 for byte in range(256))
-_LONG_RUN = b"1" * _OVERFLOW_DIGITS
+_DIGIT_RUNS: Final = bytes(0x31 if 0x30 <= byte <= 0x39 else 0x30 for byte in range(256))
+_LONG_RUN: Final = b"1" * _OVERFLOW_DIGITS
 
 
 class Serializer(Protocol):
@@ -104,7 +104,7 @@ def _may_overflow(content: bytes) -> bool:
 
 
 # Reads integers as _finite_int does, to find one that overflows in what a writer encoded.
-_INTEGERS = json.JSONDecoder(parse_int=_finite_int)
+_INTEGERS: Final = json.JSONDecoder(parse_int=_finite_int)
 
 
 def nests_deeper_than(text: str, limit: int) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 from ._envelope import MAX_USER_ID_SIZE, SESSION_ID_SIZE, b64encode
 from ._errors import ConfigurationError, InvalidReason, Option
-from ._serializer import JSON, Serializer
+from ._serializer import JSON, JSONSerializer, Serializer
 
 __all__ = ["CookieOrigin", "Session", "SessionState"]
 
@@ -151,7 +151,18 @@ _NEW = CookieOrigin()
 
 # The values a session hands out that nobody can change in place: any other (a list, a dict,
 # a serializer's own type) may be changed through a reference kept from the session.
-_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+_IMMUTABLE: Final = frozenset({str, int, float, bool, type(None)})
+
+# dict's own methods, which Session's overrides call on itself, read once: the compiled build
+# calls each as the object it is, where ``dict.get(self, ...)`` would look the method up on
+# ``dict`` on every call, the most frequent work a session does.
+_dict_contains: Final = dict.__contains__
+_dict_get: Final = dict.get
+_dict_getitem: Final = dict.__getitem__
+_dict_items: Final = dict.items
+_dict_len: Final = dict.__len__
+_dict_setitem: Final = dict.__setitem__
+_dict_update: Final = dict.update
 
 # What a commit left the browser holding: content (None when the session was unused), its
 # persistence and own lifetime, whether a save had been forced, its session id and user id.
@@ -253,6 +264,18 @@ class SessionState:
             or self.user_id != origin.user_id
         )
 
+    def content(self, session: dict[str, Any]) -> bytes:
+        """:meth:`Session.serialized` of ``session``, the session this state belongs to."""
+        data = dict(_dict_items(session))
+        if not data:
+            return b""
+        serializer = self.serializer
+        if isinstance(serializer, JSONSerializer):
+            # The default serializer, called as the compiled class it is (a protocol's
+            # method is looked up by name on every call).
+            return serializer.dumps(data)
+        return serializer.dumps(data)
+
     def note_commit(self, content: bytes | None, *, saved: bool = True) -> None:
         """The codec committed the session, with this content (None: unused); ``saved`` is
         false when the cookie's content could not be written back and the response left it.
@@ -301,7 +324,7 @@ class Session(dict[str, Any]):
     ) -> None:
         baseline: bytes | None = b""
         if data:
-            dict.update(self, data)
+            _dict_update(self, data)
             if origin.plaintext is None:
                 # Made by hand rather than by the codec (``Session({"a": 1})``, as
                 # Starlette's own tests make one): it held what it was made with.
@@ -578,7 +601,7 @@ class Session(dict[str, Any]):
     def __getitem__(self, key: str) -> Any:
         state = self._state
         state.accessed = True
-        value = dict.__getitem__(self, key)
+        value = _dict_getitem(self, key)
         if type(value) not in _IMMUTABLE:
             state.lent = True
         return value
@@ -586,14 +609,14 @@ class Session(dict[str, Any]):
     def get(self, key: str, default: Any = None) -> Any:
         state = self._state
         state.accessed = True
-        value = dict.get(self, key, default)
+        value = _dict_get(self, key, default)
         if type(value) not in _IMMUTABLE:
             state.lent = True
         return value
 
     def __contains__(self, key: object) -> bool:
         self._state.accessed = True
-        return dict.__contains__(self, key)
+        return _dict_contains(self, key)
 
     def __iter__(self) -> Iterator[str]:
         self._state.accessed = True
@@ -601,7 +624,7 @@ class Session(dict[str, Any]):
 
     def __len__(self) -> int:
         self._state.accessed = True
-        return dict.__len__(self)
+        return _dict_len(self)
 
     def keys(self) -> Any:
         self._state.accessed = True
@@ -617,17 +640,17 @@ class Session(dict[str, Any]):
         state = self._state
         state.accessed = True
         state.lent = True
-        return dict.items(self)
+        return _dict_items(self)
 
     def copy(self) -> dict[str, Any]:
         """A plain ``dict`` copy (shallow)."""
         state = self._state
         state.accessed = True
         state.lent = True
-        return dict(dict.items(self))
+        return dict(_dict_items(self))
 
     def __repr__(self) -> str:
-        return f"Session({dict(dict.items(self))!r})"
+        return f"Session({dict(_dict_items(self))!r})"
 
     # -- writes: each marks the session mutated, as Starlette's and Flask's do; whether the
     # cookie is written is decided by comparing content at commit time (_differs()) --------
@@ -640,7 +663,7 @@ class Session(dict[str, Any]):
         state.mutated = True
         if type(value) not in _IMMUTABLE:
             state.lent = True  # the caller keeps a reference it may change later
-        dict.__setitem__(self, key, value)
+        _dict_setitem(self, key, value)
 
     def __delitem__(self, key: str) -> None:
         state = self._state
@@ -652,7 +675,7 @@ class Session(dict[str, Any]):
         # Popping a missing key changes nothing and, as in Starlette and Flask, reads
         # nothing either.
         state = self._state
-        if dict.__contains__(self, key):
+        if _dict_contains(self, key):
             state.accessed = True
             state.mutated = True
         return dict.pop(self, key, *default)
@@ -667,9 +690,9 @@ class Session(dict[str, Any]):
     def setdefault(self, key: str, default: Any = None) -> Any:
         state = self._state
         state.accessed = True
-        if not dict.__contains__(self, key):
+        if not _dict_contains(self, key):
             self[key] = default
-        value = dict.__getitem__(self, key)
+        value = _dict_getitem(self, key)
         if type(value) not in _IMMUTABLE:
             state.lent = True
         return value
@@ -715,13 +738,12 @@ class Session(dict[str, Any]):
         """The content as a plain dict (shallow), without marking the session accessed."""
         # dict.copy(self) would go through keys() and __getitem__, overridden here.
         self._state.lent = True
-        return dict(dict.items(self))
+        return dict(_dict_items(self))
 
     def serialized(self) -> bytes:
         """The content as its serializer writes it, ``b""`` when empty, without marking
         the session accessed. :class:`UnserializableValue` names a value it cannot write."""
-        data = dict(dict.items(self))
-        return self._state.serializer.dumps(data) if data else b""
+        return self._state.content(self)
 
     def _differs_from_cookie(self) -> bool:
         # The change rule against the request's cookie, for a session used at all.

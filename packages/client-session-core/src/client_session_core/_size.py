@@ -10,7 +10,7 @@ names the size and the limit. ``docs/policy.md`` ("Size") describes the same rul
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ._errors import InvalidReason, InvalidSession, SessionTooLarge
 
@@ -20,16 +20,16 @@ if TYPE_CHECKING:
 
 __all__ = ["BROWSER_COOKIE_LIMIT", "MAX_CHUNKS", "CookieBudget"]
 
-BROWSER_COOKIE_LIMIT = 4096
+BROWSER_COOKIE_LIMIT: Final = 4096
 """The most a browser is sure to keep of one cookie, in bytes (RFC 6265 section 6.1)."""
-MAX_CHUNKS = 9
+MAX_CHUNKS: Final = 9
 """The most cookies one session may be split over: servers refuse request headers much
 beyond 8 KB, and nine chunks are already near that."""
 
 # The main cookie of a chunked session holds "chunks-<count>", a count from 2 to MAX_CHUNKS.
-_CHUNK_MARKER = "chunks-"
+_CHUNK_MARKER: Final = "chunks-"
 # One ASCII digit: str.isdigit() alone also accepts "²" or "٣", which int() refuses.
-_CHUNK_COUNTS = frozenset(str(count) for count in range(2, MAX_CHUNKS + 1))
+_CHUNK_COUNTS: Final = frozenset(str(count) for count in range(2, MAX_CHUNKS + 1))
 
 
 class CookieBudget:
