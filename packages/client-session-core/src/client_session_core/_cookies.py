@@ -10,22 +10,10 @@ from ._policy import SessionPolicy
 
 __all__ = ["CookieWriter", "parse_cookie_header", "vary_covers_cookie", "vary_with_cookie"]
 
-_DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS: Final = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-_EPOCH: Final = "Thu, 01 Jan 1970 00:00:00 GMT"
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
+# Read on every request (parse_cookie_header): Final, a C global in the compiled build.
 _WSP: Final = " \t"
 
 
