@@ -38,7 +38,7 @@ from ._legacy import LegacyCookies
 from ._lifetime import Lifetime
 from ._policy import SessionPolicy
 from ._revocation import Revocations
-from ._serializer import JSONSerializer
+from ._serializer import loads_with
 from ._session import CookieOrigin, Session, new_session_id
 from ._size import CookieBudget
 
@@ -208,13 +208,8 @@ class SessionCodec:
                 b64encode(session_id), user_id, created_at, now
             ):
                 raise InvalidSession(InvalidReason.REVOKED)
-        serializer = self._serializer
         try:
-            if isinstance(serializer, JSONSerializer):
-                # The default, called as the compiled class it is (see SessionState.content).
-                data = serializer.loads(plaintext)
-            else:
-                data = serializer.loads(plaintext)
+            data = loads_with(self._serializer, plaintext)
         except Exception:  # noqa: BLE001 - any serializer failure is one invalid cookie
             raise InvalidSession(InvalidReason.BAD_PAYLOAD) from None
         if not isinstance(data, dict):

@@ -12,7 +12,7 @@ from typing import Any, Final, Protocol
 from ._compile_hints import mypyc_attr
 from ._errors import SessionTooDeep, UnserializableValue
 
-__all__ = ["JSON", "MAX_DEPTH", "JSONSerializer", "Serializer"]
+__all__ = ["JSON", "MAX_DEPTH", "JSONSerializer", "Serializer", "dumps_with", "loads_with"]
 
 MAX_DEPTH: Final = 64
 """The deepest nesting of arrays and objects a session may have, the session object itself
@@ -254,3 +254,23 @@ class JSONSerializer:
 
 
 JSON = JSONSerializer()
+
+
+# The request path's two calls of a serializer. Through the Serializer protocol, the compiled
+# build calls a method by looking its name up on every call; narrowed to JSONSerializer (the
+# default), it calls the compiled method directly (an interpreted subclass's override still
+# runs, through mypyc's glue). Both arms are the same call on purpose.
+
+
+def dumps_with(serializer: Serializer, data: Mapping[str, Any]) -> bytes:
+    """``serializer.dumps(data)``."""
+    if isinstance(serializer, JSONSerializer):
+        return serializer.dumps(data)
+    return serializer.dumps(data)
+
+
+def loads_with(serializer: Serializer, payload: bytes) -> dict[str, Any]:
+    """``serializer.loads(payload)``."""
+    if isinstance(serializer, JSONSerializer):
+        return serializer.loads(payload)
+    return serializer.loads(payload)

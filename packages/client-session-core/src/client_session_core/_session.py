@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from ._envelope import MAX_USER_ID_SIZE, SESSION_ID_SIZE, b64encode
 from ._errors import ConfigurationError, InvalidReason, Option
-from ._serializer import JSON, JSONSerializer, Serializer
+from ._serializer import JSON, Serializer, dumps_with
 
 __all__ = ["CookieOrigin", "Session", "SessionState"]
 
@@ -156,13 +156,20 @@ _IMMUTABLE: Final = frozenset({str, int, float, bool, type(None)})
 # dict's own methods, which Session's overrides call on itself, read once: the compiled build
 # calls each as the object it is, where ``dict.get(self, ...)`` would look the method up on
 # ``dict`` on every call, the most frequent work a session does.
+_dict_clear: Final = dict.clear
 _dict_contains: Final = dict.__contains__
+_dict_delitem: Final = dict.__delitem__
 _dict_get: Final = dict.get
 _dict_getitem: Final = dict.__getitem__
 _dict_items: Final = dict.items
+_dict_iter: Final = dict.__iter__
+_dict_keys: Final = dict.keys
 _dict_len: Final = dict.__len__
+_dict_pop: Final = dict.pop
+_dict_popitem: Final = dict.popitem
 _dict_setitem: Final = dict.__setitem__
 _dict_update: Final = dict.update
+_dict_values: Final = dict.values
 
 # What a commit left the browser holding: content (None when the session was unused), its
 # persistence and own lifetime, whether a save had been forced, its session id and user id.
@@ -267,14 +274,7 @@ class SessionState:
     def content(self, session: dict[str, Any]) -> bytes:
         """:meth:`Session.serialized` of ``session``, the session this state belongs to."""
         data = dict(_dict_items(session))
-        if not data:
-            return b""
-        serializer = self.serializer
-        if isinstance(serializer, JSONSerializer):
-            # The default serializer, called as the compiled class it is (a protocol's
-            # method is looked up by name on every call).
-            return serializer.dumps(data)
-        return serializer.dumps(data)
+        return dumps_with(self.serializer, data) if data else b""
 
     def note_commit(self, content: bytes | None, *, saved: bool = True) -> None:
         """The codec committed the session, with this content (None: unused); ``saved`` is
@@ -620,7 +620,7 @@ class Session(dict[str, Any]):
 
     def __iter__(self) -> Iterator[str]:
         self._state.accessed = True
-        return dict.__iter__(self)
+        return _dict_iter(self)
 
     def __len__(self) -> int:
         self._state.accessed = True
@@ -628,13 +628,13 @@ class Session(dict[str, Any]):
 
     def keys(self) -> Any:
         self._state.accessed = True
-        return dict.keys(self)
+        return _dict_keys(self)
 
     def values(self) -> Any:
         state = self._state
         state.accessed = True
         state.lent = True
-        return dict.values(self)
+        return _dict_values(self)
 
     def items(self) -> Any:
         state = self._state
@@ -669,7 +669,7 @@ class Session(dict[str, Any]):
         state = self._state
         state.accessed = True
         state.mutated = True
-        dict.__delitem__(self, key)
+        _dict_delitem(self, key)
 
     def pop(self, key: str, *default: Any) -> Any:
         # Popping a missing key changes nothing and, as in Starlette and Flask, reads
@@ -678,12 +678,12 @@ class Session(dict[str, Any]):
         if _dict_contains(self, key):
             state.accessed = True
             state.mutated = True
-        return dict.pop(self, key, *default)
+        return _dict_pop(self, key, *default)
 
     def popitem(self) -> tuple[str, Any]:
         state = self._state
         state.accessed = True
-        item = dict.popitem(self)  # KeyError on an empty session, which then stays unchanged
+        item = _dict_popitem(self)  # KeyError on an empty session, which then stays unchanged
         state.mutated = True
         return item
 
@@ -720,7 +720,7 @@ class Session(dict[str, Any]):
         state.lifetime = None
         state.id = None
         state.user_id = None
-        dict.clear(self)
+        _dict_clear(self)
 
     # -- what the codec decides from -------------------------------------------------------
 
